@@ -1,0 +1,40 @@
+# Two entry points: `make demo` and `make test`. Both create the environment from the lock file
+# (uv.lock) first, so they work on a fresh machine that reaches only the package registries.
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+JAMLIK := $(VENV)/bin/jamlik
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: demo test check lint setup bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet uv==0.13.8
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+setup: $(VENV)/.synced
+
+demo: setup
+	$(JAMLIK) demo --out demo-output
+
+test: setup
+	$(VENV)/bin/python -m pytest -n 2 --dist loadfile
+
+lint: setup
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+bench: $(UV)
+	$(UV) sync --frozen --python $(PYTHON) --group bench
+	$(VENV)/bin/python benchmarks/access_bench.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) demo-output

@@ -1,0 +1,63 @@
+"""Shared pieces of the CLI: the console, logging set-up, progress bars, error display."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from jamlik.errors import JamlikError, PackError
+
+__all__ = ["console", "fail_cleanly", "progress_bar", "setup_logging"]
+
+console = Console(stderr=True)
+T = TypeVar("T")
+
+
+def setup_logging(verbosity: int) -> None:
+    """Attach a Rich handler to the ``jamlik`` logger; only the CLI does this."""
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    logger = logging.getLogger("jamlik")
+    logger.handlers[:] = [RichHandler(console=console, show_path=False)]
+    logger.setLevel(level)
+
+
+@contextmanager
+def progress_bar(description: str, total: float | None = None) -> Iterator[Callable[..., None]]:
+    """Show a Rich progress bar; yields ``advance(step=1, total=None)``."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=total)
+
+        def advance(step: float = 1, total: float | None = None) -> None:
+            if total is not None:
+                bar.update(task, total=total)
+            bar.advance(task, step)
+
+        yield advance
+
+
+def fail_cleanly(func: Callable[[], T]) -> T:
+    """Run ``func``; turn a :class:`JamlikError` into a readable message and exit code 2."""
+    try:
+        return func()
+    except PackError as exc:
+        console.print(f"[bold red]{exc.pack}[/]: {len(exc.problems)} problem(s)")
+        for problem in exc.problems:
+            console.print(f"  • {problem}", markup=False, highlight=False)
+        raise typer.Exit(code=2) from None
+    except JamlikError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(code=2) from None

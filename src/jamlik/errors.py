@@ -1,0 +1,107 @@
+"""The jamlik error tree.
+
+Every error jamlik raises on bad input derives from :class:`JamlikError` *and* from the builtin
+exception a Python user would expect (``ValueError``, ``KeyError``, ``FileNotFoundError``), so
+``except ValueError`` keeps working. Messages name the file, row, feature or column at fault and
+say how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "CRSError",
+    "DataError",
+    "DuplicateIdError",
+    "EmptyNetworkError",
+    "GTFSError",
+    "JamlikError",
+    "MissingColumnError",
+    "MissingFileError",
+    "NegativeValueError",
+    "OSMReadError",
+    "PackError",
+    "Problem",
+    "UnknownIdError",
+]
+
+
+class JamlikError(Exception):
+    """Root of every error jamlik raises on purpose."""
+
+
+class DataError(ValueError, JamlikError):
+    """Input data that cannot be used as it is (wrong values, wrong shape)."""
+
+
+class MissingFileError(FileNotFoundError, JamlikError):
+    """A file that a pack or a command needs does not exist."""
+
+
+class MissingColumnError(KeyError, JamlikError):
+    """A table lacks a column that the operation needs."""
+
+    def __str__(self) -> str:
+        # KeyError.__str__ wraps the message in quotes; keep the plain sentence.
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownIdError(KeyError, JamlikError):
+    """A row refers to an id (area, stop, trip) that does not exist."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class DuplicateIdError(DataError):
+    """Ids that must be unique are repeated."""
+
+
+class NegativeValueError(DataError):
+    """A count that cannot be negative (population, capacity) is negative."""
+
+
+class CRSError(DataError):
+    """A coordinate reference system is missing, unknown or not the expected one."""
+
+
+class OSMReadError(DataError):
+    """An OpenStreetMap file cannot be read (missing, truncated, not OSM)."""
+
+
+class EmptyNetworkError(DataError):
+    """No usable street network is left after filtering."""
+
+
+class GTFSError(DataError):
+    """A GTFS feed cannot be used for routing."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found while checking input: where it is and what is wrong."""
+
+    file: str
+    message: str
+    row: int | str | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+class PackError(DataError):
+    """A data pack has one or more problems; ``problems`` lists every one of them."""
+
+    def __init__(self, pack: str, problems: Sequence[Problem]) -> None:
+        self.pack = pack
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"pack {pack!r} has {len(self.problems)} problem(s):\n{lines}")

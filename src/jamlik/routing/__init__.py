@@ -1,0 +1,1 @@
+"""jamlik.routing."""
