@@ -21,8 +21,8 @@ def test_largest_strong_component_kept_and_counted() -> None:
 def test_reversed_turns_every_edge() -> None:
     g = graph_from_edges([0, 1, 1, 2], [1, 0, 2, 1], [1.0, 2.0, 3.0, 4.0], n_nodes=3)
     r = g.reversed()
-    fwd = {(int(s), int(t)): c for s, t, c in zip(g.edge_sources(), g.indices, g.cost)}
-    rev = {(int(t), int(s)): c for s, t, c in zip(r.edge_sources(), r.indices, r.cost)}
+    fwd = {(int(s), int(t)): c for s, t, c in zip(g.edge_sources(), g.indices, g.cost, strict=True)}
+    rev = {(int(t), int(s)): c for s, t, c in zip(r.edge_sources(), r.indices, r.cost, strict=True)}
     assert fwd == rev
 
 
