@@ -1,0 +1,92 @@
+"""Atomic file outputs: nothing is ever half-written.
+
+Every writer renders into a temporary file in the destination folder and renames it into place
+(``os.replace`` is atomic on POSIX and Windows within one file system). A failure leaves any
+earlier file untouched and removes the temporary one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+__all__ = ["atomic_path", "write_csv", "write_geopackage", "write_json"]
+
+
+@contextmanager
+def atomic_path(target: str | os.PathLike[str], *, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # writers such as GDAL want to create the file themselves
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _write_with(target: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
+    with atomic_path(target) as tmp:
+        write(tmp)
+    return Path(target)
+
+
+def write_csv(frame: pd.DataFrame, target: str | os.PathLike[str], *, index: bool = False) -> Path:
+    """Write ``frame`` as UTF-8 CSV atomically."""
+    return _write_with(target, lambda p: frame.to_csv(p, index=index, encoding="utf-8"))
+
+
+def write_json(data: Mapping[str, Any], target: str | os.PathLike[str]) -> Path:
+    """Write ``data`` as indented UTF-8 JSON atomically (NaN is written as null)."""
+
+    def write(p: Path) -> None:
+        text = json.dumps(_nan_to_none(data), ensure_ascii=False, indent=2, allow_nan=False)
+        p.write_text(text + "\n", encoding="utf-8")
+
+    return _write_with(target, write)
+
+
+def _nan_to_none(value: Any) -> Any:
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nan_to_none(v) for v in value]
+    return value
+
+
+def write_geopackage(
+    layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], target: str | os.PathLike[str]
+) -> Path:
+    """Write several layers into one GeoPackage atomically.
+
+    Non-spatial tables (plain DataFrames) become attribute-only layers, which QGIS shows as
+    tables.
+    """
+
+    def write(p: Path) -> None:
+        for name, frame in layers.items():
+            if isinstance(frame, gpd.GeoDataFrame):
+                frame.to_file(p, layer=name, driver="GPKG", engine="pyogrio")
+            else:
+                import pyogrio
+
+                pyogrio.write_dataframe(frame, p, layer=name, driver="GPKG")
+
+    return _write_with(target, write)
