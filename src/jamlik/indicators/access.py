@@ -5,13 +5,13 @@ opportunities, counts within cut-offs, decayed sums. People live at origins in k
 group (:class:`jamlik.networks.origins.Residents`). An area's value for a group is the
 **population-weighted mean** over the origins where that group lives:
 
-.. math::  \\bar{x}_{a,g} = \\frac{\\sum_{i \\in a} p_{i,g}\\, x_i}{\\sum_{i \\in a} p_{i,g}}
+    mean(a, g) = sum_i p(i, g) * x(i) / sum_i p(i, g)      over the origins i in area a
 
 For travel times to the nearest opportunity, origins with *no access* (nothing reachable within
 the search limit) have no time at all; they are never counted as 0 minutes. The mean is taken over
 the people who have access, and the share without access is reported beside it:
 
-.. math::  s_{a,g} = \\frac{\\sum_{i \\in a,\\, x_i = \\varnothing} p_{i,g}}{\\sum_{i \\in a} p_{i,g}}
+    no_access_share(a, g) = sum_{i: no access} p(i, g) / sum_i p(i, g)
 
 Counts and decayed sums are 0 where nothing is reachable, so their mean covers everyone.
 """
