@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "CRSError",
+    "ConfigError",
     "DataError",
     "DuplicateIdError",
     "EmptyNetworkError",
@@ -105,3 +106,7 @@ class PackError(DataError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"pack {pack!r} has {len(self.problems)} problem(s):\n{lines}")
+
+
+class ConfigError(DataError):
+    """A settings file (targets, indicator themes) has a missing, unknown or invalid key."""
