@@ -25,6 +25,7 @@ __all__ = [
     "OSMReadError",
     "PackError",
     "Problem",
+    "ProblemWarning",
     "UnknownIdError",
 ]
 
@@ -110,3 +111,11 @@ class PackError(DataError):
 
 class ConfigError(DataError):
     """A settings file (targets, indicator themes) has a missing, unknown or invalid key."""
+
+
+@dataclass(frozen=True)
+class ProblemWarning(Problem):
+    """A problem that is reported but does not make the input unusable (e.g. zero population)."""
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} (warning)"
