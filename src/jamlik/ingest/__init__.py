@@ -1,1 +1,5 @@
-"""jamlik.ingest."""
+"""jamlik.ingest: read and check input data (packs, areas, statistics, OSM, GTFS)."""
+
+from jamlik.ingest.pack import Pack, PackConfig, check_pack, is_error, load_pack
+
+__all__ = ["Pack", "PackConfig", "check_pack", "is_error", "load_pack"]
