@@ -1,11 +1,11 @@
 """Distance-decay functions ``f(c)`` that weight an opportunity by the cost ``c`` of reaching it.
 
 A gravity (potential) accessibility measure sums the opportunities an origin can reach, each
-weighted by how far away it is (Hansen 1959; Geurs & van Wee 2004):
+weighted by how far away it is (Hansen 1959; Geurs & van Wee 2004)::
 
-.. math:: A_i = \\sum_j W_j \\, f(c_{ij})
+    A_i = sum_j W_j * f(c_ij)
 
-where ``W_j`` is the weight (count, capacity) of opportunity ``j`` and ``c_{ij}`` the travel cost.
+where ``W_j`` is the weight (count, capacity) of opportunity ``j`` and ``c_ij`` the travel cost.
 Each class below is one ``f``; its parameters are in the **cost unit of the graph** (seconds for
 travel-time graphs, metres for distance graphs). The names and parameterisations follow the R
 package ``accessibility`` (Pereira & Herszenhut, IPEA, 2023: ``decay_binary``,
@@ -136,7 +136,7 @@ class DecayFunction(BaseModel):
 class StepDecay(DecayFunction):
     """Binary (cumulative-opportunity) decay.
 
-    .. math:: f(c) = 1 \\text{ if } c \\le T \\text{ else } 0
+        f(c) = 1 if c <= T else 0
 
     ``decay_binary(cutoff)`` in the R package ``accessibility``; the cumulative-opportunities
     measure of Geurs & van Wee (2004).
@@ -162,7 +162,7 @@ class StepDecay(DecayFunction):
 class LinearDecay(DecayFunction):
     """Linear decay to zero at the threshold ``T``.
 
-    .. math:: f(c) = 1 - c / T \\text{ if } c \\le T \\text{ else } 0
+        f(c) = 1 - c / T if c <= T else 0
 
     ``decay_linear(cutoff)`` in the R package ``accessibility``.
     """
@@ -205,7 +205,7 @@ class _Smooth(DecayFunction):
 class ExponentialDecay(_Smooth):
     """Negative exponential decay with rate ``beta`` (per cost unit).
 
-    .. math:: f(c) = e^{-\\beta c}
+        f(c) = exp(-beta * c)
 
     ``decay_exponential(decay_value)`` in the R package ``accessibility``; Hansen (1959),
     Geurs & van Wee (2004).
@@ -229,9 +229,9 @@ class ExponentialDecay(_Smooth):
 class GaussianDecay(_Smooth):
     """Gaussian decay with spread ``sigma`` (cost unit).
 
-    .. math:: f(c) = e^{-c^2 / (2\\sigma^2)}
+        f(c) = exp(-c**2 / (2 * sigma**2))
 
-    The Gaussian form reviewed by Kwan (1998) (there written ``e^{-c^2/v}`` with
+    The Gaussian form reviewed by Kwan (1998) (there written ``exp(-c**2 / v)`` with
     ``v = 2 sigma^2``).
     """
 
@@ -253,7 +253,7 @@ class GaussianDecay(_Smooth):
 class LogisticDecay(_Smooth):
     """Logistic decay around the midpoint ``midpoint`` with standard deviation ``sd``.
 
-    .. math:: f(c) = \\frac{1 + e^{-s m}}{1 + e^{s (c - m)}}, \\quad s = \\frac{\\pi}{\\sqrt{3}\\,sd}
+        f(c) = (1 + exp(-s * m)) / (1 + exp(s * (c - m))),  s = pi / (sqrt(3) * sd)
 
     ``decay_logistic(cutoff, sd)`` in the R package ``accessibility`` (Bauer & Groneberg
     2016); normalised so that ``f(0) = 1`` and ``f(m) ~ 1/2``.

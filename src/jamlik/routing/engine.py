@@ -1,0 +1,433 @@
+"""The accessibility engine: nearest opportunities, counts within cutoffs and decayed sums.
+
+:func:`accessibility` answers, for every origin node of a street graph and every category of
+opportunity (grocery, school, ...), three questions at once, without ever building the
+origin × opportunity table:
+
+* ``nearest[o, c, i]``: the cost of the ``i``-th nearest opportunity (``inf`` = none within
+  ``max_cost``);
+* ``counts[o, c, q]``: the cumulative-opportunities measure
+  ``sum_j W_j * [c_oj <= T_q]`` (Geurs & van Wee 2004);
+* ``decayed[o, c, m]``: the gravity measure ``sum_j W_j * f_m(c_oj)`` (Hansen 1959)
+  for each decay function ``f_m`` of :mod:`jamlik.routing.decay`.
+
+An opportunity is a group of *seeds* (:class:`~jamlik.networks.snapping.Seeds`): graph nodes
+with the cost from that node to the opportunity (e.g. the walk from the street to the door, or
+both ends of the street edge the door lies on). The cost from origin ``o`` to opportunity
+``j`` is ``c_oj = min over seeds s of (dist(o, node_s) + cost_s)``.
+
+Two strategies give the same numbers (up to floating-point rounding):
+
+``from_opportunities``
+    one bounded multi-source search per opportunity on the reversed graph, aggregating into
+    every origin it reaches (fast when opportunities are fewer than origins);
+``from_origins``
+    one bounded search per origin, aggregating the opportunities it meets.
+
+References
+----------
+Hansen, W. G. (1959). How accessibility shapes land use. *Journal of the American Institute of
+Planners* 25(2), 73-76.
+Geurs, K. T. & van Wee, B. (2004). Accessibility evaluation of land-use and transport
+strategies. *Journal of Transport Geography* 12(2), 127-140.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from jamlik.errors import DataError, NegativeValueError, UnknownIdError
+from jamlik.i18n import t
+from jamlik.networks.graph import Graph
+from jamlik.networks.snapping import Seeds
+from jamlik.routing import _kernels
+from jamlik.routing.decay import DecayFunction
+
+__all__ = ["DEFAULT_CUTOFFS", "AccessResult", "accessibility", "travel_costs"]
+
+logger = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+Progress = Callable[[int], None]
+
+#: Default cutoffs: 5, 10, 15, 20 and 30 minutes, in seconds.
+DEFAULT_CUTOFFS: tuple[float, ...] = (300.0, 600.0, 900.0, 1200.0, 1800.0)
+
+_UNITS = {"min": 60.0, "s": 1.0, "m": 1.0}
+
+
+@dataclass(frozen=True)
+class AccessResult:
+    """Accessibility of each origin to each category of opportunity.
+
+    Attributes
+    ----------
+    categories
+        Opportunity categories, in the order of the second axis.
+    cutoffs
+        Cost cutoffs of ``counts`` (cost unit of the graph).
+    k
+        Number of nearest opportunities kept.
+    decay_names
+        Labels of the decay functions, in the order of the last axis of ``decayed``.
+    nearest
+        ``n_origins × n_categories × k`` costs, ascending; ``inf`` = unreachable (never 0).
+    counts
+        ``n_origins × n_categories × n_cutoffs`` weighted counts with cost ``<=`` cutoff.
+    decayed
+        ``n_origins × n_categories × n_decay`` decayed weighted sums.
+    origins
+        Graph node of each origin row.
+    max_cost
+        Bound of the searches; nothing beyond it is counted.
+    """
+
+    categories: tuple[str, ...]
+    cutoffs: tuple[float, ...]
+    k: int
+    decay_names: tuple[str, ...]
+    nearest: FloatArray
+    counts: FloatArray
+    decayed: FloatArray
+    origins: IntArray
+    max_cost: float
+
+    def column_names(self, *, unit: Literal["min", "s", "m"] = "min") -> list[str]:
+        """Return the columns of :meth:`to_frame`, in order."""
+        if unit not in _UNITS:
+            raise DataError(f"unit must be one of {sorted(_UNITS)}, not {unit!r}")
+        names: list[str] = []
+        for cat in self.categories:
+            names += [f"{cat}_nearest_{i + 1}_{unit}" for i in range(self.k)]
+            names += [f"{cat}_count_{_fmt(q / _UNITS[unit])}{unit}" for q in self.cutoffs]
+            names += [f"{cat}_decay_{name}" for name in self.decay_names]
+        return names
+
+    def to_frame(self, *, unit: Literal["min", "s", "m"] = "min") -> pd.DataFrame:
+        """Return one row per origin and one column per measure.
+
+        Parameters
+        ----------
+        unit
+            ``"min"`` when the graph cost is in seconds (costs are divided by 60), ``"s"``
+            (seconds as they are) or ``"m"`` (metres, for distance graphs). Used in the column
+            names: ``grocery_nearest_1_min``, ``grocery_count_15min``, ``grocery_decay_<name>``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by the origin node (``node``); the nearest costs are ``NaN`` where no
+            opportunity is reachable.
+        """
+        names = self.column_names(unit=unit)
+        n = self.origins.shape[0]
+        nearest = np.where(np.isinf(self.nearest), np.nan, self.nearest) / _UNITS[unit]
+        blocks = np.concatenate([nearest, self.counts, self.decayed], axis=2)
+        data = blocks.reshape(n, -1)
+        return pd.DataFrame(data, columns=names, index=pd.Index(self.origins, name="node"))
+
+    def describe_columns(self, *, unit: Literal["min", "s", "m"] = "min") -> dict[str, str]:
+        """Return a translated description of each column of :meth:`to_frame`."""
+        out: dict[str, str] = {}
+        names = iter(self.column_names(unit=unit))
+        for cat in self.categories:
+            for i in range(self.k):
+                out[next(names)] = t("routing.col_nearest", category=cat, rank=i + 1, unit=unit)
+            for q in self.cutoffs:
+                out[next(names)] = t(
+                    "routing.col_count", category=cat, cutoff=_fmt(q / _UNITS[unit]), unit=unit
+                )
+            for name in self.decay_names:
+                out[next(names)] = t("routing.col_decay", category=cat, decay=name)
+        return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}".replace(".", "p")
+
+
+def _check_seeds(graph: Graph, seeds: Seeds, what: str) -> tuple[IntArray, IntArray, FloatArray]:
+    """Validate one group of seeds; return ``(indptr, node, cost)`` as contiguous arrays."""
+    indptr = np.ascontiguousarray(seeds.indptr, dtype=np.int64)
+    node = np.ascontiguousarray(seeds.node, dtype=np.int64)
+    cost = np.ascontiguousarray(seeds.cost, dtype=np.float64)
+    if indptr.ndim != 1 or indptr.size == 0 or indptr[0] != 0 or np.any(np.diff(indptr) < 0):
+        raise DataError(f"{what}: seeds.indptr must start at 0 and never decrease")
+    if indptr[-1] != node.size or node.size != cost.size:
+        raise DataError(
+            f"{what}: seeds.indptr ends at {indptr[-1]} but there are {node.size} seed nodes "
+            f"and {cost.size} seed costs; they must match"
+        )
+    if node.size and (node.min() < 0 or node.max() >= graph.n_nodes):
+        bad = int(np.flatnonzero((node < 0) | (node >= graph.n_nodes))[0])
+        raise UnknownIdError(
+            f"{what}: seed {bad} refers to node {node[bad]}, but graph {graph.name!r} has nodes "
+            f"0..{graph.n_nodes - 1}; snap the points to this graph"
+        )
+    if not np.all(np.isfinite(cost)):
+        bad = int(np.flatnonzero(~np.isfinite(cost))[0])
+        raise DataError(f"{what}: seed {bad} has cost {cost[bad]}; seed costs must be finite")
+    if np.any(cost < 0):
+        bad = int(np.flatnonzero(cost < 0)[0])
+        raise NegativeValueError(
+            f"{what}: seed {bad} has negative cost {cost[bad]}; seed costs must be >= 0"
+        )
+    return indptr, node, cost
+
+
+def _reverse(graph: Graph) -> tuple[IntArray, IntArray, FloatArray]:
+    """CSR arrays of the graph with every edge turned around."""
+    src = graph.edge_sources()
+    order = np.argsort(graph.indices, kind="stable")
+    indptr = np.zeros(graph.n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(graph.indices, minlength=graph.n_nodes), out=indptr[1:])
+    return indptr, src[order], np.ascontiguousarray(graph.cost[order])
+
+
+def _chunks(total: int, progress: Progress | None) -> list[tuple[int, int]]:
+    step = total if progress is None else max(64, total // 100)
+    step = max(step, 1)
+    return [(lo, min(lo + step, total)) for lo in range(0, total, step)]
+
+
+def _work(n_nodes: int, heap_size: int) -> tuple[FloatArray, IntArray, FloatArray, IntArray]:
+    dist = np.full(n_nodes, np.inf)
+    touched = np.empty(n_nodes, dtype=np.int64)
+    return dist, touched, np.empty(heap_size), np.empty(heap_size, dtype=np.int64)
+
+
+def accessibility(
+    graph: Graph,
+    opportunities: Mapping[str, Seeds],
+    *,
+    weights: Mapping[str, npt.ArrayLike] | None = None,
+    k: int = 3,
+    cutoffs: Sequence[float] = DEFAULT_CUTOFFS,
+    decay: Sequence[DecayFunction] = (),
+    max_cost: float | None = None,
+    strategy: Literal["auto", "from_opportunities", "from_origins"] = "auto",
+    origins: npt.ArrayLike | None = None,
+    progress: Progress | None = None,
+) -> AccessResult:
+    """Compute nearest, cumulative and gravity accessibility for every origin.
+
+    Parameters
+    ----------
+    graph
+        Street graph; its ``cost`` is the travel cost (seconds, or metres).
+    opportunities
+        ``{category: Seeds}``; each seed group is one opportunity.
+    weights
+        ``{category: array}`` weight ``W_j`` of each opportunity (count, capacity); default 1.
+    k
+        Number of nearest opportunities to keep per category.
+    cutoffs
+        Cost cutoffs ``T_q`` for the counts (cost unit of the graph; default 5-30 min in s).
+    decay
+        Decay functions ``f_m`` for the gravity sums.
+    max_cost
+        Bound of every search; defaults to the largest cutoff or decay support.
+    strategy
+        ``"from_opportunities"``, ``"from_origins"`` or ``"auto"`` (searches from whichever
+        side has fewer items).
+    origins
+        Graph nodes to report (default: every node, in node order); repeats are allowed.
+    progress
+        Called with the number of searches finished since the last call.
+
+    Returns
+    -------
+    AccessResult
+
+    Raises
+    ------
+    DataError
+        Inconsistent seeds, weights, cutoffs, decay labels or options.
+    UnknownIdError
+        A seed or origin refers to a node that is not in the graph.
+    NegativeValueError
+        A negative seed cost or weight.
+    """
+    if k < 1:
+        raise DataError(f"k must be at least 1, not {k}")
+    if strategy not in ("auto", "from_opportunities", "from_origins"):
+        raise DataError(f"strategy must be auto, from_opportunities or from_origins: {strategy!r}")
+    cut = np.asarray(cutoffs, dtype=np.float64).reshape(-1)
+    if not np.all(np.isfinite(cut)) or np.any(cut <= 0):
+        raise DataError(f"cutoffs must be finite and positive, got {list(cutoffs)}")
+    if np.unique(cut).size != cut.size:
+        raise DataError(f"cutoffs must not repeat, got {list(cutoffs)}")
+    names = tuple(f.name for f in decay)
+    if len(set(names)) != len(names):
+        raise DataError(f"decay names repeat ({names}); give each function a distinct label=")
+    categories = tuple(opportunities)
+    weights = dict(weights or {})
+    unknown = set(weights) - set(categories)
+    if unknown:
+        raise UnknownIdError(f"weights given for unknown categories {sorted(unknown)}")
+
+    # One concatenated CSR of all opportunities, with their category and weight.
+    parts_ptr, parts_node, parts_cost, cat_of, w_of = [], [], [], [], []
+    offset = 0
+    for c, cat in enumerate(categories):
+        indptr, node, cost = _check_seeds(graph, opportunities[cat], f"opportunities[{cat!r}]")
+        n_opp = indptr.size - 1
+        w = np.ones(n_opp) if cat not in weights else np.asarray(weights[cat], dtype=np.float64)
+        if w.shape != (n_opp,):
+            raise DataError(f"weights[{cat!r}] has shape {w.shape}; expected ({n_opp},)")
+        if not np.all(np.isfinite(w)):
+            raise DataError(f"weights[{cat!r}] has missing or infinite values; fill them")
+        if np.any(w < 0):
+            bad = int(np.flatnonzero(w < 0)[0])
+            raise NegativeValueError(f"weights[{cat!r}][{bad}] is negative ({w[bad]})")
+        parts_ptr.append(indptr[1:] + offset)
+        parts_node.append(node)
+        parts_cost.append(cost)
+        cat_of.append(np.full(n_opp, c, dtype=np.int64))
+        w_of.append(w)
+        offset += node.size
+    seeds_indptr = np.concatenate([np.zeros(1, dtype=np.int64), *parts_ptr])
+    seeds_node = np.concatenate([np.empty(0, dtype=np.int64), *parts_node])
+    seeds_cost = np.concatenate([np.empty(0), *parts_cost])
+    opp_cat = np.concatenate([np.empty(0, dtype=np.int64), *cat_of])
+    opp_w = np.concatenate([np.empty(0), *w_of])
+    n_opp_total = seeds_indptr.size - 1
+
+    dkind = np.array([f.compiled()[0] for f in decay], dtype=np.int64)
+    dp0 = np.array([f.compiled()[1] for f in decay], dtype=np.float64)
+    dp1 = np.array([f.compiled()[2] for f in decay], dtype=np.float64)
+    dsupport = np.array([f.support for f in decay], dtype=np.float64)
+    if max_cost is None:
+        bounds = [*cut.tolist(), *dsupport.tolist()]
+        max_cost = max(bounds) if bounds else np.inf
+    if not max_cost > 0:
+        raise DataError(f"max_cost must be positive, not {max_cost}")
+
+    n = graph.n_nodes
+    if origins is None:
+        uniq = np.arange(n, dtype=np.int64)
+        inverse = None
+    else:
+        orig = np.asarray(origins, dtype=np.int64).reshape(-1)
+        if orig.size and (orig.min() < 0 or orig.max() >= n):
+            bad = int(orig[(orig < 0) | (orig >= n)][0])
+            raise UnknownIdError(f"origin node {bad} is not in graph {graph.name!r} (0..{n - 1})")
+        uniq, inverse = np.unique(orig, return_inverse=True)
+    n_rows = uniq.size
+
+    n_cat = len(categories)
+    nearest = np.full((n_rows, n_cat, k), np.inf)
+    counts = np.zeros((n_rows, n_cat, cut.size))
+    decayed = np.zeros((n_rows, n_cat, len(decay)))
+    if strategy == "auto":
+        strategy = "from_origins" if n_rows < n_opp_total else "from_opportunities"
+    started = time.perf_counter()
+    seeds_max = int(np.diff(seeds_indptr).max()) if n_opp_total else 0
+    dist, touched, hkey, hnode = _work(n, graph.n_edges + max(seeds_max, 1) + 1)
+    common = (max_cost, cut, dkind, dp0, dp1, dsupport, nearest, counts, decayed)
+    if strategy == "from_opportunities" and n_rows:
+        rindptr, rindices, rcost = _reverse(graph)
+        node_row = np.full(n, -1, dtype=np.int64)
+        node_row[uniq] = np.arange(n_rows)
+        for lo, hi in _chunks(n_opp_total, progress):
+            _kernels.aggregate_from_opportunities(
+                rindptr, rindices, rcost, seeds_indptr, seeds_node, seeds_cost, opp_cat, opp_w,
+                lo, hi, node_row, *common, dist, touched, hkey, hnode,
+            )  # fmt: skip
+            if progress is not None:
+                progress(hi - lo)
+    elif strategy == "from_origins" and n_opp_total:
+        # Seeds listed by graph node: which opportunity lies there, at which cost.
+        order = np.argsort(seeds_node, kind="stable")
+        seed_opp = np.repeat(np.arange(n_opp_total), np.diff(seeds_indptr))
+        by_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(seeds_node, minlength=n), out=by_ptr[1:])
+        best = np.full(n_opp_total, np.inf)
+        opp_touched = np.empty(n_opp_total, dtype=np.int64)
+        for lo, hi in _chunks(n_rows, progress):
+            _kernels.aggregate_from_origins(
+                graph.indptr, graph.indices, graph.cost, uniq, lo, hi, by_ptr,
+                seed_opp[order], seeds_cost[order], opp_cat, opp_w, *common, dist, touched,
+                hkey, hnode, best, opp_touched,
+            )  # fmt: skip
+            if progress is not None:
+                progress(hi - lo)
+    logger.debug(
+        "accessibility: %d origins, %d opportunities, %s, %.3f s",
+        n_rows,
+        n_opp_total,
+        strategy,
+        time.perf_counter() - started,
+    )
+    if inverse is not None and inverse.size != n_rows:
+        nearest, counts, decayed, uniq = nearest[inverse], counts[inverse], decayed[inverse], orig
+    return AccessResult(
+        categories=categories,
+        cutoffs=tuple(float(x) for x in cut),
+        k=k,
+        decay_names=names,
+        nearest=nearest,
+        counts=counts,
+        decayed=decayed,
+        origins=uniq,
+        max_cost=float(max_cost),
+    )
+
+
+def travel_costs(
+    graph: Graph,
+    origin_seeds: Seeds,
+    destination_seeds: Seeds,
+    *,
+    max_cost: float | None = None,
+    progress: Progress | None = None,
+) -> FloatArray:
+    """Return the least cost from every origin to every destination (for small studies).
+
+    The cost is ``c_ij = min over origin seeds s and destination seeds u of
+    (cost_s + dist(node_s, node_u) + cost_u)``.
+
+    Parameters
+    ----------
+    graph
+        Street graph.
+    origin_seeds
+        One group per origin; seed cost = cost from the origin point to the node.
+    destination_seeds
+        One group per destination; seed cost = cost from the node to the destination.
+    max_cost
+        Bound of the searches (default: none).
+    progress
+        Called with the number of origins finished since the last call.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n_origins × n_destinations`` float64; ``inf`` where unreachable within ``max_cost``.
+    """
+    o_ptr, o_node, o_cost = _check_seeds(graph, origin_seeds, "origin_seeds")
+    d_ptr, d_node, d_cost = _check_seeds(graph, destination_seeds, "destination_seeds")
+    bound = np.inf if max_cost is None else float(max_cost)
+    if not bound > 0:
+        raise DataError(f"max_cost must be positive, not {max_cost}")
+    n_o, n_d = o_ptr.size - 1, d_ptr.size - 1
+    out = np.full((n_o, n_d), np.inf)
+    seeds_max = int(np.diff(o_ptr).max()) if n_o else 0
+    dist, touched, hkey, hnode = _work(graph.n_nodes, graph.n_edges + seeds_max + 1)
+    for lo, hi in _chunks(n_o, progress):
+        _kernels.od_costs(
+            graph.indptr, graph.indices, graph.cost, o_ptr, o_node, o_cost, d_ptr, d_node,
+            d_cost, lo, hi, bound, out, dist, touched, hkey, hnode,
+        )  # fmt: skip
+        if progress is not None:
+            progress(hi - lo)
+    return out
