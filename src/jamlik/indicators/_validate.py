@@ -1,0 +1,116 @@
+"""Input contracts shared by the indicator families.
+
+Every public indicator function checks its input here before any arithmetic, so that bad data
+fails early with a named error that says *where* the problem is (file, row, column) and *how*
+to fix it. The checks are vectorised; only the first few offending rows are named in the
+message.
+
+The ``source`` argument of every check is a human-readable name of the input (a file path, or
+``"input"`` for an in-memory frame); it is repeated in every message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from jamlik.errors import (
+    DataError,
+    DuplicateIdError,
+    MissingColumnError,
+    NegativeValueError,
+)
+
+__all__ = [
+    "require_columns",
+    "require_finite",
+    "require_group_le_total",
+    "require_min_areas",
+    "require_non_negative",
+    "require_unique_ids",
+    "rows_label",
+]
+
+_SHOW = 5  # offending rows named in a message
+
+
+def rows_label(frame: pd.DataFrame, mask: npt.NDArray[np.bool_]) -> str:
+    """Describe the first offending rows of ``frame`` (1-based data rows and their index)."""
+    positions = np.flatnonzero(mask)
+    parts = [f"row {int(p) + 1} (id {frame.index[p]!r})" for p in positions[:_SHOW]]
+    more = f" and {positions.size - _SHOW} more" if positions.size > _SHOW else ""
+    return ", ".join(parts) + more
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[Hashable], *, source: str) -> None:
+    """Raise :class:`MissingColumnError` unless every column in ``columns`` is present."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        have = ", ".join(map(str, frame.columns[:20]))
+        raise MissingColumnError(
+            f"{source}: missing column(s) {', '.join(map(repr, missing))}; the table has: "
+            f"{have}. Rename the column or pass the right name."
+        )
+
+
+def require_finite(frame: pd.DataFrame, columns: Sequence[Hashable], *, source: str) -> None:
+    """Raise :class:`DataError` if a column is not numeric or holds NaN/inf values."""
+    for col in columns:
+        values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            raise DataError(
+                f"{source}, column {col!r}: missing or non-numeric values at "
+                f"{rows_label(frame, bad)}. Fill them in or drop those rows."
+            )
+
+
+def require_non_negative(frame: pd.DataFrame, columns: Sequence[Hashable], *, source: str) -> None:
+    """Raise :class:`NegativeValueError` if any count in ``columns`` is negative."""
+    require_finite(frame, columns, source=source)
+    for col in columns:
+        values = frame[col].to_numpy(dtype=float)
+        bad = values < 0
+        if bad.any():
+            raise NegativeValueError(
+                f"{source}, column {col!r}: negative counts at {rows_label(frame, bad)}. "
+                "Counts of people, dwellings or capacity cannot be negative."
+            )
+
+
+def require_group_le_total(
+    frame: pd.DataFrame, group: Hashable, total: Hashable, *, source: str
+) -> None:
+    """Raise :class:`DataError` where the group count exceeds the total count of its area."""
+    bad = frame[group].to_numpy(dtype=float) > frame[total].to_numpy(dtype=float)
+    if bad.any():
+        raise DataError(
+            f"{source}: column {group!r} is larger than total {total!r} at "
+            f"{rows_label(frame, bad)}. A group cannot outnumber the whole population of its "
+            "area; check that the columns are not swapped."
+        )
+
+
+def require_unique_ids(ids: pd.Series | pd.Index, *, source: str, column: str = "id") -> None:
+    """Raise :class:`DuplicateIdError` if ``ids`` repeats a value."""
+    values = pd.Series(ids)
+    dup = values.duplicated(keep=False).to_numpy()
+    if dup.any():
+        first = values[dup].unique()[:_SHOW]
+        rows = (np.flatnonzero(dup) + 1)[: 2 * _SHOW].tolist()
+        raise DuplicateIdError(
+            f"{source}, column {column!r}: ids are repeated ({', '.join(map(repr, first))}; "
+            f"rows {rows}). Each area or location must appear once; aggregate the rows first."
+        )
+
+
+def require_min_areas(n: int, *, source: str, minimum: int = 2) -> None:
+    """Raise :class:`DataError` if fewer than ``minimum`` areas are given."""
+    if n < minimum:
+        raise DataError(
+            f"{source}: {n} area(s) given, at least {minimum} are needed; a distribution "
+            "measure compares areas with each other."
+        )
