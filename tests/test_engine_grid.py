@@ -144,6 +144,11 @@ def test_origins_subset_with_repeats_and_progress(strategy: str) -> None:
     assert res.nearest[:, 0, 0].tolist() == [0, 2, 0]
     assert res.counts[:, 0, 0].tolist() == [1, 2, 1]
     assert sum(calls) == 2  # 2 opportunities, or 2 distinct origins
+    # Distinct but unsorted origins keep the caller's order too.
+    res = accessibility(grid3(), {"a": seeds([[(0, 0.0)]])}, k=1, cutoffs=(9,), origins=[8, 1],
+                        strategy=strategy)  # type: ignore[arg-type]  # fmt: skip
+    assert res.origins.tolist() == [8, 1]
+    assert res.nearest[:, 0, 0].tolist() == [4, 1]
 
 
 def test_empty_category_and_no_measures() -> None:

@@ -368,7 +368,8 @@ def accessibility(
         strategy,
         time.perf_counter() - started,
     )
-    if inverse is not None and inverse.size != n_rows:
+    if inverse is not None and not np.array_equal(orig, uniq):
+        # Back to the caller's order (and repeats) from the sorted distinct origins.
         nearest, counts, decayed, uniq = nearest[inverse], counts[inverse], decayed[inverse], orig
     return AccessResult(
         categories=categories,
