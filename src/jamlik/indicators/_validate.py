@@ -38,9 +38,16 @@ _SHOW = 5  # offending rows named in a message
 
 
 def rows_label(frame: pd.DataFrame, mask: npt.NDArray[np.bool_]) -> str:
-    """Describe the first offending rows of ``frame`` (1-based data rows and their index)."""
+    """Describe the first offending rows of ``frame``: 1-based data rows (header not counted).
+
+    When the frame has a meaningful index (not a plain range), its label is named too.
+    """
     positions = np.flatnonzero(mask)
-    parts = [f"row {int(p) + 1} (id {frame.index[p]!r})" for p in positions[:_SHOW]]
+    labelled = not isinstance(frame.index, pd.RangeIndex)
+    parts = [
+        f"row {int(p) + 1}" + (f" (id {frame.index[p]!r})" if labelled else "")
+        for p in positions[:_SHOW]
+    ]
     more = f" and {positions.size - _SHOW} more" if positions.size > _SHOW else ""
     return ", ".join(parts) + more
 

@@ -190,7 +190,7 @@ def _two_step(
     weighted_demand = np.bincount(j, weights=f * D[o], minlength=S.size)
     ratio = np.zeros_like(S)
     np.divide(S, weighted_demand, out=ratio, where=weighted_demand > 0)
-    return np.bincount(o, weights=f * ratio[j], minlength=D.size)
+    return np.bincount(o, weights=f * ratio[j], minlength=D.size).astype(np.float64)
 
 
 def floating_catchment(

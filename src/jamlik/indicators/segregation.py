@@ -53,18 +53,21 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from jamlik.errors import DataError
+from jamlik.errors import DataError, UnknownIdError
 from jamlik.indicators import _segregation_kernels as kern
 from jamlik.indicators._validate import (
     require_columns,
     require_group_le_total,
     require_min_areas,
     require_non_negative,
+    require_unique_ids,
+    rows_label,
 )
 
 __all__ = [
     "MultigroupIndices",
     "SegregationIndices",
+    "align_areas",
     "contiguity_matrix",
     "multigroup_indices",
     "segregation_by",
@@ -213,6 +216,39 @@ def contiguity_matrix(areas: gpd.GeoDataFrame, *, contiguity: Contiguity = "quee
         raise DataError(f"contiguity must be 'queen' or 'rook', got {contiguity!r}.")
     w = builder.from_dataframe(areas.reset_index(drop=True), use_index=False, silence_warnings=True)
     return sp.csr_array(w.sparse)
+
+
+def align_areas(
+    frame: pd.DataFrame,
+    areas: gpd.GeoDataFrame,
+    *,
+    id_column: str,
+    source: str = "input",
+    areas_source: str = "areas",
+) -> gpd.GeoDataFrame:
+    """Return the polygons of ``areas`` in the row order of ``frame``, matched on ``id_column``.
+
+    Both tables must have ``id_column``; ids are compared as strings. Polygons without a row in
+    ``frame`` are left out (contiguity is then among the given areas only).
+
+    Raises
+    ------
+    MissingColumnError, DuplicateIdError, UnknownIdError
+        A table lacks ``id_column``, repeats an id, or ``frame`` has ids with no polygon.
+    """
+    require_columns(frame, [id_column], source=source)
+    require_columns(areas, [id_column], source=areas_source)
+    require_unique_ids(frame[id_column], source=source, column=id_column)
+    require_unique_ids(areas[id_column], source=areas_source, column=id_column)
+    keys = pd.Index(areas[id_column].astype(str))
+    pos = keys.get_indexer(frame[id_column].astype(str))
+    missing = pos < 0
+    if missing.any():
+        raise UnknownIdError(
+            f"{source}, column {id_column!r}: area codes at {rows_label(frame, missing)} have "
+            f"no polygon in {areas_source}. Check that both files use the same area division."
+        )
+    return areas.iloc[pos].reset_index(drop=True)
 
 
 def spatial_dissimilarity(

@@ -1,0 +1,56 @@
+"""``jamlik equity``: inequality measures of one indicator column of a CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from jamlik.cli._common import console, fail_cleanly
+from jamlik.cli.segregation import read_csv, write_json
+from jamlik.i18n import t
+from jamlik.indicators.equity import equity_indices
+
+__all__ = ["register"]
+
+
+def _run(
+    input_path: Path,
+    value: str,
+    weight: str | None,
+    group: str | None,
+    rank: str | None,
+    atkinson_e: float,
+) -> tuple[dict[str, Any], int]:
+    frame = read_csv(input_path, id_columns=(group,) if group else ())
+    result = equity_indices(
+        frame,
+        value=value,
+        weight=weight,
+        group=group,
+        rank=rank,
+        atkinson_e=atkinson_e,
+        source=str(input_path),
+    )
+    return dict(result.to_dict()), len(frame)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``equity`` command to ``app``."""
+
+    @app.command("equity", help=t("equity.help"))
+    def equity(
+        input_path: Annotated[Path, typer.Option("--input", help=t("equity.opt_input"))],
+        value: Annotated[str, typer.Option("--value", help=t("equity.opt_value"))],
+        out: Annotated[Path, typer.Option("--out", help=t("equity.opt_out"))],
+        weight: Annotated[str | None, typer.Option("--weight", help=t("equity.opt_weight"))] = None,
+        group: Annotated[str | None, typer.Option("--group", help=t("equity.opt_group"))] = None,
+        rank: Annotated[str | None, typer.Option("--rank", help=t("equity.opt_rank"))] = None,
+        atkinson_e: Annotated[
+            float, typer.Option("--atkinson-e", help=t("equity.opt_atkinson_e"))
+        ] = 0.5,
+    ) -> None:
+        result, n = fail_cleanly(lambda: _run(input_path, value, weight, group, rank, atkinson_e))
+        write_json(out, result)
+        console.print(t("equity.done", n=n, path=out), highlight=False)

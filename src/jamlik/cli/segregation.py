@@ -1,0 +1,139 @@
+"""``jamlik segregation``: segregation indices of a group over areas, from a CSV (+ polygons).
+
+Also holds the small file helpers shared by the indicator commands (``equity``, ``fca``):
+reading a CSV with a clear error and writing outputs atomically (temporary file + rename).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from jamlik.cli._common import console, fail_cleanly
+from jamlik.errors import DataError, MissingFileError
+from jamlik.i18n import t
+from jamlik.indicators.segregation import align_areas, segregation_indices
+
+__all__ = ["read_csv", "register", "write_atomic", "write_json"]
+
+RESULT_KEYS = (
+    "dissimilarity",
+    "gini",
+    "entropy",
+    "isolation",
+    "exposure",
+    "atkinson",
+    "correlation_ratio",
+)
+SPATIAL_KEYS = ("spatial_dissimilarity", "contiguity")
+
+
+def read_csv(path: Path, *, id_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read ``path`` as CSV, keeping ``id_columns`` as text; named errors if it cannot be read."""
+    if not path.is_file():
+        raise MissingFileError(t("indicators_io.missing_file", path=path))
+    try:
+        return pd.read_csv(path, dtype=dict.fromkeys(id_columns, str))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(t("indicators_io.unreadable", path=path, kind="CSV", reason=exc)) from None
+
+
+def read_areas(path: Path) -> Any:
+    """Read polygons from a GeoPackage (or any vector file pyogrio reads)."""
+    import geopandas as gpd
+
+    if not path.is_file():
+        raise MissingFileError(t("indicators_io.missing_file", path=path))
+    try:
+        return gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several unrelated types for unreadable files
+        raise DataError(
+            t("indicators_io.unreadable", path=path, kind="GeoPackage", reason=exc)
+        ) from None
+
+
+def write_atomic(path: Path, writer: Callable[[Path], None]) -> None:
+    """Call ``writer(tmp)`` on a temporary file beside ``path``, then rename it onto ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as pretty JSON atomically; NaN/inf become ``null``."""
+    text = json.dumps({k: _clean(v) for k, v in data.items()}, indent=2, allow_nan=False)
+
+    def writer(tmp: Path) -> None:
+        tmp.write_text(text + "\n", encoding="utf-8")
+
+    write_atomic(path, writer)
+
+
+def _run(
+    input_path: Path,
+    id_column: str,
+    group: str,
+    total: str,
+    areas_path: Path | None,
+    atkinson_b: float,
+) -> tuple[dict[str, Any], int]:
+    frame = read_csv(input_path, id_columns=(id_column,))
+    source = str(input_path)
+    areas = None
+    if areas_path is not None:
+        areas = align_areas(
+            frame,
+            read_areas(areas_path),
+            id_column=id_column,
+            source=source,
+            areas_source=str(areas_path),
+        )
+    result = segregation_indices(
+        frame, group=group, total=total, atkinson_b=atkinson_b, areas=areas, source=source
+    ).to_dict()
+    keys = RESULT_KEYS + (SPATIAL_KEYS if areas is not None else ())
+    return {k: result[k] for k in keys}, len(frame)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``segregation`` command to ``app``."""
+
+    @app.command("segregation", help=t("segregation.help"))
+    def segregation(
+        input_path: Annotated[Path, typer.Option("--input", help=t("segregation.opt_input"))],
+        id_column: Annotated[str, typer.Option("--id", help=t("segregation.opt_id"))],
+        group: Annotated[str, typer.Option("--group", help=t("segregation.opt_group"))],
+        total: Annotated[str, typer.Option("--total", help=t("segregation.opt_total"))],
+        out: Annotated[Path, typer.Option("--out", help=t("segregation.opt_out"))],
+        areas: Annotated[
+            Path | None, typer.Option("--areas", help=t("segregation.opt_areas"))
+        ] = None,
+        atkinson_b: Annotated[
+            float, typer.Option("--atkinson-b", help=t("segregation.opt_atkinson_b"))
+        ] = 0.5,
+    ) -> None:
+        result, n = fail_cleanly(
+            lambda: _run(input_path, id_column, group, total, areas, atkinson_b)
+        )
+        write_json(out, result)
+        console.print(t("segregation.done", n=n, path=out), highlight=False)
