@@ -1,0 +1,419 @@
+"""Read one or more GTFS feeds into the stop times of one service day, with a repair report.
+
+:func:`read_gtfs` reads each feed (zip or folder; see :mod:`jamlik.ingest.gtfs_tables` for why
+plain pandas and not gtfs-kit), validates what routing needs, keeps the trips that run on the
+chosen date, repairs what can be repaired and merges the feeds.
+
+What stops the ingest (:class:`~jamlik.errors.GTFSError` or, for a missing file,
+:class:`~jamlik.errors.MissingFileError`, each naming the file, line and column):
+
+* a missing required file (``stops.txt``, ``routes.txt``, ``trips.txt``, ``stop_times.txt``, and
+  ``calendar.txt`` or ``calendar_dates.txt``) or required column;
+* an unparsable time, date, coordinate or ``stop_sequence``;
+* a trip whose route or service is unknown, stop times for an unknown trip or stop;
+* no trip running on the date (the message gives the dates the feed covers).
+
+What is repaired and counted in :class:`GTFSReport` (never silently): duplicate rows (first
+kept), a missing ``agency.txt``, files not in UTF-8, blank times (copied or interpolated, see
+:mod:`jamlik.ingest.gtfs_repair`), ``frequencies.txt`` expanded into trips, trips dropped because
+they have fewer than two stops, a blank first or last time, or times that go backwards.
+
+Times are seconds since the *service day's* midnight (GTFS "noon minus 12 h"; daylight-saving
+shifts are ignored), so they may pass 86,400. Trips of the previous service day that still run
+after midnight are included with their times shifted by −86,400 s and ``@prev`` appended to the
+trip id. When several feeds are read, every id (stop, route, trip, service) is prefixed with
+``<prefix>:`` (the file name without extension unless ``prefixes`` is given), so ids from
+different operators cannot collide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from jamlik.errors import GTFSError, MissingFileError
+from jamlik.ingest.gtfs_repair import drop_bad_trips, expand_frequencies, interpolate_times
+from jamlik.ingest.gtfs_tables import (
+    active_services,
+    parse_times,
+    read_feed_files,
+    require_columns,
+)
+
+__all__ = ["GTFSFeed", "GTFSReport", "read_gtfs"]
+
+_DAY_S = 86_400
+
+
+@dataclass
+class GTFSReport:
+    """What the ingest read and repaired.
+
+    Attributes
+    ----------
+    counts
+        Counter name → count, e.g. ``times_interpolated_shape``, ``trips_dropped_no_end_time``,
+        ``stop_times_duplicate``, ``frequency_trips_added``, ``trips``, ``stop_times``.
+    notes
+        Readable sentences, one per repair or remark, naming the feed and file.
+    """
+
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, name: str, value: int) -> None:
+        """Add ``value`` to counter ``name``."""
+        self.counts[name] = self.counts.get(name, 0) + int(value)
+
+    def repairs(self) -> dict[str, int]:
+        """Counters of repairs that changed or dropped something (non-zero only)."""
+        skip = {"feeds", "trips", "stop_times", "stops", "previous_day_trips"}
+        return {k: v for k, v in self.counts.items() if v and k not in skip}
+
+
+@dataclass(frozen=True)
+class GTFSFeed:
+    """The stop times of one service day, merged over feeds.
+
+    Attributes
+    ----------
+    service_date
+        The date the trips run.
+    stops
+        ``stop_id`` (str), ``stop_name``, ``lon``, ``lat`` (WGS84); row ``i`` is stop ``i``.
+    trips
+        ``trip_id``, ``route_id``, ``service_id``, ``route_type`` (int, -1 when unknown); row
+        ``j`` is trip ``j``.
+    stop_times
+        ``trip`` (row of ``trips``), ``stop`` (row of ``stops``), ``stop_sequence``,
+        ``arrival_s``, ``departure_s`` (int64 seconds since service-day midnight), sorted by
+        trip and sequence.
+    report
+        Counts of what was read and repaired.
+    """
+
+    service_date: dt.date
+    stops: pd.DataFrame
+    trips: pd.DataFrame
+    stop_times: pd.DataFrame
+    report: GTFSReport
+
+
+def read_gtfs(
+    paths: str | Path | Sequence[str | Path],
+    *,
+    service_date: dt.date,
+    prefixes: Sequence[str] | None = None,
+) -> GTFSFeed:
+    """Read GTFS feeds and return the trips that run on ``service_date``.
+
+    Parameters
+    ----------
+    paths
+        One feed or several (zip archives or folders).
+    service_date
+        The day to keep.
+    prefixes
+        Id prefixes, one per feed, used only when there are several feeds; default the file
+        names without extension.
+
+    Raises
+    ------
+    MissingFileError
+        A feed or a required file in it is missing.
+    GTFSError
+        A problem that makes routing impossible; the message names file, line and column.
+    """
+    path_list = [paths] if isinstance(paths, str | Path) else list(paths)
+    if not path_list:
+        raise GTFSError("no GTFS feed given; pass at least one zip file")
+    if prefixes is None:
+        names = [Path(p).stem for p in path_list]
+        prefixes = [n if names.count(n) == 1 else f"{n}{i + 1}" for i, n in enumerate(names)]
+    elif len(prefixes) != len(path_list):
+        raise GTFSError(f"{len(prefixes)} prefixes given for {len(path_list)} feeds")
+    report = GTFSReport()
+    parts = []
+    for path, prefix in zip(path_list, prefixes, strict=True):
+        tag = f"{prefix}:" if len(path_list) > 1 else ""
+        parts.append(_read_one(Path(path), service_date, tag, report))
+    stops = pd.concat([p[0] for p in parts], ignore_index=True)
+    trips = pd.concat([p[1] for p in parts], ignore_index=True)
+    st_parts = []
+    stop_offset = trip_offset = 0
+    for p_stops, p_trips, p_st in parts:
+        st = p_st.copy()
+        st["stop"] += stop_offset
+        st["trip"] += trip_offset
+        st_parts.append(st)
+        stop_offset += len(p_stops)
+        trip_offset += len(p_trips)
+    stop_times = pd.concat(st_parts, ignore_index=True)
+    if stop_times.empty:
+        raise GTFSError(
+            f"no trip with at least two usable stop times runs on {service_date}; "
+            f"see the repairs: {report.repairs()}"
+        )
+    report.add("feeds", len(path_list))
+    report.add("stops", len(stops))
+    report.add("trips", len(trips))
+    report.add("stop_times", len(stop_times))
+    return GTFSFeed(service_date, stops, trips, stop_times, report)
+
+
+def _read_one(
+    path: Path, service_date: dt.date, tag: str, report: GTFSReport
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    files = read_feed_files(path)
+    report.notes.extend(files.notes)
+    report.add("files_decoded_latin1", files.latin1_files)
+    name = path.name
+    tables = files.tables
+    for required in ("stops.txt", "routes.txt", "trips.txt", "stop_times.txt"):
+        if required not in tables:
+            raise MissingFileError(
+                f"GTFS feed {path} has no {required}, which routing needs; add it to the zip"
+            )
+    if "calendar.txt" not in tables and "calendar_dates.txt" not in tables:
+        raise MissingFileError(
+            f"GTFS feed {path} has neither calendar.txt nor calendar_dates.txt, so no trip has "
+            "service days; add one of them"
+        )
+    if "agency.txt" not in tables:
+        report.add("missing_agency", 1)
+        report.notes.append(f"{name}: agency.txt is missing (not needed for routing)")
+
+    stops = _stops(tables["stops.txt"], f"{name}/stops.txt", report)
+    routes = _dedupe(tables["routes.txt"], "route_id", f"{name}/routes.txt", report, "routes")
+    trips = _dedupe(tables["trips.txt"], "trip_id", f"{name}/trips.txt", report, "trips")
+    require_columns(trips, ("route_id", "service_id", "trip_id"), f"{name}/trips.txt")
+    _check_refs(
+        trips["route_id"], set(routes["route_id"]), f"{name}/trips.txt", "route_id", "routes.txt"
+    )
+    today, known, span = active_services(
+        tables.get("calendar.txt"), tables.get("calendar_dates.txt"), service_date, source=name
+    )
+    yesterday, _, _ = active_services(
+        tables.get("calendar.txt"),
+        tables.get("calendar_dates.txt"),
+        service_date - dt.timedelta(days=1),
+        source=name,
+    )
+    if not known:
+        raise GTFSError(
+            f"{name}: calendar.txt and calendar_dates.txt define no service; add the service "
+            "days of the trips"
+        )
+    _check_refs(
+        trips["service_id"],
+        known,
+        f"{name}/trips.txt",
+        "service_id",
+        "calendar.txt or calendar_dates.txt",
+    )
+    st = _stop_times(tables["stop_times.txt"], name, trips, stops, report)
+    freq = _frequencies(tables.get("frequencies.txt"), name, trips)
+
+    day_parts = []
+    trip_tables = []
+    code_offset = 0
+    for services, shift, suffix in ((today, 0, ""), (yesterday, -_DAY_S, "@prev")):
+        runs = trips["service_id"].isin(services).to_numpy()
+        codes = np.flatnonzero(runs)
+        day_st, day_ids, day_template, added = _one_day(st, freq, codes, trips, report)
+        if shift:
+            late = day_st.groupby("trip")["arrival_s"].transform("max").to_numpy() >= _DAY_S
+            day_st = day_st.loc[late]
+            day_st["arrival_s"] += shift
+            day_st["departure_s"] += shift
+        used = np.unique(day_st["trip"].to_numpy())
+        remap = np.full(len(day_ids), -1, dtype=np.int64)
+        remap[used] = np.arange(len(used)) + code_offset
+        day_st = day_st.assign(trip=remap[day_st["trip"].to_numpy()])
+        table = trips.iloc[day_template[used]][["route_id", "service_id"]].reset_index(drop=True)
+        table.insert(0, "trip_id", [f"{tid}{suffix}" for tid in day_ids[used]])
+        trip_tables.append(table)
+        day_parts.append(day_st)
+        code_offset += len(used)
+        if shift:
+            report.add("previous_day_trips", len(used))
+        else:
+            report.add("frequency_trips_added", added)
+    if code_offset == 0:
+        first, last = span if span else (None, None)
+        raise GTFSError(
+            f"{name}: no trip runs on {service_date} (services cover {first} to {last}); "
+            "choose a date inside that span"
+        )
+    day_trips = pd.concat(trip_tables, ignore_index=True)
+    rtype = routes.set_index("route_id")["route_type"] if "route_type" in routes else None
+    day_trips["route_type"] = (
+        pd.to_numeric(day_trips["route_id"].map(rtype), errors="coerce").fillna(-1).astype(int)
+        if rtype is not None
+        else -1
+    )
+    for col in ("trip_id", "route_id", "service_id"):
+        day_trips[col] = tag + day_trips[col].astype(str)
+    stop_times = pd.concat(day_parts, ignore_index=True)
+    stop_times = stop_times[["trip", "stop", "stop_sequence", "arrival_s", "departure_s"]]
+    stop_times = stop_times.sort_values(["trip", "stop_sequence"], kind="stable")
+    out_stops = stops[["stop_id", "stop_name", "lon", "lat"]].copy()
+    out_stops["stop_id"] = tag + out_stops["stop_id"]
+    return out_stops, day_trips, stop_times.reset_index(drop=True)
+
+
+def _one_day(
+    st: pd.DataFrame,
+    freq: pd.DataFrame,
+    codes: np.ndarray,
+    trips: pd.DataFrame,
+    report: GTFSReport,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, int]:
+    day = st.loc[np.isin(st["trip"].to_numpy(), codes)].reset_index(drop=True)
+    day, counts = interpolate_times(day)
+    for key, value in counts.items():
+        report.add(key, value)
+    day, counts = drop_bad_trips(day)
+    for key, value in counts.items():
+        report.add(key, value)
+    ids = trips["trip_id"].to_numpy(dtype=object)
+    day_freq = freq.loc[freq["trip"].isin(day["trip"].unique())]
+    day, ids, template, added = expand_frequencies(day, day_freq, ids)
+    return day, ids, template, added
+
+
+def _dedupe(
+    frame: pd.DataFrame, key: str, label: str, report: GTFSReport, what: str
+) -> pd.DataFrame:
+    require_columns(frame, (key,), label)
+    frame = frame.copy()
+    frame[key] = frame[key].str.strip()
+    dup = frame.duplicated(key).to_numpy()
+    if dup.any():
+        report.add(f"{what}_duplicate", int(dup.sum()))
+        report.notes.append(f"{label}: {int(dup.sum())} duplicate {key} rows dropped (first kept)")
+        frame = frame.loc[~dup]
+    return frame.reset_index(drop=True)
+
+
+def _check_refs(values: pd.Series, known: set[str], label: str, column: str, target: str) -> None:
+    bad = ~values.str.strip().isin(known).to_numpy()
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise GTFSError(
+            f"{label}, line {pos + 2}, column '{column}': {values.iloc[pos]!r} is not in "
+            f"{target} ({int(bad.sum())} such rows); fix the id or add the missing row"
+        )
+
+
+def _number(frame: pd.DataFrame, column: str, label: str) -> np.ndarray:
+    values = pd.to_numeric(frame[column].str.strip(), errors="coerce")
+    bad = values.isna().to_numpy() & frame[column].str.strip().ne("").to_numpy()
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise GTFSError(
+            f"{label}, line {pos + 2}, column '{column}': {frame[column].iloc[pos]!r} is not a "
+            "number"
+        )
+    return values.to_numpy(dtype=np.float64)
+
+
+def _stops(frame: pd.DataFrame, label: str, report: GTFSReport) -> pd.DataFrame:
+    frame = _dedupe(frame, "stop_id", label, report, "stops")
+    require_columns(frame, ("stop_lat", "stop_lon"), label)
+    lat = _number(frame, "stop_lat", label)
+    lon = _number(frame, "stop_lon", label)
+    out_of_range = (np.abs(lat) > 90) | (np.abs(lon) > 180)
+    if out_of_range.any():
+        pos = int(np.flatnonzero(out_of_range)[0])
+        raise GTFSError(
+            f"{label}, line {pos + 2}: coordinates ({lon[pos]}, {lat[pos]}) are outside WGS84; "
+            "give stop_lon/stop_lat in degrees"
+        )
+    frame = frame.assign(lon=lon, lat=lat)
+    if "stop_name" not in frame:
+        frame["stop_name"] = ""
+    missing = np.isnan(lat) | np.isnan(lon)
+    if missing.any():
+        report.add("stops_without_coordinates", int(missing.sum()))
+        report.notes.append(f"{label}: {int(missing.sum())} stops without coordinates left out")
+    return frame.loc[~missing].reset_index(drop=True)
+
+
+def _stop_times(
+    frame: pd.DataFrame, name: str, trips: pd.DataFrame, stops: pd.DataFrame, report: GTFSReport
+) -> pd.DataFrame:
+    label = f"{name}/stop_times.txt"
+    require_columns(
+        frame, ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"), label
+    )
+    trip_codes = pd.Index(trips["trip_id"]).get_indexer(frame["trip_id"].str.strip())
+    _check_codes(trip_codes, frame["trip_id"], label, "trip_id", "trips.txt")
+    stop_codes = pd.Index(stops["stop_id"]).get_indexer(frame["stop_id"].str.strip())
+    _check_codes(stop_codes, frame["stop_id"], label, "stop_id", "stops.txt (with coordinates)")
+    seq = _number(frame, "stop_sequence", label)
+    if np.isnan(seq).any():
+        pos = int(np.flatnonzero(np.isnan(seq))[0])
+        raise GTFSError(f"{label}, line {pos + 2}, column 'stop_sequence': blank; number the stops")
+    shape = (
+        _number(frame, "shape_dist_traveled", label)
+        if "shape_dist_traveled" in frame
+        else np.full(len(frame), np.nan)
+    )
+    st = pd.DataFrame(
+        {
+            "trip": trip_codes,
+            "stop": stop_codes,
+            "stop_sequence": seq.astype(np.int64),
+            "arr": parse_times(frame["arrival_time"], label, "arrival_time"),
+            "dep": parse_times(frame["departure_time"], label, "departure_time"),
+            "shape_dist": shape,
+            "lon": stops["lon"].to_numpy()[stop_codes],
+            "lat": stops["lat"].to_numpy()[stop_codes],
+        }
+    )
+    st = st.sort_values(["trip", "stop_sequence"], kind="stable")
+    dup = st.duplicated(["trip", "stop_sequence"]).to_numpy()
+    if dup.any():
+        report.add("stop_times_duplicate", int(dup.sum()))
+        report.notes.append(
+            f"{label}: {int(dup.sum())} rows repeat a (trip_id, stop_sequence) pair; first kept"
+        )
+        st = st.loc[~dup]
+    return st.reset_index(drop=True)
+
+
+def _check_codes(codes: np.ndarray, ids: pd.Series, label: str, column: str, target: str) -> None:
+    bad = codes < 0
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise GTFSError(
+            f"{label}, line {pos + 2}, column '{column}': {ids.iloc[pos]!r} is not in {target} "
+            f"({int(bad.sum())} such rows); fix the id or add the missing row"
+        )
+
+
+def _frequencies(frame: pd.DataFrame | None, name: str, trips: pd.DataFrame) -> pd.DataFrame:
+    empty = pd.DataFrame({"trip": [], "start_s": [], "end_s": [], "headway_s": []})
+    if frame is None or frame.empty:
+        return empty
+    label = f"{name}/frequencies.txt"
+    require_columns(frame, ("trip_id", "start_time", "end_time", "headway_secs"), label)
+    codes = pd.Index(trips["trip_id"]).get_indexer(frame["trip_id"].str.strip())
+    _check_codes(codes, frame["trip_id"], label, "trip_id", "trips.txt")
+    start = parse_times(frame["start_time"], label, "start_time")
+    end = parse_times(frame["end_time"], label, "end_time")
+    headway = _number(frame, "headway_secs", label)
+    bad = np.isnan(start) | np.isnan(end) | ~(headway > 0)
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise GTFSError(
+            f"{label}, line {pos + 2}: start_time, end_time and a positive headway_secs are "
+            "required"
+        )
+    return pd.DataFrame({"trip": codes, "start_s": start, "end_s": end, "headway_s": headway})

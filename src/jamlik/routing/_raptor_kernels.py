@@ -1,0 +1,323 @@
+"""Compiled RAPTOR and range-RAPTOR kernels (numba); plain arrays in and out.
+
+Labels
+------
+``L[k, s]`` (``k = 1..K``) is the earliest known arrival at stop ``s`` with between one and ``k``
+rides (walks included); ``L[0, s]`` is the arrival by the access walk alone. Every improvement
+of ``L[k, s]`` is carried up to ``L[k+1..K, s]`` so that the rows stay monotone; the pruning
+test of round ``k`` is ``arrival < L[k, s]``. This per-round pruning (instead of the single
+best-over-rounds label ``tau*`` of Delling et al. 2012, §3.1) keeps the labels exact when they
+are *reused* over departure times in range RAPTOR (§4): ``tau*`` could then hold an arrival found
+with more rides at a later departure and wrongly hide a fewer-ride arrival at an earlier one.
+
+Round ``k`` scans every route through a stop whose ``L[k-1]`` improved (from the earliest such
+stop on the route), boarding the earliest trip whose departure is at least ``L[k-1, p] +
+slack`` (the slack applies to every boarding, as R5's board slack), then relaxes footpaths
+once from the stops the route scan improved (one walk between two rides; no chained walks).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["INF", "range_many", "stop_arrivals"]
+
+INF = 1 << 30
+
+I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
+
+
+@numba.njit(cache=True)
+def _improve(L: I32, k: int, K: int, s: int, t: int) -> bool:  # pragma: no cover - compiled
+    """Lower ``L[k..K, s]`` to ``t`` where larger; return True when ``L[K, s]`` changed."""
+    j = k
+    while j <= K and t < L[j, s]:
+        L[j, s] = t
+        j += 1
+    return j > K
+
+
+@numba.njit(cache=True)
+def _departure(  # pragma: no cover - compiled
+    rs_ptr: I64,
+    rs_stop: I32,
+    rt_ptr: I64,
+    rtime_ptr: I64,
+    arr: I32,
+    dep: I32,
+    sr_ptr: I64,
+    sr_route: I32,
+    sr_pos: I32,
+    tr_ptr: I64,
+    tr_stop: I32,
+    tr_s: I32,
+    acc_stop: I32,
+    acc_s: I32,
+    t0: int,
+    K: int,
+    slack: int,
+    L: I32,
+    R: I32,
+    marked: npt.NDArray[np.bool_],
+    mlist: I32,
+    route_first: I32,
+    rlist: I32,
+    ridden: npt.NDArray[np.bool_],
+    plist: I32,
+    changed: npt.NDArray[np.bool_],
+    clist: I32,
+) -> int:
+    """Run RAPTOR rounds for one departure time; return how many stops entered ``clist``.
+
+    ``R`` holds arrivals by vehicle, ``L`` arrivals by vehicle or by one footpath after it;
+    ``clist`` receives the stops whose ``R[K]`` improved.
+    """
+    nc = 0
+    nm = 0
+    for a in range(len(acc_stop)):
+        s = acc_stop[a]
+        t = t0 + acc_s[a]
+        if t < L[0, s]:
+            L[0, s] = t
+            if not marked[s]:
+                marked[s] = True
+                mlist[nm] = s
+                nm += 1
+    for k in range(1, K + 1):
+        if nm == 0:
+            break
+        nr = 0
+        for m in range(nm):
+            p = mlist[m]
+            marked[p] = False
+            for e in range(sr_ptr[p], sr_ptr[p + 1]):
+                r = sr_route[e]
+                pos = sr_pos[e]
+                if route_first[r] < 0:
+                    route_first[r] = pos
+                    rlist[nr] = r
+                    nr += 1
+                elif pos < route_first[r]:
+                    route_first[r] = pos
+        nm = 0
+        npl = 0
+        for q in range(nr):
+            r = rlist[q]
+            i0 = route_first[r]
+            route_first[r] = -1
+            s0 = rs_ptr[r]
+            ns = rs_ptr[r + 1] - s0
+            nt = rt_ptr[r + 1] - rt_ptr[r]
+            base = rtime_ptr[r]
+            trip = -1
+            for i in range(i0, ns):
+                p = rs_stop[s0 + i]
+                if trip >= 0:
+                    a_t = arr[base + trip * ns + i]
+                    if a_t < R[k, p]:
+                        if _improve(R, k, K, p, a_t) and not changed[p]:
+                            changed[p] = True
+                            clist[nc] = p
+                            nc += 1
+                        if not ridden[p]:
+                            ridden[p] = True
+                            plist[npl] = p
+                            npl += 1
+                        if a_t < L[k, p]:
+                            _improve(L, k, K, p, a_t)
+                            if not marked[p]:
+                                marked[p] = True
+                                mlist[nm] = p
+                                nm += 1
+                b = L[k - 1, p]
+                if b >= INF:
+                    continue
+                need = b + slack
+                hi = trip if trip >= 0 else nt
+                if hi == 0 or dep[base + (hi - 1) * ns + i] < need:
+                    continue
+                lo = 0
+                while lo < hi:  # first trip with departure >= need
+                    mid = (lo + hi) // 2
+                    if dep[base + mid * ns + i] >= need:
+                        hi = mid
+                    else:
+                        lo = mid + 1
+                trip = lo
+        for m in range(npl):
+            p = plist[m]
+            ridden[p] = False
+            ta = R[k, p]
+            for e in range(tr_ptr[p], tr_ptr[p + 1]):
+                s = tr_stop[e]
+                t = ta + tr_s[e]
+                if t < L[k, s]:
+                    _improve(L, k, K, s, t)
+                    if not marked[s]:
+                        marked[s] = True
+                        mlist[nm] = s
+                        nm += 1
+    for m in range(nm):
+        marked[mlist[m]] = False
+    return nc
+
+
+@numba.njit(cache=True)
+def stop_arrivals(  # pragma: no cover - compiled
+    rs_ptr: I64,
+    rs_stop: I32,
+    rt_ptr: I64,
+    rtime_ptr: I64,
+    arr: I32,
+    dep: I32,
+    sr_ptr: I64,
+    sr_route: I32,
+    sr_pos: I32,
+    tr_ptr: I64,
+    tr_stop: I32,
+    tr_s: I32,
+    acc_stop: I32,
+    acc_s: I32,
+    departures: I64,
+    K: int,
+    slack: int,
+    reuse: bool,
+) -> I32:
+    """Earliest arrival (1..K rides) at every stop for each departure: ``(n_dep, n_stops)``.
+
+    Departures are processed from last to first; with ``reuse`` the labels carry over (range
+    RAPTOR), otherwise they are reset for each departure (repeated single queries).
+    """
+    n_stops = len(sr_ptr) - 1
+    n_routes = len(rs_ptr) - 1
+    n_dep = len(departures)
+    out = np.empty((n_dep, n_stops), dtype=np.int32)
+    L = np.full((K + 1, n_stops), INF, dtype=np.int32)
+    marked = np.zeros(n_stops, dtype=np.bool_)
+    changed = np.zeros(n_stops, dtype=np.bool_)
+    mlist = np.empty(n_stops, dtype=np.int32)
+    clist = np.empty(n_stops, dtype=np.int32)
+    R = np.full((K + 1, n_stops), INF, dtype=np.int32)
+    ridden = np.zeros(n_stops, dtype=np.bool_)
+    plist = np.empty(n_stops, dtype=np.int32)
+    route_first = np.full(n_routes, -1, dtype=np.int32)
+    rlist = np.empty(n_routes, dtype=np.int32)
+    for di in range(n_dep - 1, -1, -1):
+        if not reuse:
+            L[:] = INF
+            R[:] = INF
+        nc = _departure(
+            rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep, sr_ptr, sr_route, sr_pos,
+            tr_ptr, tr_stop, tr_s, acc_stop, acc_s, departures[di], K, slack,
+            L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist,
+        )  # fmt: skip
+        for c in range(nc):
+            changed[clist[c]] = False
+        out[di, :] = L[K, :]
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def range_many(  # pragma: no cover - compiled
+    rs_ptr: I64,
+    rs_stop: I32,
+    rt_ptr: I64,
+    rtime_ptr: I64,
+    arr: I32,
+    dep: I32,
+    sr_ptr: I64,
+    sr_route: I32,
+    sr_pos: I32,
+    tr_ptr: I64,
+    tr_stop: I32,
+    tr_s: I32,
+    acc_ptr: I64,
+    acc_stop: I32,
+    acc_s: I32,
+    eg_ptr: I64,
+    eg_dest: I32,
+    eg_s: I32,
+    dir_ptr: I64,
+    dir_dest: I32,
+    dir_s: I32,
+    departures: I64,
+    K: int,
+    slack: int,
+    reuse: bool,
+    ranks: I64,
+    n_dest: int,
+) -> npt.NDArray[np.float32]:
+    """Travel-time statistics for many origins over a departure window (``prange`` on origins).
+
+    Parameters (beyond the timetable arrays)
+    ----------------------------------------
+    acc_*
+        CSR: access walks (stop, seconds) of each origin.
+    eg_*
+        CSR: egress walks from each stop to destinations (destination, seconds).
+    dir_*
+        CSR: direct walks from each origin to destinations.
+    ranks
+        For each statistic, the 0-based rank in the sorted travel times of the window.
+
+    Returns
+    -------
+    ndarray
+        ``(n_origins, n_dest, len(ranks))`` float32 seconds; ``inf`` when unreachable.
+    """
+    n_orig = len(acc_ptr) - 1
+    n_stops = len(sr_ptr) - 1
+    n_routes = len(rs_ptr) - 1
+    n_dep = len(departures)
+    n_rank = len(ranks)
+    out = np.empty((n_orig, n_dest, n_rank), dtype=np.float32)
+    for o in numba.prange(n_orig):
+        L = np.full((K + 1, n_stops), INF, dtype=np.int32)
+        marked = np.zeros(n_stops, dtype=np.bool_)
+        changed = np.zeros(n_stops, dtype=np.bool_)
+        mlist = np.empty(n_stops, dtype=np.int32)
+        clist = np.empty(n_stops, dtype=np.int32)
+        R = np.full((K + 1, n_stops), INF, dtype=np.int32)
+        ridden = np.zeros(n_stops, dtype=np.bool_)
+        plist = np.empty(n_stops, dtype=np.int32)
+        route_first = np.full(n_routes, -1, dtype=np.int32)
+        rlist = np.empty(n_routes, dtype=np.int32)
+        best = np.full(n_dest, INF, dtype=np.int32)
+        buf = np.empty((n_dest, n_dep), dtype=np.int32)
+        a0, a1 = acc_ptr[o], acc_ptr[o + 1]
+        for di in range(n_dep - 1, -1, -1):
+            t0 = departures[di]
+            if not reuse:
+                L[:] = INF
+                R[:] = INF
+                best[:] = INF
+            nc = _departure(
+                rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep, sr_ptr, sr_route, sr_pos,
+                tr_ptr, tr_stop, tr_s, acc_stop[a0:a1], acc_s[a0:a1], t0, K, slack,
+                L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist,
+            )  # fmt: skip
+            for c in range(nc):
+                s = clist[c]
+                changed[s] = False
+                ta = R[K, s]
+                for e in range(eg_ptr[s], eg_ptr[s + 1]):
+                    d = eg_dest[e]
+                    t = ta + eg_s[e]
+                    if t < best[d]:
+                        best[d] = t
+            for e in range(dir_ptr[o], dir_ptr[o + 1]):
+                d = dir_dest[e]
+                t = t0 + dir_s[e]
+                if t < best[d]:
+                    best[d] = t
+            for d in range(n_dest):
+                buf[d, di] = best[d] - t0 if best[d] < INF else INF
+        for d in range(n_dest):
+            col = np.sort(buf[d])
+            for j in range(n_rank):
+                v = col[ranks[j]]
+                out[o, d, j] = np.inf if v >= INF else np.float32(v)
+    return out

@@ -1,0 +1,291 @@
+"""Transit travel times with RAPTOR and range RAPTOR over a departure window.
+
+RAPTOR (Delling, Pajor & Werneck 2012, "Round-Based Public Transit Routing", *Transportation
+Science* 49(3), 591-604) finds earliest arrivals round by round, one round per ride. Range
+RAPTOR (same paper, §4) answers a whole departure window: it runs the departure minutes from
+the latest to the earliest and *reuses* the labels, since an arrival reachable when leaving
+later is also reachable when leaving earlier (by waiting). The compiled kernels are in
+:mod:`jamlik.routing._raptor_kernels`.
+
+Per origin, destination and departure minute ``t`` the travel time is ``arrival(t) - t``
+(waiting at the start included). Over the window's departures, :func:`travel_times` reports
+the minimum and chosen percentiles (median by default, as R5/r5py), using the *nearest-rank*
+percentile: the value of rank ``ceil(p / 100 * n)`` in the ``n`` sorted times, with
+unreachable departures counted as infinitely long (so a median is empty when more than half of
+the departures cannot reach the destination).
+
+Walking: origins and destinations walk crow-fly (see :mod:`jamlik.networks.timetable`) to
+and from stops within the timetable's ``max_walk_m``; the direct walk from origin to
+destination counts too when it is at most ``max_walk_m``. Between two rides one footpath of at
+most ``max_walk_m`` may be walked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from jamlik.errors import DataError, DuplicateIdError, MissingColumnError, UnknownIdError
+from jamlik.networks.timetable import Timetable, WalkLinks, walk_links
+from jamlik.routing._raptor_kernels import INF, range_many, stop_arrivals
+
+__all__ = [
+    "TravelTimes",
+    "earliest_arrivals",
+    "link_points",
+    "percentile_ranks",
+    "travel_times",
+]
+
+
+@dataclass(frozen=True)
+class TravelTimes:
+    """Travel-time statistics from origins to destinations over a departure window.
+
+    Attributes
+    ----------
+    origin_ids, destination_ids
+        Ids in input order.
+    statistics
+        Names of the statistics: ``"min"`` then ``"p<percentile>"``.
+    minutes
+        ``(n_origins, n_destinations, n_statistics)`` float32 minutes; ``nan`` = unreachable.
+    departures_s
+        The departure times of the window (seconds since service-day midnight).
+    """
+
+    origin_ids: npt.NDArray[np.object_]
+    destination_ids: npt.NDArray[np.object_]
+    statistics: tuple[str, ...]
+    minutes: npt.NDArray[np.float32]
+    departures_s: npt.NDArray[np.int64]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table ``origin_id, destination_id, minutes_min, minutes_p50, …``."""
+        n_o, n_d, _ = self.minutes.shape
+        frame = pd.DataFrame(
+            {
+                "origin_id": np.repeat(self.origin_ids, n_d),
+                "destination_id": np.tile(self.destination_ids, n_o),
+            }
+        )
+        for j, name in enumerate(self.statistics):
+            frame[f"minutes_{name}"] = self.minutes[:, :, j].ravel()
+        return frame
+
+
+def percentile_ranks(percentiles: Sequence[float], n: int) -> npt.NDArray[np.int64]:
+    """Nearest-rank positions (0-based) of ``percentiles`` among ``n`` sorted values.
+
+    ``rank = max(ceil(p / 100 * n), 1) - 1``; percentiles must lie in [0, 100].
+    """
+    ranks = []
+    for p in percentiles:
+        if not 0 <= p <= 100:
+            raise DataError(f"percentile {p} is outside 0-100; give values such as 25,50,75")
+        ranks.append(max(math.ceil(p / 100 * n - 1e-9), 1) - 1)
+    return np.asarray(ranks, dtype=np.int64)
+
+
+def _check_points(points: pd.DataFrame, role: str) -> None:
+    if "id" not in points.columns:
+        raise MissingColumnError(
+            f"{role}: column 'id' is missing; give rows id,lon,lat or id,stop_id"
+        )
+    has_xy = {"lon", "lat"} <= set(points.columns)
+    if not has_xy and "stop_id" not in points.columns:
+        raise MissingColumnError(
+            f"{role}: needs columns lon and lat, or stop_id (found {', '.join(points.columns)})"
+        )
+    dup = points["id"].duplicated()
+    if dup.any():
+        raise DuplicateIdError(
+            f"{role}: id {points['id'][dup].iloc[0]!r} appears more than once; ids must be unique"
+        )
+
+
+def _point_coords(tt: Timetable, points: pd.DataFrame, role: str) -> tuple[np.ndarray, np.ndarray]:
+    _check_points(points, role)
+    n = len(points)
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    if "stop_id" in points.columns:
+        sid = points["stop_id"].astype(str).str.strip()
+        use = sid.ne("") & sid.ne("nan")
+        index = pd.Index(tt.stop_ids).get_indexer(sid[use])
+        if (index < 0).any():
+            bad = sid[use].iloc[int(np.flatnonzero(index < 0)[0])]
+            raise UnknownIdError(
+                f"{role}: stop_id {bad!r} is not a stop of the feed (with several feeds, stop "
+                "ids are prefixed with the feed name and ':')"
+            )
+        lon[use.to_numpy()] = tt.stop_lon[index]
+        lat[use.to_numpy()] = tt.stop_lat[index]
+    if {"lon", "lat"} <= set(points.columns):
+        missing = np.isnan(lon)
+        lon[missing] = pd.to_numeric(points["lon"], errors="coerce").to_numpy()[missing]
+        lat[missing] = pd.to_numeric(points["lat"], errors="coerce").to_numpy()[missing]
+    bad = np.isnan(lon) | np.isnan(lat) | (np.abs(lat) > 90) | (np.abs(lon) > 180)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{role}: row {row + 1} (id {points['id'].iloc[row]!r}) has no usable position; "
+            "give lon/lat in WGS84 degrees or a stop_id"
+        )
+    return lon, lat
+
+
+def link_points(tt: Timetable, points: pd.DataFrame, *, role: str = "points") -> WalkLinks:
+    """Link each point (``id,lon,lat`` or ``id,stop_id``) to the stops within walking reach.
+
+    A point given by ``stop_id`` stands at that stop: it reaches the stop itself in 0 s and the
+    stops around it on foot.
+    """
+    lon, lat = _point_coords(tt, points, role)
+    return walk_links(
+        lon, lat, tt.stop_lon, tt.stop_lat,
+        max_walk_m=tt.max_walk_m, walk_speed_m_s=tt.walk_speed_m_s,
+        detour_factor=tt.detour_factor,
+    )  # fmt: skip
+
+
+def _arrays(tt: Timetable) -> tuple[np.ndarray, ...]:
+    return (
+        tt.route_stops_ptr, tt.route_stops, tt.route_trips_ptr, tt.route_times_ptr,
+        tt.arrival_s, tt.departure_s, tt.stop_routes_ptr, tt.stop_routes, tt.stop_route_pos,
+        tt.transfers.ptr, tt.transfers.target, tt.transfers.seconds,
+    )  # fmt: skip
+
+
+def _check_options(max_rides: int, transfer_slack_s: int) -> None:
+    if max_rides < 1:
+        raise DataError(f"max_rides must be at least 1 (got {max_rides})")
+    if transfer_slack_s < 0:
+        raise DataError(f"transfer slack must be >= 0 s (got {transfer_slack_s})")
+
+
+def earliest_arrivals(
+    tt: Timetable,
+    *,
+    access_stops: npt.ArrayLike,
+    access_s: npt.ArrayLike,
+    departures_s: npt.ArrayLike,
+    max_rides: int = 4,
+    transfer_slack_s: int = 0,
+    reuse_labels: bool = True,
+) -> npt.NDArray[np.float64]:
+    """Earliest arrival at every stop after 1 to ``max_rides`` rides, for each departure.
+
+    Parameters
+    ----------
+    access_stops, access_s
+        The stops the origin reaches on foot and the walking seconds.
+    departures_s
+        Departure times (seconds since service-day midnight), any order.
+    reuse_labels
+        Range RAPTOR (True) or independent single-departure queries (False); the results are
+        identical, only the speed differs.
+
+    Returns
+    -------
+    ndarray
+        ``(n_departures, n_stops)`` arrival seconds, ``inf`` when not reachable by transit.
+    """
+    _check_options(max_rides, transfer_slack_s)
+    deps = np.asarray(departures_s, dtype=np.int64)
+    order = np.argsort(deps, kind="stable")
+    raw = stop_arrivals(
+        *_arrays(tt),
+        np.asarray(access_stops, dtype=np.int32),
+        np.asarray(access_s, dtype=np.int32),
+        deps[order],
+        int(max_rides),
+        int(transfer_slack_s),
+        bool(reuse_labels),
+    )
+    out = np.where(raw >= INF, np.inf, raw.astype(np.float64))
+    result = np.empty_like(out)
+    result[order] = out
+    return result
+
+
+def travel_times(
+    tt: Timetable,
+    origins: pd.DataFrame,
+    destinations: pd.DataFrame,
+    *,
+    departure_s: int,
+    window_min: int = 60,
+    max_rides: int = 4,
+    transfer_slack_s: int = 0,
+    percentiles: Sequence[float] = (50,),
+    reuse_labels: bool = True,
+) -> TravelTimes:
+    """Travel-time statistics over the departure window, origins × destinations.
+
+    Parameters
+    ----------
+    tt
+        Timetable (its walking rule applies to access, egress and direct walks).
+    origins, destinations
+        Rows ``id,lon,lat`` (WGS84) or ``id,stop_id``.
+    departure_s
+        First departure, seconds since service-day midnight.
+    window_min
+        Departures every minute in ``[departure_s, departure_s + window_min)``; 0 means the
+        single departure ``departure_s``.
+    max_rides, transfer_slack_s
+        At most this many vehicles; seconds added before every boarding.
+    percentiles
+        Percentiles of travel time over the window (nearest rank) besides the minimum.
+    reuse_labels
+        Range RAPTOR (default) or repeated single-departure RAPTOR (for comparison).
+    """
+    _check_options(max_rides, transfer_slack_s)
+    if window_min < 0:
+        raise DataError(f"window must be >= 0 minutes (got {window_min})")
+    n_dep = max(int(window_min), 1)
+    departures = int(departure_s) + 60 * np.arange(n_dep, dtype=np.int64)
+    stats = ("min", *(f"p{p:g}" for p in percentiles))
+    ranks = np.concatenate([[0], percentile_ranks(percentiles, n_dep)]).astype(np.int64)
+    access = link_points(tt, origins, role="origins")
+    egress_rev = link_points(tt, destinations, role="destinations")
+    egress = _transpose(egress_rev, tt.n_stops)
+    o_lon, o_lat = _point_coords(tt, origins, "origins")
+    d_lon, d_lat = _point_coords(tt, destinations, "destinations")
+    direct = walk_links(
+        o_lon, o_lat, d_lon, d_lat,
+        max_walk_m=tt.max_walk_m, walk_speed_m_s=tt.walk_speed_m_s,
+        detour_factor=tt.detour_factor,
+    )  # fmt: skip
+    seconds = range_many(
+        *_arrays(tt),
+        access.ptr, access.target, access.seconds,
+        egress.ptr, egress.target, egress.seconds,
+        direct.ptr, direct.target, direct.seconds,
+        departures, int(max_rides), int(transfer_slack_s), bool(reuse_labels),
+        ranks, len(destinations),
+    )  # fmt: skip
+    minutes = np.where(np.isinf(seconds), np.nan, seconds / 60.0).astype(np.float32)
+    return TravelTimes(
+        origin_ids=origins["id"].to_numpy(dtype=object),
+        destination_ids=destinations["id"].to_numpy(dtype=object),
+        statistics=stats,
+        minutes=minutes,
+        departures_s=departures,
+    )
+
+
+def _transpose(links: WalkLinks, n_targets: int) -> WalkLinks:
+    """Reverse point→stop walks into stop→point walks (CSR by stop)."""
+    n_points = len(links.ptr) - 1
+    src = np.repeat(np.arange(n_points, dtype=np.int32), np.diff(links.ptr))
+    order = np.argsort(links.target, kind="stable")
+    ptr = np.zeros(n_targets + 1, dtype=np.int64)
+    np.cumsum(np.bincount(links.target, minlength=n_targets), out=ptr[1:])
+    return WalkLinks(ptr=ptr, target=src[order], seconds=links.seconds[order])
