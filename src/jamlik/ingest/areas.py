@@ -191,7 +191,7 @@ def _groups_within_total(
 ) -> list[Problem]:
     problems = []
     for name, values in groups.items():
-        over = np.flatnonzero(values > total)
+        over = np.flatnonzero((values > total) & (total >= 0))
         if over.size:
             first = over[0]
             msg = (
