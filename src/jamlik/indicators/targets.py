@@ -327,7 +327,10 @@ def track_target(
             f"{source}: key {key}.baseline_year: year {target.baseline_year} is not in the "
             f"statistics (years present: {years}); choose one of them."
         )
-    needs_index = target.top_k_vulnerable is not None or target.indicator not in stats.columns
+    indicator_names = {ind.name for ind in config.indicators}
+    needs_index = target.top_k_vulnerable is not None or (
+        target.indicator not in stats.columns and target.indicator not in indicator_names
+    )
     vuln = (
         vulnerability_by_year(
             stats, config=config, area_column=area_column, year_column=year_column, source=source
