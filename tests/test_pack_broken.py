@@ -5,11 +5,13 @@ from __future__ import annotations
 import shutil
 import warnings
 import zipfile
+from io import StringIO
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 import shapely
 
@@ -348,11 +350,25 @@ def test_cells_and_opportunities(tmp_path: Path) -> None:
         got is not None and list(got["pop_total"]) == [10, 20] and list(got["children"]) == [1, 0]
     )
     # EPSG:4326 -> 3006 by pyproj directly, as an independent check of the projection
-    import pyproj
-
     x, y = pyproj.Transformer.from_crs(4326, 3006, always_xy=True).transform(11.9, 57.7)
     assert (got.loc[0, "x"], got.loc[0, "y"]) == pytest.approx((x, y))
     layers = pack.opportunity_layers()
     assert layers is not None and len(layers) == 1  # rows with count 0 are dropped
     assert layers.iloc[0]["category"] == "school" and layers.iloc[0]["count"] == 2
     assert np.isclose(layers.geometry.iloc[0].x, got.loc[1, "x"])
+
+
+def test_statistics_as_parquet_load_like_csv(tmp_path: Path) -> None:
+    folder = make_pack(tmp_path / "p")
+    pd.read_csv(StringIO(STATS), dtype={"code": str}).to_parquet(folder / "stats.parquet")
+    text = (folder / "pack.toml").read_text().replace('"stats.csv"', '"stats.parquet"')
+    (folder / "pack.toml").write_text(text)
+    from_parquet = load_pack(folder).statistics()
+    from_csv = load_pack(make_pack(tmp_path / "q")).statistics()
+    pd.testing.assert_frame_equal(from_parquet, from_csv)
+
+
+def test_population_for_a_year_without_statistics(tmp_path: Path) -> None:
+    pack = load_pack(make_pack(tmp_path / "p"))
+    with pytest.raises(ValueError, match="no statistics for 2030"):
+        pack.population(2030)

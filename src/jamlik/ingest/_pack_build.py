@@ -46,11 +46,6 @@ class PackData:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _label(root: Path, path: str) -> str:
-    """Name a file in problems the way pack.toml writes it, so the user finds it."""
-    return path if not Path(path).is_absolute() else str(Path(path))
-
-
 def build_pack_data(config: PackConfig, *, root: Path) -> PackData:
     """Read every table of ``config`` (paths relative to ``root``) and collect all problems."""
     problems: list[Problem] = []
@@ -64,7 +59,7 @@ def build_pack_data(config: PackConfig, *, root: Path) -> PackData:
         cfg = config.areas
         areas, ids, found = read_areas(
             root / cfg.path,
-            label=_label(root, cfg.path),
+            label=cfg.path,
             layer=cfg.layer,
             id_column=cfg.id,
             name_column=cfg.name,
@@ -120,7 +115,7 @@ def _statistics(
     seen: dict[str, str] = {}
     groups: list[str] = []
     for index, cfg in enumerate(config.statistics):
-        label = _label(root, cfg.path)
+        label = cfg.path
         table, found = read_statistics_table(
             root / cfg.path,
             label=label,
@@ -177,7 +172,7 @@ def _cells(
     problems: list[Problem] = []
     tables = []
     for cfg in config.cells:
-        label = _label(root, cfg.path)
+        label = cfg.path
         counts = {"pop_total": cfg.total, **cfg.groups}
         table, found = read_points(
             root / cfg.path,
@@ -215,7 +210,7 @@ def _opportunities(
         counts = {"count": cfg.count} if cfg.count else {}
         table, found = read_points(
             root / cfg.path,
-            label=_label(root, cfg.path),
+            label=cfg.path,
             id_column=cfg.id,
             x=cfg.x,
             y=cfg.y,

@@ -101,8 +101,7 @@ def read_table(path: Path, *, label: str) -> tuple[pd.DataFrame | None, list[Pro
     try:
         if path.suffix.lower() in {".parquet", ".pq"}:
             frame = pd.read_parquet(path)
-            frame = frame.astype(object).where(frame.notna(), np.nan)
-            frame = frame.map(lambda v: v if isinstance(v, float) and np.isnan(v) else str(v))
+            frame = frame.astype(str).where(frame.notna(), np.nan)
         else:
             frame = pd.read_csv(
                 path,

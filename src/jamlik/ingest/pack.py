@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -23,7 +24,7 @@ import pandas as pd
 import pyproj
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from jamlik.errors import MissingFileError, PackError, Problem, ProblemWarning
+from jamlik.errors import DataError, MissingFileError, PackError, Problem, ProblemWarning
 from jamlik.ingest import _pack_files
 from jamlik.ingest._pack_build import PackData, build_pack_data
 
@@ -166,8 +167,6 @@ class PackConfig(_Model):
 
 
 def _check_group_names(value: dict[str, str]) -> dict[str, str]:
-    import re
-
     for name in value:
         if not re.match(_GROUP_NAME, name) or name in {"area_id", "year", "pop_total", "id"}:
             raise ValueError(
@@ -276,9 +275,8 @@ class Pack:
         year = self.population_year if year is None else year
         if year is not None and stats["year"].notna().any():
             if year not in self.years:
-                raise PackError(
-                    self.name,
-                    [Problem("pack.toml", f"no statistics for year {year}; have {self.years}")],
+                raise DataError(
+                    f"pack {self.name!r} has no statistics for {year}; choose one of {self.years}"
                 )
             stats = stats.loc[stats["year"] == year]
         columns = ["pop_total", *self.groups]
