@@ -289,17 +289,19 @@ class Pack:
     @property
     def osm_path(self) -> Path | None:
         """Absolute path of the OSM extract, if any."""
-        return self.root / self.config.osm.path if self.config.osm else None
+        return (self.root / self.config.osm.path).resolve() if self.config.osm else None
 
     @property
     def gtfs_paths(self) -> list[Path]:
         """Absolute paths of the GTFS feeds."""
-        return [self.root / feed.path for feed in self.config.gtfs]
+        return [(self.root / feed.path).resolve() for feed in self.config.gtfs]
 
     @property
     def categories_path(self) -> Path | None:
         """Absolute path of the category overrides file, if any."""
-        return self.root / self.config.categories.path if self.config.categories else None
+        if self.config.categories is None:
+            return None
+        return (self.root / self.config.categories.path).resolve()
 
     def cells(self) -> pd.DataFrame | None:
         """Return population cells: ``id``, ``x``, ``y`` (pack CRS), ``pop_total`` + groups."""

@@ -282,7 +282,7 @@ def _building_items(
     levels = np.where(np.isfinite(levels) & (levels > 0), levels, default_levels)
     weight = shapely.area(geometry) * levels
     points = shapely.point_on_surface(geometry)
-    pairs = areas.sindex.query(points, predicate="within")
+    pairs = areas.sindex.query(points, predicate="intersects")
     first = np.unique(pairs[0], return_index=True)[1]  # a point on a shared edge: first area
     building, area = pairs[0][first], pairs[1][first]
     distance, node = tree.query(shapely.get_coordinates(points[building]))
@@ -313,7 +313,7 @@ def _place_areas(
         parts_weight.append(weight)
         parts_dist.append(dist)
     nodes = shapely.points(tree.data)
-    pairs = areas.sindex.query(nodes, predicate="within")
+    pairs = areas.sindex.query(nodes, predicate="intersects")
     first = np.unique(pairs[0], return_index=True)[1]
     node_ids, node_area = pairs[0][first], pairs[1][first]
     use = ~covered[node_area]
