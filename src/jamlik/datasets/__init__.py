@@ -9,6 +9,7 @@
 * :func:`street_arrays` returns a large connected street graph as arrays, for benchmarks.
 """
 
+from jamlik.datasets._pack import write_town_pack
 from jamlik.datasets.town import Town, generate_town, street_arrays
 
-__all__ = ["Town", "generate_town", "street_arrays"]
+__all__ = ["Town", "generate_town", "street_arrays", "write_town_pack"]

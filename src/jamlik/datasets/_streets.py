@@ -119,14 +119,15 @@ def local_spacing_m(rho: FloatArray, h0: float, h1: float, rho0: float) -> Float
     return np.asarray(h0 + (h1 - h0) * (1.0 - np.exp(-rho / rho0)))
 
 
-def _grid_mask(m: int, axes: FloatArray) -> tuple[IntArray, IntArray, BoolArray]:
-    """Cells of the square grid of half side ``m`` and the superellipse mask over them."""
+def _grid_mask(axes: FloatArray) -> tuple[int, IntArray, IntArray, BoolArray]:
+    """Square grid around a superellipse with half-axes ``axes`` (cells; E, W, N, S) and mask."""
+    m = int(np.ceil(axes.max())) + 1
     ii, jj = np.meshgrid(np.arange(-m, m + 1), np.arange(-m, m + 1), indexing="ij")
-    ax_east, ax_west, ax_north, ax_south = axes * m
+    ax_east, ax_west, ax_north, ax_south = axes
     ax = np.where(jj >= 0, ax_east, ax_west)
     ay = np.where(ii <= 0, ax_north, ax_south)
     inside = (np.abs(jj) / ax) ** _SUPERELLIPSE_P + (np.abs(ii) / ay) ** _SUPERELLIPSE_P <= 1.0
-    return ii.ravel().astype(np.int64), jj.ravel().astype(np.int64), inside.ravel()
+    return m, ii.ravel().astype(np.int64), jj.ravel().astype(np.int64), inside.ravel()
 
 
 def _positions(
@@ -140,18 +141,32 @@ def _positions(
     return gx * scale, gy * scale, rho
 
 
-def _make_river(rng: np.random.Generator, x: FloatArray, y: FloatArray, width_m: float) -> River:
-    """Draw a river south of the centre, meandering gently across the whole grid."""
+def _draw_river_shape(rng: np.random.Generator) -> FloatArray:
+    """Draw the river's shape as fractions of the town's half width and half height."""
+    return np.array(
+        [
+            -rng.uniform(0.12, 0.22),  # offset of the centre line (south of the centre)
+            rng.uniform(0.05, 0.08),  # amplitudes
+            rng.uniform(0.01, 0.02),
+            rng.uniform(1.4, 1.9),  # wavelengths
+            rng.uniform(0.45, 0.6),
+            rng.uniform(0, 2 * np.pi),  # phases
+            rng.uniform(0, 2 * np.pi),
+        ]
+    )
+
+
+def _make_river(shape: FloatArray, x: FloatArray, y: FloatArray, width_m: float) -> River:
+    """Scale a river shape to a town whose nodes are at ``x``, ``y``."""
     half_w = float(np.max(np.abs(x)))
     half_h = float(np.max(np.abs(y)))
-    offset = -float(rng.uniform(0.12, 0.22)) * half_h
-    amps = (
-        float(rng.uniform(0.05, 0.08)) * half_h,
-        float(rng.uniform(0.01, 0.02)) * half_h,
+    return River(
+        offset_m=float(shape[0]) * half_h,
+        amplitudes_m=(float(shape[1]) * half_h, float(shape[2]) * half_h),
+        wavelengths_m=(float(shape[3]) * half_w, float(shape[4]) * half_w),
+        phases=(float(shape[5]), float(shape[6])),
+        width_m=width_m,
     )
-    waves = (float(rng.uniform(1.4, 1.9)) * half_w, float(rng.uniform(0.45, 0.6)) * half_w)
-    phases = (float(rng.uniform(0, 2 * np.pi)), float(rng.uniform(0, 2 * np.pi)))
-    return River(offset, amps, waves, phases, width_m)
 
 
 def _keep_probability(rho: FloatArray, rho0: float, p_centre: float, p_outer: float) -> FloatArray:
@@ -244,24 +259,28 @@ def build_street_grid(
     """
     h0, h1, rho0 = centre_spacing_m, outer_spacing_m, centre_radius_cells
     axes = rng.uniform(0.78, 1.0, size=4)
-    # Calibrate the grid size: the mask keeps ~85 % of the square, the river a little less.
-    m = max(4, int(np.sqrt(n_nodes / 3.3)))
-    for _ in range(3):
-        ii, jj, inside = _grid_mask(m, axes)
-        count = int(inside.sum()) * 0.985
-        m = max(4, int(round(m * np.sqrt(n_nodes / count))))
-    ii, jj, inside = _grid_mask(m, axes)
+    shape = _draw_river_shape(rng)
+    clear = (river_width_m / 2.0 + river_margin_m) / 0.9
+    # Calibrate the grid size on the cells left by the mask and the river (without jitter).
+    axes *= np.sqrt(n_nodes / 3.3)
+    for _ in range(5):
+        m, ii, jj, inside = _grid_mask(axes)
+        px, py, rho = _positions(ii, jj, h0, h1, rho0)
+        river = _make_river(shape, px[inside], py[inside], river_width_m)
+        dry = np.abs(py - river.centre_y(px)) >= clear
+        count = max(1.0, float(np.count_nonzero(inside & dry)))
+        axes *= np.sqrt(n_nodes / count)
+    m, ii, jj, inside = _grid_mask(axes)
     width = 2 * m + 1
     px, py, rho = _positions(ii, jj, h0, h1, rho0)
-    river = _make_river(rng, px[inside], py[inside], river_width_m)
+    river = _make_river(shape, px[inside], py[inside], river_width_m)
 
     spacing = local_spacing_m(rho, h0, h1, rho0)
     jitter = rng.uniform(-_JITTER, _JITTER, size=(2, ii.size)) * spacing
     x = px + jitter[0]
     y = py + jitter[1]
     dy = y - river.centre_y(x)
-    # Vertical clearance; /0.9 turns it into at least the wanted perpendicular clearance.
-    clear = (river.width_m / 2.0 + river_margin_m) / 0.9
+    # ``clear`` is a vertical clearance; /0.9 makes it at least the wanted perpendicular one.
     alive = inside & (np.abs(dy) >= clear)
     side = np.where(dy > 0, 1, -1).astype(np.int8)
 
