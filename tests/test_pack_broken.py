@@ -372,3 +372,18 @@ def test_population_for_a_year_without_statistics(tmp_path: Path) -> None:
     pack = load_pack(make_pack(tmp_path / "p"))
     with pytest.raises(ValueError, match="no statistics for 2030"):
         pack.population(2030)
+
+
+def test_invalid_and_missing_geometries(tmp_path: Path) -> None:
+    folder = make_pack(tmp_path / "p")
+    areas = gpd.read_file(folder / "areas.gpkg")
+    bowtie = shapely.Polygon([(6.5e5, 6.4e6), (6.51e5, 6.401e6), (6.51e5, 6.4e6), (6.5e5, 6.401e6)])
+    areas.loc[1, "geometry"] = bowtie
+    areas.to_file(folder / "areas.gpkg", layer="areas", driver="GPKG")
+    pack = load_pack(folder)  # a self-intersecting polygon is repaired, with a warning
+    assert any("make_valid" in w.message and w.row == 2 for w in pack.warnings)
+    assert pack.areas().geometry.is_valid.all()
+    areas.loc[2, "geometry"] = None
+    areas.to_file(folder / "areas.gpkg", layer="areas", driver="GPKG")
+    problem = only_error(folder)
+    assert (problem.row, problem.column) == (3, "geometry") and "no geometry" in problem.message

@@ -268,6 +268,7 @@ def read_areas(
     problems += _duplicates(frame[id_column], label=label, column=id_column, what="area ids")
     all_ids = frozenset(frame[id_column])
     frame, filter_problems = _apply_filter(frame, filters, label=label)
+    frame = frame.copy()
     problems += filter_problems
     positions = np.asarray(frame.index)
     geometry = frame.geometry.to_numpy()
@@ -288,7 +289,11 @@ def read_areas(
     crs_problems, frame = _to_pack_crs(frame, label=label, declared=declared_crs, pack_crs=pack_crs)
     problems += crs_problems
     out = gpd.GeoDataFrame(
-        {"name": frame[name_column].astype(str) if name_column else frame[id_column]},
+        {
+            "name": frame[name_column].fillna(frame[id_column]).astype(str)
+            if name_column
+            else frame[id_column]
+        },
         geometry=frame.geometry.to_numpy(),
         crs=frame.crs,
     )
