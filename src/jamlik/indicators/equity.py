@@ -39,6 +39,7 @@ Survey Data*. World Bank. Theil, H. (1967). *Economics and Information Theory*.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -219,13 +220,16 @@ def concentration_curve(
 
 
 def palma(values: ArrayLike, *, weights: ArrayLike | None = None) -> float:
-    """Palma ratio: value share of the top 10 % over that of the bottom 40 % (Lorenz-based)."""
+    """Palma ratio: value share of the top 10 % over that of the bottom 40 % (Lorenz-based).
+
+    Returns ``inf`` when the bottom 40 % hold nothing (JSON output writes it as ``null``).
+    """
     curve = lorenz_curve(values, weights=weights)
     p = curve["population_share"].to_numpy()
     v = curve["value_share"].to_numpy()
     low, high = np.interp([0.4, 0.9], p, v)
-    if low <= 0:
-        raise DataError("the bottom 40 % hold nothing, so the Palma ratio is infinite.")
+    if low <= 0:  # the bottom 40 % hold nothing
+        return math.inf
     return float((1.0 - high) / low)
 
 
