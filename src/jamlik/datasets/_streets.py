@@ -119,10 +119,13 @@ def local_spacing_m(rho: FloatArray, h0: float, h1: float, rho0: float) -> Float
     return np.asarray(h0 + (h1 - h0) * (1.0 - np.exp(-rho / rho0)))
 
 
-def _grid_mask(axes: FloatArray) -> tuple[int, IntArray, IntArray, BoolArray]:
-    """Square grid around a superellipse with half-axes ``axes`` (cells; E, W, N, S) and mask."""
+def _grid_mask(axes: FloatArray, step: int = 1) -> tuple[int, IntArray, IntArray, BoolArray]:
+    """Square grid around a superellipse with half-axes ``axes`` (cells; E, W, N, S) and mask.
+
+    ``step > 1`` keeps every ``step``-th row and column only (a sample, for calibration).
+    """
     m = int(np.ceil(axes.max())) + 1
-    ii, jj = np.meshgrid(np.arange(-m, m + 1), np.arange(-m, m + 1), indexing="ij")
+    ii, jj = np.meshgrid(np.arange(-m, m + 1, step), np.arange(-m, m + 1, step), indexing="ij")
     ax_east, ax_west, ax_north, ax_south = axes
     ax = np.where(jj >= 0, ax_east, ax_west)
     ay = np.where(ii <= 0, ax_north, ax_south)
@@ -263,12 +266,14 @@ def build_street_grid(
     clear = (river_width_m / 2.0 + river_margin_m) / 0.9
     # Calibrate the grid size on the cells left by the mask and the river (without jitter).
     axes *= np.sqrt(n_nodes / 3.3)
+    # Large grids are calibrated on a sample of rows and columns (about 60 000 cells).
+    step = max(1, int(np.sqrt(n_nodes / 60_000)))
     for _ in range(5):
-        m, ii, jj, inside = _grid_mask(axes)
+        m, ii, jj, inside = _grid_mask(axes, step)
         px, py, rho = _positions(ii, jj, h0, h1, rho0)
         river = _make_river(shape, px[inside], py[inside], river_width_m)
         dry = np.abs(py - river.centre_y(px)) >= clear
-        count = max(1.0, float(np.count_nonzero(inside & dry)))
+        count = max(1.0, float(np.count_nonzero(inside & dry)) * step**2)
         axes *= np.sqrt(n_nodes / count)
     m, ii, jj, inside = _grid_mask(axes)
     width = 2 * m + 1
@@ -287,7 +292,15 @@ def build_street_grid(
     # Spanning tree towards the centre cell.
     step_i = -np.sign(ii)
     step_j = -np.sign(jj)
-    go_vertical = np.where((step_i != 0) & (step_j != 0), rng.random(ii.size) < 0.5, step_i != 0)
+    # Outside the centre, patches of about 5 x 5 cells lean one way (90 % of tree links run
+    # horizontally, or vertically), giving long streets with side streets and dead ends, as in
+    # suburbs. In the centre the choice is even, and the extra links below fill the grid.
+    patch = (np.floor_divide(ii + m, 5) * 7919 + np.floor_divide(jj + m, 5)) % 1_000_003
+    patch_vertical = rng.random(int(patch.max()) + 1) < 0.5
+    p_vertical = np.where(rho < rho0, 0.5, np.where(patch_vertical[patch], 0.9, 0.1))
+    go_vertical = np.where(
+        (step_i != 0) & (step_j != 0), rng.random(ii.size) < p_vertical, step_i != 0
+    )
     parent = np.where(
         go_vertical, (ii + step_i + m) * width + (jj + m), (ii + m) * width + (jj + step_j + m)
     )
