@@ -308,3 +308,20 @@ def test_parks(town: Town) -> None:
     assert shapely.is_valid(geoms).all() and (shapely.area(geoms) > 1_000).all()
     tree = shapely.STRtree(town.street_lines().to_numpy())
     assert tree.query(geoms, predicate="intersects").size == 0
+
+
+@pytest.mark.parametrize(("n_nodes", "seed"), [(500, 0), (800, 1), (4_000, 2), (6_000, 3)])
+def test_invariants_hold_for_other_sizes_and_seeds(n_nodes: int, seed: int) -> None:
+    other = generate_town(n_nodes=n_nodes, seed=seed)
+    assert abs(other.node_x.size / n_nodes - 1) <= 0.05
+    crossing = shapely.intersects(other.street_lines().to_numpy(), other.barrier.geometry.iloc[0])
+    np.testing.assert_array_equal(crossing, other.streets["bridge"].to_numpy())
+    assert int(other.streets["bridge"].sum()) == 2
+    assert nx.is_strongly_connected(_graph(other, drop=("steps",)))
+    s = other.statistics
+    ages = s[["age_0_5", "age_6_15", "age_16_64", "age_65_plus"]].sum(axis=1)
+    assert (ages == s["pop_total"]).all()
+    floor = other.buildings.groupby("area_id")["floor_area_m2"].sum()
+    pop = _latest(other)["pop_total"].reindex(floor.index)
+    assert len(floor) == len(other.areas)
+    assert (floor / pop).between(35, 50).all()

@@ -55,6 +55,7 @@ def make_statistics(
     area_ids: list[str],
     vulnerability: FloatArray,
     remoteness: FloatArray,
+    scale: float = 1.0,
 ) -> pd.DataFrame:
     """Draw the statistics table (one row per area and year, sorted by area and year).
 
@@ -68,11 +69,13 @@ def make_statistics(
         Per area, 0 (well-off) to 1 (most vulnerable).
     remoteness
         Per area, 0 (centre) to 1 (edge of town).
+    scale
+        Multiplies the population (about 2 500 per area at 1.0).
     """
     n = len(area_ids)
     v = np.asarray(vulnerability, dtype=np.float64)
     c = np.asarray(remoteness, dtype=np.float64)
-    pop_last = np.clip(rng.normal(2500 + 500 * v, 420), 1400, 4200)
+    pop_last = scale * np.clip(rng.normal(2500 + 500 * v, 420), 1400, 4200)
     growth = rng.uniform(0.002, 0.018, n) + 0.008 * v
     age_mix = (1 - v)[:, None] * _AGE_SETTLED + v[:, None] * _AGE_VULNERABLE
     age_mix = age_mix * np.exp(rng.normal(0.0, 0.07, size=age_mix.shape))

@@ -52,6 +52,9 @@ ORIGIN_Y = 6_418_000.0
 KOMMUN_CODE = "1499"
 
 _MIN_NODES = 500
+#: Below this many nodes the streets cannot house 2 500 people per area at Swedish floor
+#: areas per person, so smaller towns get proportionally fewer inhabitants.
+_FULL_SIZE_NODES = 2_000
 _MAX_TOWN_NODES = 200_000
 _MAX_ARRAY_NODES = 5_000_000
 
@@ -361,7 +364,8 @@ def generate_town(*, n_nodes: int = 20_000, seed: int = 7) -> Town:
     ----------
     n_nodes
         Approximate number of street nodes (500 to 200 000). The number of areas grows with it,
-        from 12 to 30 (20 for the default), about 2 500 inhabitants each.
+        from 12 to 30 (20 for the default), about 2 500 inhabitants each (fewer in towns of
+        under 2 000 nodes, in proportion, so that the streets can house them).
     seed
         Seed of ``numpy.random.default_rng``; the same seed gives the same town.
 
@@ -397,6 +401,7 @@ def generate_town(*, n_nodes: int = 20_000, seed: int = 7) -> Town:
         area_ids=list(areas["area_id"]),
         vulnerability=vulnerability,
         remoteness=remoteness,
+        scale=min(1.0, n_nodes / _FULL_SIZE_NODES),
     )
     barrier = gpd.GeoDataFrame(
         {"natural": ["water"], "water": ["river"], "name": ["Kvarnälven"]},
