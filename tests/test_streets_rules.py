@@ -33,6 +33,14 @@ COORDS = {  # node id -> (lon, lat), copied from the fixture
     11: (13.1920, 55.6990),
     12: (13.1940, 55.6990),
     13: (13.1910, 55.7005),
+    200: (13.1900, 55.7040),
+    201: (13.1920, 55.7040),
+    202: (13.1920, 55.7050),
+    210: (13.1900, 55.7020),
+    212: (13.1920, 55.7055),
+    220: (13.1940, 55.7040),
+    221: (13.1960, 55.7040),
+    224: (13.1950, 55.7055),
 }
 
 
@@ -67,21 +75,8 @@ def flags(net, way_id):
 def test_ways_kept_per_mode(walk, bike):
     # Hand-derived from the fixture: 12 private, 14 foot=no, 16 sidewalk=separate (walk),
     # 22 motorway, 31 construction; bikes also lose footways, steps and the sidewalk.
-    assert set(walk.street_osm_way_id.tolist()) == {
-        10,
-        11,
-        13,
-        15,
-        17,
-        18,
-        19,
-        20,
-        21,
-        26,
-        27,
-        28,
-        30,
-    }
+    walk_ways = {10, 11, 13, 15, 17, 18, 19, 20, 21, 26, 27, 28, 30, 60, 61, 62, 64, 65, 66, 67}
+    assert set(walk.street_osm_way_id.tolist()) == walk_ways
     assert set(bike.street_osm_way_id.tolist()) == {10, 11, 14, 16, 19, 20, 21, 26, 27, 28}
 
 
@@ -113,7 +108,9 @@ def test_split_at_shared_nodes_only(walk, bike):
     assert (bike.street_osm_way_id == 11).sum() == 2
     # The roundabout 15-16-17-15 splits at 15 (twice in the ring) and 16 (way 26 starts there).
     assert (walk.street_osm_way_id == 21).sum() == 2
-    assert set(walk.node_osm_id.tolist()) == {1, 3, 5, 7, 8, 9, 14, 15, 16, 18, 24, 25}
+    assert set(walk.node_osm_id.tolist()) == {
+        1, 3, 5, 7, 8, 9, 14, 15, 16, 18, 24, 25, 200, 201, 202, 212, 220, 221, 224, 230, 231
+    }  # fmt: skip
 
 
 def test_lengths_match_geodesic(walk):
@@ -129,6 +126,29 @@ def test_lengths_match_geodesic(walk):
     # Each piece's length is the length of its own geometry.
     lengths = np.array([g.length for g in walk.street_geometry])
     np.testing.assert_allclose(walk.street_length_m, lengths, rtol=1e-12)
+
+
+def test_walkable_area_links(walk, bike):
+    across = walk.across_area
+    pairs = {
+        tuple(sorted((int(walk.node_osm_id[u]), int(walk.node_osm_id[v]))))
+        for u, v in zip(walk.street_u[across], walk.street_v[across], strict=True)
+    }
+    # Square 60: every pair of its entrances 200, 201, 202. L-shape 64: the straight line
+    # 221-224 would cut the missing corner, so only 220-221 and 220-224.
+    assert pairs == {(200, 201), (200, 202), (201, 202), (220, 221), (220, 224)}
+    assert set(walk.street_osm_way_id[across].tolist()) == {60, 64}
+    diagonal = (
+        across & (walk.node_osm_id[walk.street_u] == 200) & (walk.node_osm_id[walk.street_v] == 202)
+    )
+    assert walk.street_length_m[diagonal].item() == pytest.approx(geodesic(200, 202), rel=5e-4)
+    assert not bike.across_area.any()
+    # Walking from node 1 to the dead end 212 crosses the square diagonally.
+    g = walk.to_distance_graph()
+    pos = {int(walk.node_osm_id[k]): i for i, k in enumerate(g.node_index)}
+    d = dijkstra(g.to_scipy(), indices=pos[1])
+    want = geodesic(1, 210, 200) + geodesic(200, 202) + geodesic(202, 212)
+    assert d[pos[212]] == pytest.approx(want, rel=5e-4)
 
 
 def test_way_with_missing_node_is_cut(osm, walk):
@@ -185,7 +205,8 @@ def test_streets_frame(walk):
     assert len(frame) == walk.n_streets
     assert frame.crs.to_epsg() == 3006
     assert list(frame.columns) == [
-        "u", "v", "osm_way_id", "highway", "length_m", "forward", "backward", "steps", "geometry"
+        "u", "v", "osm_way_id", "highway", "length_m", "forward", "backward", "steps",
+        "across_area", "geometry",
     ]  # fmt: skip
     np.testing.assert_allclose(frame.geometry.length.to_numpy(), frame["length_m"].to_numpy())
 

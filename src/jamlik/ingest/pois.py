@@ -424,6 +424,16 @@ def column_descriptions(
     columns = {
         "pois": ("category", "dimension", "name", "osm_type", "osm_id", "opening_hours"),
         "buildings": ("osm_type", "osm_id", "building", "levels", "residential"),
-        "streets": ("u", "v", "osm_way_id", "highway", "length_m", "forward", "backward", "steps"),
+        "streets": (
+            "u",
+            "v",
+            "osm_way_id",
+            "highway",
+            "length_m",
+            "forward",
+            "backward",
+            "steps",
+            "across_area",
+        ),  # fmt: skip
     }[layer]
     return {c: t(f"osm.column.{c}", language=language) for c in columns}

@@ -27,8 +27,10 @@ A way is a **street for walking** when
   ``permissive``: the walker uses the separately mapped footways, and the carriageway would
   otherwise offer a parallel shortcut that nobody walks on.
 
-Walking ignores ``oneway``. Walkable areas (``highway=pedestrian`` + ``area=yes`` and similar
-closed ways) are walked along their outline; no path is drawn across the area.
+Walking ignores ``oneway``. Walkable areas (closed ways with ``area=yes``, and closed platforms)
+are walked along their outline, and straight pieces join their entrances across the surface
+(:mod:`jamlik.networks.streets_areas`; flagged in ``street_across_area``). Multipolygon
+relations tagged ``highway=pedestrian`` are not read (their member ways carry no tags).
 
 A way is a **street for cycling** when ``highway`` is one of :data:`BIKE_HIGHWAYS` (roads,
 cycleway, path, track, living_street, service) or any other walkable highway explicitly open
@@ -68,6 +70,7 @@ from jamlik.config import TravelProfile
 from jamlik.errors import DataError, EmptyNetworkError
 from jamlik.ingest.osm import OSMData, ensure_osm, project, resolve_crs
 from jamlik.networks.graph import Graph, graph_from_edges
+from jamlik.networks.streets_areas import area_links, walkable_area_runs
 
 __all__ = [
     "BIKE_HIGHWAYS",
@@ -227,6 +230,9 @@ class StreetNetwork:
         shapely LineString of each piece, in ``crs``.
     source
         File the network was read from, for messages.
+    street_across_area
+        Whether each piece is a straight link across a walkable area (see
+        :mod:`jamlik.networks.streets_areas`); ``None`` when there are none.
     """
 
     mode: str
@@ -244,6 +250,14 @@ class StreetNetwork:
     street_osm_way_id: IntArray
     street_geometry: ObjectArray
     source: str = ""
+    street_across_area: BoolArray | None = None
+
+    @property
+    def across_area(self) -> BoolArray:
+        """Whether each piece is a straight link across a walkable area (all false if none)."""
+        if self.street_across_area is None:
+            return np.zeros(self.n_streets, dtype=bool)
+        return self.street_across_area
 
     @property
     def n_nodes(self) -> int:
@@ -319,7 +333,8 @@ class StreetNetwork:
     def streets_frame(self) -> gpd.GeoDataFrame:
         """Return the pieces as a GeoDataFrame, one row per piece, indexed ``0..n-1``.
 
-        Columns ``u, v, osm_way_id, highway, length_m, forward, backward, steps, geometry``.
+        Columns ``u, v, osm_way_id, highway, length_m, forward, backward, steps,
+        across_area, geometry``.
         """
         return gpd.GeoDataFrame(
             {
@@ -331,6 +346,7 @@ class StreetNetwork:
                 "forward": self.street_forward,
                 "backward": self.street_backward,
                 "steps": self.street_steps,
+                "across_area": self.across_area,
             },
             geometry=gpd.GeoSeries(self.street_geometry, crs=self.crs),
             crs=self.crs,
@@ -398,14 +414,27 @@ def build_street_network(
     last = pieces.last_vertex
     node_x[inverse[n_pieces:]] = x[last]
     node_y[inverse[n_pieces:]] = y[last]
+    street_u = inverse[:n_pieces].astype(np.int64)
+    street_v = inverse[n_pieces:].astype(np.int64)
+    if mode == "walk":
+        candidates = walkable_area_runs(data, keep, highway)
+        links = area_links(data, candidates, way, street_u, street_v, node_x, node_y, out_crs)
+        way = np.concatenate([way, links.way])
+        street_u = np.concatenate([street_u, links.u])
+        street_v = np.concatenate([street_v, links.v])
+        geometry = np.concatenate([geometry, links.geometry])
+        across = np.zeros(way.size, dtype=bool)
+        across[n_pieces:] = True
+    else:
+        across = np.zeros(way.size, dtype=bool)
     network = StreetNetwork(
         mode=mode,
         crs=out_crs,
         node_x=node_x,
         node_y=node_y,
         node_osm_id=node_ids.astype(np.int64),
-        street_u=inverse[:n_pieces].astype(np.int64),
-        street_v=inverse[n_pieces:].astype(np.int64),
+        street_u=street_u,
+        street_v=street_v,
         street_length_m=np.asarray(shapely.length(geometry), dtype=np.float64),
         street_forward=forward[way],
         street_backward=backward[way],
@@ -414,6 +443,7 @@ def build_street_network(
         street_osm_way_id=data.way_id[way],
         street_geometry=geometry,
         source=data.source,
+        street_across_area=across,
     )
     logger.info(
         "%s: %s network with %d nodes, %d street pieces, %.1f km (%s)",
