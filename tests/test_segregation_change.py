@@ -16,6 +16,7 @@ from jamlik.indicators.segregation_inference import (
     decompose_change,
     random_label_null,
     segregation_change,
+    segregation_trend,
 )
 
 CLASSES = {"dissimilarity": Dissim, "gini": Gini, "entropy": Entropy, "isolation": Isolation}
@@ -116,3 +117,19 @@ def test_large_shift_is_significant() -> None:
     assert r.difference > 0.4
     assert r.p_value == pytest.approx(1 / 200)
     assert r.ci_low > 0
+
+
+def test_trend_over_2020_2023(shared_data: Path) -> None:
+    stats = pd.read_csv(shared_data / "gr_statistical_areas" / "regso_stats_gr_2020_2023.csv")
+    trend = segregation_trend(
+        stats, year="year", group="born_abroad", total="pop_total", permutations=49, bootstraps=49
+    )
+    assert list(trend.index) == [2021, 2022, 2023]
+    assert (trend["base_year"] == 2020).all()
+    for later, row in trend.iterrows():
+        part = stats[stats["year"] == later]
+        expected = Dissim(part, "born_abroad", "pop_total").statistic
+        assert row["value_b"] == pytest.approx(expected, abs=1e-9)
+    np.testing.assert_allclose(
+        trend["spatial_component"] + trend["composition_component"], trend["difference"]
+    )

@@ -54,6 +54,7 @@ __all__ = [
     "decompose_change",
     "random_label_null",
     "segregation_change",
+    "segregation_trend",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -215,3 +216,48 @@ def segregation_change(
         composition_component=composition,
         seed=seed,
     )
+
+
+def segregation_trend(
+    frame: pd.DataFrame,
+    *,
+    year: Hashable,
+    group: Hashable,
+    total: Hashable,
+    index: str = "dissimilarity",
+    atkinson_b: float = 0.5,
+    permutations: int = 999,
+    bootstraps: int = 999,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Change of ``index`` from the first year in ``frame[year]`` to every later year.
+
+    ``frame`` is a long table (one row per area and year, e.g. the RegSO statistics
+    2020–2023). Returns one row per later year with the columns of :class:`SegregationChange`
+    (``value_a`` is the base year's value). Each comparison uses the same ``seed``.
+    """
+    from jamlik.indicators._validate import require_columns
+
+    require_columns(frame, [year], source="input")
+    years = sorted(frame[year].unique())
+    if len(years) < 2:
+        raise DataError(f"column {year!r} holds {len(years)} year(s); give at least two years.")
+    base = frame[frame[year] == years[0]]
+    rows = {}
+    for later in years[1:]:
+        change = segregation_change(
+            base,
+            frame[frame[year] == later],
+            group=group,
+            total=total,
+            index=index,
+            atkinson_b=atkinson_b,
+            permutations=permutations,
+            bootstraps=bootstraps,
+            seed=seed,
+        )
+        rows[later] = change.to_dict()
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = str(year)
+    out.insert(0, "base_year", years[0])
+    return out
