@@ -204,7 +204,13 @@ def test_area_seeds_crs_checked(walk):
     with pytest.raises(CRSError, match="to_crs"):
         area_seeds(walk, graph, polys)
     same = polys.to_crs(walk.crs)
-    assert area_seeds(walk, graph, same).n_points == 1
+    assert area_seeds(walk, graph, same).counts().tolist() == [1]  # node 1 lies inside
+    frame = gpd.GeoDataFrame({"name": ["Torget"]}, geometry=same)
+    np.testing.assert_array_equal(
+        area_seeds(walk, graph, frame).node, area_seeds(walk, graph, same).node
+    )
+    with pytest.raises(CRSError):
+        area_seeds(walk, graph, frame.to_crs("EPSG:4326"))
 
 
 def test_profile_of_wrong_mode(walk):

@@ -38,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import shapely
@@ -293,7 +294,7 @@ def point_seeds(
 def area_seeds(
     network: StreetNetwork,
     graph: Graph,
-    polygons: Sequence[shapely.Geometry] | npt.NDArray[np.object_],
+    polygons: Sequence[shapely.Geometry] | npt.NDArray[np.object_] | gpd.GeoSeries,
     *,
     profile: TravelProfile | None = None,
     edge_buffer_m: float = 25.0,
@@ -307,8 +308,8 @@ def area_seeds(
     network, graph
         Street network and the graph built from it.
     polygons
-        Polygons in ``network.crs`` (a GeoSeries, list or array of shapely geometries). A
-        GeoSeries in another CRS raises :class:`~jamlik.errors.CRSError`.
+        Polygons in ``network.crs`` (a GeoSeries or GeoDataFrame, list or array of shapely
+        geometries). A GeoSeries in another CRS raises :class:`~jamlik.errors.CRSError`.
     profile
         Costs in seconds for this profile; ``None`` for metres.
     edge_buffer_m
@@ -364,9 +365,11 @@ def area_seeds(
 
 
 def _as_polygons(
-    polygons: Sequence[shapely.Geometry] | npt.NDArray[np.object_], crs: str
+    polygons: Sequence[shapely.Geometry] | npt.NDArray[np.object_] | gpd.GeoSeries, crs: str
 ) -> npt.NDArray[np.object_]:
     """Return the geometries as an object array, checking a GeoSeries' CRS."""
+    if isinstance(polygons, gpd.GeoDataFrame):
+        polygons = polygons.geometry
     own_crs = getattr(polygons, "crs", None)
     if own_crs is not None and not own_crs.equals(crs):
         raise CRSError(
