@@ -137,8 +137,8 @@ def street_arrays(
 
     A jittered grid of about ``n_nodes`` nodes (within 5 %) with small blocks in the centre
     (about 70 m) growing to about 115 m in the suburbs, missing links (dead ends), diagonals and
-    a river crossed by a road bridge about every 2.5 km. Vectorised: 1 million nodes take
-    about 1-2 s.
+    a river crossed by a road bridge about every 3 km (every 25th grid column). Vectorised:
+    1 million nodes take about 1.5-3 s.
 
     Parameters
     ----------
