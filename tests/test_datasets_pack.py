@@ -161,3 +161,10 @@ def test_folder_that_is_a_file_is_refused(town: Town, tmp_path: Path) -> None:
     target.write_text("x")
     with pytest.raises(DataError, match="not a folder"):
         write_town_pack(town, target)
+
+
+def test_same_town_gives_byte_identical_files(town: Town, pack: Path, tmp_path: Path) -> None:
+    again = write_town_pack(generate_town(n_nodes=3_000, seed=5), tmp_path)
+    # areas.gpkg is left out: GeoPackage stores the time it was written.
+    for name in ("town.osm.pbf", "statistics.csv", "pack.toml", "README.md"):
+        assert (again.parent / name).read_bytes() == (pack.parent / name).read_bytes(), name
