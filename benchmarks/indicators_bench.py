@@ -216,6 +216,7 @@ def bench_segregation(
     first = pd.DataFrame(next(iter(inputs.values()))[["born_abroad", "pop_total"]])
     sg.Gini(first, "born_abroad", "pop_total")  # compile PySAL's numba Gini first (int and
     sg.Gini(first.astype(float), "born_abroad", "pop_total")  # float specialisations)
+    sg.Gini(first.astype({"born_abroad": float}), "born_abroad", "pop_total")
     classes = [sg.Dissim, sg.Gini, sg.Entropy, sg.Isolation, sg.Interaction, sg.CorrelationR]
     multi = [mg.MultiDissim, mg.MultiGini, mg.MultiInfoTheory, mg.MultiNormExposure,
              mg.MultiRelativeDiversity, mg.MultiSquaredCoefVar]  # fmt: skip

@@ -50,7 +50,7 @@ def _share(x: FloatArray, t: FloatArray) -> FloatArray:
 
 def _weighted_abs_pair_sum(p: FloatArray, t: FloatArray) -> float:
     """Return Σ_i Σ_j t_i t_j |p_i − p_j| in O(n log n)."""
-    order = np.argsort(p, kind="stable")
+    order = np.argsort(p)
     ps, ts = p[order], t[order]
     w_before = np.cumsum(ts) - ts
     v_before = np.cumsum(ts * ps) - ts * ps

@@ -103,7 +103,7 @@ def gini(values: ArrayLike, *, weights: ArrayLike | None = None) -> float:
     units sorted below ``k``.
     """
     x, w = _prepare(values, weights)
-    order = np.argsort(x, kind="stable")
+    order = np.argsort(x)
     xs, ws = x[order], w[order]
     c_before = np.cumsum(ws) - ws
     s_before = np.cumsum(ws * xs) - ws * xs
@@ -242,7 +242,7 @@ def concentration_index(
     if key.shape != x.shape or not np.isfinite(key).all():
         raise DataError("rank must give one finite number per value.")
     W = w.sum()
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)
     ws = w[order]
     frac = (np.cumsum(ws) - ws / 2.0) / W
     # ties in the ranking variable share the weighted mean of their fractional ranks
