@@ -5,9 +5,11 @@ and area assembly) and keeps what the later stages need:
 
 * **tagged nodes** (POIs, stops): id, lon/lat and tags;
 * **tagged ways** as lines: id, tags and the node ids and lon/lat of every vertex, in CSR form
-  (``way_indptr``). A way that refers to nodes missing from the file (a clipped extract) is
-  split at the gaps into runs that keep the same way id; runs of fewer than two vertices are
-  dropped and counted in ``OSMData.n_broken_ways``;
+  (``way_indptr``). Closed ways without a ``highway``, ``railway`` or ``public_transport`` tag
+  (buildings, land use, ...) are surfaces and are kept as areas only, which saves most of the
+  vertex copying in full extracts. A way that refers to nodes missing from the file (a clipped
+  extract) is split at the gaps into runs that keep the same way id; runs of fewer than two
+  vertices are dropped and counted in ``OSMData.n_broken_ways``;
 * **areas** (closed ways and ``type=multipolygon`` relations assembled by libosmium) as
   shapely (multi)polygons in lon/lat with their tags, for POIs, parks and buildings.
 
@@ -45,6 +47,8 @@ IntArray = npt.NDArray[np.int64]
 ObjectArray = npt.NDArray[np.object_]
 Tags = dict[str, str]
 
+# Closed ways with none of these keys are surfaces: kept as areas, not as lines.
+_LINE_KEYS = frozenset({"highway", "railway", "public_transport"})
 # Suffixes that libosmium recognises by itself; other files are sniffed (XML or PBF).
 _KNOWN_SUFFIXES = (".pbf", ".osm", ".osm.gz", ".osm.bz2", ".o5m", ".opl")
 
@@ -220,6 +224,8 @@ def read_osm(path: str | Path) -> OSMData:
                 nodes_tags.append({t.k: t.v for t in obj.tags})
             elif isinstance(obj, osmium.osm.Way):
                 tags = {t.k: t.v for t in obj.tags}
+                if obj.is_closed() and _LINE_KEYS.isdisjoint(tags):
+                    continue  # a surface (building, landuse, ...): kept as an area only
                 start = len(ways.v_id)
                 for ref in obj.nodes:
                     loc = ref.location
