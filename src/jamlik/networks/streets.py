@@ -49,6 +49,12 @@ Steps (``highway=steps``) are kept and flagged in ``street_steps``; travel profi
 them or avoid them (``TravelProfile.steps``). Elevators (``highway=elevator``) are ordinary
 walkable pieces.
 
+Not modelled: ``wheelchair=*``, ``incline``, ``surface`` and ``smoothness`` (only steps change
+a profile's speed); waiting at crossings and signals; turn restrictions; ``access`` values other
+than ``no``/``private`` (``destination``, ``customers``, ... count as open); ``oneway=
+reversible|alternating`` counts as two-way. Motorways, and ``construction``, ``proposed`` and
+other unbuilt highway values, are never streets.
+
 Projection: ``crs=None`` picks the WGS84 UTM zone of the centre of the data
 (:func:`jamlik.ingest.osm.utm_crs`); pass the national grid (``EPSG:3006`` for Sweden,
 ``EPSG:3067`` for Finland) to match other layers.
