@@ -410,7 +410,7 @@ def track_target(
         {
             "year": yrs.astype(int),
             "value": vals,
-            "progress": (vals - v0) / (goal - v0),
+            "progress": (vals - v0) / (goal - v0) + 0.0,  # + 0.0 turns -0.0 into 0.0
             "linear_path": (yrs - target.baseline_year)
             / (target.deadline_year - target.baseline_year),
             "trend_value": trend,

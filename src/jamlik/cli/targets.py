@@ -1,0 +1,80 @@
+"""``jamlik targets PACK TARGETS.toml``: yearly progress, trend and on/off track per target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from jamlik.cli._common import console, fail_cleanly
+from jamlik.i18n import t
+
+__all__ = ["register"]
+
+
+def _run(pack_path: Path, targets_path: Path) -> tuple[list[Any], dict[str, Any]]:
+    from jamlik.indicators.targets import load_targets, track_targets
+    from jamlik.ingest.pack import load_pack
+
+    pack = load_pack(pack_path)
+    targets = load_targets(targets_path)
+    progresses = track_targets(pack.statistics(), targets)
+    summary = {
+        "pack": pack.name,
+        "targets_file": str(targets_path),
+        "method": (
+            "progress = (value - baseline) / (target - baseline); trend = least squares over "
+            "the observed years from the baseline on; on track when the trend reaches the "
+            "target by the deadline"
+        ),
+        "targets": [p.as_dict() for p in progresses],
+        "sources": [s.model_dump() for s in pack.sources],
+    }
+    return progresses, summary
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``targets`` command to ``app``."""
+
+    @app.command("targets", help=t("vulnerability.targets.cli_help"))
+    def targets(
+        pack: Annotated[Path, typer.Argument(help="pack folder or pack.toml")],
+        targets_file: Annotated[Path, typer.Argument(help="target file (TOML)")],
+        out_dir: Annotated[Path, typer.Option("--out-dir", help="output folder")] = Path("."),
+        chart: Annotated[bool, typer.Option("--chart/--no-chart", help="PNG per target")] = True,
+    ) -> None:
+        from jamlik.indicators.targets import progress_table, target_chart
+        from jamlik.storage import atomic_path, write_csv, write_json
+
+        progresses, summary = fail_cleanly(lambda: _run(pack, targets_file))
+        written = [
+            write_csv(progress_table(progresses), out_dir / "targets.csv"),
+            write_json(summary, out_dir / "targets.json"),
+        ]
+        if chart:
+            for progress in progresses:
+                target_path = out_dir / f"target_{progress.target.name}.png"
+                with atomic_path(target_path) as tmp:
+                    target_chart(progress).savefig(tmp, format="png")
+                written.append(target_path)
+        for progress in progresses:
+            row = progress.series.iloc[-1]
+            status = {True: "on_track", False: "off_track", None: "undetermined"}[progress.on_track]
+            console.print(
+                t(
+                    "vulnerability.targets.row",
+                    name=progress.target.name,
+                    indicator=progress.target.indicator,
+                    baseline=progress.baseline_value,
+                    goal=progress.target_value,
+                    deadline=progress.target.deadline_year,
+                    year=int(row["year"]),
+                    value=float(row["value"]),
+                    progress=float(row["progress"]),
+                    status=t(f"vulnerability.targets.{status}"),
+                ),
+                highlight=False,
+            )
+        for path in written:
+            console.print(t("vulnerability.targets.wrote", path=path), highlight=False)
