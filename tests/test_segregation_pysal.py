@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,6 +19,8 @@ from jamlik.indicators.segregation import (
     segregation_by,
     segregation_indices,
     spatial_dissimilarity,
+    spatial_multigroup_indices,
+    spatial_segregation_indices,
 )
 
 TOL = 1e-9
@@ -152,3 +155,32 @@ def test_two_group_multigroup_d_equals_single_group_d(stats: pd.DataFrame) -> No
     single = segregation_indices(frame, group="born_abroad", total="pop_total")
     assert multi.dissimilarity == pytest.approx(single.dissimilarity, abs=1e-12)
     assert np.isclose(multi.gini, single.gini, atol=1e-12)
+
+
+def test_local_environment_indices_equal_pysal_spatial_implicit(
+    regso_2023: gpd.GeoDataFrame,
+) -> None:
+    """Egohood forms (area + queen neighbours) equal PySAL's classes called with ``w=``."""
+    w = Queen.from_dataframe(regso_2023, use_index=False, silence_warnings=True)
+    ours = spatial_segregation_indices(regso_2023, group="born_abroad", total="pop_total")
+    classes = {**SINGLE, "atkinson": sg.Atkinson}  # PySAL's class uses b = 0.5, as we do here
+    for name, cls in classes.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # libpysal inside PySAL
+            expected = cls(regso_2023, "born_abroad", "pop_total", w=w).statistic
+        assert getattr(ours, name) == pytest.approx(expected, abs=TOL), name
+    plain = segregation_indices(regso_2023, group="born_abroad", total="pop_total")
+    assert ours.dissimilarity < plain.dissimilarity  # smoothing over neighbours lowers D
+
+
+def test_local_environment_multigroup_equal_pysal(shared_data: Path, stats: pd.DataFrame) -> None:
+    polys = gpd.read_file(shared_data / "gr_statistical_areas" / "regso_gr_2025.gpkg")
+    groups = ["dwellings_rental", "dwellings_tenant_owned", "dwellings_owner_occupied"]
+    areas = polys.merge(stats[stats["year"] == 2021][["regsokod", *groups]], on="regsokod")
+    w = Queen.from_dataframe(areas, use_index=False, silence_warnings=True)
+    ours = spatial_multigroup_indices(areas, groups=groups)
+    for name, cls in MULTI.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            expected = cls(areas, groups, w=w).statistic
+        assert getattr(ours, name) == pytest.approx(expected, abs=TOL), name

@@ -27,6 +27,11 @@ dissimilarity ``Σ_i Σ_k t_i |p_ik − P_k| / (2 T I)``, Gini ``Σ_k Σ_ij t_i 
 ``Σ_ik t_i (p_ik − P_k)² / ((1 − P_k) T)``, relative diversity ``Σ_ik t_i (p_ik − P_k)² / (T I)``
 and squared coefficient of variation ``Σ_ik t_i (p_ik − P_k)² / (T (K − 1) P_k)``.
 
+Local-environment ("egohood") forms (Reardon & O'Sullivan 2004, as implemented in PySAL's
+spatially implicit indices): every count is replaced by its sum over the area and its contiguous
+neighbours, ``c̃ = (W + I) c`` with the binary contiguity matrix ``W``, and the aspatial formula
+is applied to ``c̃`` (:func:`spatial_segregation_indices`, :func:`spatial_multigroup_indices`).
+
 Every value equals PySAL ``segregation`` 2.5 to ≤ 1e-9 (see ``tests/test_segregation_pysal.py``);
 PySAL's ``Atkinson`` class ignores its ``b`` argument, whereas :func:`segregation_indices`
 honours ``atkinson_b``.
@@ -69,10 +74,13 @@ __all__ = [
     "SegregationIndices",
     "align_areas",
     "contiguity_matrix",
+    "local_environment",
     "multigroup_indices",
     "segregation_by",
     "segregation_indices",
     "spatial_dissimilarity",
+    "spatial_multigroup_indices",
+    "spatial_segregation_indices",
 ]
 
 Contiguity = Literal["queen", "rook"]
@@ -326,3 +334,58 @@ def multigroup_indices(
         n_areas=len(frame),
         **{name: kernel(counts) for name, kernel in kern.MULTI_GROUP_KERNELS.items()},
     )
+
+
+def local_environment(counts: np.ndarray, w: sp.csr_array) -> np.ndarray:
+    """Sum counts over each area and its neighbours: ``(W + I) c`` (binary ``W``, diagonal 1).
+
+    As PySAL's ``_build_local_environment`` with a contiguity ``W`` (``fill_diagonal`` then
+    ``lag_spatial``); with integer counts the result is integer, so PySAL's rounding is void.
+    """
+    c = sp.coo_array(w)
+    off = c.row != c.col
+    binary = sp.csr_array((np.ones(int(off.sum())), (c.row[off], c.col[off])), shape=c.shape)
+    return np.asarray(binary @ counts + counts, dtype=np.float64)
+
+
+def spatial_segregation_indices(
+    areas: gpd.GeoDataFrame,
+    *,
+    group: Hashable,
+    total: Hashable,
+    contiguity: Contiguity = "queen",
+    atkinson_b: float = 0.5,
+    source: str = "input",
+) -> SegregationIndices:
+    """Single-group indices of the local environments (area + ``contiguity`` neighbours).
+
+    Equal to PySAL's single-group classes called with ``w=`` a binary contiguity matrix.
+    ``spatial_dissimilarity`` of the result is Morrill's index on the original counts.
+    """
+    x, t = _group_arrays(areas, group, total, source)
+    w = contiguity_matrix(areas, contiguity=contiguity)
+    local = local_environment(np.column_stack([x, t]), w)
+    frame = pd.DataFrame({"x": local[:, 0], "t": local[:, 1]})
+    res = segregation_indices(frame, group="x", total="t", atkinson_b=atkinson_b, source=source)
+    return SegregationIndices(
+        **{**res.to_dict(), "n_areas": len(areas)},
+        spatial_dissimilarity=kern.spatial_dissimilarity(x, t, w),
+        contiguity=contiguity,
+    )
+
+
+def spatial_multigroup_indices(
+    areas: gpd.GeoDataFrame,
+    *,
+    groups: Sequence[Hashable],
+    contiguity: Contiguity = "queen",
+    source: str = "input",
+) -> MultigroupIndices:
+    """Multigroup indices of the local environments (area + ``contiguity`` neighbours)."""
+    groups = list(groups)
+    require_columns(areas, groups, source=source)
+    require_non_negative(areas, groups, source=source)
+    w = contiguity_matrix(areas, contiguity=contiguity)
+    local = local_environment(areas[groups].to_numpy(dtype=np.float64), w)
+    frame = pd.DataFrame(local, columns=[str(g) for g in groups])
+    return multigroup_indices(frame, groups=list(frame.columns), source=source)
