@@ -44,6 +44,8 @@ def test_bundled_categories_valid():
     assert cats["park"].geometry == "area"
     assert all(c.label_sv and c.label_en for c in cats.values())
     assert cats["preschool"].label_sv == "Förskola"
+    assert cats["preschool"].label("en") == "Preschool"
+    assert cats["preschool"].label("sv") == "Förskola"
 
 
 def test_filter_semantics():

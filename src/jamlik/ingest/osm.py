@@ -17,6 +17,10 @@ Everything is in WGS84 lon/lat; :func:`project` moves coordinates to a metric CR
 :func:`utm_crs` picks the UTM zone of a point when the caller gives no CRS. Untagged nodes are
 not kept (their locations live in the ways).
 
+Read a file once and pass the :class:`OSMData` on: ``build_street_network``,
+``extract_pois`` and ``extract_buildings`` accept it as well as a path (a path is read again
+on every call).
+
 Errors: a missing file raises :class:`~jamlik.errors.MissingFileError`; a truncated file or one
 that is not OSM raises :class:`~jamlik.errors.OSMReadError`; both name the file.
 """

@@ -31,7 +31,7 @@ import pandas as pd
 import shapely
 
 from jamlik.errors import DataError, MissingFileError
-from jamlik.i18n import t
+from jamlik.i18n import current_language, t
 from jamlik.ingest.osm import OSMData, ensure_osm, project_geometry, resolve_crs
 
 __all__ = [
@@ -111,6 +111,10 @@ class Category:
     def matches(self, tags: Mapping[str, str]) -> bool:
         """Whether an object with these tags belongs to the category."""
         return any(all(c.holds(tags) for c in conds) for conds in self.filters)
+
+    def label(self, language: str | None = None) -> str:
+        """Label in ``language`` (default: ``JAMLIK_LANG``, else Swedish)."""
+        return self.label_en if current_language(language) == "en" else self.label_sv
 
     @property
     def keys(self) -> frozenset[str]:
