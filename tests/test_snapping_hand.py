@@ -218,3 +218,12 @@ def test_profile_of_wrong_mode(walk):
     snapped = snap_points(walk, [walk.node_x[0]], [walk.node_y[0]])
     with pytest.raises(DataError, match="mode='bike'"):
         point_seeds(walk, graph, snapped, profile=BIKE)
+
+
+def test_empty_inputs(walk):
+    graph = walk.to_distance_graph()
+    snapped = snap_points(walk, [], [])
+    assert snapped.n_points == 0
+    seeds = point_seeds(walk, graph, snapped)
+    assert seeds.indptr.tolist() == [0] and seeds.node.size == 0
+    assert area_seeds(walk, graph, []).indptr.tolist() == [0]
