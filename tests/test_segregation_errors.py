@@ -187,6 +187,27 @@ def test_cli_bad_input_exit_2(
     assert not out.exists()
 
 
+def test_cli_duplicate_or_missing_id_column(tmp_path: Path) -> None:
+    csv = tmp_path / "t.csv"
+    pd.DataFrame({"code": ["A", "A"], "g": [2, 8], "t": [10, 10]}).to_csv(csv, index=False)
+    base = ["segregation", "--input", str(csv), "--group", "g", "--total", "t"]
+    code, output = _run([*base, "--id", "code", "--out", str(tmp_path / "r.json")])
+    assert code == 2
+    assert "repeated" in output
+    code, output = _run([*base, "--id", "nope", "--out", str(tmp_path / "r.json")])
+    assert code == 2
+    assert "'nope'" in output
+
+
+def test_cli_areas_without_geometry(tmp_path: Path) -> None:
+    csv = tmp_path / "t.csv"
+    pd.DataFrame({"code": ["A", "B"], "g": [2, 8], "t": [10, 10]}).to_csv(csv, index=False)
+    args = ["segregation", "--input", str(csv), "--id", "code", "--group", "g", "--total", "t"]
+    code, output = _run([*args, "--areas", str(csv), "--out", str(tmp_path / "r.json")])
+    assert code == 2
+    assert "no geometry" in output
+
+
 def test_cli_missing_file(tmp_path: Path) -> None:
     code, output = _run(
         ["segregation", "--input", str(tmp_path / "nope.csv"), "--id", "c", "--group", "g",

@@ -53,11 +53,16 @@ def read_areas(path: Path) -> Any:
     if not path.is_file():
         raise MissingFileError(t("indicators_io.missing_file", path=path))
     try:
-        return gpd.read_file(path)
+        areas = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several unrelated types for unreadable files
         raise DataError(
             t("indicators_io.unreadable", path=path, kind="GeoPackage", reason=exc)
         ) from None
+    if not isinstance(areas, gpd.GeoDataFrame) or areas.geometry.isna().all():
+        raise DataError(
+            t("indicators_io.unreadable", path=path, kind="GeoPackage", reason="no geometry")
+        )
+    return areas
 
 
 def write_atomic(path: Path, writer: Callable[[Path], None]) -> None:
@@ -109,7 +114,13 @@ def _run(
             areas_source=str(areas_path),
         )
     result = segregation_indices(
-        frame, group=group, total=total, atkinson_b=atkinson_b, areas=areas, source=source
+        frame,
+        group=group,
+        total=total,
+        atkinson_b=atkinson_b,
+        areas=areas,
+        id_column=id_column,
+        source=source,
     ).to_dict()
     keys = RESULT_KEYS + (SPATIAL_KEYS if areas is not None else ())
     return {k: result[k] for k in keys}, len(frame)

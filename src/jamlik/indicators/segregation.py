@@ -161,6 +161,7 @@ def segregation_indices(
     atkinson_b: float = 0.5,
     areas: gpd.GeoDataFrame | None = None,
     contiguity: Contiguity = "queen",
+    id_column: Hashable | None = None,
     source: str = "input",
 ) -> SegregationIndices:
     """Compute every single-group segregation index for ``group`` out of ``total``.
@@ -178,6 +179,9 @@ def segregation_indices(
         spatial dissimilarity with ``contiguity`` is added.
     contiguity
         ``"queen"`` (default) or ``"rook"`` contiguity from libpysal.
+    id_column
+        Optional area-id column; when given it must exist and be unique (an area counted twice
+        would distort every index).
     source
         Name of the input used in error messages (e.g. the CSV path).
 
@@ -194,6 +198,9 @@ def segregation_indices(
     """
     if not 0.0 <= atkinson_b < 1.0:
         raise DataError(f"atkinson_b must lie in [0, 1), got {atkinson_b}.")
+    if id_column is not None:
+        require_columns(frame, [id_column], source=source)
+        require_unique_ids(frame[id_column], source=source, column=str(id_column))
     x, t = _group_arrays(frame, group, total, source)
     values = {name: kernel(x, t) for name, kernel in kern.SINGLE_GROUP_KERNELS.items()}
     values["atkinson"] = kern.atkinson(x, t, b=atkinson_b)
@@ -219,6 +226,8 @@ def contiguity_matrix(areas: gpd.GeoDataFrame, *, contiguity: Contiguity = "quee
     """Binary (n, n) contiguity matrix of ``areas`` in row order (libpysal queen or rook)."""
     from libpysal.weights import Queen, Rook
 
+    if not isinstance(areas, gpd.GeoDataFrame):
+        raise DataError("areas must be polygons (a GeoDataFrame) to build contiguity.")
     builder = {"queen": Queen, "rook": Rook}.get(contiguity)
     if builder is None:
         raise DataError(f"contiguity must be 'queen' or 'rook', got {contiguity!r}.")
