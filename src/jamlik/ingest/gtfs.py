@@ -43,6 +43,7 @@ from jamlik.ingest.gtfs_tables import (
     parse_times,
     read_feed_files,
     require_columns,
+    strip_ids,
 )
 
 __all__ = ["GTFSFeed", "GTFSReport", "read_gtfs"]
@@ -292,7 +293,7 @@ def _dedupe(
 ) -> pd.DataFrame:
     require_columns(frame, (key,), label)
     frame = frame.copy()
-    frame[key] = frame[key].str.strip()
+    frame[key] = strip_ids(frame[key])
     dup = frame.duplicated(key).to_numpy()
     if dup.any():
         report.add(f"{what}_duplicate", int(dup.sum()))
@@ -302,7 +303,7 @@ def _dedupe(
 
 
 def _check_refs(values: pd.Series, known: set[str], label: str, column: str, target: str) -> None:
-    bad = ~values.str.strip().isin(known).to_numpy()
+    bad = ~strip_ids(values).isin(known).to_numpy()
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
         raise GTFSError(
@@ -312,8 +313,9 @@ def _check_refs(values: pd.Series, known: set[str], label: str, column: str, tar
 
 
 def _number(frame: pd.DataFrame, column: str, label: str) -> np.ndarray:
-    values = pd.to_numeric(frame[column].str.strip(), errors="coerce")
-    bad = values.isna().to_numpy() & frame[column].str.strip().ne("").to_numpy()
+    text = strip_ids(frame[column])
+    values = pd.to_numeric(text, errors="coerce")
+    bad = values.isna().to_numpy() & text.ne("").to_numpy()
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
         raise GTFSError(
@@ -352,9 +354,9 @@ def _stop_times(
     require_columns(
         frame, ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"), label
     )
-    trip_codes = pd.Index(trips["trip_id"]).get_indexer(frame["trip_id"].str.strip())
+    trip_codes = pd.Index(trips["trip_id"]).get_indexer(strip_ids(frame["trip_id"]))
     _check_codes(trip_codes, frame["trip_id"], label, "trip_id", "trips.txt")
-    stop_codes = pd.Index(stops["stop_id"]).get_indexer(frame["stop_id"].str.strip())
+    stop_codes = pd.Index(stops["stop_id"]).get_indexer(strip_ids(frame["stop_id"]))
     _check_codes(stop_codes, frame["stop_id"], label, "stop_id", "stops.txt (with coordinates)")
     seq = _number(frame, "stop_sequence", label)
     if np.isnan(seq).any():

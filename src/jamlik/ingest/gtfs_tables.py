@@ -36,6 +36,7 @@ __all__ = [
     "parse_times",
     "read_feed_files",
     "require_columns",
+    "strip_ids",
 ]
 
 #: The GTFS files jamlik reads; others (shapes, fares, …) are ignored.
@@ -159,22 +160,31 @@ def parse_times(values: pd.Series, label: str, column: str) -> npt.NDArray[np.fl
     GTFSError
         Naming the file, line (1 = header) and column of the first unparsable time.
     """
-    text = values.astype(str).str.strip()
+    # Feeds repeat the same few thousand time strings: parse each distinct string once.
+    codes, uniques = pd.factorize(values.astype(str), sort=False)
+    text = pd.Series(uniques, dtype=object).str.strip()
     parts = text.str.extract(r"^(\d{1,3}):([0-5]\d):([0-5]\d)$")
     blank = text.eq("").to_numpy()
     bad = parts[0].isna().to_numpy() & ~blank
     if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
+        pos = int(np.flatnonzero(bad[codes])[0])
         raise GTFSError(
-            f"{label}, line {pos + 2}, column '{column}': cannot read time {text.iloc[pos]!r}; "
+            f"{label}, line {pos + 2}, column '{column}': cannot read time {values.iloc[pos]!r}; "
             "write times as HH:MM:SS (hours may pass 24)"
         )
-    seconds = np.full(len(values), np.nan)
+    unique_s = np.full(len(uniques), np.nan)
     ok = ~blank
     if ok.any():
         hms = parts.loc[ok].astype(np.int64).to_numpy()
-        seconds[ok] = hms[:, 0] * 3600 + hms[:, 1] * 60 + hms[:, 2]
-    return seconds
+        unique_s[ok] = hms[:, 0] * 3600 + hms[:, 1] * 60 + hms[:, 2]
+    return unique_s[codes] if len(codes) else np.zeros(0)
+
+
+def strip_ids(values: pd.Series) -> pd.Series:
+    """Strip blanks around ids, working on the distinct values only (fast on long columns)."""
+    codes, uniques = pd.factorize(values.astype(str), sort=False)
+    stripped = pd.Series(uniques, dtype=object).str.strip().to_numpy(dtype=object)
+    return pd.Series(stripped[codes], index=values.index, dtype=object)
 
 
 def _parse_dates(values: pd.Series, label: str, column: str) -> pd.Series:

@@ -2,18 +2,23 @@
 
 Labels
 ------
-``L[k, s]`` (``k = 1..K``) is the earliest known arrival at stop ``s`` with between one and ``k``
-rides (walks included); ``L[0, s]`` is the arrival by the access walk alone. Every improvement
-of ``L[k, s]`` is carried up to ``L[k+1..K, s]`` so that the rows stay monotone; the pruning
-test of round ``k`` is ``arrival < L[k, s]``. This per-round pruning (instead of the single
-best-over-rounds label ``tau*`` of Delling et al. 2012, §3.1) keeps the labels exact when they
-are *reused* over departure times in range RAPTOR (§4): ``tau*`` could then hold an arrival found
-with more rides at a later departure and wrongly hide a fewer-ride arrival at an earlier one.
+``R[k, s]`` (``k = 1..K``) is the earliest known arrival at stop ``s`` *by vehicle* with one to
+``k`` rides; ``L[k, s]`` the earliest arrival by vehicle or by one footpath after the last ride;
+``L[0, s]`` the arrival by the access walk alone. Keeping the two apart makes the rule "at most
+one walk between two rides" exact even though crow-fly footpaths within ``max_walk_m`` are not
+transitively closed (Delling et al. assume closed footpaths): a vehicle arrival that is later
+than a walking arrival at the same stop may still be the start of a useful footpath. Every
+improvement of row ``k`` is carried up to rows ``k+1..K`` so that rows stay monotone, and the
+pruning test of round ``k`` is ``arrival < R[k, s]`` (or ``< L[k, s]``). This per-round pruning,
+instead of the single best label ``tau*`` of Delling et al. (2012, §3.1), keeps the labels exact
+when they are *reused* over departure times in range RAPTOR (§4): ``tau*`` could then hold an
+arrival found with more rides at a later departure and hide a fewer-ride arrival at an earlier
+one.
 
 Round ``k`` scans every route through a stop whose ``L[k-1]`` improved (from the earliest such
 stop on the route), boarding the earliest trip whose departure is at least ``L[k-1, p] +
 slack`` (the slack applies to every boarding, as R5's board slack), then relaxes footpaths
-once from the stops the route scan improved (one walk between two rides; no chained walks).
+once from the stops whose ``R[k]`` the route scan improved. Egress walks start from ``R[K]``.
 """
 
 from __future__ import annotations

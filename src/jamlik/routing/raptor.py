@@ -75,7 +75,7 @@ class TravelTimes:
             }
         )
         for j, name in enumerate(self.statistics):
-            frame[f"minutes_{name}"] = self.minutes[:, :, j].ravel()
+            frame[f"minutes_{name}"] = self.minutes[:, :, j].ravel().astype(np.float64)
         return frame
 
 

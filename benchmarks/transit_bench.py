@@ -1,0 +1,240 @@
+"""Transit benchmark: range RAPTOR vs repeated single-departure RAPTOR, Tampere and a region.
+
+Run it with the project's environment::
+
+    .venv/bin/python benchmarks/transit_bench.py                 # Tampere + generated region
+    .venv/bin/python benchmarks/transit_bench.py --skip-region   # Tampere only
+
+Cases (every origin × every departure minute of the window, 4 rides, 1,000 m walks, slack 0):
+
+* **Tampere**, 2021-12-14, departures 07:00-07:59 every minute (60), all 1,141 stops as origins
+  and as destinations; statistics min, p25, p50, p75 of travel time over the window. The same
+  query is run with range RAPTOR (labels reused from the latest departure to the earliest) and
+  with single-departure RAPTOR repeated for each minute (labels reset); the results must be
+  identical and the script checks that they are.
+* **Region**, a generated feed written as a GTFS zip and read through the normal ingest: a
+  100 × 100 grid of stops (10,000, 400 m apart, jittered) with a bus line along every grid row
+  and column in both directions, trips every 10 min 06:00-10:00 (about 1M stop_times). All
+  10,000 stops are origins for 07:00-07:59; 1,000 of them (random, seed 1) are destinations, so
+  the result (10,000 × 1,000 × 2 statistics) stays small, while RAPTOR itself still labels
+  every stop.
+
+Times are wall-clock after numba compilation (the compile run is reported as "setup"), with
+numba's default thread count (the cores of the machine). Peak memory is the rise of the
+process's resident set (VmHWM after ``clear_refs``) during the query, so it includes numba's
+allocations that tracemalloc cannot see. The script PRINTS its figures; it asserts only that
+range and repeated single departures agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import numba
+import numpy as np
+import pandas as pd
+
+from jamlik.ingest.gtfs import read_gtfs
+from jamlik.networks.timetable import Timetable, build_timetable
+from jamlik.routing.raptor import TravelTimes, travel_times
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = (ROOT / ".." / "shared" / "data").resolve()
+DEPART_S = 7 * 3600
+WINDOW_MIN = 60
+
+
+def _reset_peak() -> int:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return _rss_kib("VmHWM")
+    except OSError:
+        return 0
+
+
+def _rss_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def _run(
+    tt: Timetable, origins: pd.DataFrame, dests: pd.DataFrame, *, reuse: bool, pct: tuple[int, ...]
+) -> tuple[TravelTimes, float, float]:
+    base = _reset_peak()
+    start = time.perf_counter()
+    result = travel_times(
+        tt,
+        origins,
+        dests,
+        departure_s=DEPART_S,
+        window_min=WINDOW_MIN,
+        max_rides=4,
+        percentiles=pct,
+        reuse_labels=reuse,
+    )
+    wall = time.perf_counter() - start
+    peak_mib = (_rss_kib("VmHWM") - base) / 1024
+    return result, wall, peak_mib
+
+
+def _report(name: str, n_orig: int, wall: float, peak: float) -> None:
+    queries = n_orig * WINDOW_MIN
+    print(
+        f"  {name:<34} {wall:8.2f} s  {queries / wall:10,.0f} queries/s  "
+        f"peak +{peak:7.1f} MiB  ({n_orig:,} origins x {WINDOW_MIN} departures)"
+    )
+
+
+def tampere() -> None:
+    print("Tampere 2021-12-14, 07:00-07:59 every minute")
+    start = time.perf_counter()
+    feed = read_gtfs(DATA / "osm_gtfs_tampere/tampere_gtfs.zip", service_date=dt.date(2021, 12, 14))
+    tt = build_timetable(feed)
+    ingest = time.perf_counter() - start
+    stops = pd.DataFrame({"id": tt.stop_ids, "stop_id": tt.stop_ids})
+    start = time.perf_counter()
+    travel_times(tt, stops.iloc[:2], stops.iloc[:2], departure_s=DEPART_S, window_min=2)
+    setup = time.perf_counter() - start
+    print(
+        f"  ingest + timetable {ingest:.2f} s ({feed.report.counts['stop_times']:,} stop_times, "
+        f"{tt.n_routes} routes, {len(tt.transfers.target):,} footpaths); "
+        f"compile/setup {setup:.2f} s"
+    )
+    pct = (25, 50, 75)
+    ranged, wall_r, peak_r = _run(tt, stops, stops, reuse=True, pct=pct)
+    _report("range RAPTOR", len(stops), wall_r, peak_r)
+    single, wall_s, peak_s = _run(tt, stops, stops, reuse=False, pct=pct)
+    _report("single-departure RAPTOR x 60", len(stops), wall_s, peak_s)
+    same = np.array_equal(ranged.minutes, single.minutes, equal_nan=True)
+    print(f"  range / repeated single speed-up: {wall_s / wall_r:.1f}x; results identical: {same}")
+    if not same:
+        raise SystemExit("range and single-departure results differ")
+    reach = np.isfinite(ranged.minutes[:, :, 2]).mean()
+    print(f"  OD pairs with a median travel time: {reach:.1%}")
+
+
+def _regional_feed(folder: Path, *, n: int = 100, spacing_m: float = 400.0) -> Path:
+    rng = np.random.default_rng(0)
+    lat0, lon0 = 59.0, 17.0
+    dlat = spacing_m / 111_195.0
+    dlon = dlat / np.cos(np.radians(lat0))
+    gy, gx = np.divmod(np.arange(n * n), n)
+    stops = pd.DataFrame(
+        {
+            "stop_id": [f"s{i}" for i in range(n * n)],
+            "stop_name": "stop",
+            "stop_lat": lat0 + (gy + rng.uniform(-0.2, 0.2, n * n)) * dlat,
+            "stop_lon": lon0 + (gx + rng.uniform(-0.2, 0.2, n * n)) * dlon,
+        }
+    )
+    lines = []
+    for r in range(n):
+        row = r * n + np.arange(n)
+        col = np.arange(n) * n + r
+        lines += [row, row[::-1], col, col[::-1]]
+    starts = np.arange(6 * 3600, 10 * 3600, 600)
+    hop_s = 70
+    trip_ids, route_ids, st_parts = [], [], []
+    for li, seq in enumerate(lines):
+        offset = int(rng.integers(0, 600))
+        for k, s0 in enumerate(starts):
+            tid = f"t{li}_{k}"
+            trip_ids.append(tid)
+            route_ids.append(f"r{li}")
+            times = s0 + offset + hop_s * np.arange(len(seq))
+            st_parts.append((tid, seq, times))
+    trip_col = np.concatenate([np.full(len(s), t, dtype=object) for t, s, _ in st_parts])
+    stop_col = np.concatenate([s for _, s, _ in st_parts])
+    time_col = np.concatenate([t for _, _, t in st_parts])
+    seq_col = np.concatenate([np.arange(1, len(s) + 1) for _, s, _ in st_parts])
+    hms = pd.Series(time_col).map(lambda s: f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}")
+    stop_times = pd.DataFrame(
+        {
+            "trip_id": trip_col,
+            "arrival_time": hms,
+            "departure_time": hms,
+            "stop_id": stops["stop_id"].to_numpy()[stop_col],
+            "stop_sequence": seq_col,
+        }
+    )
+    tables = {
+        "agency.txt": pd.DataFrame(
+            {
+                "agency_id": ["a"],
+                "agency_name": ["Region"],
+                "agency_url": ["https://example.org"],
+                "agency_timezone": ["Europe/Stockholm"],
+            }
+        ),  # fmt: skip
+        "stops.txt": stops,
+        "routes.txt": pd.DataFrame(
+            {"route_id": [f"r{i}" for i in range(len(lines))], "route_type": 3}
+        ),
+        "trips.txt": pd.DataFrame({"route_id": route_ids, "service_id": "wk", "trip_id": trip_ids}),
+        "stop_times.txt": stop_times,
+        "calendar.txt": pd.DataFrame(
+            {
+                "service_id": ["wk"],
+                "monday": [1],
+                "tuesday": [1],
+                "wednesday": [1],
+                "thursday": [1],
+                "friday": [1],
+                "saturday": [0],
+                "sunday": [0],
+                "start_date": ["20240101"],
+                "end_date": ["20241231"],
+            }
+        ),  # fmt: skip
+    }
+    path = folder / "region.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, frame in tables.items():
+            archive.writestr(name, frame.to_csv(index=False))
+    return path
+
+
+def region() -> None:
+    print("Generated region (10,000 stops), 07:00-07:59 every minute")
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        path = _regional_feed(Path(tmp))
+        made = time.perf_counter() - start
+        start = time.perf_counter()
+        feed = read_gtfs(path, service_date=dt.date(2024, 3, 5))
+        tt = build_timetable(feed)
+        ingest = time.perf_counter() - start
+    print(
+        f"  generated in {made:.1f} s; ingest + timetable {ingest:.1f} s "
+        f"({feed.report.counts['stop_times']:,} stop_times, {len(feed.trips):,} trips, "
+        f"{tt.n_stops:,} stops, {len(tt.transfers.target):,} footpaths)"
+    )
+    stops = pd.DataFrame({"id": tt.stop_ids, "stop_id": tt.stop_ids})
+    dests = stops.sample(1000, random_state=1)
+    ranged, wall, peak = _run(tt, stops, dests, reuse=True, pct=(50,))
+    _report("range RAPTOR", len(stops), wall, peak)
+    reach = np.isfinite(ranged.minutes[:, :, 1]).mean()
+    print(f"  OD pairs with a median travel time: {reach:.1%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-region", action="store_true")
+    parser.add_argument("--skip-tampere", action="store_true")
+    args = parser.parse_args()
+    print(f"numba threads: {numba.get_num_threads()}")
+    if not args.skip_tampere:
+        tampere()
+    if not args.skip_region:
+        region()
+
+
+if __name__ == "__main__":
+    main()

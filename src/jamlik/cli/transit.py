@@ -1,0 +1,169 @@
+"""``jamlik transit-times``: travel times by public transport and on foot (range RAPTOR).
+
+Walks are crow-fly at ``--walk-speed-kmh`` × ``--detour-factor`` (street-network walks from an
+OSM file are not supported yet, so there is no ``--osm`` option).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jamlik.cli._common import console, fail_cleanly, progress_bar
+from jamlik.errors import DataError
+from jamlik.i18n import t
+from jamlik.ingest.gtfs import read_gtfs
+from jamlik.ingest.gtfs_points import read_points
+from jamlik.networks.timetable import DEFAULT_DETOUR_FACTOR, build_timetable
+from jamlik.routing.raptor import TravelTimes, travel_times
+from jamlik.storage.files import write_csv
+
+__all__ = ["register"]
+
+
+def _parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise DataError(t("transit.bad_date", value=text)) from None
+
+
+def _parse_clock(text: str) -> int:
+    match = re.fullmatch(r"\s*(\d{1,2}):([0-5]\d)(?::([0-5]\d))?\s*", text)
+    if not match:
+        raise DataError(t("transit.bad_time", value=text))
+    h, m, s = match.groups()
+    return int(h) * 3600 + int(m) * 60 + int(s or 0)
+
+
+def _parse_percentiles(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(p) for p in text.split(",") if p.strip())
+    except ValueError:
+        raise DataError(t("transit.bad_percentiles", value=text)) from None
+    if not values:
+        raise DataError(t("transit.bad_percentiles", value=text))
+    return values
+
+
+def _run(
+    gtfs: list[Path],
+    date: str,
+    depart: str,
+    window_min: int,
+    origins: Path,
+    destinations: Path,
+    walk_speed_kmh: float,
+    max_walk_m: float,
+    detour_factor: float,
+    max_rides: int,
+    transfer_slack_s: int,
+    percentiles: str,
+) -> TravelTimes:
+    service_date = _parse_date(date)
+    departure_s = _parse_clock(depart)
+    pct = _parse_percentiles(percentiles)
+    if walk_speed_kmh <= 0:
+        raise DataError(f"--walk-speed-kmh must be > 0 (got {walk_speed_kmh})")
+    origin_points = read_points(origins)
+    destination_points = read_points(destinations)
+    with progress_bar("GTFS + RAPTOR", total=3) as advance:
+        feed = read_gtfs(gtfs, service_date=service_date)
+        advance()
+        for note in feed.report.notes:
+            console.print(t("transit.note", note=note), markup=False, highlight=False)
+        repairs = feed.report.repairs()
+        if repairs:
+            text = ", ".join(f"{k}={v}" for k, v in repairs.items())
+            console.print(t("transit.repairs", repairs=text), markup=False, highlight=False)
+        timetable = build_timetable(
+            feed,
+            walk_speed_m_s=walk_speed_kmh / 3.6,
+            max_walk_m=max_walk_m,
+            detour_factor=detour_factor,
+        )
+        advance()
+        result = travel_times(
+            timetable,
+            origin_points,
+            destination_points,
+            departure_s=departure_s,
+            window_min=window_min,
+            max_rides=max_rides,
+            transfer_slack_s=transfer_slack_s,
+            percentiles=pct,
+        )
+        advance()
+    return result
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``transit-times`` command to ``app``."""
+
+    @app.command("transit-times", help=t("transit.help"))
+    def transit_times_command(
+        gtfs: Annotated[list[Path], typer.Option("--gtfs", help=t("transit.opt_gtfs"))],
+        date: Annotated[str, typer.Option("--date", help=t("transit.opt_date"))],
+        depart: Annotated[str, typer.Option("--depart", help=t("transit.opt_depart"))],
+        origins: Annotated[Path, typer.Option("--origins", help=t("transit.opt_origins"))],
+        destinations: Annotated[
+            Path, typer.Option("--destinations", help=t("transit.opt_destinations"))
+        ],
+        out: Annotated[Path, typer.Option("--out", help=t("transit.opt_out"))],
+        window_min: Annotated[
+            int, typer.Option("--window-min", min=0, help=t("transit.opt_window"))
+        ] = 60,
+        walk_speed_kmh: Annotated[
+            float, typer.Option("--walk-speed-kmh", help=t("transit.opt_walk_speed"))
+        ] = 5.0,
+        max_walk_m: Annotated[
+            float, typer.Option("--max-walk-m", min=0, help=t("transit.opt_max_walk"))
+        ] = 1000.0,
+        detour_factor: Annotated[
+            float, typer.Option("--detour-factor", min=1, help=t("transit.opt_detour"))
+        ] = DEFAULT_DETOUR_FACTOR,
+        max_rides: Annotated[
+            int, typer.Option("--max-rides", min=1, help=t("transit.opt_rides"))
+        ] = 4,
+        transfer_slack_s: Annotated[
+            int, typer.Option("--transfer-slack-s", min=0, help=t("transit.opt_slack"))
+        ] = 0,
+        percentiles: Annotated[
+            str, typer.Option("--percentiles", help=t("transit.opt_percentiles"))
+        ] = "50",
+    ) -> None:
+        result = fail_cleanly(
+            lambda: _run(
+                gtfs,
+                date,
+                depart,
+                window_min,
+                origins,
+                destinations,
+                walk_speed_kmh,
+                max_walk_m,
+                detour_factor,
+                max_rides,
+                transfer_slack_s,
+                percentiles,
+            )  # fmt: skip
+        )
+        frame = result.to_frame()
+        minutes = [c for c in frame.columns if c.startswith("minutes_")]
+        frame[minutes] = frame[minutes].round(2)
+        write_csv(frame, out)
+        console.print(
+            t(
+                "transit.done",
+                n=len(frame),
+                origins=len(result.origin_ids),
+                destinations=len(result.destination_ids),
+                departures=len(result.departures_s),
+                path=out,
+            ),
+            highlight=False,
+        )
