@@ -6,7 +6,8 @@ A walkable area is a closed way mapped as a surface: ``area=yes`` on a walkable 
 only along its outline would send people around a station square instead of across it, so for
 every pair of its **entrances** (outline nodes shared with another walkable way, i.e. network
 nodes on the outline) a straight piece is added when the straight line stays inside the area
-(``shapely.covers``; holes and concave corners block it). This is a simplified form of the
+(``shapely.covers``; holes and concave corners block it) and does not merely run along the
+outline (the outline pieces already cover that). This is a simplified form of the
 visibility graphs of OpenTripPlanner's walkable-area builder: only entrances are linked, no
 inner vertices are added, so a path that must bend around a concave corner uses the outline.
 
@@ -122,7 +123,11 @@ def area_links(
         indices=np.repeat(np.arange(u.size), 2),
     )
     polygon = np.asarray([polygons[int(w)] for w in way], dtype=object)
+    # Inside the area (1 cm tolerance for rounding) but not running along its outline, which
+    # the outline pieces already cover.
     inside = shapely.covers(shapely.buffer(polygon, 0.01), segments)
+    along_edge = shapely.covers(shapely.buffer(shapely.boundary(polygon), 0.01), segments)
+    inside &= ~along_edge
     logger.debug("%s: %d straight links across walkable areas", data.source, int(inside.sum()))
     return AreaLinks(
         way=way[inside], u=u[inside], v=v[inside], geometry=np.asarray(segments[inside], object)
@@ -131,13 +136,15 @@ def area_links(
 
 def _polygons(data: OSMData, runs: IntArray, crs: str) -> dict[int, shapely.Geometry]:
     """Polygon of each closed way run, in ``crs`` (made valid when the ring self-intersects)."""
-    out: dict[int, shapely.Geometry] = {}
-    for run in runs.tolist():
-        lo, hi = int(data.way_indptr[run]), int(data.way_indptr[run + 1])
-        x, y = project(data.way_lon[lo:hi], data.way_lat[lo:hi], crs)
-        polygon = shapely.Polygon(np.column_stack([x, y]))
-        out[run] = polygon if polygon.is_valid else shapely.make_valid(polygon)
-    return out
+    lo = data.way_indptr[runs]
+    counts = data.way_indptr[runs + 1] - lo
+    ring = np.repeat(np.arange(runs.size), counts)
+    vertex = lo[ring] + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    x, y = project(data.way_lon[vertex], data.way_lat[vertex], crs)
+    polygons = shapely.polygons(shapely.linearrings(x, y, indices=ring))
+    invalid = ~shapely.is_valid(polygons)
+    polygons[invalid] = shapely.make_valid(polygons[invalid])
+    return dict(zip(runs.tolist(), polygons.tolist(), strict=True))
 
 
 def closed_runs(data: OSMData, keep: BoolArray) -> BoolArray:
