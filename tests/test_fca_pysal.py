@@ -19,6 +19,7 @@ from pyproj import Geod
 
 from jamlik.config import profile
 from jamlik.indicators.fca import (
+    costs_from_matrix,
     crow_fly_costs,
     enhanced_two_step_fca,
     gravity_two_step_fca,
@@ -117,3 +118,73 @@ def test_crow_fly_costs_match_geodesic(hexgrid: pd.DataFrame) -> None:
     lon2, lat2 = pos.loc[sample["destination_id"], ["x", "y"]].to_numpy().T
     _, _, dist = Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)
     np.testing.assert_allclose(sample["minutes"], dist / SPEED / 60, rtol=2e-3, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def network_case(shared_data: Path, hexgrid: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Walking minutes on the OSM street network from jamlik's engine (adult profile)."""
+    from pyproj import Transformer
+
+    from jamlik.networks.snapping import point_seeds, snap_points
+    from jamlik.networks.streets import build_street_network
+    from jamlik.routing.engine import travel_costs
+
+    adult = profile("adult")
+    network = build_street_network(
+        shared_data / "osm_gtfs_porto_alegre" / "poa_osm.pbf", mode="walk"
+    )
+    graph = network.to_graph(adult)
+    x, y = Transformer.from_crs("EPSG:4326", network.crs, always_xy=True).transform(
+        hexgrid["lon"].to_numpy(), hexgrid["lat"].to_numpy()
+    )
+    has = (hexgrid["healthcare"] > 0).to_numpy()
+    origins = point_seeds(
+        network, graph, snap_points(network, x, y, graph=graph, profile=adult), profile=adult
+    )
+    snapped = snap_points(network, x[has], y[has], graph=graph, profile=adult)
+    dests = point_seeds(network, graph, snapped, profile=adult, towards=True)
+    seconds = travel_costs(graph, origins, dests, max_cost=20 * 60)
+    costs = costs_from_matrix(
+        seconds,
+        origin_ids=hexgrid["id"],
+        destination_ids=hexgrid["id"][has],
+        minutes_per_unit=1 / 60,
+    )
+    assert len(costs) > 1000
+    return {
+        "demand": pd.DataFrame({"id": hexgrid["id"], "demand": hexgrid["population"]}),
+        "supply": pd.DataFrame(
+            {"id": hexgrid["id"][has], "capacity": hexgrid["healthcare"][has].astype(float)}
+        ),
+        "costs": costs,
+    }
+
+
+def test_engine_cost_table_equals_pysal(
+    network_case: dict[str, pd.DataFrame], hexgrid: pd.DataFrame
+) -> None:
+    """With the engine's network cost table, 2SFCA and E2SFCA still equal PySAL's."""
+    case = network_case
+    ours = two_step_fca(case["demand"], case["supply"], case["costs"], max_minutes=15)
+    _compare(ours, _pysal(case).two_stage_fca(max_cost=15)["2sfca_capacity"])
+    steps = parse_step_weights("5:1,10:0.68,15:0.22")
+    ours = enhanced_two_step_fca(case["demand"], case["supply"], case["costs"], weights=steps)
+    theirs = _pysal(case).enhanced_two_stage_fca(
+        weight_fn=access_weights.step_fn({5: 1, 10: 0.68, 15: 0.22})
+    )["e2sfca_capacity"]
+    _compare(ours, theirs)
+    # network minutes are (almost) never shorter than crow-fly minutes at the same speed
+    cells = hexgrid.rename(columns={"lon": "x", "lat": "y"})
+    crow = crow_fly_costs(cells, cells, speed_m_s=SPEED, max_minutes=25)
+    both = case["costs"].merge(crow, on=["origin_id", "destination_id"], suffixes=("", "_crow"))
+    assert len(both) == len(case["costs"])
+    assert (both["minutes"] >= both["minutes_crow"] - 0.5).mean() > 0.99
+
+
+def test_costs_from_matrix() -> None:
+    m = np.array([[60.0, np.inf], [120.0, 30.0]])
+    table = costs_from_matrix(m, origin_ids=["a", "b"], destination_ids=["X", "Y"],
+                              minutes_per_unit=1 / 60, max_minutes=1.5)  # fmt: skip
+    assert table.to_dict("list") == {
+        "origin_id": ["a", "b"], "destination_id": ["X", "Y"], "minutes": [1.0, 0.5]
+    }  # fmt: skip

@@ -62,6 +62,7 @@ from jamlik.indicators._validate import (
 __all__ = [
     "FCAMethod",
     "StepWeights",
+    "costs_from_matrix",
     "crow_fly_costs",
     "enhanced_two_step_fca",
     "floating_catchment",
@@ -360,4 +361,36 @@ def crow_fly_costs(
             "destination_id": destinations["id"].astype(str).to_numpy()[pairs["j"]],
             "minutes": pairs["v"] / (speed_m_s * 60.0),
         }
+    )
+
+
+def costs_from_matrix(
+    matrix: npt.ArrayLike,
+    *,
+    origin_ids: Sequence[str] | pd.Index,
+    destination_ids: Sequence[str] | pd.Index,
+    minutes_per_unit: float = 1.0,
+    max_minutes: float | None = None,
+) -> pd.DataFrame:
+    """Turn a dense ``origins × destinations`` cost matrix into the long cost table.
+
+    ``matrix`` is e.g. the result of :func:`jamlik.routing.engine.travel_costs` (seconds on a
+    profile graph: pass ``minutes_per_unit=1/60``); ``inf``/NaN entries (unreachable) and
+    entries beyond ``max_minutes`` are left out.
+    """
+    m = np.asarray(matrix, dtype=np.float64)
+    o_ids = np.asarray(origin_ids, dtype=str)
+    d_ids = np.asarray(destination_ids, dtype=str)
+    if m.shape != (o_ids.size, d_ids.size):
+        raise DataError(
+            f"cost matrix has shape {m.shape}; expected ({o_ids.size}, {d_ids.size}) for the "
+            "given origin and destination ids."
+        )
+    minutes = m * minutes_per_unit
+    keep = np.isfinite(minutes)
+    if max_minutes is not None:
+        keep &= minutes <= max_minutes
+    rows, cols = np.nonzero(keep)
+    return pd.DataFrame(
+        {"origin_id": o_ids[rows], "destination_id": d_ids[cols], "minutes": minutes[rows, cols]}
     )
