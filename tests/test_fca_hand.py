@@ -105,3 +105,16 @@ def test_other_bad_inputs() -> None:
         floating_catchment(DEMAND, SUPPLY, COSTS, method="2sfca")
     with pytest.raises(DataError, match="unknown method"):
         floating_catchment(DEMAND, SUPPLY, COSTS, method="3sfca", max_minutes=5)  # type: ignore[arg-type]
+
+
+def test_scaling_demand_and_supply() -> None:
+    base = two_step_fca(DEMAND, SUPPLY, COSTS, max_minutes=12)
+    more_people = two_step_fca(DEMAND.assign(demand=DEMAND["demand"] * 4), SUPPLY, COSTS,
+                               max_minutes=12)  # fmt: skip
+    more_places = two_step_fca(DEMAND, SUPPLY.assign(capacity=SUPPLY["capacity"] * 3), COSTS,
+                               max_minutes=12)  # fmt: skip
+    np.testing.assert_allclose(more_people, base / 4)
+    np.testing.assert_allclose(more_places, base * 3)
+    # the population-weighted mean score is total reachable supply over total demand
+    reached = (DEMAND.set_index("id")["demand"] * base).sum()
+    assert reached == pytest.approx(SUPPLY["capacity"].sum())

@@ -102,3 +102,24 @@ def test_fast_gini_equals_pair_sum(rows: list[tuple[int, int]]) -> None:
     assert kern.gini(x, t) == pytest.approx(brute, abs=1e-12)
     counts = np.column_stack([x, t - x])
     assert kern.multi_gini(counts) == pytest.approx(brute, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 80), st.integers(1, 80)), min_size=2, max_size=30).filter(
+        lambda rows: 0 < sum(a for a, _ in rows) < sum(a + b for a, b in rows)
+    ),
+    st.integers(2, 9),
+)
+def test_invariant_to_scale_and_order(rows: list[tuple[int, int]], k: int) -> None:
+    frame = pd.DataFrame({"g": [a for a, _ in rows], "t": [a + b for a, b in rows]})
+    base = segregation_indices(frame, group="g", total="t").to_dict()
+    scaled = segregation_indices(frame * k, group="g", total="t").to_dict()
+    shuffled = segregation_indices(
+        frame.sample(frac=1.0, random_state=len(rows)), group="g", total="t"
+    ).to_dict()
+    for key, value in base.items():
+        assert scaled[key] == pytest.approx(value, abs=1e-12), key
+        assert shuffled[key] == pytest.approx(value, abs=1e-12), key
+    for key in ("dissimilarity", "gini", "entropy", "isolation", "exposure", "atkinson"):
+        assert -1e-12 <= base[key] <= 1 + 1e-12, key
