@@ -220,11 +220,15 @@ def _read_one(
     st = _stop_times(tables["stop_times.txt"], name, trips, stops, report)
     freq = _frequencies(tables.get("frequencies.txt"), name, trips)
 
+    latest = np.fmax(st["arr"].to_numpy(), st["dep"].to_numpy())
+    past_midnight = np.unique(st["trip"].to_numpy()[latest >= _DAY_S])
     day_parts = []
     trip_tables = []
     code_offset = 0
     for services, shift, suffix in ((today, 0, ""), (yesterday, -_DAY_S, "@prev")):
         runs = trips["service_id"].isin(services).to_numpy()
+        if shift:  # of the previous day, only trips still running after midnight
+            runs &= np.isin(np.arange(len(trips)), past_midnight)
         codes = np.flatnonzero(runs)
         day_st, day_ids, day_template, added = _one_day(st, freq, codes, trips, report)
         if shift:
