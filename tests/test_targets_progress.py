@@ -90,6 +90,23 @@ def test_single_year_is_undetermined() -> None:
     assert p.series["value"].tolist() == [35.0]
 
 
+def test_gap_year_is_reported() -> None:
+    stats = _synthetic()
+    target = Target(
+        name="gap",
+        indicator="foreign_born",
+        areas=("A", "B"),
+        baseline_year=2020,
+        relative_change=-0.5,
+        deadline_year=2030,
+    )
+    p = track_target(stats[stats.year != 2021], target)
+    assert p.missing_years == (2021,)
+    assert p.series["year"].tolist() == [2020, 2022, 2023]
+    # the points still lie on the line 0.4 - 0.025 (year - 2020)
+    assert p.slope_per_year == pytest.approx(-0.025)
+
+
 def test_real_series_2020_2023(gr_stats: pd.DataFrame) -> None:
     # two Kungälv RegSO; foreign-born share pooled and worked out directly from the CSV rows
     areas = ("1482R001", "1482R004")

@@ -31,7 +31,8 @@ With baseline ``V0 = V(baseline_year)`` and target ``V* = target_value`` or
 * **trend**: ordinary least squares ``V(y) ~ a + b y`` over the observed years from the baseline
   on, projected to the deadline, ``V_hat = a + b * deadline``; **on track** when the projected
   progress ``(V_hat - V0) / (V* - V0) >= 1``. With a single observed year no trend is fitted and
-  on-track is undetermined (None).
+  on-track is undetermined (None). Years missing between the baseline and the latest year are
+  skipped by the fit and listed in ``missing_years``.
 
 The top-k areas are the *k* highest vulnerability indices in the baseline year, fixed for all
 years (the same places are followed over time).
@@ -39,6 +40,7 @@ years (the same places are followed over time).
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import tomllib
@@ -72,6 +74,8 @@ __all__ = [
     "track_target",
     "track_targets",
 ]
+
+logger = logging.getLogger(__name__)
 
 Aggregate = Literal["auto", "pooled", "weighted_mean", "mean", "sum"]
 _PERCENT = re.compile(r"^\s*([+\-\u2212]?)\s*(\d+(?:[.,]\d+)?)\s*%\s*$")
@@ -188,6 +192,7 @@ class TargetProgress:
     projected_value: float
     projected_progress: float
     on_track: bool | None
+    missing_years: tuple[int, ...] = ()
 
     @property
     def latest_progress(self) -> float:
@@ -212,6 +217,7 @@ class TargetProgress:
             "projected_value": self.projected_value,
             "projected_progress": self.projected_progress,
             "on_track": self.on_track,
+            "missing_years": list(self.missing_years),
         }
 
 
@@ -395,6 +401,13 @@ def track_target(
             "no change to track."
         )
     yrs = series.index.to_numpy(dtype=float)
+    gaps = tuple(
+        sorted(set(range(target.baseline_year, int(yrs.max()) + 1)) - set(yrs.astype(int)))
+    )
+    if gaps:
+        logger.warning(
+            "%s: %s: no statistics for year(s) %s; the trend skips them", source, key, gaps
+        )
     vals = series.to_numpy(dtype=float)
     if len(yrs) >= 2:
         slope, intercept = np.polyfit(yrs, vals, 1)
@@ -427,6 +440,7 @@ def track_target(
         projected_value=projected,
         projected_progress=float(projected_progress),
         on_track=on_track,
+        missing_years=gaps,
     )
 
 
