@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamlik.ingest.gtfs import read_gtfs
+from jamlik.ingest.gtfs import GTFSFeed, read_gtfs
 from jamlik.networks.timetable import build_timetable
 from jamlik.routing.raptor import earliest_arrivals, travel_times
 
@@ -54,11 +54,12 @@ late,25:30:00,25:30:00,G,2
 s1,09:00:00,09:00:00,A,1
 s1,09:10:00,09:10:00,B,2
 """
-CALENDAR = """service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date
+CALENDAR = """service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,\
+end_date
 WK,1,1,1,1,1,0,0,20240101,20241231
 SAT,0,0,0,0,0,1,0,20240101,20241231
 """
-# 2024-03-05 (Tuesday) is removed from WK and SAT is added for it: only s1 and frequencies run?
+# On Tuesday 2024-03-12 WK is removed and SAT added (calendar_dates exceptions).
 CALENDAR_DATES = "service_id,date,exception_type\nWK,20240312,2\nSAT,20240312,1\n"
 FREQUENCIES = "trip_id,start_time,end_time,headway_secs\nf1,09:00:00,10:00:00,1200\n"
 TUESDAY = dt.date(2024, 3, 5)
@@ -84,7 +85,7 @@ def write_feed(folder: Path, **override: str) -> Path:
     return path
 
 
-def _times(feed, trip_id: str) -> list[int]:  # type: ignore[no-untyped-def]
+def _times(feed: GTFSFeed, trip_id: str) -> list[int]:
     code = int(np.flatnonzero(feed.trips["trip_id"] == trip_id)[0])
     st = feed.stop_times
     return st.loc[st["trip"] == code, "departure_s"].tolist()

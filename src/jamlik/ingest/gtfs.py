@@ -49,6 +49,16 @@ from jamlik.ingest.gtfs_tables import (
 __all__ = ["GTFSFeed", "GTFSReport", "read_gtfs"]
 
 _DAY_S = 86_400
+_REPAIR_NOTES = {
+    "times_copied": "{n} blank arrival or departure times copied from the other column",
+    "times_interpolated_shape": "{n} blank times interpolated by shape_dist_traveled",
+    "times_interpolated_distance": "{n} blank times interpolated by crow-fly stop distance",
+    "times_interpolated_even": "{n} blank times spread evenly (stops at the same place)",
+    "trips_dropped_no_end_time": "{n} trips dropped: first or last stop has no time",
+    "trips_dropped_times_backwards": "{n} trips dropped: times go backwards",
+    "trips_dropped_under_two_stops": "{n} trips dropped: fewer than two stops",
+    "frequency_trips_added": "{n} trips generated from frequencies.txt",
+}
 
 
 @dataclass
@@ -160,6 +170,9 @@ def read_gtfs(
             f"no trip with at least two usable stop times runs on {service_date}; "
             f"see the repairs: {report.repairs()}"
         )
+    for key, text in _REPAIR_NOTES.items():
+        if report.counts.get(key):
+            report.notes.append(text.format(n=report.counts[key]))
     report.add("feeds", len(path_list))
     report.add("stops", len(stops))
     report.add("trips", len(trips))
