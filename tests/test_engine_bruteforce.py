@@ -103,7 +103,7 @@ def test_random_graphs_equal_brute_force(seed: int, strategy: str) -> None:
     opp = {c: random_seeds(rng, n, int(rng.integers(5, 40)), 3) for c in ("a", "b", "c")}
     weights = {"b": rng.uniform(0, 10, opp["b"].indptr.size - 1)}
     origins = None if seed % 2 else rng.integers(0, n, 150)
-    cutoffs = (40.0, 80.0, 130.0)
+    cutoffs = (80.0, 40.0, 130.0)  # not sorted on purpose
     res = accessibility(graph, opp, weights=weights, k=4, cutoffs=cutoffs, decay=DECAYS,
                         strategy=strategy, origins=origins)  # type: ignore[arg-type]  # fmt: skip
     assert res.max_cost == pytest.approx(max(f.support for f in DECAYS))

@@ -38,7 +38,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -57,6 +57,7 @@ logger = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+IndexArray = npt.NDArray[Any]  # int32 or int64 node numbers for the kernels
 Progress = Callable[[int], None]
 
 #: Default cutoffs: 5, 10, 15, 20 and 30 minutes, in seconds.
@@ -184,13 +185,26 @@ def _check_seeds(graph: Graph, seeds: Seeds, what: str) -> tuple[IntArray, IntAr
     return indptr, node, cost
 
 
-def _reverse(graph: Graph) -> tuple[IntArray, IntArray, FloatArray]:
-    """CSR arrays of the graph with every edge turned around."""
-    src = graph.edge_sources()
-    order = np.argsort(graph.indices, kind="stable")
-    indptr = np.zeros(graph.n_nodes + 1, dtype=np.int64)
+def _index_type(graph: Graph) -> type[np.integer[Any]]:
+    """``int32`` node and edge numbers when they fit (less memory traffic), else ``int64``."""
+    return np.int32 if graph.n_edges + graph.n_nodes < 2**31 - 1 else np.int64
+
+
+def _forward(graph: Graph) -> tuple[IndexArray, IndexArray, FloatArray]:
+    """CSR arrays of the graph in the kernels' index type."""
+    it = _index_type(graph)
+    return graph.indptr.astype(it), graph.indices.astype(it), graph.cost
+
+
+def _reverse(graph: Graph) -> tuple[IndexArray, IndexArray, FloatArray]:
+    """CSR arrays of the graph with every edge turned around, in the kernels' index type."""
+    it = _index_type(graph)
+    indptr = np.zeros(graph.n_nodes + 1, dtype=it)
     np.cumsum(np.bincount(graph.indices, minlength=graph.n_nodes), out=indptr[1:])
-    return indptr, src[order], np.ascontiguousarray(graph.cost[order])
+    indices = np.empty(graph.n_edges, dtype=it)
+    cost = np.empty(graph.n_edges)
+    _kernels.reverse_csr(graph.indptr, graph.indices, graph.cost, indptr, indices, cost)
+    return indptr, indices, cost
 
 
 def _chunks(total: int, progress: Progress | None) -> list[tuple[int, int]]:
@@ -199,10 +213,15 @@ def _chunks(total: int, progress: Progress | None) -> list[tuple[int, int]]:
     return [(lo, min(lo + step, total)) for lo in range(0, total, step)]
 
 
-def _work(n_nodes: int, heap_size: int) -> tuple[FloatArray, IntArray, FloatArray, IntArray]:
-    dist = np.full(n_nodes, np.inf)
-    touched = np.empty(n_nodes, dtype=np.int64)
-    return dist, touched, np.empty(heap_size), np.empty(heap_size, dtype=np.int64)
+def _work(
+    graph: Graph, n_seeds: int
+) -> tuple[FloatArray, npt.NDArray[Any], FloatArray, npt.NDArray[Any]]:
+    """Search state reused by every search: distances, touched list, heap (see ``_kernels``)."""
+    it = _index_type(graph)
+    heap_size = graph.n_edges + max(n_seeds, 1) + 1
+    dist = np.full(graph.n_nodes, np.inf)
+    touched = np.empty(graph.n_nodes, dtype=it)
+    return dist, touched, np.empty(heap_size), np.empty(heap_size, dtype=it)
 
 
 def accessibility(
@@ -325,23 +344,26 @@ def accessibility(
     n_rows = uniq.size
 
     n_cat = len(categories)
-    nearest = np.full((n_rows, n_cat, k), np.inf)
-    counts = np.zeros((n_rows, n_cat, cut.size))
-    decayed = np.zeros((n_rows, n_cat, len(decay)))
+    # One accumulator per (category, origin): k nearest, count buckets, decayed sums.
+    cut_order = np.argsort(cut, kind="stable")
+    acc = np.zeros((n_cat, n_rows, k + cut.size + len(decay)))
+    acc[:, :, :k] = np.inf
     if strategy == "auto":
         strategy = "from_origins" if n_rows < n_opp_total else "from_opportunities"
     started = time.perf_counter()
     seeds_max = int(np.diff(seeds_indptr).max()) if n_opp_total else 0
-    dist, touched, hkey, hnode = _work(n, graph.n_edges + max(seeds_max, 1) + 1)
-    common = (max_cost, cut, dkind, dp0, dp1, dsupport, nearest, counts, decayed)
+    dist, touched, hkey, hnode = _work(graph, seeds_max)
+    it = _index_type(graph)
+    common = (max_cost, cut[cut_order], dkind, dp0, dp1, dsupport, k, acc)
     if strategy == "from_opportunities" and n_rows:
         rindptr, rindices, rcost = _reverse(graph)
-        node_row = np.full(n, -1, dtype=np.int64)
+        node_row = np.full(n, -1, dtype=it)
         node_row[uniq] = np.arange(n_rows)
+        seeds_node_k = seeds_node.astype(it)
         for lo, hi in _chunks(n_opp_total, progress):
             _kernels.aggregate_from_opportunities(
-                rindptr, rindices, rcost, seeds_indptr, seeds_node, seeds_cost, opp_cat, opp_w,
-                lo, hi, node_row, *common, dist, touched, hkey, hnode,
+                rindptr, rindices, rcost, seeds_indptr, seeds_node_k, seeds_cost, opp_cat,
+                opp_w, lo, hi, node_row, *common, dist, touched, hkey, hnode,
             )  # fmt: skip
             if progress is not None:
                 progress(hi - lo)
@@ -353,9 +375,10 @@ def accessibility(
         np.cumsum(np.bincount(seeds_node, minlength=n), out=by_ptr[1:])
         best = np.full(n_opp_total, np.inf)
         opp_touched = np.empty(n_opp_total, dtype=np.int64)
+        findptr, findices, fcost = _forward(graph)
         for lo, hi in _chunks(n_rows, progress):
             _kernels.aggregate_from_origins(
-                graph.indptr, graph.indices, graph.cost, uniq, lo, hi, by_ptr,
+                findptr, findices, fcost, uniq.astype(it), lo, hi, by_ptr,
                 seed_opp[order], seeds_cost[order], opp_cat, opp_w, *common, dist, touched,
                 hkey, hnode, best, opp_touched,
             )  # fmt: skip
@@ -368,6 +391,14 @@ def accessibility(
         strategy,
         time.perf_counter() - started,
     )
+    # Views in (origin, category, ...) order: copying 3 large arrays would cost more than the
+    # searches on big graphs.
+    nearest = acc[:, :, :k].transpose(1, 0, 2)
+    buckets = acc[:, :, k : k + cut.size]
+    counts = np.cumsum(buckets, axis=2, out=buckets).transpose(1, 0, 2)
+    if not np.array_equal(cut_order, np.arange(cut.size)):
+        counts = counts[:, :, np.argsort(cut_order)]  # back to the caller's cutoff order
+    decayed = acc[:, :, k + cut.size :].transpose(1, 0, 2)
     if inverse is not None and not np.array_equal(orig, uniq):
         # Back to the caller's order (and repeats) from the sorted distinct origins.
         nearest, counts, decayed, uniq = nearest[inverse], counts[inverse], decayed[inverse], orig
@@ -423,10 +454,11 @@ def travel_costs(
     n_o, n_d = o_ptr.size - 1, d_ptr.size - 1
     out = np.full((n_o, n_d), np.inf)
     seeds_max = int(np.diff(o_ptr).max()) if n_o else 0
-    dist, touched, hkey, hnode = _work(graph.n_nodes, graph.n_edges + seeds_max + 1)
+    dist, touched, hkey, hnode = _work(graph, seeds_max)
+    findptr, findices, fcost = _forward(graph)
     for lo, hi in _chunks(n_o, progress):
         _kernels.od_costs(
-            graph.indptr, graph.indices, graph.cost, o_ptr, o_node, o_cost, d_ptr, d_node,
+            findptr, findices, fcost, o_ptr, o_node, o_cost, d_ptr, d_node,
             d_cost, lo, hi, bound, out, dist, touched, hkey, hnode,
         )  # fmt: skip
         if progress is not None:
