@@ -2,21 +2,21 @@
 
 Labels
 ------
-``R[k, s]`` (``k = 1..K``) is the earliest known arrival at stop ``s`` *by vehicle* with one to
-``k`` rides; ``L[k, s]`` the earliest arrival by vehicle or by one footpath after the last ride;
-``L[0, s]`` the arrival by the access walk alone. Keeping the two apart makes the rule "at most
+``R[s, k]`` (``k = 1..K``) is the earliest known arrival at stop ``s`` *by vehicle* with one to
+``k`` rides; ``L[s, k]`` the earliest arrival by vehicle or by one footpath after the last ride;
+``L[s, 0]`` the arrival by the access walk alone. Keeping the two apart makes the rule "at most
 one walk between two rides" exact even though crow-fly footpaths within ``max_walk_m`` are not
 transitively closed (Delling et al. assume closed footpaths): a vehicle arrival that is later
 than a walking arrival at the same stop may still be the start of a useful footpath. Every
 improvement of row ``k`` is carried up to rows ``k+1..K`` so that rows stay monotone, and the
-pruning test of round ``k`` is ``arrival < R[k, s]`` (or ``< L[k, s]``). This per-round pruning,
+pruning test of round ``k`` is ``arrival < R[s, k]`` (or ``< L[s, k]``). This per-round pruning,
 instead of the single best label ``tau*`` of Delling et al. (2012, §3.1), keeps the labels exact
 when they are *reused* over departure times in range RAPTOR (§4): ``tau*`` could then hold an
 arrival found with more rides at a later departure and hide a fewer-ride arrival at an earlier
 one.
 
 Round ``k`` scans every route through a stop whose ``L[k-1]`` improved (from the earliest such
-stop on the route), boarding the earliest trip whose departure is at least ``L[k-1, p] +
+stop on the route), boarding the earliest trip whose departure is at least ``L[p, k-1] +
 slack`` (the slack applies to every boarding, as R5's board slack), then relaxes footpaths
 once from the stops whose ``R[k]`` the route scan improved. Egress walks start from ``R[K]``.
 """
@@ -37,10 +37,10 @@ I64 = npt.NDArray[np.int64]
 
 @numba.njit(cache=True)
 def _improve(L: I32, k: int, K: int, s: int, t: int) -> bool:  # pragma: no cover - compiled
-    """Lower ``L[k..K, s]`` to ``t`` where larger; return True when ``L[K, s]`` changed."""
+    """Lower ``L[s, k..K]`` to ``t`` where larger; return True when ``L[s, K]`` changed."""
     j = k
-    while j <= K and t < L[j, s]:
-        L[j, s] = t
+    while j <= K and t < L[s, j]:
+        L[s, j] = t
         j += 1
     return j > K
 
@@ -85,8 +85,8 @@ def _departure(  # pragma: no cover - compiled
     for a in range(len(acc_stop)):
         s = acc_stop[a]
         t = t0 + acc_s[a]
-        if t < L[0, s]:
-            L[0, s] = t
+        if t < L[s, 0]:
+            L[s, 0] = t
             if not marked[s]:
                 marked[s] = True
                 mlist[nm] = s
@@ -122,7 +122,7 @@ def _departure(  # pragma: no cover - compiled
                 p = rs_stop[s0 + i]
                 if trip >= 0:
                     a_t = arr[base + trip * ns + i]
-                    if a_t < R[k, p]:
+                    if a_t < R[p, k]:
                         if _improve(R, k, K, p, a_t) and not changed[p]:
                             changed[p] = True
                             clist[nc] = p
@@ -131,13 +131,13 @@ def _departure(  # pragma: no cover - compiled
                             ridden[p] = True
                             plist[npl] = p
                             npl += 1
-                        if a_t < L[k, p]:
+                        if a_t < L[p, k]:
                             _improve(L, k, K, p, a_t)
                             if not marked[p]:
                                 marked[p] = True
                                 mlist[nm] = p
                                 nm += 1
-                b = L[k - 1, p]
+                b = L[p, k - 1]
                 if b >= INF:
                     continue
                 need = b + slack
@@ -155,11 +155,11 @@ def _departure(  # pragma: no cover - compiled
         for m in range(npl):
             p = plist[m]
             ridden[p] = False
-            ta = R[k, p]
+            ta = R[p, k]
             for e in range(tr_ptr[p], tr_ptr[p + 1]):
                 s = tr_stop[e]
                 t = ta + tr_s[e]
-                if t < L[k, s]:
+                if t < L[s, k]:
                     _improve(L, k, K, s, t)
                     if not marked[s]:
                         marked[s] = True
@@ -200,12 +200,12 @@ def stop_arrivals(  # pragma: no cover - compiled
     n_routes = len(rs_ptr) - 1
     n_dep = len(departures)
     out = np.empty((n_dep, n_stops), dtype=np.int32)
-    L = np.full((K + 1, n_stops), INF, dtype=np.int32)
+    L = np.full((n_stops, K + 1), INF, dtype=np.int32)
     marked = np.zeros(n_stops, dtype=np.bool_)
     changed = np.zeros(n_stops, dtype=np.bool_)
     mlist = np.empty(n_stops, dtype=np.int32)
     clist = np.empty(n_stops, dtype=np.int32)
-    R = np.full((K + 1, n_stops), INF, dtype=np.int32)
+    R = np.full((n_stops, K + 1), INF, dtype=np.int32)
     ridden = np.zeros(n_stops, dtype=np.bool_)
     plist = np.empty(n_stops, dtype=np.int32)
     route_first = np.full(n_routes, -1, dtype=np.int32)
@@ -221,7 +221,7 @@ def stop_arrivals(  # pragma: no cover - compiled
         )  # fmt: skip
         for c in range(nc):
             changed[clist[c]] = False
-        out[di, :] = L[K, :]
+        out[di, :] = L[:, K]
     return out
 
 
@@ -280,12 +280,12 @@ def range_many(  # pragma: no cover - compiled
     n_rank = len(ranks)
     out = np.empty((n_orig, n_dest, n_rank), dtype=np.float32)
     for o in numba.prange(n_orig):
-        L = np.full((K + 1, n_stops), INF, dtype=np.int32)
+        L = np.full((n_stops, K + 1), INF, dtype=np.int32)
         marked = np.zeros(n_stops, dtype=np.bool_)
         changed = np.zeros(n_stops, dtype=np.bool_)
         mlist = np.empty(n_stops, dtype=np.int32)
         clist = np.empty(n_stops, dtype=np.int32)
-        R = np.full((K + 1, n_stops), INF, dtype=np.int32)
+        R = np.full((n_stops, K + 1), INF, dtype=np.int32)
         ridden = np.zeros(n_stops, dtype=np.bool_)
         plist = np.empty(n_stops, dtype=np.int32)
         route_first = np.full(n_routes, -1, dtype=np.int32)
@@ -307,7 +307,7 @@ def range_many(  # pragma: no cover - compiled
             for c in range(nc):
                 s = clist[c]
                 changed[s] = False
-                ta = R[K, s]
+                ta = R[s, K]
                 for e in range(eg_ptr[s], eg_ptr[s + 1]):
                     d = eg_dest[e]
                     t = ta + eg_s[e]
