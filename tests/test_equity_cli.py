@@ -38,7 +38,7 @@ def _invoke(args: list[str]) -> tuple[int, str]:
         """Test group."""
 
     register(app)
-    result = CliRunner().invoke(app, ["equity", *args])
+    result = CliRunner(env={"COLUMNS": "2000"}).invoke(app, ["equity", *args])
     assert "Traceback" not in result.output
     return result.exit_code, " ".join(result.output.split())
 

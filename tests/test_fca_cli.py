@@ -47,7 +47,7 @@ def _invoke(files: dict[str, Path], *args: str) -> tuple[int, str, Path]:
     register(app)
     out = files["demand"].parent / "r.csv"
     base = ["fca", "--demand", str(files["demand"]), "--supply", str(files["supply"])]
-    result = CliRunner().invoke(
+    result = CliRunner(env={"COLUMNS": "2000"}).invoke(
         app, [*base, "--cost", str(files["cost"]), *args, "--out", str(out)]
     )
     assert "Traceback" not in result.output

@@ -123,7 +123,7 @@ def _app() -> typer.Typer:
 
 
 def _run(args: list[str]) -> tuple[int, str]:
-    result = CliRunner().invoke(_app(), args)
+    result = CliRunner(env={"COLUMNS": "2000"}).invoke(_app(), args)
     assert "Traceback" not in result.output
     return result.exit_code, result.output
 
