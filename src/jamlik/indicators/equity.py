@@ -51,6 +51,7 @@ import pandas as pd
 from jamlik.errors import DataError, NegativeValueError
 from jamlik.indicators._validate import (
     require_columns,
+    require_finite,
     require_min_areas,
     require_non_negative,
 )
@@ -329,8 +330,6 @@ def equity_indices(
         dec = theil_decomposition(x, groups=frame[group].to_numpy(), weights=w)
         between, within = dec.between, dec.within
     if rank is not None:
-        from jamlik.indicators._validate import require_finite
-
         require_finite(frame, [rank], source=source)
         conc = concentration_index(x, rank=frame[rank].to_numpy(dtype=np.float64), weights=w)
     return EquityIndices(
@@ -372,8 +371,6 @@ def group_equity(
     groups = list(groups)
     require_columns(frame, [value, *groups], source=source)
     require_non_negative(frame, groups, source=source)
-    from jamlik.indicators._validate import require_finite
-
     require_finite(frame, [value], source=source)
     if reference is None:
         reference = groups[0]

@@ -46,6 +46,7 @@ from scipy.stats import rankdata
 
 from jamlik.errors import DataError
 from jamlik.indicators import _segregation_kernels as kern
+from jamlik.indicators._validate import require_columns
 from jamlik.indicators.segregation import _group_arrays
 
 __all__ = [
@@ -236,8 +237,6 @@ def segregation_trend(
     2020–2023). Returns one row per later year with the columns of :class:`SegregationChange`
     (``value_a`` is the base year's value). Each comparison uses the same ``seed``.
     """
-    from jamlik.indicators._validate import require_columns
-
     require_columns(frame, [year], source="input")
     years = sorted(frame[year].unique())
     if len(years) < 2:
