@@ -18,6 +18,10 @@ kept), a missing ``agency.txt``, files not in UTF-8, blank times (copied or inte
 :mod:`jamlik.ingest.gtfs_repair`), ``frequencies.txt`` expanded into trips, trips dropped because
 they have fewer than two stops, a blank first or last time, or times that go backwards.
 
+Not read (known limits): ``pickup_type``/``drop_off_type`` (every stop allows boarding and
+alighting), ``transfers.txt`` (footpaths come from the walking rule instead), ``block_id``
+(stay-seated transfers) and ``location_type`` (stations are ordinary stops).
+
 Times are seconds since the *service day's* midnight (GTFS "noon minus 12 h"; daylight-saving
 shifts are ignored), so they may pass 86,400. Trips of the previous service day that still run
 after midnight are included with their times shifted by −86,400 s and ``@prev`` appended to the

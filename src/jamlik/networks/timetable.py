@@ -11,9 +11,13 @@ Walking between stops (footpaths) and to or from stops is crow-fly::
 
     walk_s = round(great_circle_m * f / v)
 
-with detour factor ``f`` (default 1.3, the usual ratio of network to straight-line distance in
-cities, e.g. Yang et al. 2018, *Journal of Transport Geography* 73) and speed ``v`` (default
-5 km/h), for pairs whose straight-line distance is at most ``max_walk_m``.
+with detour factor ``f`` and speed ``v``, for pairs whose straight-line distance is at most
+``max_walk_m``. Defaults: ``v`` = 5 km/h (a common planning value for adults) and
+``f`` = 1.3, a typical *circuity* (network distance / straight-line distance) of urban street
+networks, which studies put at about 1.2-1.4 (Levinson & El-Geneidy 2009, "The minimum
+circuity frontier and the journey to work", *Regional Science and Urban Economics* 39(6)).
+Without a street network this is an approximation: walks are never blocked by rivers or
+motorways. Street-network walks from OSM are not implemented yet.
 """
 
 from __future__ import annotations
