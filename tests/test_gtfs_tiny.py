@@ -211,3 +211,20 @@ def test_no_walk_means_same_stop_transfers(tmp_path: Path, max_walk_m: float) ->
     stop = {s: i for i, s in enumerate(tt.stop_ids)}
     got = earliest_arrivals(tt, access_stops=[stop["A"]], access_s=[0], departures_s=[7 * 3600])[0]
     assert np.isinf(got[stop["D"]]) == (max_walk_m == 0.0)
+
+
+def test_several_feeds_are_merged_with_prefixes(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one = write_feed(tmp_path / "a")
+    off_season = CALENDAR.replace("20241231", "20240201")
+    two = write_feed(tmp_path / "b", **{"calendar.txt": off_season, "calendar_dates.txt": ""})
+    single = read_gtfs(one, service_date=TUESDAY)
+    both = read_gtfs([one, one], service_date=TUESDAY, prefixes=["x", "y"])
+    assert len(both.stop_times) == 2 * len(single.stop_times)
+    assert set(both.trips["trip_id"]) == {f"{p}:{t}" for p in "xy" for t in single.trips["trip_id"]}
+    assert both.stops["stop_id"].tolist()[:2] == ["x:A", "x:X"]
+    # a feed without service that day is noted, the other one still routes
+    mixed = read_gtfs([one, two], service_date=TUESDAY, prefixes=["x", "y"])
+    assert len(mixed.stop_times) == len(single.stop_times)
+    assert any("tiny.zip (y): no trip runs on 2024-03-05" in n for n in mixed.report.notes)

@@ -172,7 +172,7 @@ def read_gtfs(
     if stop_times.empty:
         raise GTFSError(
             f"no trip with at least two usable stop times runs on {service_date}; "
-            f"see the repairs: {report.repairs()}"
+            f"notes: {'; '.join(report.notes) or 'none'}"
         )
     for key, text in _REPAIR_NOTES.items():
         if report.counts.get(key):
@@ -268,10 +268,14 @@ def _read_one(
             report.add("frequency_trips_added", added)
     if code_offset == 0:
         first, last = span if span else (None, None)
-        raise GTFSError(
-            f"{name}: no trip runs on {service_date} (services cover {first} to {last}); "
+        feed_label = f"{name} ({tag[:-1]})" if tag else name
+        message = (
+            f"{feed_label}: no trip runs on {service_date} (services cover {first} to {last}); "
             "choose a date inside that span"
         )
+        if not tag:  # a single feed: nothing to route on
+            raise GTFSError(message)
+        report.notes.append(message)
     day_trips = pd.concat(trip_tables, ignore_index=True)
     rtype = routes.set_index("route_id")["route_type"] if "route_type" in routes else None
     day_trips["route_type"] = (
