@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -121,13 +122,12 @@ def test_crow_fly_costs_match_geodesic(hexgrid: pd.DataFrame) -> None:
 
 
 @pytest.fixture(scope="module")
-def network_case(shared_data: Path, hexgrid: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Walking minutes on the OSM street network from jamlik's engine (adult profile)."""
+def walk_network(shared_data: Path, hexgrid: pd.DataFrame) -> tuple[Any, Any, Any, Any]:
+    """The OSM walking network of Porto Alegre, its adult graph and the hexagon origins."""
     from pyproj import Transformer
 
     from jamlik.networks.snapping import point_seeds, snap_points
     from jamlik.networks.streets import build_street_network
-    from jamlik.routing.engine import travel_costs
 
     adult = profile("adult")
     network = build_street_network(
@@ -137,10 +137,24 @@ def network_case(shared_data: Path, hexgrid: pd.DataFrame) -> dict[str, pd.DataF
     x, y = Transformer.from_crs("EPSG:4326", network.crs, always_xy=True).transform(
         hexgrid["lon"].to_numpy(), hexgrid["lat"].to_numpy()
     )
-    has = (hexgrid["healthcare"] > 0).to_numpy()
     origins = point_seeds(
         network, graph, snap_points(network, x, y, graph=graph, profile=adult), profile=adult
     )
+    return network, graph, origins, (x, y)
+
+
+@pytest.fixture(scope="module", params=["schools", "healthcare"])
+def network_case(
+    request: pytest.FixtureRequest, walk_network: tuple[Any, Any, Any, Any], hexgrid: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """Walking minutes on the OSM street network from jamlik's engine (adult profile)."""
+    from jamlik.networks.snapping import point_seeds, snap_points
+    from jamlik.routing.engine import travel_costs
+
+    kind = request.param
+    adult = profile("adult")
+    network, graph, origins, (x, y) = walk_network
+    has = (hexgrid[kind] > 0).to_numpy()
     snapped = snap_points(network, x[has], y[has], graph=graph, profile=adult)
     dests = point_seeds(network, graph, snapped, profile=adult, towards=True)
     seconds = travel_costs(graph, origins, dests, max_cost=20 * 60)
@@ -154,7 +168,7 @@ def network_case(shared_data: Path, hexgrid: pd.DataFrame) -> dict[str, pd.DataF
     return {
         "demand": pd.DataFrame({"id": hexgrid["id"], "demand": hexgrid["population"]}),
         "supply": pd.DataFrame(
-            {"id": hexgrid["id"][has], "capacity": hexgrid["healthcare"][has].astype(float)}
+            {"id": hexgrid["id"][has], "capacity": hexgrid[kind][has].astype(float)}
         ),
         "costs": costs,
     }
