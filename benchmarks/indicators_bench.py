@@ -210,7 +210,11 @@ def bench_segregation(
     from segregation.singlegroup.atkinson import _atkinson
 
     from jamlik.indicators import _segregation_kernels as kern
-    from jamlik.indicators.segregation import multigroup_indices, segregation_indices
+    from jamlik.indicators.segregation import (
+        local_environment,
+        multigroup_indices,
+        segregation_indices,
+    )
     from jamlik.indicators.segregation_inference import decompose_change, random_label_null
 
     first = pd.DataFrame(next(iter(inputs.values()))[["born_abroad", "pop_total"]])
@@ -253,6 +257,20 @@ def bench_segregation(
             lambda f=frame, w=w: sg.SpatialDissim(f, "born_abroad", "pop_total", w=w).statistic,
             "SpatialDissim (dense n×n)", repeat=1 if n > 1000 else 3,
         )  # fmt: skip
+        loc_classes = [*classes, sg.Atkinson]
+
+        def ours_local(f: gpd.GeoDataFrame = frame, csr: Any = csr) -> list[float]:
+            x_l, t_l = local_environment(np.column_stack([x, t]), csr).T
+            loc = pd.DataFrame({"g": x_l, "t": t_l})
+            r = segregation_indices(loc, group="g", total="t")
+            return [r.dissimilarity, r.gini, r.entropy, r.isolation, r.exposure,
+                    r.correlation_ratio, r.atkinson]  # fmt: skip
+
+        def peer_local(f: gpd.GeoDataFrame = frame, w: Any = w) -> list[float]:
+            return [c(f, "born_abroad", "pop_total", w=w).statistic for c in loc_classes]
+
+        record("segregation", "7 local-environment indices (given W)", name, n, ours_local,
+               peer_local, "singlegroup classes w=W", repeat=1)  # fmt: skip
         groups = ["born_abroad", "born_in_sweden"]
         record(
             "segregation", "6 multigroup indices", name, n,
