@@ -20,8 +20,9 @@ with warnings.catch_warnings():
     from typer.testing import CliRunner
 
     from jamlik.cli.transit import register
-from jamlik.errors import GTFSError, MissingFileError
+from jamlik.errors import DataError, GTFSError, MissingColumnError, MissingFileError
 from jamlik.ingest.gtfs import GTFSFeed, read_gtfs
+from jamlik.ingest.gtfs_tables import read_points
 
 DATE = dt.date(2017, 3, 14)
 KUOPIO = "gtfs_kuopio/gtfs_kuopio_2016_2017.zip"
@@ -216,3 +217,23 @@ def test_cli_reports_broken_feed_without_traceback(tmp_path: Path, members: dict
     assert "trips.txt, line 7, column 'route_id'" in result.output
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_bad_point_files(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("name,lon,lat\na,1,2\n")
+    with pytest.raises(MissingColumnError, match="column 'id' is missing"):
+        read_points(path)
+    path.write_text("id,x,y\na,1,2\n")
+    with pytest.raises(MissingColumnError, match="lon and lat, or stop_id"):
+        read_points(path)
+    path.write_text("id,lon,lat\na,27.1,62.9\nb,east,62.9\n")
+    with pytest.raises(DataError, match=r"line 3, column 'lon': 'east' is not a number"):
+        read_points(path)
+    with pytest.raises(MissingFileError):
+        read_points(tmp_path / "none.csv")
+    path.write_text("\ufeffid,stop_id,lon,lat\n0001,S1,,\n0002,,27.1,62.9\n")
+    points = read_points(path)
+    assert points["id"].tolist() == ["0001", "0002"]
+    assert points["stop_id"].tolist() == ["S1", ""]
+    assert points["lon"].iloc[1] == 27.1

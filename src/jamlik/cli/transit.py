@@ -17,7 +17,7 @@ from jamlik.cli._common import console, fail_cleanly, progress_bar
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.ingest.gtfs import read_gtfs
-from jamlik.ingest.gtfs_points import read_points
+from jamlik.ingest.gtfs_tables import read_points
 from jamlik.networks.timetable import DEFAULT_DETOUR_FACTOR, build_timetable
 from jamlik.routing.raptor import TravelTimes, travel_times
 from jamlik.storage.files import write_csv

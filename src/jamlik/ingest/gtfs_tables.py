@@ -1,4 +1,4 @@
-"""Low-level GTFS reading: find the text files in a zip (or folder), decode them, parse times.
+"""Low-level reading: GTFS text files from a zip (or folder), times, calendars, point CSVs.
 
 The reader is plain :mod:`pandas` on the decoded text of each file (all columns as strings,
 blanks kept as ``""``), not gtfs-kit: gtfs-kit would add a dependency and its own validation,
@@ -8,6 +8,11 @@ in the ingest report. Every file is read with the C parser from an in-memory str
 biggest table of the real feeds (Tampere ``stop_times.txt``, 5.9 MB) reads in about 0.3 s, so
 the pyarrow engine would gain little, and the string-only read keeps ids such as ``0001`` and
 blank times exactly as written.
+
+Origins and destinations for transit queries are CSV files ``id,lon,lat`` or ``id,stop_id``
+(:func:`read_points`); ids are read as text so that ``0001`` stays ``0001``. A file may mix
+both kinds of rows when it has all columns: a row with a ``stop_id`` starts or ends at that
+stop, others at their coordinates.
 
 Encodings: UTF-8 with or without a byte-order mark is read as is; a file that is not valid
 UTF-8 is decoded as Windows-1252 (a superset of Latin-1 for printable text) and the repair is
@@ -27,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from jamlik.errors import GTFSError, MissingFileError
+from jamlik.errors import DataError, GTFSError, MissingColumnError, MissingFileError
 
 __all__ = [
     "GTFS_FILES",
@@ -35,6 +40,7 @@ __all__ = [
     "active_services",
     "parse_times",
     "read_feed_files",
+    "read_points",
     "require_columns",
     "strip_ids",
 ]
@@ -260,3 +266,51 @@ def active_services(
         last = hi if last is None else max(last, hi)
     span = (first, last) if first is not None and last is not None else None
     return active, known, span
+
+
+def read_points(path: str | Path) -> pd.DataFrame:
+    """Read a CSV of points with columns ``id`` and ``lon,lat`` or ``stop_id``.
+
+    Raises
+    ------
+    MissingFileError
+        If the file does not exist.
+    MissingColumnError
+        If ``id``, or both ``lon,lat`` and ``stop_id``, are missing.
+    DataError
+        If a ``lon``/``lat`` value is not a number (the message names the line) or the file
+        has no rows.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(f"points file {path} does not exist; give a CSV id,lon,lat")
+    frame = pd.read_csv(
+        path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True
+    )
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if "id" not in frame.columns:
+        raise MissingColumnError(f"{path}: column 'id' is missing; give id,lon,lat or id,stop_id")
+    has_xy = {"lon", "lat"} <= set(frame.columns)
+    if not has_xy and "stop_id" not in frame.columns:
+        raise MissingColumnError(
+            f"{path}: needs columns lon and lat, or stop_id (found {', '.join(frame.columns)})"
+        )
+    if frame.empty:
+        raise DataError(f"{path} has no rows; add at least one point")
+    out = pd.DataFrame({"id": frame["id"].str.strip()})
+    if "stop_id" in frame.columns:
+        out["stop_id"] = frame["stop_id"].str.strip()
+    if has_xy:
+        use_xy = out["stop_id"].eq("") if "stop_id" in out else pd.Series(True, index=out.index)
+        for col in ("lon", "lat"):
+            text = frame[col].str.strip()
+            values = pd.to_numeric(text, errors="coerce")
+            bad = values.isna() & (use_xy | text.ne(""))
+            if bad.any():
+                line = int(bad.to_numpy().nonzero()[0][0]) + 2
+                raise DataError(
+                    f"{path}, line {line}, column '{col}': {frame[col].iloc[line - 2]!r} is not "
+                    "a number; give WGS84 degrees"
+                )
+            out[col] = values
+    return out
