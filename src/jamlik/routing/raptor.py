@@ -271,7 +271,8 @@ def travel_times(
         departures, int(max_rides), int(transfer_slack_s), bool(reuse_labels),
         ranks, len(destinations),
     )  # fmt: skip
-    minutes = np.where(np.isinf(seconds), np.nan, seconds / 60.0).astype(np.float32)
+    minutes = seconds / np.float32(60.0)  # float32 throughout: large tables stay small
+    minutes[np.isinf(minutes)] = np.nan
     return TravelTimes(
         origin_ids=origins["id"].to_numpy(dtype=object),
         destination_ids=destinations["id"].to_numpy(dtype=object),
