@@ -17,7 +17,12 @@ the departures cannot reach the destination).
 Walking: origins and destinations walk crow-fly (see :mod:`jamlik.networks.timetable`) to
 and from stops within the timetable's ``max_walk_m``; the direct walk from origin to
 destination counts too when it is at most ``max_walk_m``. Between two rides one footpath of at
-most ``max_walk_m`` may be walked.
+most ``max_walk_m`` may be walked. A journey is therefore: access walk, ride, (footpath, ride)
+..., egress walk from the stop where the last vehicle was left; walks are never chained (an
+access walk straight into an egress walk is not a journey, the direct walk is). A point given
+by ``stop_id`` stands at the stop and walks from or to it like any other point (0 s to the stop
+itself). A transfer slack, when set, is added before *every* boarding (as R5's board slack),
+including the first one.
 """
 
 from __future__ import annotations
