@@ -151,13 +151,18 @@ def test_hand_checked_journeys(tmp_path: Path) -> None:
         tt, access_stops=[stop["A"]], access_s=[0], departures_s=[t0], max_rides=1
     )[0]
     assert np.isinf(one_ride[stop["D"]])
-    # 5 minutes of slack: 08:20:52 + 300 s misses u1 at 08:25; no later trip
+    # 5 minutes of transfer slack: 08:20:52 + 300 s misses u1 at 08:25; no later trip
     slack = earliest_arrivals(
         tt, access_stops=[stop["A"]], access_s=[0], departures_s=[t0], transfer_slack_s=300
     )[0]
     assert np.isinf(slack[stop["D"]])
-    # with 5 min slack the first boarding at A needs 07:58 + 5 = 08:03 -> t2 at 08:30
-    assert slack[stop["C"]] == 8 * 3600 + 3000
+    # the first boarding has no slack: t1 leaves A at 08:00, C at 08:20
+    assert slack[stop["C"]] == 8 * 3600 + 1200
+    # 4 minutes of slack: 08:20:52 + 240 s = 08:24:52 still catches u1
+    slack = earliest_arrivals(
+        tt, access_stops=[stop["A"]], access_s=[0], departures_s=[t0], transfer_slack_s=240
+    )[0]
+    assert slack[stop["D"]] == 8 * 3600 + 2400
 
 
 def test_hand_checked_window_statistics(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ straight from the ingested stop times (not from the RAPTOR route arrays), sorted
 and scanned once per allowed ride; layer ``k`` boards only from arrivals of layer ``k - 1``, so
 the number of rides is exact. Footpaths are recomputed by brute force over all stop pairs
 (haversine of every pair), not with the k-d tree of the timetable. Same rules as the router:
-access walk, rides, at most one footpath between two rides, slack before every boarding.
+access walk, rides, at most one footpath between two rides, slack before every boarding but
+the first.
 """
 
 from __future__ import annotations
@@ -46,12 +47,13 @@ def _csa(c_from, c_to, c_dep, c_arr, c_trip, n_trips, fp_ptr, fp_to, fp_s, acc_s
         prev[acc_stop[a]] = min(prev[acc_stop[a]], t0 + acc_s[a])
     any_arr = np.full(n, BIG, dtype=np.int64)
     veh = np.full(n, BIG, dtype=np.int64)
-    for _k in range(rides):
+    for k in range(rides):
+        need = slack if k > 0 else 0
         boarded = np.zeros(n_trips, dtype=np.bool_)
         for c in range(len(c_from)):
             trip = c_trip[c]
             if not boarded[trip]:
-                if prev[c_from[c]] < BIG and prev[c_from[c]] + slack <= c_dep[c]:
+                if prev[c_from[c]] < BIG and prev[c_from[c]] + need <= c_dep[c]:
                     boarded[trip] = True
                 else:
                     continue

@@ -17,7 +17,9 @@ one.
 
 Round ``k`` scans every route through a stop whose ``L[k-1]`` improved (from the earliest such
 stop on the route), boarding the earliest trip whose departure is at least ``L[p, k-1] +
-slack`` (the slack applies to every boarding, as R5's board slack), then relaxes footpaths
+slack`` (the transfer slack applies from round 2 on: every boarding after a ride, never the
+first boarding from the access walk; rows ``k >= 1`` of ``L`` only hold arrivals after a ride,
+so this is exact), then relaxes footpaths
 once from the stops whose ``R[k]`` the route scan improved. Egress walks start from ``R[K]``.
 """
 
@@ -140,7 +142,7 @@ def _departure(  # pragma: no cover - compiled
                 b = L[p, k - 1]
                 if b >= INF:
                     continue
-                need = b + slack
+                need = b + slack if k > 1 else b
                 hi = trip if trip >= 0 else nt
                 if hi == 0 or dep[base + (hi - 1) * ns + i] < need:
                     continue

@@ -21,8 +21,9 @@ most ``max_walk_m`` may be walked. A journey is therefore: access walk, ride, (f
 ..., egress walk from the stop where the last vehicle was left; walks are never chained (an
 access walk straight into an egress walk is not a journey, the direct walk is). A point given
 by ``stop_id`` stands at the stop and walks from or to it like any other point (0 s to the stop
-itself). A transfer slack, when set, is added before *every* boarding (as R5's board slack),
-including the first one.
+itself). A transfer slack, when set, is the least time between leaving one vehicle (or
+ending the footpath after it) and boarding the next; the first boarding, from the access walk,
+has none.
 """
 
 from __future__ import annotations
@@ -245,7 +246,8 @@ def travel_times(
         Departures every minute in ``[departure_s, departure_s + window_min)``; 0 means the
         single departure ``departure_s``.
     max_rides, transfer_slack_s
-        At most this many vehicles; seconds added before every boarding.
+        At most this many vehicles; least seconds between arriving at a stop after a ride
+        (vehicle or footpath) and boarding the next vehicle there.
     percentiles
         Percentiles of travel time over the window (nearest rank) besides the minimum.
     reuse_labels
