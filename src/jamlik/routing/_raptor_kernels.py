@@ -21,6 +21,11 @@ slack`` (the transfer slack applies from round 2 on: every boarding after a ride
 first boarding from the access walk; rows ``k >= 1`` of ``L`` only hold arrivals after a ride,
 so this is exact), then relaxes footpaths
 once from the stops whose ``R[k]`` the route scan improved. Egress walks start from ``R[K]``.
+
+Range RAPTOR runs the departures from the latest to the earliest with the labels kept. A
+departure at which no trip at any access stop becomes newly catchable (``_new_boarding``) is
+skipped: its first ride boards the same trips as the later departure, so all labels after a
+ride are the same (only the direct walk changes).
 """
 
 from __future__ import annotations
@@ -173,6 +178,49 @@ def _departure(  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def _new_boarding(  # pragma: no cover - compiled
+    rs_ptr: I64,
+    rt_ptr: I64,
+    rtime_ptr: I64,
+    dep: I32,
+    sr_ptr: I64,
+    sr_route: I32,
+    sr_pos: I32,
+    acc_stop: I32,
+    acc_s: I32,
+    t: int,
+    t_later: int,
+) -> bool:
+    """Whether leaving at ``t`` instead of ``t_later`` lets the first ride board a new trip.
+
+    Round 1 boards only from the access walks, at the first trip leaving at or after
+    ``t + walk``. If no trip at any access stop leaves in ``[t + walk, t_later + walk)``, round
+    1 boards exactly the same trips as for ``t_later``, so every label of rounds 1..K is the
+    same and range RAPTOR can skip the departure (only the direct walk changes).
+    """
+    for a in range(len(acc_stop)):
+        s = acc_stop[a]
+        lo_t = t + acc_s[a]
+        hi_t = t_later + acc_s[a]
+        for e in range(sr_ptr[s], sr_ptr[s + 1]):
+            r = sr_route[e]
+            i = sr_pos[e]
+            ns = rs_ptr[r + 1] - rs_ptr[r]
+            base = rtime_ptr[r]
+            lo = 0
+            hi = rt_ptr[r + 1] - rt_ptr[r]
+            while lo < hi:  # first trip with departure >= lo_t
+                mid = (lo + hi) // 2
+                if dep[base + mid * ns + i] >= lo_t:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            if lo < rt_ptr[r + 1] - rt_ptr[r] and dep[base + lo * ns + i] < hi_t:
+                return True
+    return False
+
+
+@numba.njit(cache=True)
 def stop_arrivals(  # pragma: no cover - compiled
     rs_ptr: I64,
     rs_stop: I32,
@@ -216,6 +264,12 @@ def stop_arrivals(  # pragma: no cover - compiled
         if not reuse:
             L[:] = INF
             R[:] = INF
+        elif di < n_dep - 1 and not _new_boarding(
+            rs_ptr, rt_ptr, rtime_ptr, dep, sr_ptr, sr_route, sr_pos, acc_stop, acc_s,
+            departures[di], departures[di + 1],
+        ):  # fmt: skip
+            out[di, :] = out[di + 1, :]
+            continue
         nc = _departure(
             rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep, sr_ptr, sr_route, sr_pos,
             tr_ptr, tr_stop, tr_s, acc_stop, acc_s, departures[di], K, slack,
@@ -301,11 +355,19 @@ def range_many(  # pragma: no cover - compiled
                 L[:] = INF
                 R[:] = INF
                 best[:] = INF
-            nc = _departure(
-                rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep, sr_ptr, sr_route, sr_pos,
-                tr_ptr, tr_stop, tr_s, acc_stop[a0:a1], acc_s[a0:a1], t0, K, slack,
-                L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist,
-            )  # fmt: skip
+                run = True
+            else:
+                run = di == n_dep - 1 or _new_boarding(
+                    rs_ptr, rt_ptr, rtime_ptr, dep, sr_ptr, sr_route, sr_pos,
+                    acc_stop[a0:a1], acc_s[a0:a1], t0, departures[di + 1],
+                )  # fmt: skip
+            nc = 0
+            if run:
+                nc = _departure(
+                    rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep, sr_ptr, sr_route, sr_pos,
+                    tr_ptr, tr_stop, tr_s, acc_stop[a0:a1], acc_s[a0:a1], t0, K, slack,
+                    L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist,
+                )  # fmt: skip
             for c in range(nc):
                 s = clist[c]
                 changed[s] = False
