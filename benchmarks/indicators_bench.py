@@ -404,7 +404,99 @@ def bench_fca(rng: np.random.Generator, quick: bool) -> None:
                "access.two_stage_fca(gravity)", repeat=1)  # fmt: skip
 
 
-# --- vulnerability, targets, housing: appended by their owner ----------------------------------
+# --- vulnerability, targets, housing ----------------------------------------------------------
+
+
+def _with_dwellings(frame: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoDataFrame:
+    """Keep real tenure counts (RegSO); generate plausible ones where the input has none."""
+    if "dwellings_rental" in frame.columns:
+        return frame
+    dwellings = np.maximum(np.round(frame["pop_total"].to_numpy() / 2.2), 1)
+    rental_p = np.clip(0.15 + 0.8 * frame["foreign_born_share"].to_numpy(), 0, 0.95)
+    mix = rng.dirichlet([1.0, 1.0], size=len(frame))
+    rental = rng.binomial(dwellings.astype(np.int64), rental_p)
+    rest = dwellings - rental
+    tenant = np.round(rest * mix[:, 0])
+    return frame.assign(
+        dwellings_rental=rental.astype(float),
+        dwellings_tenant_owned=tenant,
+        dwellings_owner_occupied=rest - tenant,
+        dwellings_tenure_unknown=0.0,
+        dwellings_total=dwellings,
+    )
+
+
+def _pandas_svi(table: pd.DataFrame) -> np.ndarray:
+    """The SVI definition written directly with pandas ranks (the reference implementation)."""
+    n = len(table)
+
+    def pr(s: pd.Series) -> pd.Series:
+        return (s.round(9).rank(method="average") - 1) / (n - 1)
+
+    total = (
+        pr(-table["mean_wage_income_tkr"])
+        + pr(table["born_abroad"] / table["pop_total"])
+        + pr(table["dwellings_rental"] / table["dwellings_total"])
+    )
+    return pr(total).to_numpy()
+
+
+def bench_vulnerability(inputs: dict[str, gpd.GeoDataFrame], quick: bool) -> None:
+    from esda.moran import Moran_Local
+    from libpysal.weights import Queen
+    from scipy.stats import entropy
+
+    from jamlik.indicators.housing import tenure_mix
+    from jamlik.indicators.targets import Target, track_target
+    from jamlik.indicators.vulnerability import vulnerability_index
+    from jamlik.indicators.vulnerability_spatial import vulnerability_hotspots
+
+    perms = 99 if quick else 999
+    rng = np.random.default_rng(SEED + 7)
+    ids = {"regso 300": "regsokod", "deso 584": "desokod", "nation 6000": "area"}
+    warm = True
+    for name, frame in inputs.items():
+        table = _with_dwellings(frame, rng).set_index(ids[name])
+        n = len(table)
+        record("vulnerability", "SVI index (3 themes)", name, n,
+               lambda: vulnerability_index(table).table["vulnerability_index"].to_numpy(),
+               lambda: _pandas_svi(table), "pandas ranks (reference)")  # fmt: skip
+        index = pd.Series(_pandas_svi(table), index=table.index)
+        y = table["born_abroad"] / table["pop_total"]  # continuous: p-values comparable
+
+        def esda_lisa() -> np.ndarray:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                w = Queen.from_dataframe(table, use_index=True, silence_warnings=True)
+                w.transform = "r"
+                return np.asarray(
+                    Moran_Local(y.to_numpy(), w, permutations=perms, seed=5, n_jobs=1).p_sim
+                )
+
+        if warm:  # compile esda's and jamlik's kernels before timing
+            esda_lisa()
+            vulnerability_hotspots(table, y, permutations=perms, seed=5)
+            warm = False
+        record("vulnerability", f"LISA p-values, {perms} perms", name, n,
+               lambda: vulnerability_hotspots(table, y, permutations=perms, seed=5)["p_value"],
+               esda_lisa, "libpysal Queen + esda.Moran_Local", repeat=1)  # fmt: skip
+        record("vulnerability", "LISA hot spots of the index", name, n,
+               lambda: vulnerability_hotspots(table, index, permutations=perms, seed=5)["lisa_i"],
+               None, "", repeat=1)  # fmt: skip
+        cols = ["dwellings_rental", "dwellings_tenant_owned", "dwellings_owner_occupied"]
+        record("housing", "tenure entropy", name, n,
+               lambda: tenure_mix(table)["tenure_entropy"].to_numpy(),
+               lambda: entropy(table[cols].to_numpy(dtype=float), axis=1) / np.log(3),
+               "scipy.stats.entropy / ln 3")  # fmt: skip
+    regso = inputs["regso 300"]
+    years = [load_regso(y) for y in (2020, 2021, 2022)] + [regso]
+    long = pd.concat([pd.DataFrame(f.drop(columns="geometry")) for f in years]).rename(
+        columns={"regsokod": "area_id"}
+    )
+    target = Target(name="top3", indicator="mean_wage_income_tkr", top_k_vulnerable=3,
+                    baseline_year=2020, relative_change=0.25, deadline_year=2030)  # fmt: skip
+    record("targets", "top-3 target, 4 years (index per year)", "regso 300", len(regso),
+           lambda: track_target(long, target).series["value"].to_numpy(), None, "")  # fmt: skip
 
 
 def main() -> None:
@@ -424,6 +516,7 @@ def main() -> None:
         bench_equity(inputs, args.quick)
         bench_segregation(inputs, earlier, args.quick)
         bench_fca(rng, args.quick)
+        bench_vulnerability(inputs, args.quick)
     table = pd.DataFrame([r.__dict__ for r in ROWS])
     table["ratio"] = table["peer_s"] / table["ours_s"]
     pd.set_option("display.width", 200)
