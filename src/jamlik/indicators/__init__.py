@@ -1,6 +1,6 @@
 """jamlik.indicators."""
 
-# --- equity, segregation and supply-demand (FCA) indicators ---
+# --- equity, segregation, supply-demand (FCA), housing, targets and vulnerability ---
 from jamlik.indicators.equity import (
     EquityIndices,
     concentration_curve,
@@ -18,6 +18,7 @@ from jamlik.indicators.fca import (
     parse_step_weights,
     weighted_catchment,
 )
+from jamlik.indicators.housing import housing_indicators, tenure_change, tenure_mix
 from jamlik.indicators.segregation import (
     MultigroupIndices,
     SegregationIndices,
@@ -31,6 +32,31 @@ from jamlik.indicators.segregation_inference import (
     SegregationChange,
     segregation_change,
     segregation_trend,
+)
+from jamlik.indicators.targets import (
+    Target,
+    TargetFile,
+    TargetProgress,
+    load_targets,
+    target_chart,
+    track_target,
+    track_targets,
+)
+from jamlik.indicators.vulnerability import (
+    DEFAULT_VULNERABILITY_CONFIG,
+    VulnerabilityConfig,
+    VulnerabilityIndicator,
+    VulnerabilityResult,
+    concentration_table,
+    vulnerability_by_year,
+    vulnerability_index,
+)
+from jamlik.indicators.vulnerability_report import VulnerabilityReport, assess_vulnerability
+from jamlik.indicators.vulnerability_spatial import (
+    TypologyAgreement,
+    largest_overlap_class,
+    typology_agreement,
+    vulnerability_hotspots,
 )
 
 __all__ = [
@@ -57,4 +83,28 @@ __all__ = [
     "spatial_segregation_indices",
     "theil_decomposition",
     "weighted_catchment",
+    # vulnerability, targets, housing
+    "DEFAULT_VULNERABILITY_CONFIG",
+    "Target",
+    "TargetFile",
+    "TargetProgress",
+    "TypologyAgreement",
+    "VulnerabilityConfig",
+    "VulnerabilityIndicator",
+    "VulnerabilityReport",
+    "VulnerabilityResult",
+    "assess_vulnerability",
+    "concentration_table",
+    "housing_indicators",
+    "largest_overlap_class",
+    "load_targets",
+    "target_chart",
+    "tenure_change",
+    "tenure_mix",
+    "track_target",
+    "track_targets",
+    "typology_agreement",
+    "vulnerability_by_year",
+    "vulnerability_hotspots",
+    "vulnerability_index",
 ]

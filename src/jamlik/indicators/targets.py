@@ -47,11 +47,10 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from jamlik.errors import ConfigError, DataError, MissingFileError, UnknownIdError
@@ -74,6 +73,9 @@ __all__ = [
     "track_target",
     "track_targets",
 ]
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 logger = logging.getLogger(__name__)
 
@@ -488,6 +490,8 @@ def target_chart(progress: TargetProgress, *, language: str | None = None) -> Fi
     Uses the object-oriented matplotlib API (no pyplot, no global state); save with
     ``fig.savefig(path, format="png")``. Labels come from the translation catalogue.
     """
+    from matplotlib.figure import Figure  # imported here: matplotlib is only needed for charts
+
     tg = progress.target
     fig = Figure(figsize=(7.0, 4.2), dpi=120)
     ax = fig.add_subplot()
