@@ -60,3 +60,15 @@ def test_missing_group_and_unknown_node_are_named_errors() -> None:
     bad = residents.assign(node=[10, 11, 99, 11])
     with pytest.raises(DataError, match="node 99"):
         aggregate_access(per_origin, bad)
+
+
+def test_share_within_by_hand() -> None:
+    from jamlik.indicators.access import share_within
+
+    origins = pd.DataFrame(
+        {"t": [5.0, 20.0, np.nan, 15.0], "pop_total": [10, 20, 30, 40], "old": [1, 0, 3, 0]}
+    )
+    out = share_within(origins, columns=["t"], threshold=15, groups=["pop_total", "old"])
+    # Within 15: rows 0 and 3 (15 is inside): (10 + 40) / 100; seniors 1 / 4.
+    assert out.loc["t", "pop_total"] == pytest.approx(0.5)
+    assert out.loc["t", "old"] == pytest.approx(0.25)

@@ -10,7 +10,14 @@ from typing import TypeVar
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from jamlik.errors import JamlikError, PackError
 
@@ -34,7 +41,7 @@ def progress_bar(description: str, total: float | None = None) -> Iterator[Calla
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+        MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=True,
@@ -54,10 +61,10 @@ def fail_cleanly(func: Callable[[], T]) -> T:
     try:
         return func()
     except PackError as exc:
-        console.print(f"[bold red]{exc.pack}[/]: {len(exc.problems)} problem(s)")
+        console.print(f"[bold red]{escape(exc.pack)}[/]: {len(exc.problems)} problem(s)")
         for problem in exc.problems:
             console.print(f"  • {problem}", markup=False, highlight=False)
         raise typer.Exit(code=2) from None
     except JamlikError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(code=2) from None

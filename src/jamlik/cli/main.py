@@ -32,6 +32,30 @@ def main(
         os.environ["JAMLIK_LANG"] = language
 
 
+def _register_commands() -> None:
+    # One module per command group; each adds its commands to the app.
+    from jamlik.cli import (
+        access,
+        demo,
+        equity,
+        fca,
+        pack,
+        sample_town,
+        segregation,
+        targets,
+        transit,
+        vulnerability,
+    )
+
+    for module in (
+        pack, access, demo, sample_town, transit, segregation, equity, fca, vulnerability, targets,
+    ):  # fmt: skip
+        module.register(app)
+
+
+_register_commands()
+
+
 @app.command("version")
 def version() -> None:
     """Print the jamlik version."""

@@ -25,7 +25,7 @@ import pandas as pd
 
 from jamlik.errors import DataError, MissingColumnError
 
-__all__ = ["ALL_AREAS", "aggregate_access", "is_time_indicator"]
+__all__ = ["ALL_AREAS", "aggregate_access", "is_time_indicator", "share_within"]
 
 ALL_AREAS = "*"
 
@@ -122,3 +122,40 @@ def aggregate_access(
         )
         frames.append(long)
     return pd.concat(frames, ignore_index=True)
+
+
+def share_within(
+    origins: pd.DataFrame,
+    *,
+    columns: Sequence[str],
+    threshold: float,
+    groups: Sequence[str] = ("pop_total",),
+) -> pd.DataFrame:
+    """Share of each group whose travel time in ``columns`` is at most ``threshold``.
+
+    People without access (NaN time) count as not within the threshold.
+
+    Parameters
+    ----------
+    origins
+        One row per origin with group counts and travel-time columns.
+    columns
+        Travel-time columns (e.g. ``school_nearest_1_min_child``).
+    threshold
+        The standard, in the unit of the columns (e.g. 15 minutes).
+    groups
+        Group count columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``columns``, one column per group: ``sum(p_g * [t <= T]) / sum(p_g)``.
+    """
+    missing = [c for c in (*columns, *groups) if c not in origins.columns]
+    if missing:
+        raise MissingColumnError(f"origins table has no column(s) {missing}")
+    within = (origins[list(columns)].to_numpy(dtype=np.float64) <= threshold).astype(np.float64)
+    weights = origins[list(groups)].to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = (within.T @ weights) / weights.sum(axis=0)
+    return pd.DataFrame(share, index=list(columns), columns=list(groups))

@@ -1,0 +1,115 @@
+"""``jamlik access PACK --out results.gpkg``: accessibility for every resident of a pack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from jamlik.cli._common import fail_cleanly, progress_bar
+from jamlik.errors import DataError
+from jamlik.i18n import t
+from jamlik.indicators.access import share_within
+from jamlik.indicators.pack_access import AccessOptions, PackAccess, compute_pack_access
+from jamlik.ingest import load_pack
+from jamlik.storage import write_access_outputs
+
+__all__ = ["print_access_summary", "register", "run_access"]
+
+_out = Console(highlight=False)
+SUMMARY_GROUPS = ("pop_total", "age_6_15", "age_65_plus", "born_abroad", "low_income")
+SUMMARY_CATEGORIES = ("grocery", "school", "preschool", "health_centre", "park", "transit_stop")
+
+
+def _split(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def run_access(pack_path: Path, out: Path, options: AccessOptions) -> PackAccess:
+    """Load the pack, compute, write the outputs and print a summary (shared with the demo)."""
+    pack = fail_cleanly(lambda: load_pack(pack_path))
+    with progress_bar(t("cli_access.computing"), total=3 + len(options.profiles)) as advance:
+
+        def progress(label: str, done: int, total: int) -> None:
+            advance(0, total=total)
+            advance(1)
+
+        result = fail_cleanly(lambda: compute_pack_access(pack, options=options, progress=progress))
+    written = fail_cleanly(lambda: write_access_outputs(result, out, sources=pack.sources))
+    print_access_summary(result, threshold_min=15.0)
+    for kind, path in written.items():
+        _out.print(t("cli_access.wrote", kind=kind, path=str(path)))
+    return result
+
+
+def print_access_summary(result: PackAccess, *, threshold_min: float) -> None:
+    """Print the share of residents (and of each group) within ``threshold_min`` minutes."""
+    origins = result.origins
+    groups = [c for c in SUMMARY_GROUPS if c in origins.columns]
+    rows = []
+    for column in origins.columns:
+        if "_nearest_1_min_" not in column:
+            continue
+        category, prof = column.split("_nearest_1_min_")
+        if category in SUMMARY_CATEGORIES and prof in ("adult", "child", "senior", "wheelchair"):
+            rows.append(column)
+    if not rows:
+        return
+    shares = share_within(origins, columns=rows, threshold=threshold_min, groups=groups)
+    table = Table(title=t("cli_access.summary_title", minutes=f"{threshold_min:g}"))
+    table.add_column(t("cli_access.col_category"))
+    table.add_column(t("cli_access.col_profile"))
+    for group in groups:
+        table.add_column(group, justify="right")
+    for column in rows:
+        category, prof = column.split("_nearest_1_min_")
+        cells = [f"{100 * shares.loc[column, g]:.0f} %" for g in groups]
+        table.add_row(category, prof, *cells)
+    _out.print(table)
+    for note in result.notes:
+        _out.print(f"• {note}", markup=False)
+
+
+def access(
+    pack: Annotated[Path, typer.Argument(help="Pack folder or pack.toml.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output GeoPackage (.gpkg).")] = Path(
+        "access.gpkg"
+    ),
+    profiles: Annotated[
+        str, typer.Option(help="Travel profiles, comma-separated.")
+    ] = "adult,child,senior,wheelchair,bike",
+    categories: Annotated[
+        str | None, typer.Option(help="Only these categories (default: all).")
+    ] = None,
+    cutoffs: Annotated[str, typer.Option(help="Cut-offs in minutes.")] = "5,10,15,20,30",
+    k: Annotated[int, typer.Option(help="How many nearest opportunities to keep.")] = 3,
+    year: Annotated[int | None, typer.Option(help="Statistics year (default: latest).")] = None,
+) -> None:
+    """Compute walk/bike accessibility for every resident of a pack (areas, groups, origins)."""
+    options = fail_cleanly(lambda: _options(profiles, categories, cutoffs, k, year))
+    run_access(pack, out, options)
+
+
+def _options(
+    profiles: str, categories: str | None, cutoffs: str, k: int, year: int | None
+) -> AccessOptions:
+    try:
+        return AccessOptions(
+            profiles=_split(profiles) or (),
+            categories=_split(categories),
+            cutoffs_min=tuple(float(c) for c in (_split(cutoffs) or ())),
+            k=k,
+            year=year,
+        )
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise DataError(t("cli_access.bad_option", error=str(exc))) from None
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``access`` to ``app``."""
+    app.command("access")(access)

@@ -1,0 +1,40 @@
+"""``jamlik demo``: the whole pipeline, offline, on the sample town jamlik generates itself."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from jamlik.cli._common import fail_cleanly
+from jamlik.cli.access import run_access
+from jamlik.datasets import generate_town, write_town_pack
+from jamlik.i18n import t
+from jamlik.indicators.pack_access import AccessOptions
+
+__all__ = ["register"]
+
+_out = Console(highlight=False)
+
+
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo-output"),
+    nodes: Annotated[int, typer.Option(help="Size of the sample town (street nodes).")] = 6000,
+    seed: Annotated[int, typer.Option(help="Seed of the sample town.")] = 7,
+) -> None:
+    """Generate the sample town, compute accessibility for everyone, write GeoPackage + CSV."""
+    start = time.perf_counter()
+    _out.print(t("demo.generating"))
+    town = fail_cleanly(lambda: generate_town(n_nodes=nodes, seed=seed))
+    pack_file = fail_cleanly(lambda: write_town_pack(town, out / "sample_town_pack"))
+    run_access(pack_file, out / "access.gpkg", AccessOptions())
+    seconds = f"{time.perf_counter() - start:.0f}"
+    _out.print(t("demo.done", seconds=seconds, folder=str(out)))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``demo`` to ``app``."""
+    app.command("demo")(demo)
