@@ -90,6 +90,12 @@ class AccessResult:
         Graph node of each origin row.
     max_cost
         Bound of the searches; nothing beyond it is counted.
+
+    Notes
+    -----
+    ``nearest``, ``counts`` and ``decayed`` may be views into one shared
+    accumulator (copying them would cost more than the searches on large graphs); copy before
+    modifying them in place.
     """
 
     categories: tuple[str, ...]
