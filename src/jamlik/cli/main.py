@@ -44,11 +44,12 @@ def _register_commands() -> None:
         segregation,
         targets,
         transit,
+        travel_times,
         vulnerability,
     )
 
     for module in (
-        pack, access, demo, sample_town, transit, segregation, equity, fca, vulnerability, targets,
+        pack, access, demo, sample_town, travel_times, transit, segregation, equity, fca, vulnerability, targets,
     ):  # fmt: skip
         module.register(app)
 

@@ -220,8 +220,9 @@ def _seed_entries(
     fwd = network.street_forward[street]
     bwd = network.street_backward[street]
     lookup = _graph_node_of(network, graph)
-    to_u = bwd if not towards else fwd
-    to_v = fwd if not towards else bwd
+    # A point exactly at an end node reaches it at no cost, whatever the piece's direction.
+    to_u = (bwd if not towards else fwd) | (frac == 0.0)
+    to_v = (fwd if not towards else bwd) | (frac == 1.0)
     owners = np.concatenate([owner[to_u], owner[to_v]])
     nodes = np.concatenate(
         [lookup[network.street_u[street[to_u]]], lookup[network.street_v[street[to_v]]]]

@@ -1,0 +1,58 @@
+"""``jamlik travel-times``: the walk/bike origin–destination table (a stable CSV contract)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from jamlik.cli._common import fail_cleanly, progress_bar
+from jamlik.errors import DataError
+from jamlik.i18n import t
+from jamlik.ingest.gtfs_tables import read_points
+from jamlik.routing.od import od_travel_times
+from jamlik.storage import write_csv
+
+__all__ = ["register"]
+
+_out = Console(highlight=False)
+
+
+def _points(path: Path) -> object:
+    frame = read_points(path)
+    if "lon" not in frame.columns:
+        raise DataError(t("travel_times.need_lonlat", path=str(path)))
+    return frame
+
+
+def travel_times(
+    osm: Annotated[Path, typer.Option("--osm", help="OSM extract (.osm.pbf).")],
+    origins: Annotated[Path, typer.Option("--origins", help="CSV id,lon,lat.")],
+    destinations: Annotated[Path, typer.Option("--destinations", help="CSV id,lon,lat.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV.")],
+    mode: Annotated[str, typer.Option(help="walk or bike.")] = "walk",
+    speed_kmh: Annotated[float, typer.Option("--speed-kmh", help="Speed, km/h.")] = 5.0,
+    max_snap_m: Annotated[
+        float, typer.Option("--max-snap-m", help="Farthest snap to a street, metres.")
+    ] = 500.0,
+) -> None:
+    """Walk or bike travel times between points: origin_id,destination_id,distance_m,minutes."""
+    o = fail_cleanly(lambda: _points(origins))
+    d = fail_cleanly(lambda: _points(destinations))
+    with progress_bar(t("travel_times.routing"), total=len(o)) as advance:  # type: ignore[arg-type]
+        table = fail_cleanly(
+            lambda: od_travel_times(
+                osm, o, d, mode=mode, speed_kmh=speed_kmh, max_snap_m=max_snap_m,  # type: ignore[arg-type]
+                progress=advance,
+            )
+        )  # fmt: skip
+    fail_cleanly(lambda: write_csv(table, out))
+    reachable = int(table["minutes"].notna().sum())
+    _out.print(t("travel_times.done", pairs=len(table), reachable=reachable, path=str(out)))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``travel-times`` to ``app``."""
+    app.command("travel-times")(travel_times)

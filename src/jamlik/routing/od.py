@@ -1,0 +1,147 @@
+"""Origin–destination travel times on foot or by bike: the small-study OD table.
+
+The contract of ``jamlik travel-times`` (stable, tested):
+
+* origins and destinations are CSV files ``id,lon,lat`` (WGS84);
+* each point is snapped to the nearest usable street piece of the walk or bike network (within
+  ``max_snap_m``); the route runs from the snapped point along the street to a street end and
+  on over the network (one-way streets respected for bikes);
+* ``distance_m`` is the shortest network distance **plus the snap legs at both ends** (the
+  straight lines from each point to its street);
+* ``minutes`` is ``distance_m / speed``: the speed is the one given, on every kind of street;
+* a pair with no route (point too far from any street, or cut off by one-way streets) has
+  empty ``distance_m`` and ``minutes``.
+
+Two points on the same street piece are joined through the piece's end nodes, never straight
+along the piece, so very close pairs may be slightly overestimated. The table has
+``n_origins × n_destinations`` rows, so it is meant for small studies; region-wide access uses
+:func:`jamlik.routing.accessibility`, which never materialises all pairs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from jamlik.errors import DataError, MissingColumnError
+from jamlik.ingest.osm import project, read_osm
+from jamlik.networks import (
+    Snapped,
+    StreetNetwork,
+    build_street_network,
+    point_seeds,
+    snap_points,
+)
+from jamlik.routing.engine import travel_costs
+
+__all__ = ["od_travel_times"]
+
+log = logging.getLogger(__name__)
+FloatArray = npt.NDArray[np.float64]
+
+
+def od_travel_times(
+    osm: str | Path,
+    origins: pd.DataFrame,
+    destinations: pd.DataFrame,
+    *,
+    mode: Literal["walk", "bike"] = "walk",
+    speed_kmh: float = 5.0,
+    max_snap_m: float = 500.0,
+    crs: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Return the walk or bike OD table between two sets of ``id, lon, lat`` points.
+
+    Parameters
+    ----------
+    osm
+        OSM extract (``.osm.pbf`` or ``.osm``).
+    origins, destinations
+        Frames with columns ``id``, ``lon``, ``lat`` (WGS84).
+    mode
+        ``walk`` or ``bike``: which street network and tag rule.
+    speed_kmh
+        Travel speed in km/h.
+    max_snap_m
+        Points farther than this from a usable street are unreachable.
+    crs
+        Metric CRS for the network; default: the UTM zone of the extract.
+    progress
+        Called with the number of origins finished since the last call.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin_id, destination_id, distance_m, minutes`` (NaN when unreachable).
+
+    Raises
+    ------
+    MissingColumnError
+        If a point table lacks ``id``, ``lon`` or ``lat``.
+    DataError
+        If ``mode`` or ``speed_kmh`` is invalid or ids repeat.
+    """
+    if mode not in ("walk", "bike"):
+        raise DataError(f"mode must be walk or bike, not {mode!r}")
+    if not 0 < speed_kmh <= 100:
+        raise DataError(f"speed_kmh must be in (0, 100], not {speed_kmh}")
+    for name, frame in (("origins", origins), ("destinations", destinations)):
+        missing = [c for c in ("id", "lon", "lat") if c not in frame.columns]
+        if missing:
+            raise MissingColumnError(f"{name} lack column(s) {missing}; give id,lon,lat")
+        repeated = frame["id"][frame["id"].duplicated()].unique()
+        if repeated.size:
+            raise DataError(f"{name}: ids repeat ({', '.join(map(str, repeated[:5]))})")
+
+    data = read_osm(osm)
+    network = build_street_network(data, mode=mode, crs=crs)
+    graph = network.to_distance_graph()
+
+    def snap(frame: pd.DataFrame) -> tuple[Snapped, FloatArray, FloatArray, FloatArray]:
+        x, y = project(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float), network.crs)
+        snapped = snap_points(network, x, y, max_distance_m=max_snap_m, graph=graph)
+        snap_m = np.where(snapped.street >= 0, snapped.snap_distance_m, np.inf)
+        return snapped, snap_m, x, y
+
+    o_snapped, o_snap, o_x, o_y = snap(origins)
+    d_snapped, d_snap, d_x, d_y = snap(destinations)
+    o_seeds = point_seeds(network, graph, o_snapped, towards=False)
+    d_seeds = point_seeds(network, graph, d_snapped, towards=True)
+    network_m = travel_costs(graph, o_seeds, d_seeds, progress=progress)
+    network_m = np.minimum(network_m, _along_same_street(network, o_snapped, d_snapped))
+    distance = network_m + o_snap[:, None] + d_snap[None, :]
+    same_place = (o_x[:, None] == d_x[None, :]) & (o_y[:, None] == d_y[None, :])
+    distance = np.where(same_place & np.isfinite(distance), 0.0, distance)
+    distance = np.where(np.isfinite(distance), distance, np.nan)
+    minutes = distance / (speed_kmh / 3.6) / 60.0
+    n_o, n_d = distance.shape
+    log.info("OD table: %d origins x %d destinations", n_o, n_d)
+    return pd.DataFrame(
+        {
+            "origin_id": np.repeat(origins["id"].to_numpy(), n_d),
+            "destination_id": np.tile(destinations["id"].to_numpy(), n_o),
+            "distance_m": distance.ravel(),
+            "minutes": minutes.ravel(),
+        }
+    )
+
+
+def _along_same_street(network: StreetNetwork, origin: Snapped, destination: Snapped) -> FloatArray:
+    """Distance straight along the street piece for pairs snapped to the same piece.
+
+    The seeds join a point to its piece's end nodes only; two points on one piece can also meet
+    directly along it, where the piece may be travelled in that direction.
+    """
+    o_street, d_street = origin.street[:, None], destination.street[None, :]
+    same = (o_street == d_street) & (o_street >= 0)
+    delta = destination.along_m[None, :] - origin.along_m[:, None]
+    street = np.where(same, o_street, 0)
+    allowed = np.where(delta >= 0, network.street_forward[street], network.street_backward[street])
+    return np.where(same & allowed, np.abs(delta), np.inf)
