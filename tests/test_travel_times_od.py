@@ -115,8 +115,9 @@ def test_cli_contract_and_unreachable_rows(shared_data: Path, tmp_path: Path) ->
     assert table["distance_m"].iloc[0] > 0
     # Bad input: a missing column and a truncated OSM file give clean errors.
     (tmp_path / "bad.csv").write_text("id,x,y\na,1,2\n")
-    bad = CliRunner().invoke(app, [*args[:-6], "--origins", str(tmp_path / "bad.csv"),
-                                   "--destinations", str(tmp_path / "d.csv"), "--out", str(out)])  # fmt: skip
+    bad_args = [*args[:-6], "--origins", str(tmp_path / "bad.csv")]
+    bad_args += ["--destinations", str(tmp_path / "d.csv"), "--out", str(out)]
+    bad = CliRunner().invoke(app, bad_args)
     assert bad.exit_code == 2 and "lon" in bad.output
     broken = tmp_path / "broken.osm.pbf"
     broken.write_bytes(osm.read_bytes()[:2000])

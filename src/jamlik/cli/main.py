@@ -48,9 +48,9 @@ def _register_commands() -> None:
         vulnerability,
     )
 
-    for module in (
-        pack, access, demo, sample_town, travel_times, transit, segregation, equity, fca, vulnerability, targets,
-    ):  # fmt: skip
+    commands = (pack, access, demo, sample_town, travel_times, transit)
+    indicators = (segregation, equity, fca, vulnerability, targets)
+    for module in (*commands, *indicators):
         module.register(app)
 
 
