@@ -63,8 +63,8 @@ def fail_cleanly(func: Callable[[], T]) -> T:
     except PackError as exc:
         console.print(f"[bold red]{escape(exc.pack)}[/]: {len(exc.problems)} problem(s)")
         for problem in exc.problems:
-            console.print(f"  • {problem}", markup=False, highlight=False)
+            console.print(f"  • {problem}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     except JamlikError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
