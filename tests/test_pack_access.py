@@ -39,6 +39,7 @@ def test_population_conserved_per_area(town_pack: Path, town_access: PackAccess)
     stats = load_pack(town_pack).population()
     origins = town_access.origins
     assert origins["pop_total"].sum() == stats["pop_total"].sum()
+    assert (origins["home_to_node_m"] >= 0).all() and origins["home_to_node_m"].max() < 500
     summary = town_access.summary
     per_area = summary[
         (summary["group"] == "pop_total")
@@ -78,7 +79,9 @@ def test_nearest_and_counts_equal_scipy_brute_force(
     dist = dijkstra(graph.to_scipy(), directed=True, indices=sources)
     # cost(o, j) = min over the seeds s of opportunity j of d(o, node_s) + cost_s
     owner = np.repeat(np.arange(seeds.indptr.size - 1), np.diff(seeds.indptr))
-    per_seed = dist[:, seeds.node] + seeds.cost[None, :]
+    # The street-to-door leg is travelled at walking speed.
+    door_s = snapped.snap_distance_m[owner] / adult.speed_m_s
+    per_seed = dist[:, seeds.node] + (seeds.cost + door_s)[None, :]
     per_opp = np.full((len(sources), seeds.indptr.size - 1), np.inf)
     for j in range(per_opp.shape[1]):
         per_opp[:, j] = per_seed[:, owner == j].min(axis=1, initial=np.inf)

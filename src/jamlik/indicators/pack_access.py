@@ -13,8 +13,10 @@ Rules the numbers follow
 * Bike profiles run on the bike network; residents are moved to the nearest bike-graph node and
   that distance is reported in the notes.
 * Opportunities snapped beyond ``max_snap_m`` of a usable street are left out and counted in the
-  notes. The snap distance at the destination end is walked at the profile's speed (it is part of
-  the seed cost); at the origin end the resident's distance to the node is reported, not added.
+  notes. The snap distance at the destination end (street to the door) is travelled at the
+  profile's speed and is part of the travel time; parks are reached at their edge. At the origin
+  end, the distance from homes to their node is stated (column ``home_to_node_m`` and a note),
+  not added, since many homes share one node.
 * The search is bounded by the largest cut-off (and the decay support); nothing beyond it counts.
 """
 
@@ -333,7 +335,10 @@ def _seeds(
             ok = snapped.street >= 0
             snap[points] = np.where(ok, snapped.snap_distance_m, np.nan)
             part = point_seeds(network, graph, snapped, profile=prof, towards=True)
-            parts.append(part)
+            # The last leg, from the street to the door, is walked (or ridden) too.
+            owner = np.repeat(np.arange(points.size), np.diff(part.indptr))
+            leg_s = np.where(ok, snapped.snap_distance_m, 0.0)[owner] / prof.speed_m_s
+            parts.append(Seeds(part.indptr, part.node, part.cost + leg_s))
             kept_rows.append(points)
         if polygons.size:
             part = area_seeds(network, graph, opportunities.geometry.iloc[polygons].to_numpy(),
@@ -397,6 +402,14 @@ def _assemble(
                        "no_access_share"]]  # fmt: skip
 
     per_node = residents.table.groupby("node")[groups].sum()
+    # Distance from homes to their node: stated per origin (population-weighted), not added.
+    table = residents.table
+    weighted = (table["snap_distance_m"] * table["pop_total"]).groupby(table["node"]).sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_node["home_to_node_m"] = (weighted / per_node["pop_total"]).fillna(0.0)
+    mean_home = float((table["snap_distance_m"] * table["pop_total"]).sum())
+    mean_home /= max(float(table["pop_total"].sum()), 1.0)
+    notes.append(t("access.note_home_snap", mean=f"{mean_home:.0f}"))
     nodes = per_node.index.to_numpy()
     origins = gpd.GeoDataFrame(
         per_node.join(per_origin).reset_index(),
