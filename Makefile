@@ -32,9 +32,12 @@ lint: setup
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+# Peers (pandana, cityseer) live in their own environment so .venv stays as locked.
 bench: $(UV)
-	$(UV) sync --frozen --python $(PYTHON) --group bench
-	$(VENV)/bin/python benchmarks/access_bench.py
+	UV_PROJECT_ENVIRONMENT=.venv-bench $(UV) sync --frozen --python $(PYTHON) --group bench
+	.venv-bench/bin/python benchmarks/access_bench.py
+	.venv-bench/bin/python benchmarks/transit_bench.py
+	.venv-bench/bin/python benchmarks/indicators_bench.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) demo-output
+	rm -rf $(VENV) .venv-bench $(TOOLS) demo-output
