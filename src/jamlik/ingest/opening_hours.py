@@ -277,7 +277,8 @@ def opening_schedule(
         except oh.ParserError:
             parsed[text] = None
         except oh.UnknownCountryError:
-            raise DataError(f"unknown country code {country!r}; give ISO codes like SE, FI") from None
+            msg = f"unknown country code {country!r}; give ISO codes like SE, FI"
+            raise DataError(msg) from None
     warnings: list[str] = []
     always = np.zeros(n, dtype=bool)
     counts = np.zeros(n, dtype=np.int64)
