@@ -274,9 +274,9 @@ def opening_schedule(
     for text in {c for c in chosen if c is not None}:
         try:
             parsed[text] = _day_intervals(text, date, country, unknown_is_open)
-        except oh.ParserError:
+        except oh.ParserError:  # type: ignore[attr-defined]  # not in the stub
             parsed[text] = None
-        except oh.UnknownCountryError:
+        except oh.UnknownCountryError:  # type: ignore[attr-defined]
             msg = f"unknown country code {country!r}; give ISO codes like SE, FI"
             raise DataError(msg) from None
     warnings: list[str] = []
