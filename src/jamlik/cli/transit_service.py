@@ -1,0 +1,47 @@
+"""``jamlik departures``: departures per stop and hour of a pack's GTFS on one date (CSV)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from jamlik.cli._common import console, fail_cleanly
+from jamlik.cli.sdg import parse_date
+from jamlik.errors import DataError
+from jamlik.i18n import t
+from jamlik.indicators.transit_service import departures_per_hour
+from jamlik.ingest import load_pack
+from jamlik.ingest.gtfs import read_gtfs
+from jamlik.storage import write_csv
+
+__all__ = ["register"]
+
+
+def _run(pack_path: Path, date: str, out: Path) -> pd.DataFrame:
+    day = parse_date(date)
+    pack = load_pack(pack_path)
+    if not pack.gtfs_paths:
+        raise DataError(f"pack {pack.name!r} has no [[gtfs]] feed; add one to count departures")
+    table = departures_per_hour(read_gtfs(pack.gtfs_paths, service_date=day))
+    write_csv(table, out, index=True)
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``departures`` command to ``app``."""
+
+    @app.command("departures", help=t("transit_service.help_departures"))
+    def departures_command(
+        pack: Annotated[Path, typer.Argument(help=t("transit_service.opt_pack"))],
+        date: Annotated[str, typer.Option("--date", help=t("transit_service.opt_date"))],
+        out: Annotated[Path, typer.Option("--out", help=t("transit_service.opt_out_csv"))],
+    ) -> None:
+        table = fail_cleanly(lambda: _run(pack, date, out))
+        total = int(table.to_numpy().sum())
+        console.print(
+            t("transit_service.done_departures", n=len(table), total=total, out=str(out)),
+            soft_wrap=True,
+        )
