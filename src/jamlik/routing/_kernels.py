@@ -42,6 +42,8 @@ __all__ = [
     "aggregate_from_opportunities",
     "aggregate_from_origins",
     "bounded_search",
+    "cumulate_counts",
+    "init_accumulator",
     "od_costs",
     "reset",
     "reverse_csr",
@@ -116,6 +118,26 @@ def reverse_csr(indptr, indices, cost, rindptr, rindices, rcost):  # type: ignor
             rindices[p] = u
             rcost[p] = cost[e]
             fill[v] = p + 1
+
+
+@numba.njit(cache=True)
+def init_accumulator(acc, k):  # type: ignore[no-untyped-def]
+    """Set ``acc[c, r, :k]`` to ``inf`` (no opportunity yet) and the rest to 0, in one pass."""
+    for c in range(acc.shape[0]):
+        for r in range(acc.shape[1]):
+            for i in range(k):
+                acc[c, r, i] = np.inf
+            for i in range(k, acc.shape[2]):
+                acc[c, r, i] = 0.0
+
+
+@numba.njit(cache=True)
+def cumulate_counts(acc, k, n_cut):  # type: ignore[no-untyped-def]
+    """Turn the count buckets ``acc[c, r, k:k + n_cut]`` into cumulative counts, in place."""
+    for c in range(acc.shape[0]):
+        for r in range(acc.shape[1]):
+            for q in range(k + 1, k + n_cut):
+                acc[c, r, q] += acc[c, r, q - 1]
 
 
 @numba.njit(cache=True)

@@ -352,8 +352,8 @@ def accessibility(
     n_cat = len(categories)
     # One accumulator per (category, origin): k nearest, count buckets, decayed sums.
     cut_order = np.argsort(cut, kind="stable")
-    acc = np.zeros((n_cat, n_rows, k + cut.size + len(decay)))
-    acc[:, :, :k] = np.inf
+    acc = np.empty((n_cat, n_rows, k + cut.size + len(decay)))
+    _kernels.init_accumulator(acc, k)
     if strategy == "auto":
         strategy = "from_origins" if n_rows < n_opp_total else "from_opportunities"
     started = time.perf_counter()
@@ -400,8 +400,8 @@ def accessibility(
     # Views in (origin, category, ...) order: copying 3 large arrays would cost more than the
     # searches on big graphs.
     nearest = acc[:, :, :k].transpose(1, 0, 2)
-    buckets = acc[:, :, k : k + cut.size]
-    counts = np.cumsum(buckets, axis=2, out=buckets).transpose(1, 0, 2)
+    _kernels.cumulate_counts(acc, k, cut.size)
+    counts = acc[:, :, k : k + cut.size].transpose(1, 0, 2)
     if not np.array_equal(cut_order, np.arange(cut.size)):
         counts = counts[:, :, np.argsort(cut_order)]  # back to the caller's cutoff order
     decayed = acc[:, :, k + cut.size :].transpose(1, 0, 2)
