@@ -1,7 +1,8 @@
 """``jamlik transit-times``: travel times by public transport and on foot (range RAPTOR).
 
-Walks are crow-fly at ``--walk-speed-kmh`` × ``--detour-factor`` (street-network walks from an
-OSM file are not supported yet, so there is no ``--osm`` option).
+Walks are crow-fly at ``--walk-speed-kmh`` × ``--detour-factor``, or, with ``--osm FILE``, on the
+street network of the extract (:mod:`jamlik.routing.transit_walk`; the detour factor is then not
+used).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.ingest.gtfs import read_gtfs
 from jamlik.ingest.gtfs_tables import read_points
+from jamlik.networks import build_street_network
 from jamlik.networks.timetable import DEFAULT_DETOUR_FACTOR, build_timetable
-from jamlik.routing.raptor import TravelTimes, travel_times
+from jamlik.routing.raptor import PointWalks, TravelTimes, travel_times
+from jamlik.routing.transit_walk import StreetWalker, street_point_walks, street_transfers
 from jamlik.storage.files import write_csv
 
 __all__ = ["register"]
@@ -63,6 +66,7 @@ def _run(
     max_rides: int,
     transfer_slack_s: int,
     percentiles: str,
+    osm: Path | None = None,
 ) -> TravelTimes:
     service_date = _parse_date(date)
     departure_s = _parse_clock(depart)
@@ -71,7 +75,7 @@ def _run(
         raise DataError(f"--walk-speed-kmh must be > 0 (got {walk_speed_kmh})")
     origin_points = read_points(origins)
     destination_points = read_points(destinations)
-    with progress_bar("GTFS + RAPTOR", total=3) as advance:
+    with progress_bar("GTFS + RAPTOR", total=3 if osm is None else 4) as advance:
         feed = read_gtfs(gtfs, service_date=service_date)
         advance()
         for note in feed.report.notes:
@@ -87,6 +91,16 @@ def _run(
             detour_factor=detour_factor,
         )
         advance()
+        walks: PointWalks | None = None
+        if osm is not None:
+            walker = StreetWalker(
+                build_street_network(osm, mode="walk"),
+                max_walk_m=max_walk_m,
+                walk_speed_m_s=walk_speed_kmh / 3.6,
+            )
+            timetable = street_transfers(timetable, walker)
+            walks = street_point_walks(timetable, walker, origin_points, destination_points)
+            advance()
         result = travel_times(
             timetable,
             origin_points,
@@ -96,6 +110,7 @@ def _run(
             max_rides=max_rides,
             transfer_slack_s=transfer_slack_s,
             percentiles=pct,
+            walks=walks,
         )
         advance()
     return result
@@ -135,6 +150,7 @@ def register(app: typer.Typer) -> None:
         percentiles: Annotated[
             str, typer.Option("--percentiles", help=t("transit.opt_percentiles"))
         ] = "50",
+        osm: Annotated[Path | None, typer.Option("--osm", help=t("transit_access.opt_osm"))] = None,
     ) -> None:
         result = fail_cleanly(
             lambda: _run(
@@ -150,6 +166,7 @@ def register(app: typer.Typer) -> None:
                 max_rides,
                 transfer_slack_s,
                 percentiles,
+                osm,
             )  # fmt: skip
         )
         frame = result.to_frame()

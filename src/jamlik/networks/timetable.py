@@ -17,7 +17,7 @@ with detour factor ``f`` and speed ``v``, for pairs whose straight-line distance
 networks, which studies put at about 1.2-1.4 (Levinson & El-Geneidy 2009, "The minimum
 circuity frontier and the journey to work", *Regional Science and Urban Economics* 39(6)).
 Without a street network this is an approximation: walks are never blocked by rivers or
-motorways. Street-network walks from OSM are not implemented yet.
+motorways. Street-network walks from OSM are in :mod:`jamlik.routing.transit_walk`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ percentile: the value of rank ``ceil(p / 100 * n)`` in the ``n`` sorted times, w
 unreachable departures counted as infinitely long (so a median is empty when more than half of
 the departures cannot reach the destination).
 
-Walking: origins and destinations walk crow-fly (see :mod:`jamlik.networks.timetable`) to
+Walking: origins and destinations walk crow-fly (see :mod:`jamlik.networks.timetable`), or on
+the street network when the walks come from :mod:`jamlik.routing.transit_walk`, to
 and from stops within the timetable's ``max_walk_m``; the direct walk from origin to
 destination counts too when it is at most ``max_walk_m``. Between two rides one footpath of at
 most ``max_walk_m`` may be walked. A journey is therefore: access walk, ride, (footpath, ride)
@@ -41,10 +42,12 @@ from jamlik.networks.timetable import Timetable, WalkLinks, walk_links
 from jamlik.routing._raptor_kernels import INF, range_many, stop_arrivals
 
 __all__ = [
+    "PointWalks",
     "TravelTimes",
     "earliest_arrivals",
     "link_points",
     "percentile_ranks",
+    "point_coordinates",
     "travel_times",
 ]
 
@@ -83,6 +86,25 @@ class TravelTimes:
         for j, name in enumerate(self.statistics):
             frame[f"minutes_{name}"] = self.minutes[:, :, j].ravel().astype(np.float64)
         return frame
+
+
+@dataclass(frozen=True)
+class PointWalks:
+    """Walks of origins and destinations computed outside the crow-fly rule (e.g. on streets).
+
+    Attributes
+    ----------
+    access
+        CSR by origin: stops reached on foot and seconds.
+    egress
+        CSR by destination: stops from which the destination is reached on foot, and seconds.
+    direct
+        CSR by origin: destinations reached on foot without transit, and seconds.
+    """
+
+    access: WalkLinks
+    egress: WalkLinks
+    direct: WalkLinks
 
 
 def percentile_ranks(percentiles: Sequence[float], n: int) -> npt.NDArray[np.int64]:
@@ -144,6 +166,13 @@ def _point_coords(tt: Timetable, points: pd.DataFrame, role: str) -> tuple[np.nd
             "give lon/lat in WGS84 degrees or a stop_id"
         )
     return lon, lat
+
+
+def point_coordinates(
+    tt: Timetable, points: pd.DataFrame, *, role: str = "points"
+) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 ``lon, lat`` of points given as ``id,lon,lat`` or ``id,stop_id`` (checked)."""
+    return _point_coords(tt, points, role)
 
 
 def link_points(tt: Timetable, points: pd.DataFrame, *, role: str = "points") -> WalkLinks:
@@ -231,6 +260,7 @@ def travel_times(
     transfer_slack_s: int = 0,
     percentiles: Sequence[float] = (50,),
     reuse_labels: bool = True,
+    walks: PointWalks | None = None,
 ) -> TravelTimes:
     """Travel-time statistics over the departure window, origins × destinations.
 
@@ -252,6 +282,9 @@ def travel_times(
         Percentiles of travel time over the window (nearest rank) besides the minimum.
     reuse_labels
         Range RAPTOR (default) or repeated single-departure RAPTOR (for comparison).
+    walks
+        Access, egress and direct walks computed elsewhere (street network, see
+        :mod:`jamlik.routing.transit_walk`) instead of the timetable's crow-fly rule.
     """
     _check_options(max_rides, transfer_slack_s)
     if window_min < 0:
@@ -260,16 +293,27 @@ def travel_times(
     departures = int(departure_s) + 60 * np.arange(n_dep, dtype=np.int64)
     stats = ("min", *(f"p{p:g}" for p in percentiles))
     ranks = np.concatenate([[0], percentile_ranks(percentiles, n_dep)]).astype(np.int64)
-    access = link_points(tt, origins, role="origins")
-    egress_rev = link_points(tt, destinations, role="destinations")
+    if walks is None:
+        access = link_points(tt, origins, role="origins")
+        egress_rev = link_points(tt, destinations, role="destinations")
+        o_lon, o_lat = _point_coords(tt, origins, "origins")
+        d_lon, d_lat = _point_coords(tt, destinations, "destinations")
+        direct = walk_links(
+            o_lon, o_lat, d_lon, d_lat,
+            max_walk_m=tt.max_walk_m, walk_speed_m_s=tt.walk_speed_m_s,
+            detour_factor=tt.detour_factor,
+        )  # fmt: skip
+    else:
+        _check_points(origins, "origins")
+        _check_points(destinations, "destinations")
+        access, egress_rev, direct = walks.access, walks.egress, walks.direct
+        sizes = (len(access.ptr) - 1, len(egress_rev.ptr) - 1, len(direct.ptr) - 1)
+        if sizes != (len(origins), len(destinations), len(origins)):
+            raise DataError(
+                f"walks are for {sizes[0]} origins and {sizes[1]} destinations but "
+                f"{len(origins)} origins and {len(destinations)} destinations were given"
+            )
     egress = _transpose(egress_rev, tt.n_stops)
-    o_lon, o_lat = _point_coords(tt, origins, "origins")
-    d_lon, d_lat = _point_coords(tt, destinations, "destinations")
-    direct = walk_links(
-        o_lon, o_lat, d_lon, d_lat,
-        max_walk_m=tt.max_walk_m, walk_speed_m_s=tt.walk_speed_m_s,
-        detour_factor=tt.detour_factor,
-    )  # fmt: skip
     seconds = range_many(
         *_arrays(tt),
         access.ptr, access.target, access.seconds,
