@@ -1,0 +1,143 @@
+"""``jamlik cohesion PACK --out DIR``: meeting places, connecting pathways, co-accessibility."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from jamlik.cli._common import fail_cleanly, progress_bar
+from jamlik.errors import DataError
+from jamlik.i18n import t
+from jamlik.indicators.access import ALL_AREAS
+from jamlik.indicators.cohesion_pack import CohesionOptions, PackCohesion, compute_pack_cohesion
+from jamlik.ingest import Pack, load_pack
+from jamlik.storage import sources_table, write_csv, write_geopackage, write_json
+
+__all__ = ["register", "write_cohesion_outputs"]
+
+_out = Console(highlight=False)
+
+
+def _numbers(text: str, what: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(p) for p in text.split(",") if p.strip())
+    except ValueError:
+        raise DataError(t("cohesion.bad_option", error=f"{what}: {text!r}")) from None
+
+
+def _options(
+    minutes: str, radii: str, top_k: int, areas: str | None, year: int | None
+) -> CohesionOptions:
+    vulnerable = None
+    if areas is not None:
+        vulnerable = tuple(a.strip() for a in areas.split(",") if a.strip())
+    try:
+        return CohesionOptions(
+            thresholds_min=_numbers(minutes, "--minutes"),
+            radii_m=_numbers(radii, "--radii"),
+            vulnerable_top_k=top_k,
+            vulnerable_areas=vulnerable,
+            year=year,
+        )
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise DataError(t("cohesion.bad_option", error=str(exc))) from None
+
+
+def write_cohesion_outputs(result: PackCohesion, out: Path, pack: Pack) -> dict[str, Path]:
+    """Write the CSV/JSON tables and the GeoPackage of ``result`` into the folder ``out``.
+
+    Files: ``meeting_places.csv``, ``meeting_place_access.csv``, ``centrality_nodes.csv``,
+    ``detour_pairs.csv`` and ``barrier_index.csv`` (with areas), ``cohesion_summary.json`` and
+    ``cohesion.gpkg`` (layers ``streets``: centrality per street piece = mean of its end
+    nodes; ``meeting_places``; ``areas`` with the barrier index; ``sources``).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    places = result.meeting_places
+    table = pd.DataFrame(places.drop(columns="geometry"))
+    table["x"], table["y"] = places.geometry.x, places.geometry.y
+    written = {
+        "meeting_places": write_csv(table, out / "meeting_places.csv"),
+        "meeting_place_access": write_csv(result.area_access, out / "meeting_place_access.csv"),
+        "centrality_nodes": write_csv(result.nodes, out / "centrality_nodes.csv", index=True),
+    }
+    layers: dict[str, pd.DataFrame] = {"streets": result.streets}
+    if not places.empty:
+        layers["meeting_places"] = places
+    if result.detour is not None:
+        written["detour_pairs"] = write_csv(result.detour.pairs, out / "detour_pairs.csv")
+        written["barrier_index"] = write_csv(result.detour.areas, out / "barrier_index.csv",
+                                             index=True)  # fmt: skip
+        layers["areas"] = pack.areas().join(result.detour.areas).reset_index()
+    layers["sources"] = sources_table(pack.sources)
+    summary = result.summary()
+    summary["pack"] = pack.name
+    summary["sources"] = [s.model_dump() for s in pack.sources]
+    written["summary"] = write_json(summary, out / "cohesion_summary.json")
+    written["geopackage"] = write_geopackage(layers, out / "cohesion.gpkg")
+    return written
+
+
+def _print(result: PackCohesion) -> None:
+    whole = result.area_access[result.area_access["area_id"] == ALL_AREAS]
+    if not whole.empty:
+        minutes = float(whole["threshold_min"].min())
+        rows = whole[whole["threshold_min"] == minutes]
+        table = Table(title=t("cohesion.summary_title", minutes=f"{minutes:g}"))
+        for group in rows["group"]:
+            table.add_column(str(group), justify="right")
+        table.add_row(*[f"{100 * s:.0f} %" for s in rows["share"]])
+        _out.print(table)
+    if result.co_access is not None:
+        s = result.co_access.summary
+        _out.print(t("cohesion.co_access_line", minutes=f"{s['threshold_min']:g}",
+                     shared=f"{100 * s['shared_share']:.0f} %",
+                     areas=", ".join(result.vulnerable_areas)))  # fmt: skip
+    if result.detour is not None:
+        barrier = result.detour.areas["barrier_index"].dropna()
+        if not barrier.empty:
+            _out.print(t("cohesion.barrier_line", area=str(barrier.idxmax()),
+                         value=f"{barrier.max():.2f}"))  # fmt: skip
+    for note in result.notes:
+        _out.print(f"• {note}", markup=False)
+
+
+def cohesion(
+    pack: Annotated[Path, typer.Argument(help="Pack folder or pack.toml.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("cohesion"),
+    minutes: Annotated[
+        str, typer.Option(help="Walking thresholds in minutes; co-accessibility uses the first.")
+    ] = "10,15",
+    radii: Annotated[str, typer.Option(help="Centrality radii in metres.")] = "400,800,1600",
+    vulnerable_top_k: Annotated[
+        int, typer.Option(help="How many most vulnerable areas form the vulnerable side.")
+    ] = 3,
+    vulnerable_areas: Annotated[
+        str | None, typer.Option(help="Vulnerable area ids, comma-separated (overrides top-k).")
+    ] = None,
+    year: Annotated[int | None, typer.Option(help="Statistics year (default: latest).")] = None,
+) -> None:
+    """Meeting places within reach, local centrality, detours between areas, co-accessibility."""
+    options = fail_cleanly(lambda: _options(minutes, radii, vulnerable_top_k, vulnerable_areas,
+                                            year))  # fmt: skip
+    loaded = fail_cleanly(lambda: load_pack(pack))
+    with progress_bar(t("cohesion.computing"), total=4) as advance:
+
+        def progress(label: str, done: int, total: int) -> None:
+            advance(1)
+
+        result = fail_cleanly(lambda: compute_pack_cohesion(loaded, options=options,
+                                                            progress=progress))  # fmt: skip
+    written = fail_cleanly(lambda: write_cohesion_outputs(result, out, loaded))
+    _print(result)
+    for kind, path in written.items():
+        _out.print(t("cohesion.wrote", kind=kind, path=str(path)))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``cohesion`` to ``app``."""
+    app.command("cohesion")(cohesion)

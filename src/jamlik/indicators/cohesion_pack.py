@@ -1,0 +1,392 @@
+"""Cohesion indicators of a whole data pack (``jamlik cohesion PACK``).
+
+Steps: read the pack's OSM extract, build the walk network, place the residents on the nodes of
+the adult walking graph (as :mod:`jamlik.indicators.pack_access` does), extract the meeting
+places (:data:`DEFAULT_CATEGORIES` of :func:`jamlik.ingest.extract_pois`), then
+
+* **meeting places**: residents (total and per group) within each threshold of every meeting
+  place, and per area the share of each group with a meeting place within each threshold
+  (:func:`jamlik.indicators.cohesion.place_reach`, adult walking speed);
+* **connecting pathways**: local betweenness and closeness of every node and street piece
+  (:func:`~jamlik.indicators.cohesion.local_centrality`, street value = mean of its end nodes),
+  detour and barrier index between queen-adjacent areas (when the pack has areas);
+* **co-accessibility** at the first threshold between the vulnerable areas (the top-k by the
+  vulnerability index of the population year, or a given list) and the other areas.
+
+Rules: travel time runs from the home's node to the meeting place's door (the snap distance
+from the street to the door is walked, as in pack access); the distance from homes to their node
+is not added. A meeting place mapped as an area (a park) is reached at its edge
+(:func:`jamlik.networks.area_seeds`) and drawn at its ``point_on_surface``. Meeting
+places farther than ``max_snap_m`` from a usable street are left out (counted in the notes).
+A pack without population (no statistics, no cells) gets centrality only (and detours when it
+has areas); the notes say so.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from jamlik.config import TravelProfile, profile
+from jamlik.errors import DataError, JamlikError, UnknownIdError
+from jamlik.i18n import t
+from jamlik.indicators.access import ALL_AREAS
+from jamlik.indicators.cohesion import (
+    AreaDetour,
+    CoAccess,
+    area_detour,
+    co_accessibility,
+    local_centrality,
+    place_reach,
+    street_centrality,
+)
+from jamlik.indicators.vulnerability import vulnerability_index
+from jamlik.ingest import Pack, extract_buildings, extract_pois, read_osm
+from jamlik.networks import (
+    Graph,
+    Residents,
+    Seeds,
+    StreetNetwork,
+    area_seeds,
+    build_street_network,
+    place_population,
+    point_seeds,
+    snap_points,
+)
+
+__all__ = ["CohesionOptions", "PackCohesion", "compute_pack_cohesion"]
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]
+#: Destinations that count as meeting places: community centres, places of worship,
+#: marketplaces and commons (``meeting_place``), libraries, parks and playgrounds.
+DEFAULT_CATEGORIES: tuple[str, ...] = ("meeting_place", "library", "park", "playground")
+
+
+class CohesionOptions(BaseModel):
+    """Options of a pack cohesion run (validated, also used by the CLI)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    categories: tuple[str, ...] = DEFAULT_CATEGORIES
+    thresholds_min: tuple[float, ...] = (10.0, 15.0)
+    radii_m: tuple[float, ...] = (400.0, 800.0, 1600.0)
+    vulnerable_top_k: int = Field(default=3, ge=1)
+    vulnerable_areas: tuple[str, ...] | None = None
+    profile: str = "adult"
+    max_snap_m: float = Field(default=500.0, gt=0)
+    year: int | None = None
+
+    @field_validator("thresholds_min", "radii_m")
+    @classmethod
+    def _positive(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if not value or min(value) <= 0:
+            raise ValueError(f"values must be positive, got {list(value)}")
+        return value
+
+
+@dataclass(frozen=True)
+class PackCohesion:
+    """Result of :func:`compute_pack_cohesion`.
+
+    Attributes
+    ----------
+    meeting_places
+        One point per meeting place: ``name``, ``area_id``, ``snap_distance_m``,
+        ``<group>_<T>min`` residents within ``T`` minutes, and the co-accessibility columns.
+    area_access
+        Long table ``area_id, group, threshold_min, share, population`` (``area_id == "*"``
+        is the whole pack): share of the group's residents with a meeting place within ``T``.
+    nodes
+        Local centrality per graph node with ``x, y`` (network CRS).
+    streets
+        Street pieces with the mean centrality of their end nodes.
+    detour
+        Detours between neighbouring areas, or ``None`` without areas.
+    co_access
+        Co-accessibility, or ``None`` when it cannot be computed (see ``notes``).
+    vulnerable_areas
+        The areas taken as vulnerable.
+    notes
+        Plain-language notes on what was left out or assumed.
+    """
+
+    meeting_places: gpd.GeoDataFrame
+    area_access: pd.DataFrame
+    nodes: pd.DataFrame
+    streets: gpd.GeoDataFrame
+    detour: AreaDetour | None
+    co_access: CoAccess | None
+    vulnerable_areas: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def summary(self) -> dict[str, Any]:
+        """Return a JSON-ready summary of the run."""
+        whole = self.area_access[self.area_access["area_id"] == ALL_AREAS]
+        out: dict[str, Any] = {
+            "meeting_places": int(len(self.meeting_places)),
+            "share_within": {
+                f"{row.group}_{row.threshold_min:g}min": float(row.share)
+                for row in whole.itertuples()
+            },
+            "vulnerable_areas": list(self.vulnerable_areas),
+            "co_accessibility": None if self.co_access is None else self.co_access.summary,
+            "notes": list(self.notes),
+        }
+        if self.detour is not None:
+            top = self.detour.areas.sort_values("barrier_index", ascending=False).head(5)
+            out["highest_barrier_index"] = {
+                str(k): float(v) for k, v in top["barrier_index"].items()
+            }
+        return out
+
+
+def compute_pack_cohesion(
+    pack: Pack, *, options: CohesionOptions | None = None, progress: Progress | None = None
+) -> PackCohesion:
+    """Compute the cohesion indicators of ``pack`` (see the module docstring).
+
+    Parameters
+    ----------
+    pack
+        A loaded pack with an ``[osm]`` extract.
+    options
+        Thresholds, radii and the vulnerable areas; defaults to :class:`CohesionOptions`.
+    progress
+        Called as ``progress(step_label, done, total)`` between steps.
+
+    Raises
+    ------
+    DataError
+        If the pack has no OSM extract or the profile is not a walking profile.
+    UnknownIdError
+        If a given vulnerable area id is not an area of the pack.
+    """
+    opts = options or CohesionOptions()
+    if pack.osm_path is None:
+        raise DataError(f"pack {pack.name!r} has no [osm] extract; cohesion needs a street network")
+    prof = profile(opts.profile)
+    if prof.mode != "walk":
+        raise DataError(f"profile {opts.profile!r} is not a walking profile; use e.g. 'adult'")
+
+    def step(label: str, done: int) -> None:
+        log.info("%s", label)
+        if progress is not None:
+            progress(label, done, 4)
+
+    notes: list[str] = []
+    step(t("cohesion.step_network"), 0)
+    osm = read_osm(pack.osm_path)
+    crs = pack.crs.to_string()
+    walk = build_street_network(osm, mode="walk", crs=crs)
+    graph = walk.to_graph(prof)
+    residents = _residents(pack, osm, walk.node_x[graph.node_index],
+                           walk.node_y[graph.node_index], opts, notes)  # fmt: skip
+
+    step(t("cohesion.step_meeting_places"), 1)
+    places = extract_pois(osm, crs=crs, categories=pack.categories_path)
+    places = places[places["category"].isin(opts.categories)].reset_index(drop=True)
+    places = gpd.GeoDataFrame(places, geometry="geometry", crs=pack.crs)
+    if places.empty:
+        notes.append(t("cohesion.note_no_places", categories=", ".join(opts.categories)))
+    seeds, snap_m = _place_seeds(walk, graph, prof, places, opts.max_snap_m)
+    unsnapped = int((np.diff(seeds.indptr) == 0).sum())
+    if unsnapped:
+        notes.append(t("cohesion.note_unsnapped", n=unsnapped, max=f"{opts.max_snap_m:g}"))
+    point = shapely.point_on_surface(places.geometry.to_numpy())
+    out_places = gpd.GeoDataFrame(
+        {"category": places["category"], "name": places["name"], "osm_id": places["osm_id"],
+         "snap_distance_m": snap_m},
+        geometry=gpd.GeoSeries(point, crs=pack.crs), crs=pack.crs,
+    )  # fmt: skip
+    if pack.has_areas and not places.empty:
+        joined = gpd.sjoin(out_places[["geometry"]], pack.areas()[["geometry"]], how="left",
+                           predicate="within")  # fmt: skip
+        area_col = joined.columns.difference(["geometry"])[0]
+        first = joined[~joined.index.duplicated()]
+        out_places["area_id"] = first[area_col].reindex(out_places.index).astype(object)
+    area_access = pd.DataFrame(columns=["area_id", "group", "threshold_min", "share",
+                                        "population"])  # fmt: skip
+    if residents is not None:
+        out_places, area_access = _meeting_places(graph, seeds, residents, out_places, opts)
+
+    step(t("cohesion.step_centrality"), 2)
+    distance_graph = walk.to_distance_graph()
+    nodes = local_centrality(distance_graph, radii_m=opts.radii_m)
+    network_node = nodes["network_node"].to_numpy()
+    nodes.insert(1, "x", walk.node_x[network_node])
+    nodes.insert(2, "y", walk.node_y[network_node])
+    streets = street_centrality(walk, nodes.drop(columns=["x", "y"]))
+    detour = None
+    if pack.has_areas:
+        detour = area_detour(walk, pack.areas(), graph=distance_graph)
+    else:
+        notes.append(t("cohesion.note_no_areas"))
+
+    step(t("cohesion.step_co_access"), 3)
+    vulnerable: tuple[str, ...] = ()
+    co_access = None
+    if residents is not None and pack.has_areas:
+        vulnerable = _vulnerable_areas(pack, opts, notes)
+    elif residents is None:
+        notes.append(t("cohesion.note_no_population"))
+    if vulnerable and not places.empty and residents is not None:
+        table = residents.table
+        side = table["area_id"].astype(str).isin(vulnerable).to_numpy()
+        pop = table["pop_total"].to_numpy(dtype=np.float64)
+        pos = table["node"].to_numpy()
+        v = np.bincount(pos, weights=np.where(side, pop, 0.0), minlength=graph.n_nodes)
+        o = np.bincount(pos, weights=np.where(side, 0.0, pop), minlength=graph.n_nodes)
+        threshold_s = 60.0 * opts.thresholds_min[0]
+        co_access = co_accessibility(graph, seeds, vulnerable_pop=v, other_pop=o,
+                                     threshold=threshold_s)  # fmt: skip
+        co_access.summary["threshold_min"] = opts.thresholds_min[0]
+        for column in ("reached_vulnerable", "reached_other", "shared"):
+            out_places[column] = co_access.places[column].to_numpy()
+    return PackCohesion(out_places, area_access, nodes, streets, detour, co_access,
+                        vulnerable, tuple(notes))  # fmt: skip
+
+
+def _place_seeds(
+    walk: StreetNetwork,
+    graph: Graph,
+    prof: TravelProfile,
+    places: gpd.GeoDataFrame,
+    max_snap_m: float,
+) -> tuple[Seeds, npt.NDArray[np.float64]]:
+    """Seeds towards each place (points: street + door leg; polygons: at their edge)."""
+    n = len(places)
+    is_point = (places.geom_type == "Point").to_numpy()
+    snap_m = np.full(n, np.nan)
+    owner_parts: list[npt.NDArray[np.int64]] = []
+    node_parts: list[npt.NDArray[np.int64]] = []
+    cost_parts: list[npt.NDArray[np.float64]] = []
+    points = np.flatnonzero(is_point)
+    if points.size:
+        geoms = places.geometry.iloc[points]
+        snapped = snap_points(walk, geoms.x.to_numpy(), geoms.y.to_numpy(),
+                              max_distance_m=max_snap_m, graph=graph, profile=prof)  # fmt: skip
+        snap_m[points] = snapped.snap_distance_m
+        part = point_seeds(walk, graph, snapped, profile=prof, towards=True)
+        owner = np.repeat(np.arange(points.size), np.diff(part.indptr))
+        # The last leg, from the street to the door, is walked too.
+        leg = np.nan_to_num(snapped.snap_distance_m)[owner] / prof.speed_m_s
+        owner_parts.append(points[owner])
+        node_parts.append(part.node)
+        cost_parts.append(part.cost + leg)
+    polygons = np.flatnonzero(~is_point)
+    if polygons.size:
+        part = area_seeds(walk, graph, places.geometry.iloc[polygons].to_numpy(), profile=prof,
+                          max_distance_m=max_snap_m)  # fmt: skip
+        owner = np.repeat(np.arange(polygons.size), np.diff(part.indptr))
+        owner_parts.append(polygons[owner])
+        node_parts.append(part.node)
+        cost_parts.append(part.cost)
+    owner_all = np.concatenate([np.zeros(0, dtype=np.int64), *owner_parts])
+    order = np.argsort(owner_all, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner_all, minlength=n), out=indptr[1:])
+    node = np.concatenate([np.zeros(0, dtype=np.int64), *node_parts]).astype(np.int64)
+    cost = np.concatenate([np.zeros(0), *cost_parts]).astype(np.float64)
+    return Seeds(indptr, node[order], cost[order]), snap_m
+
+
+def _residents(
+    pack: Pack,
+    osm: Any,
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    opts: CohesionOptions,
+    notes: list[str],
+) -> Residents | None:
+    """Residents on the graph's nodes (``node`` = graph node), or None without population."""
+    cells = pack.cells()
+    if pack.has_areas and not pack.statistics().empty:
+        method = pack.config.population.method
+        buildings = None
+        if method in ("auto", "buildings"):
+            buildings = extract_buildings(osm, crs=pack.crs.to_string())
+        placed = place_population(node_x=x, node_y=y, areas=pack.areas(),
+                                  population=pack.population(opts.year), buildings=buildings,
+                                  method=method)  # fmt: skip
+    elif cells is not None:
+        placed = place_population(node_x=x, node_y=y, cells=cells, method="cells")
+    else:
+        return None
+    notes.extend(placed.warnings)
+    return placed
+
+
+def _meeting_places(
+    graph: Graph,
+    seeds: Any,
+    residents: Residents,
+    places: gpd.GeoDataFrame,
+    opts: CohesionOptions,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Residents within reach of each place; per-area share with a place within reach."""
+    groups = ["pop_total", *residents.groups]
+    table = residents.table
+    weight = np.zeros((graph.n_nodes, len(groups)))
+    np.add.at(weight, table["node"].to_numpy(), table[groups].to_numpy(dtype=np.float64))
+    thresholds = sorted(opts.thresholds_min)
+    reach, nearest_s = place_reach(graph, seeds, weight, cutoffs=[60.0 * m for m in thresholds])
+    places = places.copy()
+    for q, minutes in enumerate(thresholds):
+        for c, group in enumerate(groups):
+            places[f"{group}_{minutes:g}min"] = reach[:, q, c]
+    nearest_min = nearest_s[table["node"].to_numpy()] / 60.0
+    rows = []
+    for area_id, part in _with_whole(table):
+        near = nearest_min[part.index.to_numpy()]
+        for group in groups:
+            pop = part[group].to_numpy(dtype=np.float64)
+            total = float(pop.sum())
+            for minutes in thresholds:
+                within = float(pop[near <= minutes].sum())
+                share = within / total if total > 0 else float("nan")
+                rows.append((area_id, group, float(minutes), share, total))
+    area_access = pd.DataFrame(
+        rows, columns=["area_id", "group", "threshold_min", "share", "population"]
+    )
+    return places, area_access
+
+
+def _with_whole(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    frame = table.reset_index(drop=True)
+    parts = [(ALL_AREAS, frame)]
+    parts.extend((str(k), v) for k, v in frame.groupby("area_id", sort=True))
+    return parts
+
+
+def _vulnerable_areas(pack: Pack, opts: CohesionOptions, notes: list[str]) -> tuple[str, ...]:
+    ids = pack.areas().index.astype(str)
+    if opts.vulnerable_areas is not None:
+        unknown = sorted(set(opts.vulnerable_areas) - set(ids))
+        if unknown:
+            raise UnknownIdError(
+                f"pack {pack.name!r}: vulnerable area id(s) {unknown} are not areas of the pack; "
+                f"use ids from its [areas] layer (e.g. {', '.join(list(ids[:3]))})"
+            )
+        return tuple(opts.vulnerable_areas)
+    stats = pack.statistics()
+    year = opts.year if opts.year is not None else pack.population_year
+    if year is not None and stats["year"].notna().any():
+        stats = stats[stats["year"] == year]
+    table = stats.set_index(stats["area_id"].astype(str)).drop(columns=["area_id", "year"])
+    try:
+        result = vulnerability_index(table, source=f"pack {pack.name!r} statistics, {year}")
+    except JamlikError as exc:
+        notes.append(t("cohesion.note_no_vulnerability", error=str(exc)))
+        return ()
+    k = min(opts.vulnerable_top_k, len(result.table) - 1)
+    return tuple(result.top(k))
