@@ -104,6 +104,12 @@ class StreetWalker:
     def place(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> _Placed:
         """Project WGS84 points and snap them to the walk graph."""
         x, y = project(np.asarray(lon, float), np.asarray(lat, float), self.network.crs)
+        return self.place_xy(x, y)
+
+    def place_xy(self, x: npt.ArrayLike, y: npt.ArrayLike) -> _Placed:
+        """Snap points given in the network's CRS to the walk graph."""
+        x = np.asarray(x, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
         snapped = snap_points(self.network, x, y, max_distance_m=self.max_snap_m, graph=self.graph)
         snap_m = np.where(snapped.street >= 0, snapped.snap_distance_m, np.inf)
         return _Placed(

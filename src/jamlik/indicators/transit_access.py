@@ -1,0 +1,551 @@
+"""Transit accessibility of a pack by hour and day type, counting only places open on arrival.
+
+For every hour ``h`` of the day and every day type (weekday, Saturday, Sunday) this module runs
+range RAPTOR (:mod:`jamlik.routing.raptor`) over the departure window ``[h:00, h+1:00)``, one
+departure per minute, from the residents' origins to the opportunities of the pack, and
+aggregates per area and population group with :func:`jamlik.indicators.access.aggregate_access`.
+The output is a long table ``day_type, date, hour, area_id, group, indicator, value,
+population, no_access_share`` so that a planner sees at which hours access collapses, and for
+whom.
+
+Rules the numbers follow
+------------------------
+* **Dates.** Each day type is represented by one date of the feed's calendar: the first date on
+  or after ``date`` with that day type (weekday: ``date`` itself when it is Monday-Friday, else
+  the next Monday). The dates used are in :attr:`TransitAccess.dates` and in the table. A date
+  on which no trip runs is skipped with a note. Public holidays are not detected.
+* **Walking** is on the walk street network (:mod:`jamlik.routing.transit_walk`): access,
+  egress, transfers and the direct walk, each at most ``max_walk_m`` at ``walk_speed_kmh``.
+* **Origins are clustered**: resident nodes are grouped in square cells of ``origin_cell_m``
+  (in the pack CRS) and each cell is represented by its resident node nearest to the
+  population-weighted centre of the cell. Every resident of the cell gets the travel times of
+  that node, so times are approximate by the walk inside a cell (about ``origin_cell_m / 2``
+  metres); ``origin_cell_m = 0`` routes from every resident node.
+* **Open on arrival.** For departure minute ``t`` the time to opportunity ``j`` is
+  ``a_j(t) - t`` with ``a_j(t)`` the earliest arrival at ``j`` (waiting at the origin
+  included), *if* ``j`` is open at ``a_j(t)``
+  (:mod:`jamlik.ingest.opening_hours`); otherwise ``j`` is unreachable for that minute. A later
+  journey that would find it open is not searched (no waiting for opening time). Places
+  without hours are always open; the notes say how many.
+* **Statistics over the window, as R5** (Conway, Byrd & van der Linden 2017, "Evidence-based
+  transit and land use sketch planning using interactive accessibility methods on combined
+  schedule and headway-based networks", *Transportation Research Record* 2653): per origin and
+  opportunity the ``percentile``-th travel time over the window's minutes (nearest rank,
+  unreachable minutes counted as infinite), ``p_j``. Then
+  ``nearest = min_j p_j`` over the category's opportunities (NaN: none reachable) and
+  ``count_T = sum_j w_j [p_j <= T]`` (cumulative opportunities, Geurs & van Wee 2004).
+* Opportunities are the pack's OSM destinations (polygons at their representative point) and
+  its opportunity layers (weight = count); ``transit_stop`` is left out unless asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import geopandas as gpd
+import numba
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from jamlik.errors import DataError, GTFSError
+from jamlik.i18n import t
+from jamlik.indicators.access import aggregate_access
+from jamlik.indicators.pack_access import AccessOptions, _residents
+from jamlik.ingest import Pack, extract_pois, read_osm
+from jamlik.ingest.gtfs import read_gtfs
+from jamlik.ingest.opening_hours import (
+    OpeningSchedule,
+    load_hours_overrides,
+    opening_schedule,
+    pack_overrides_path,
+)
+from jamlik.networks import build_street_network
+from jamlik.networks.timetable import Timetable, WalkLinks, build_timetable
+from jamlik.routing._raptor_kernels import INF, _departure, _new_boarding
+from jamlik.routing.raptor import percentile_ranks
+from jamlik.routing.transit_walk import StreetWalker, street_transfers
+
+__all__ = [
+    "DayType",
+    "TransitAccess",
+    "TransitAccessOptions",
+    "compute_transit_access",
+    "open_travel_times",
+    "representative_dates",
+]
+
+log = logging.getLogger(__name__)
+DayType = Literal["weekday", "saturday", "sunday"]
+Progress = Callable[[str, int, int], None]
+I64 = npt.NDArray[np.int64]
+F32 = npt.NDArray[np.float32]
+
+
+class TransitAccessOptions(BaseModel):
+    """Options of a transit accessibility run over hours and day types (validated)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    date: dt.date
+    day_types: tuple[DayType, ...] = ("weekday", "saturday", "sunday")
+    hours: tuple[int, ...] = tuple(range(6, 24))
+    categories: tuple[str, ...] | None = None
+    cutoffs_min: tuple[float, ...] = (15, 30, 45, 60)
+    percentile: float = Field(default=50, ge=0, le=100)
+    walk_speed_kmh: float = Field(default=5.0, gt=0, le=20)
+    max_walk_m: float = Field(default=1000.0, ge=0)
+    max_snap_m: float = Field(default=500.0, gt=0)
+    max_rides: int = Field(default=4, ge=1, le=10)
+    transfer_slack_s: int = Field(default=0, ge=0)
+    origin_cell_m: float = Field(default=250.0, ge=0)
+    country: str | None = None
+    opening_hours_path: str | None = None
+    year: int | None = None
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or min(value) < 0 or max(value) > 47:
+            raise ValueError(f"hours must lie in 0-47 (service-day hours), got {list(value)}")
+        return tuple(sorted(set(value)))
+
+    @field_validator("cutoffs_min")
+    @classmethod
+    def _cutoffs(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if not value or min(value) <= 0 or len(set(value)) != len(value):
+            raise ValueError(f"cut-offs must be distinct positive minutes, got {list(value)}")
+        return tuple(sorted(value))
+
+
+@dataclass(frozen=True)
+class TransitAccess:
+    """Result of :func:`compute_transit_access`.
+
+    Attributes
+    ----------
+    summary
+        Long table ``day_type, date, hour, area_id, group, indicator, value, population,
+        no_access_share`` (``area_id == "*"``: the whole pack).
+    dates
+        The date used for each day type.
+    origins
+        The routed origins: ``origin`` (resident node), ``residents``, ``nodes`` in the cell.
+    opportunities
+        ``id, category, weight, opening_hours`` (the string used, empty = always open).
+    descriptions
+        ``column, sv, en`` for every indicator.
+    notes
+        Plain-language notes (dates, open hours, unsnapped places, clustering).
+    """
+
+    summary: pd.DataFrame
+    dates: dict[str, dt.date]
+    origins: pd.DataFrame
+    opportunities: pd.DataFrame
+    descriptions: pd.DataFrame
+    notes: tuple[str, ...] = field(default=())
+
+
+def representative_dates(date: dt.date, day_types: tuple[str, ...]) -> dict[str, dt.date]:
+    """First date on or after ``date`` of each day type (weekday: Monday-Friday)."""
+    out: dict[str, dt.date] = {}
+    wd = date.weekday()
+    for kind in day_types:
+        if kind == "weekday":
+            out[kind] = date if wd < 5 else date + dt.timedelta(days=7 - wd)
+        elif kind == "saturday":
+            out[kind] = date + dt.timedelta(days=(5 - wd) % 7)
+        elif kind == "sunday":
+            out[kind] = date + dt.timedelta(days=(6 - wd) % 7)
+        else:
+            raise DataError(f"unknown day type {kind!r}; use weekday, saturday or sunday")
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def _range_open(  # pragma: no cover - compiled
+    tt_arrays: tuple[npt.NDArray[np.integer[Any]], ...],
+    acc_ptr: I64,
+    acc_stop: npt.NDArray[np.int32],
+    acc_s: npt.NDArray[np.int32],
+    eg_ptr: I64,
+    eg_dest: npt.NDArray[np.int32],
+    eg_s: npt.NDArray[np.int32],
+    dir_ptr: I64,
+    dir_dest: npt.NDArray[np.int32],
+    dir_s: npt.NDArray[np.int32],
+    departures: I64,
+    K: int,
+    slack: int,
+    rank: int,
+    n_dest: int,
+    open_ptr: I64,
+    open_start: I64,
+    open_end: I64,
+    always_open: npt.NDArray[np.bool_],
+) -> F32:
+    """Percentile travel time (s) per origin and destination, open-on-arrival minutes only."""
+    (rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep, sr_ptr, sr_route, sr_pos,
+     tr_ptr, tr_stop, tr_s) = tt_arrays  # fmt: skip
+    n_orig = len(acc_ptr) - 1
+    n_stops = len(sr_ptr) - 1
+    n_routes = len(rs_ptr) - 1
+    n_dep = len(departures)
+    out = np.empty((n_orig, n_dest), dtype=np.float32)
+    for o in numba.prange(n_orig):
+        L = np.full((n_stops, K + 1), INF, dtype=np.int32)
+        R = np.full((n_stops, K + 1), INF, dtype=np.int32)
+        marked = np.zeros(n_stops, dtype=np.bool_)
+        changed = np.zeros(n_stops, dtype=np.bool_)
+        ridden = np.zeros(n_stops, dtype=np.bool_)
+        mlist = np.empty(n_stops, dtype=np.int32)
+        clist = np.empty(n_stops, dtype=np.int32)
+        plist = np.empty(n_stops, dtype=np.int32)
+        route_first = np.full(n_routes, -1, dtype=np.int32)
+        rlist = np.empty(n_routes, dtype=np.int32)
+        best = np.full(n_dest, INF, dtype=np.int32)
+        buf = np.empty((n_dest, n_dep), dtype=np.int32)
+        a0, a1 = acc_ptr[o], acc_ptr[o + 1]
+        for di in range(n_dep - 1, -1, -1):
+            t0 = departures[di]
+            run = di == n_dep - 1 or _new_boarding(
+                rs_ptr, rt_ptr, rtime_ptr, dep, sr_ptr, sr_route, sr_pos,
+                acc_stop[a0:a1], acc_s[a0:a1], t0, departures[di + 1],
+            )  # fmt: skip
+            nc = 0
+            if run:
+                nc = _departure(
+                    rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep, sr_ptr, sr_route, sr_pos,
+                    tr_ptr, tr_stop, tr_s, acc_stop[a0:a1], acc_s[a0:a1], t0, K, slack,
+                    L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist,
+                )  # fmt: skip
+            for c in range(nc):
+                s = clist[c]
+                changed[s] = False
+                ta = R[s, K]
+                for e in range(eg_ptr[s], eg_ptr[s + 1]):
+                    d = eg_dest[e]
+                    if ta + eg_s[e] < best[d]:
+                        best[d] = ta + eg_s[e]
+            for e in range(dir_ptr[o], dir_ptr[o + 1]):
+                d = dir_dest[e]
+                if t0 + dir_s[e] < best[d]:
+                    best[d] = t0 + dir_s[e]
+            for d in range(n_dest):
+                a = best[d]
+                ok = a < INF
+                if ok and not always_open[d]:
+                    lo, hi = open_ptr[d], open_ptr[d + 1]
+                    while lo < hi:  # last interval starting at or before a
+                        mid = (lo + hi) // 2
+                        if open_start[mid] <= a:
+                            lo = mid + 1
+                        else:
+                            hi = mid
+                    ok = lo > open_ptr[d] and open_end[lo - 1] > a
+                buf[d, di] = a - t0 if ok else INF
+        for d in range(n_dest):
+            v = np.sort(buf[d])[rank]
+            out[o, d] = np.inf if v >= INF else np.float32(v)
+    return out
+
+
+def _tt_arrays(tt: Timetable) -> tuple[npt.NDArray[np.integer[Any]], ...]:
+    return (
+        tt.route_stops_ptr, tt.route_stops, tt.route_trips_ptr, tt.route_times_ptr,
+        tt.arrival_s, tt.departure_s, tt.stop_routes_ptr, tt.stop_routes, tt.stop_route_pos,
+        tt.transfers.ptr, tt.transfers.target, tt.transfers.seconds,
+    )  # fmt: skip
+
+
+def _by_target(links: WalkLinks, n_targets: int) -> WalkLinks:
+    """Turn point -> target walks around into CSR by target."""
+    src = np.repeat(np.arange(len(links.ptr) - 1, dtype=np.int32), np.diff(links.ptr))
+    order = np.argsort(links.target, kind="stable")
+    ptr = np.zeros(n_targets + 1, dtype=np.int64)
+    np.cumsum(np.bincount(links.target, minlength=n_targets), out=ptr[1:])
+    return WalkLinks(ptr=ptr, target=src[order], seconds=links.seconds[order])
+
+
+def open_travel_times(
+    tt: Timetable,
+    *,
+    access: WalkLinks,
+    egress: WalkLinks,
+    direct: WalkLinks,
+    schedule: OpeningSchedule,
+    departure_s: int,
+    window_min: int = 60,
+    percentile: float = 50,
+    max_rides: int = 4,
+    transfer_slack_s: int = 0,
+) -> F32:
+    """Percentile travel time (minutes) from each origin to each place, open on arrival.
+
+    Parameters
+    ----------
+    tt
+        Timetable (with its footpaths).
+    access, egress, direct
+        CSR walks: origin -> stop, place -> stop (walked stop -> place), origin -> place.
+    schedule
+        Opening intervals of the places on the timetable's service day.
+    departure_s, window_min
+        Departures every minute in ``[departure_s, departure_s + window_min)``.
+    percentile
+        Nearest-rank percentile over the window (module docstring).
+
+    Returns
+    -------
+    ndarray
+        ``(n_origins, n_places)`` float32 minutes, NaN when not reachable while open.
+    """
+    n_dest = len(egress.ptr) - 1
+    if schedule.n_places != n_dest or len(direct.ptr) != len(access.ptr):
+        raise DataError(
+            f"{schedule.n_places} opening schedules for {n_dest} places, or access and direct "
+            "walks for different origins; build them from the same tables"
+        )
+    n_dep = max(int(window_min), 1)
+    departures = int(departure_s) + 60 * np.arange(n_dep, dtype=np.int64)
+    rank = int(percentile_ranks([percentile], n_dep)[0])
+    eg = _by_target(egress, tt.n_stops)
+    seconds = _range_open(
+        _tt_arrays(tt), access.ptr, access.target, access.seconds, eg.ptr, eg.target,
+        eg.seconds, direct.ptr, direct.target, direct.seconds, departures, int(max_rides),
+        int(transfer_slack_s), rank, n_dest, schedule.ptr, schedule.start_s, schedule.end_s,
+        schedule.always_open,
+    )  # fmt: skip
+    minutes: F32 = seconds / np.float32(60.0)
+    minutes[np.isinf(minutes)] = np.nan
+    return minutes
+
+
+def _cluster_origins(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    pop: npt.NDArray[np.float64],
+    cell_m: float,
+) -> I64:
+    """Index of the representative of each point's cell (module docstring)."""
+    if cell_m <= 0:
+        return np.arange(x.size, dtype=np.int64)
+    cell = pd.factorize(pd.MultiIndex.from_arrays([np.floor(x / cell_m), np.floor(y / cell_m)]))[0]
+    w = pop + 1e-9
+    frame = pd.DataFrame({"cell": cell, "wx": w * x, "wy": w * y, "w": w})
+    sums = frame.groupby("cell")[["wx", "wy", "w"]].sum()
+    cx = (sums["wx"] / sums["w"]).to_numpy()[cell]
+    cy = (sums["wy"] / sums["w"]).to_numpy()[cell]
+    gap = pd.Series(np.hypot(x - cx, y - cy))
+    rep_of_cell = gap.groupby(cell).idxmin()
+    return rep_of_cell.to_numpy(np.int64)[cell]
+
+
+def _opportunity_table(pack: Pack, opts: TransitAccessOptions) -> pd.DataFrame:
+    """``id, category, weight, opening_hours, x, y`` in the pack CRS."""
+    assert pack.osm_path is not None
+    pois = extract_pois(pack.osm_path, crs=pack.crs.to_string(), categories=pack.categories_path)
+    pts = shapely.point_on_surface(pois.geometry.to_numpy())
+    frame = pd.DataFrame(
+        {
+            "id": (pois["osm_type"].astype(str) + "/" + pois["osm_id"].astype(str)).to_numpy(),
+            "category": pois["category"].to_numpy(),
+            "weight": 1.0,
+            "opening_hours": pois["opening_hours"].to_numpy(),
+            "x": shapely.get_x(pts),
+            "y": shapely.get_y(pts),
+        }
+    )
+    extra = pack.opportunity_layers()
+    if extra is not None and not extra.empty:
+        extra = gpd.GeoDataFrame(extra).to_crs(pack.crs)
+        extra = extra[extra["count"] > 0]
+        layer = pd.DataFrame(
+            {
+                "id": extra["id"].astype(str).to_numpy(),
+                "category": extra["category"].to_numpy(),
+                "weight": extra["count"].astype(float).to_numpy(),
+                "opening_hours": None,
+                "x": extra.geometry.x.to_numpy(),
+                "y": extra.geometry.y.to_numpy(),
+            }
+        )
+        frame = pd.concat([frame, layer], ignore_index=True)
+    if opts.categories is None:
+        frame = frame[frame["category"] != "transit_stop"]
+    else:
+        unknown = sorted(set(opts.categories) - set(frame["category"]))
+        if unknown:
+            known = ", ".join(sorted(set(frame["category"])))
+            raise DataError(f"no opportunities of categories {unknown}; this pack has: {known}")
+        frame = frame[frame["category"].isin(opts.categories)]
+    if frame.empty:
+        raise DataError(f"pack {pack.name!r}: no opportunities of the requested categories")
+    return frame.reset_index(drop=True)
+
+
+def _indicators(
+    minutes: F32, opp: pd.DataFrame, cutoffs_min: tuple[float, ...]
+) -> dict[str, npt.NDArray[np.float64]]:
+    """Nearest time and counts within cut-offs per category, one value per origin."""
+    out: dict[str, npt.NDArray[np.float64]] = {}
+    weight = opp["weight"].to_numpy(np.float64)
+    for category, cols in opp.groupby("category", sort=True).indices.items():
+        sub = minutes[:, cols].astype(np.float64)
+        reach = np.isfinite(sub)
+        nearest = np.where(reach, sub, np.inf).min(axis=1)
+        out[f"{category}_nearest_min_transit"] = np.where(np.isfinite(nearest), nearest, np.nan)
+        for cut in cutoffs_min:
+            within = np.where(reach, sub, np.inf) <= cut
+            out[f"{category}_count_{cut:g}min_transit"] = within @ weight[cols]
+    return out
+
+
+def compute_transit_access(
+    pack: Pack, *, options: TransitAccessOptions, progress: Progress | None = None
+) -> TransitAccess:
+    """Transit accessibility of every resident of ``pack`` by hour and day type.
+
+    Parameters
+    ----------
+    pack
+        A loaded pack with an ``[osm]`` extract and at least one ``[[gtfs]]`` feed.
+    options
+        Date, day types, hours, cut-offs, walking and clustering (:class:`TransitAccessOptions`).
+    progress
+        Called as ``progress(step_label, done, total)``.
+
+    Raises
+    ------
+    DataError
+        If the pack lacks OSM or GTFS, no day type has service, or a category is unknown.
+    """
+    opts = options
+    if pack.osm_path is None or not pack.gtfs_paths:
+        raise DataError(
+            f"pack {pack.name!r} needs an [osm] extract and a [[gtfs]] feed for transit access"
+        )
+    notes: list[str] = []
+    dates = representative_dates(opts.date, opts.day_types)
+    total = 2 + len(dates) * len(opts.hours)
+    done = 0
+
+    def step(label: str) -> None:
+        nonlocal done
+        log.info("%s", label)
+        if progress is not None:
+            progress(label, done, total)
+        done += 1
+
+    step(t("transit_access.step_network"))
+    osm = read_osm(pack.osm_path)
+    walk = build_street_network(osm, mode="walk", crs=pack.crs.to_string())
+    walker = StreetWalker(
+        walk, max_walk_m=opts.max_walk_m, walk_speed_m_s=opts.walk_speed_kmh / 3.6,
+        max_snap_m=opts.max_snap_m,
+    )  # fmt: skip
+    residents = _residents(
+        pack, osm, walk, walker.graph.node_index, AccessOptions(year=opts.year), notes
+    )
+    table = residents.table
+    groups = ["pop_total", *residents.groups]
+    pop_by_node = table.groupby("node")["pop_total"].sum()
+    nodes = pop_by_node.index.to_numpy(np.int64)
+    rep = _cluster_origins(
+        walk.node_x[nodes], walk.node_y[nodes], pop_by_node.to_numpy(np.float64), opts.origin_cell_m
+    )
+    reps, rep_pos = np.unique(rep, return_inverse=True)
+    origins = pd.DataFrame(
+        {
+            "origin": nodes[reps],
+            "residents": np.bincount(rep_pos, weights=pop_by_node.to_numpy(), minlength=reps.size),
+            "nodes": np.bincount(rep_pos, minlength=reps.size),
+        }
+    )
+    notes.append(t("transit_access.note_clusters", n=nodes.size, m=reps.size,
+                   cell=f"{opts.origin_cell_m:g}"))  # fmt: skip
+    step(t("transit_access.step_opportunities"))
+    opp = _opportunity_table(pack, opts)
+    o_pts = walker.place_xy(walk.node_x[nodes[reps]], walk.node_y[nodes[reps]])
+    d_pts = walker.place_xy(opp["x"].to_numpy(), opp["y"].to_numpy())
+    unsnapped = int((d_pts.snapped.street < 0).sum())
+    if unsnapped:
+        notes.append(t("transit_access.note_unsnapped", n=unsnapped, max=f"{opts.max_snap_m:g}"))
+    direct = walker.links(o_pts, d_pts)
+    overrides = None
+    path = opts.opening_hours_path or pack_overrides_path(pack.root)
+    if path is not None:
+        overrides = load_hours_overrides(path)
+        notes.append(t("transit_access.note_overrides", path=str(path)))
+    names = [f.name or f"feed{i + 1}" for i, f in enumerate(pack.config.gtfs)]
+    frames: list[pd.DataFrame] = []
+    used: dict[str, dt.date] = {}
+    schedule = None
+    for kind, date in dates.items():
+        try:
+            feed = read_gtfs(pack.gtfs_paths, service_date=date, prefixes=names)
+        except GTFSError:
+            notes.append(t("transit_access.note_no_service", day_type=kind, date=str(date)))
+            done += len(opts.hours)
+            continue
+        used[kind] = date
+        tt = street_transfers(build_timetable(feed, max_walk_m=0.0), walker)
+        stops = walker.place(tt.stop_lon, tt.stop_lat)
+        access = walker.links(o_pts, stops)
+        egress = walker.links(d_pts, stops)
+        schedule = opening_schedule(
+            opp["opening_hours"].tolist(), date=date, ids=opp["id"].tolist(),
+            categories=opp["category"].tolist(), overrides=overrides, country=opts.country,
+        )  # fmt: skip
+        for hour in opts.hours:
+            step(t("transit_access.step_hour", day_type=kind, hour=hour))
+            minutes = open_travel_times(
+                tt, access=access, egress=egress, direct=direct, schedule=schedule,
+                departure_s=3600 * hour, window_min=60, percentile=opts.percentile,
+                max_rides=opts.max_rides, transfer_slack_s=opts.transfer_slack_s,
+            )  # fmt: skip
+            values = pd.DataFrame(_indicators(minutes, opp, opts.cutoffs_min))
+            per_node = values.iloc[rep_pos].set_index(pd.Index(nodes, name="node"))
+            part = aggregate_access(per_node, table, groups=groups)
+            frames.append(part.assign(day_type=kind, date=date.isoformat(), hour=hour))
+    if not frames:
+        raise DataError(
+            f"pack {pack.name!r}: no trip runs on {', '.join(map(str, dates.values()))}; "
+            "choose a --date inside the feed's calendar"
+        )
+    assert schedule is not None
+    notes.append(t("transit_access.note_dates",
+                   dates=", ".join(f"{k} {v.isoformat()}" for k, v in used.items())))  # fmt: skip
+    notes.append(t("transit_access.note_hours", n=schedule.n_without_hours, total=len(opp)))
+    notes.extend(schedule.warnings)
+    summary = pd.concat(frames, ignore_index=True)
+    summary = summary[["day_type", "date", "hour", "area_id", "group", "indicator", "value",
+                       "population", "no_access_share"]]  # fmt: skip
+    opp_out = opp[["id", "category", "weight"]].assign(
+        opening_hours=[h or "" for h in schedule.hours]
+    )
+    descriptions = _describe(summary["indicator"].unique(), opts)
+    return TransitAccess(summary, used, origins, opp_out, descriptions, tuple(notes))
+
+
+def _describe(indicators: npt.NDArray[np.object_], opts: TransitAccessOptions) -> pd.DataFrame:
+    rows = []
+    for name in indicators:
+        category, rest = str(name).split("_nearest_" if "_nearest_" in name else "_count_", 1)
+        if "_nearest_" in name:
+            key, extra = "transit_access.col_nearest", {}
+        else:
+            key, extra = "transit_access.col_count", {"minutes": rest.split("min")[0]}
+        pct = f"{opts.percentile:g}"
+        rows.append(
+            (name, t(key, language="sv", category=category, percentile=pct, **extra),
+             t(key, language="en", category=category, percentile=pct, **extra))
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=["column", "sv", "en"])
