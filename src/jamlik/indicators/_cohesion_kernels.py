@@ -8,9 +8,11 @@ check their inputs). The min-heap, the bounded search and the reset come from
     Brandes' (2001) algorithm with one Dijkstra search per source bounded by the largest
     radius; betweenness, farness, harmonic closeness and reach are accumulated for every radius
     in the same pass. Shortest-path counts ``sigma`` and predecessor lists are built while
-    relaxing (``nd < dist``: a new shortest path resets them; ``nd == dist``: an equally short
-    one adds to them), as in networkx's ``_single_source_dijkstra_path_basic``. Edge costs must
-    be positive (a zero-cost edge could reach a node that is already settled).
+    relaxing (``nd < dist - tie``: a new shortest path resets them; ``|nd - dist| <= tie``: an
+    equally short one adds to them), as in networkx's ``_single_source_dijkstra_path_basic``
+    but with a tolerance ``tie`` for floating-point rounding (two routes round a block add the
+    same lengths in a different order). Edge costs must exceed ``tie`` (a shorter edge could
+    reach a node that is already settled).
 :func:`place_reach`
     one bounded search per place on the REVERSED graph, seeded with the place's seeds; adds the
     weights of every node within each cut-off, and keeps the least cost from each node to any
@@ -35,6 +37,7 @@ def local_centrality(  # type: ignore[no-untyped-def]
     indices,
     cost,
     radii,
+    tie,
     start,
     stop,
     betweenness,
@@ -85,7 +88,7 @@ def local_centrality(  # type: ignore[no-untyped-def]
                 nd = d + cost[e]
                 if nd > max_r:
                     continue
-                if nd < dist[v]:
+                if nd < dist[v] - tie:
                     dist[v] = nd
                     sigma[v] = su
                     pred_node[n_pred] = u
@@ -93,7 +96,7 @@ def local_centrality(  # type: ignore[no-untyped-def]
                     pred_head[v] = n_pred
                     n_pred += 1
                     size = _push(hkey, hnode, size, nd, v)
-                elif nd == dist[v]:
+                elif nd <= dist[v] + tie:
                     sigma[v] += su
                     pred_node[n_pred] = u
                     pred_next[n_pred] = pred_head[v]

@@ -83,6 +83,8 @@ Progress = Callable[[int, int], None]
 
 DEFAULT_RADII_M: tuple[float, ...] = (400.0, 800.0, 1600.0)
 MEASURES = ("betweenness", "closeness", "harmonic", "reach")
+#: Path lengths closer than this (metres) are equally short: float rounding, not geometry.
+TIE_M = 1e-9
 _CHUNK = 2048
 
 
@@ -107,6 +109,10 @@ def local_centrality(
     ``H_r(s) = sum_{t: 0 < d(s,t) <= r} 1 / d(s,t)``, ``N_r(s) = #{t != s: d(s,t) <= r}``
     (Brandes 2001; Sevtsuk & Mekonnen 2012); see the module docstring.
 
+    Two paths whose lengths differ by at most :data:`TIE_M` (1e-9 m) are equally short: on
+    real networks routes round a block sum the same lengths in another order and differ by
+    rounding only.
+
     Parameters
     ----------
     graph
@@ -130,7 +136,7 @@ def local_centrality(
     """
     radii = _radii(radii_m)
     length = np.ascontiguousarray(graph.length_m, dtype=np.float64)
-    bad = np.flatnonzero(~(length > 0) | ~np.isfinite(length))
+    bad = np.flatnonzero(~(length > TIE_M) | ~np.isfinite(length))
     if bad.size:
         src = graph.edge_sources()[bad[0]]
         raise DataError(
@@ -152,7 +158,7 @@ def local_centrality(
     for start in range(0, n, _CHUNK):
         stop = min(n, start + _CHUNK)
         kernels.local_centrality(
-            graph.indptr, graph.indices, length, radii, start, stop, out["b"], out["f"],
+            graph.indptr, graph.indices, length, radii, TIE_M, start, stop, out["b"], out["f"],
             out["h"], out["n"], dist, sigma, delta, pred_head, pred_next, pred_node, order,
             hkey, hnode,
         )  # fmt: skip
