@@ -84,6 +84,7 @@ def test_shares_are_consistent(result: SDGResult) -> None:
     # every stop frequent every 20 min is frequent every 30 min: bands are nested
     assert values[1] <= values[2] <= values[0]
     assert result.areas["population"].sum() == 812_935
+    assert result.origins["pop_total"].sum() == 812_935
     area_shares = result.areas[shares].to_numpy(dtype=float)
     ok = ~np.isnan(area_shares)
     assert np.all((area_shares[ok] >= 0) & (area_shares[ok] <= 1))

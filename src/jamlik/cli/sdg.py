@@ -51,7 +51,7 @@ def _run(pack_path: Path, date: str, window: str, rule: str, out: Path) -> SDGRe
     if rule not in ("average", "max_gap"):
         raise DataError(f"--rule must be 'average' or 'max_gap', not {rule!r}")
     pack = load_pack(pack_path)
-    with progress_bar(t("transit_service.help_departures"), total=4) as advance:
+    with progress_bar(t("transit_service.progress_sdg"), total=4) as advance:
         result = sdg_11_2_1(
             pack,
             date=day,

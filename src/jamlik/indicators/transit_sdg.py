@@ -25,7 +25,8 @@ Distances
 ---------
 Residents stand at the nodes of the walk network's distance graph (largest connected component)
 where :func:`jamlik.networks.place_population` put them; the straight distance from homes (cell
-points, buildings) to their node is reported (``home_to_node_m``), not added. Stops are snapped
+points, buildings) to their node is stated (its population-weighted mean in the notes), not
+added. Stops are snapped
 to the nearest usable street piece (at most ``max_snap_m`` away) and reached along it; the
 straight leg from the street to the stop is added. Searches are bounded at the larger distance
 and run by the engine (:func:`jamlik.routing.accessibility`), never over all pairs.
@@ -91,7 +92,7 @@ class SDGResult:
         with ``x``, ``y`` (pack CRS) and ``snap_distance_m`` (``NaN``: not on the network).
     origins
         One row per resident node: ``node``, ``distance_any_m``, ``distance_high_m`` (``NaN``
-        beyond the search bound) and the ``convenient*`` flags.
+        beyond the search bound), the ``convenient*`` flags, ``pop_total`` and the groups.
     notes
         What was left out or assumed.
     """
@@ -269,7 +270,7 @@ def _residents(pack: Pack, walk: StreetNetwork, kept: npt.NDArray[np.int64]) -> 
             buildings = extract_buildings(read_osm(pack.osm_path), crs=pack.crs.to_string())
         placed = place_population(
             node_x=x, node_y=y, areas=pack.areas(), population=pack.population(),
-            buildings=buildings, method=method if method != "cells" else "auto",
+            buildings=buildings, method=method,
         )  # fmt: skip
     elif cells is not None:
         placed = place_population(node_x=x, node_y=y, cells=cells, method="cells")
@@ -377,7 +378,7 @@ def sdg_11_2_1(
         groups=per_group.rename_axis("group").reset_index(),
         areas=per_area,
         stops=stops,
-        origins=flags.reset_index(),
+        origins=flags.join(residents.per_node(), how="left").reset_index(),
         notes=tuple(notes),
     )
 
