@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -14,8 +15,10 @@ from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access import share_within
 from jamlik.indicators.pack_access import AccessOptions, PackAccess, compute_pack_access
+from jamlik.indicators.transit_access import TransitAccessOptions, compute_transit_access
 from jamlik.ingest import load_pack
 from jamlik.storage import write_access_outputs
+from jamlik.storage.files import write_csv
 
 __all__ = ["print_access_summary", "register", "run_access"]
 
@@ -89,10 +92,77 @@ def access(
     cutoffs: Annotated[str, typer.Option(help="Cut-offs in minutes.")] = "5,10,15,20,30",
     k: Annotated[int, typer.Option(help="How many nearest opportunities to keep.")] = 3,
     year: Annotated[int | None, typer.Option(help="Statistics year (default: latest).")] = None,
+    mode: Annotated[str, typer.Option(help=t("transit_access.opt_mode"))] = "walk",
+    date: Annotated[str | None, typer.Option(help=t("transit_access.opt_date"))] = None,
+    hours: Annotated[str, typer.Option(help=t("transit_access.opt_hours"))] = "6-23",
+    day_type: Annotated[
+        str, typer.Option("--day-type", help=t("transit_access.opt_day_type"))
+    ] = "weekday,saturday,sunday",
 ) -> None:
     """Compute walk/bike accessibility for every resident of a pack (areas, groups, origins)."""
+    if mode == "transit":
+        _run_transit(pack, out, categories, cutoffs, year, date, hours, day_type)
+        return
+    if mode != "walk":
+        fail_cleanly(lambda: _bad_mode(mode))
     options = fail_cleanly(lambda: _options(profiles, categories, cutoffs, k, year))
     run_access(pack, out, options)
+
+
+def _bad_mode(mode: str) -> None:
+    raise DataError(t("transit_access.bad_mode", mode=mode))
+
+
+def _transit_options(
+    categories: str | None,
+    cutoffs: str,
+    year: int | None,
+    date: str | None,
+    hours: str,
+    day_type: str,
+) -> TransitAccessOptions:
+    if date is None:
+        raise DataError(t("transit_access.need_date"))
+    try:
+        lo, _, hi = hours.partition("-")
+        hour_list = tuple(range(int(lo), int(hi or lo) + 1))
+        return TransitAccessOptions(
+            date=dt.date.fromisoformat(date.strip()),
+            day_types=_split(day_type) or (),  # type: ignore[arg-type]
+            hours=hour_list,
+            categories=_split(categories),
+            cutoffs_min=tuple(float(c) for c in (_split(cutoffs) or ())),
+            year=year,
+        )
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise DataError(t("cli_access.bad_option", error=str(exc))) from None
+
+
+def _run_transit(
+    pack_path: Path,
+    out: Path,
+    categories: str | None,
+    cutoffs: str,
+    year: int | None,
+    date: str | None,
+    hours: str,
+    day_type: str,
+) -> None:
+    """``--mode transit``: hour × day type table of transit access, written as CSV."""
+    opts = fail_cleanly(lambda: _transit_options(categories, cutoffs, year, date, hours, day_type))
+    pack = fail_cleanly(lambda: load_pack(pack_path))
+    with progress_bar(t("cli_access.computing"), total=1) as advance:
+
+        def progress(label: str, done: int, total: int) -> None:
+            advance(0, total=total)
+            advance(1)
+
+        result = fail_cleanly(lambda: compute_transit_access(pack, options=opts, progress=progress))
+    target = out if out.suffix.lower() == ".csv" else out.with_suffix(".csv")
+    written = fail_cleanly(lambda: write_csv(result.summary, target))
+    for note in result.notes:
+        _out.print(f"• {note}", markup=False)
+    _out.print(t("cli_access.wrote", kind="transit", path=str(written)))
 
 
 def _options(

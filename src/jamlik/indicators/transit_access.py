@@ -108,6 +108,7 @@ class TransitAccessOptions(BaseModel):
     country: str | None = None
     opening_hours_path: str | None = None
     year: int | None = None
+    keep_origins: bool = False
 
     @field_validator("hours")
     @classmethod
@@ -143,6 +144,9 @@ class TransitAccess:
         ``column, sv, en`` for every indicator.
     notes
         Plain-language notes (dates, open hours, unsnapped places, clustering).
+    per_origin
+        With ``keep_origins``: ``day_type, hour, origin`` and the indicators of each routed
+        origin, else ``None``.
     """
 
     summary: pd.DataFrame
@@ -151,6 +155,7 @@ class TransitAccess:
     opportunities: pd.DataFrame
     descriptions: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
+    per_origin: pd.DataFrame | None = None
 
 
 def representative_dates(date: dt.date, day_types: tuple[str, ...]) -> dict[str, dt.date]:
@@ -486,6 +491,7 @@ def compute_transit_access(
         notes.append(t("transit_access.note_overrides", path=str(path)))
     names = [f.name or f"feed{i + 1}" for i, f in enumerate(pack.config.gtfs)]
     frames: list[pd.DataFrame] = []
+    kept: list[pd.DataFrame] = []
     used: dict[str, dt.date] = {}
     schedule = None
     for kind, date in dates.items():
@@ -512,6 +518,8 @@ def compute_transit_access(
                 max_rides=opts.max_rides, transfer_slack_s=opts.transfer_slack_s,
             )  # fmt: skip
             values = pd.DataFrame(_indicators(minutes, opp, opts.cutoffs_min))
+            if opts.keep_origins:
+                kept.append(values.assign(day_type=kind, hour=hour, origin=nodes[reps]))
             per_node = values.iloc[rep_pos].set_index(pd.Index(nodes, name="node"))
             part = aggregate_access(per_node, table, groups=groups)
             frames.append(part.assign(day_type=kind, date=date.isoformat(), hour=hour))
@@ -532,7 +540,10 @@ def compute_transit_access(
         opening_hours=[h or "" for h in schedule.hours]
     )
     descriptions = _describe(summary["indicator"].unique(), opts)
-    return TransitAccess(summary, used, origins, opp_out, descriptions, tuple(notes))
+    per_origin = pd.concat(kept, ignore_index=True) if kept else None
+    return TransitAccess(
+        summary, used, origins, opp_out, descriptions, tuple(notes), per_origin=per_origin
+    )
 
 
 def _describe(indicators: npt.NDArray[np.object_], opts: TransitAccessOptions) -> pd.DataFrame:
