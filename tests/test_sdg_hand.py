@@ -73,7 +73,8 @@ STOPS = pd.DataFrame(
 
 
 def test_distances_and_flags_by_hand() -> None:
-    flags = convenient_access(_network(), [1, 2, 3, 4, 8, 2], STOPS, bands_min=(20, 30))
+    access = convenient_access(_network(), [1, 2, 3, 4, 8, 2], STOPS, bands_min=(20, 30))
+    flags = access.origins
     assert list(flags.index) == [1, 2, 3, 4, 8]
     np.testing.assert_allclose(flags.loc[[1, 2, 3, 4], "distance_any_m"], [310, 490, 510, 610])
     # rail beyond 1 km from nodes 1, 2 and 3 is outside the search bound (NaN)
@@ -85,12 +86,12 @@ def test_distances_and_flags_by_hand() -> None:
     assert flags["convenient_20min"].tolist() == [False, False, False, True, False]
     assert flags["convenient_30min"].tolist() == [True, True, False, True, False]
     assert np.isnan(flags.loc[8, "distance_any_m"])
-    snap = flags.attrs["snap_distance_m"]
+    snap = access.snap_distance_m
     np.testing.assert_allclose(snap, [10, 20, 5])  # reported for every stop, served or not
 
 
 def test_shares_by_hand() -> None:
-    flags = convenient_access(_network(), [1, 2, 3, 4, 8], STOPS, bands_min=(20,))
+    flags = convenient_access(_network(), [1, 2, 3, 4, 8], STOPS, bands_min=(20,)).origins
     residents = pd.DataFrame(
         {
             "node": [1, 2, 3, 4, 8, 4],
@@ -116,9 +117,9 @@ def test_shares_by_hand() -> None:
 
 def test_thresholds_follow_the_arguments() -> None:
     flags = convenient_access(_network(), [3], STOPS, low_capacity_m=510.0, high_capacity_m=900.0)
-    assert bool(flags.loc[3, "convenient"])  # bus at exactly 510 m counts (<=)
+    assert bool(flags.origins.loc[3, "convenient"])  # bus at exactly 510 m counts (<=)
     flags = convenient_access(_network(), [4], STOPS, low_capacity_m=400.0, high_capacity_m=900.0)
-    assert not bool(flags.loc[4, "convenient"])
+    assert not bool(flags.origins.loc[4, "convenient"])
 
 
 def test_broken_inputs() -> None:

@@ -66,7 +66,14 @@ from jamlik.networks import (
 )
 from jamlik.routing import accessibility
 
-__all__ = ["SDGResult", "convenient_access", "result_summary", "sdg_11_2_1", "sdg_shares"]
+__all__ = [
+    "SDGResult",
+    "StopAccess",
+    "convenient_access",
+    "result_summary",
+    "sdg_11_2_1",
+    "sdg_shares",
+]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -109,6 +116,26 @@ class SDGResult:
     notes: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class StopAccess:
+    """Result of :func:`convenient_access`.
+
+    Attributes
+    ----------
+    origins
+        One row per distinct origin node (index ``node``): ``distance_any_m``,
+        ``distance_high_m``, ``convenient`` and per band ``b`` ``distance_any_<b>min_m``,
+        ``distance_high_<b>min_m``, ``convenient_<b>min``. Distances beyond the search bound
+        (the larger threshold) are ``NaN``.
+    snap_distance_m
+        Straight distance from each stop (row of the ``stops`` table) to its street, ``NaN``
+        when no usable street lies within ``max_snap_m``.
+    """
+
+    origins: pd.DataFrame
+    snap_distance_m: npt.NDArray[np.float64]
+
+
 def _label(band: float) -> str:
     return f"{band:g}min"
 
@@ -122,8 +149,8 @@ def convenient_access(
     low_capacity_m: float = 500.0,
     high_capacity_m: float = 1000.0,
     max_snap_m: float = 200.0,
-) -> pd.DataFrame:
-    """Walk distances from origins to the nearest stops and the SDG 11.2.1 flags.
+) -> StopAccess:
+    """Return walk distances from origins to the nearest stops and the SDG 11.2.1 flags.
 
     Parameters
     ----------
@@ -143,11 +170,8 @@ def convenient_access(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per distinct origin node (index ``node``): ``distance_any_m``,
-        ``distance_high_m``, ``convenient`` and per band ``distance_any_<b>min_m``,
-        ``distance_high_<b>min_m``, ``convenient_<b>min``. A node outside the graph's component
-        has no access.
+    StopAccess
+        Per-origin distances and flags; a node outside the graph's component has no access.
 
     Raises
     ------
@@ -201,8 +225,7 @@ def convenient_access(
         out[f"distance_any{suffix}_m"] = np.where(np.isinf(d_any), np.nan, d_any)
         out[f"distance_high{suffix}_m"] = np.where(np.isinf(d_high), np.nan, d_high)
         out[f"convenient{suffix}"] = (d_any <= low_capacity_m) | (d_high <= high_capacity_m)
-    out.attrs["snap_distance_m"] = np.where(has_seed, snapped.snap_distance_m, np.nan)
-    return out
+    return StopAccess(origins=out, snap_distance_m=snapped.snap_distance_m.copy())
 
 
 def _subset(seeds: Seeds, keep: npt.NDArray[np.bool_]) -> Seeds:
@@ -349,11 +372,12 @@ def sdg_11_2_1(
     residents = _residents(pack, walk, kept)
 
     step("transit_service.step_search", 3)
-    flags = convenient_access(
+    access = convenient_access(
         walk, residents.table["node"].to_numpy(), stops, bands_min=bands_min,
         low_capacity_m=low_capacity_m, high_capacity_m=high_capacity_m, max_snap_m=max_snap_m,
     )  # fmt: skip
-    stops["snap_distance_m"] = flags.attrs.pop("snap_distance_m")
+    flags = access.origins
+    stops["snap_distance_m"] = access.snap_distance_m
     groups = ["pop_total", *residents.groups]
     per_group, per_area = sdg_shares(flags, residents.table, groups=groups)
     notes = list(residents.warnings) + list(feed.report.notes)

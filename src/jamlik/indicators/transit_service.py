@@ -179,7 +179,7 @@ def departure_events(feed: GTFSFeed) -> pd.DataFrame:
     stop_rows = st["stop"].to_numpy()[keep]
     route_type = trips["route_type"].to_numpy(dtype=np.int64)[trip_rows]
     modes = route_modes(route_type)
-    capacity = np.array([MODE_CAPACITY[m] for m in modes], dtype=object)
+    capacity = pd.Series(modes).map(MODE_CAPACITY).to_numpy(dtype=object)
     time_s = dep[keep].astype(np.int64)
     events = pd.DataFrame(
         {
@@ -354,7 +354,8 @@ def stop_service(
     high[stop[capacity == "high"]] = True
     low = np.zeros(n, dtype=bool)
     low[stop[capacity == "low"]] = True
-    modes = events.groupby("stop")["mode"].agg(lambda m: ";".join(sorted(set(m))))
+    pairs = events[["stop", "mode"]].drop_duplicates().sort_values(["stop", "mode"])
+    modes = pairs.groupby("stop")["mode"].agg(";".join)
     time_s = events["time_s"].to_numpy()
     inside = counted & (time_s >= start) & (time_s < end)
     n_window = np.bincount(stop[inside], minlength=n)
