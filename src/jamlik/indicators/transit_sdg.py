@@ -26,10 +26,10 @@ Distances
 Residents stand at the nodes of the walk network's distance graph (largest connected component)
 where :func:`jamlik.networks.place_population` put them; the straight distance from homes (cell
 points, buildings) to their node is stated (its population-weighted mean in the notes), not
-added. Stops are snapped
-to the nearest usable street piece (at most ``max_snap_m`` away) and reached along it; the
-straight leg from the street to the stop is added. Searches are bounded at the larger distance
-and run by the engine (:func:`jamlik.routing.accessibility`), never over all pairs.
+added. Stops are snapped to the nearest usable street piece (at most ``max_snap_m`` away) and
+reached along it; the straight leg from the street to the stop is added. Searches are bounded
+at the larger distance and run by the engine (:func:`jamlik.routing.accessibility`), never over
+all pairs.
 
 References
 ----------
@@ -45,7 +45,6 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -55,6 +54,7 @@ from jamlik.i18n import t
 from jamlik.indicators.transit_service import FrequencyRule, stop_service
 from jamlik.ingest import Pack, extract_buildings, read_osm
 from jamlik.ingest.gtfs import read_gtfs
+from jamlik.ingest.osm import project
 from jamlik.networks import (
     Residents,
     Seeds,
@@ -359,10 +359,7 @@ def sdg_11_2_1(
     step("transit_service.step_gtfs", 0)
     feed = read_gtfs(pack.gtfs_paths, service_date=date)
     stops = stop_service(feed, window=window, bands_min=bands_min, rule=rule)
-    points = gpd.GeoSeries(gpd.points_from_xy(stops["lon"], stops["lat"]), crs="EPSG:4326").to_crs(
-        pack.crs
-    )
-    stops["x"], stops["y"] = points.x.to_numpy(), points.y.to_numpy()
+    stops["x"], stops["y"] = project(stops["lon"], stops["lat"], pack.crs.to_string())
 
     step("transit_service.step_network", 1)
     walk = build_street_network(read_osm(pack.osm_path), mode="walk", crs=pack.crs.to_string())
