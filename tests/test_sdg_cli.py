@@ -46,6 +46,7 @@ def test_cli_writes_csv_and_json(app: typer.Typer, tmp_path: Path, shared_data: 
     summary = json.loads((out / "sdg_11_2_1.json").read_text(encoding="utf-8"))
     groups = pd.read_csv(out / "sdg_11_2_1_groups.csv").set_index("group")
     assert summary["date"] == "2019-05-13" and summary["window_s"] == [21600, 72000]
+    assert summary["low_capacity_m"] == 500 and summary["high_capacity_m"] == 1000
     share = summary["overall"]["share_convenient"]
     assert share == pytest.approx(groups.loc["pop_total", "share_convenient"])
     assert 0 <= share <= 1

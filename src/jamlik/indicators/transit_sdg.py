@@ -102,6 +102,8 @@ class SDGResult:
         beyond the search bound), the ``convenient*`` flags, ``pop_total`` and the groups.
     notes
         What was left out or assumed.
+    thresholds_m
+        Walk distance thresholds to low- and high-capacity stops, metres.
     """
 
     date: dt.date
@@ -114,6 +116,7 @@ class SDGResult:
     stops: pd.DataFrame
     origins: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
+    thresholds_m: tuple[float, float] = (500.0, 1000.0)
 
 
 @dataclass(frozen=True)
@@ -401,6 +404,7 @@ def sdg_11_2_1(
         stops=stops,
         origins=flags.join(residents.per_node(), how="left").reset_index(),
         notes=tuple(notes),
+        thresholds_m=(float(low_capacity_m), float(high_capacity_m)),
     )
 
 
@@ -412,6 +416,8 @@ def result_summary(result: SDGResult) -> Mapping[str, object]:
         "window_s": list(result.window_s),
         "bands_min": list(result.bands_min),
         "frequency_rule": result.rule,
+        "low_capacity_m": result.thresholds_m[0],
+        "high_capacity_m": result.thresholds_m[1],
         "overall": result.overall,
         "groups": result.groups.to_dict(orient="records"),
         "notes": list(result.notes),
