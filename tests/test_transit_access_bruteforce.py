@@ -103,7 +103,7 @@ def test_tampere_hours_7_to_9_equal_brute_force() -> None:
     assert set(summary["hour"]) == {7, 8, 9} and set(summary["area_id"]) == {"*"}
     grocery = summary[summary["indicator"] == "grocery_count_30min_transit"]
     assert (grocery["value"] > 0).all()
-    _brute_force(pack, opts, result, n=3)
+    _brute_force(pack, opts, result, n=2)
 
 
 def test_porto_alegre_hours_12_to_16_equal_brute_force() -> None:

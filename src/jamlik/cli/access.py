@@ -98,10 +98,14 @@ def access(
     day_type: Annotated[
         str, typer.Option("--day-type", help=t("transit_access.opt_day_type"))
     ] = "weekday,saturday,sunday",
+    origin_cell_m: Annotated[
+        float, typer.Option("--origin-cell-m", min=0, help=t("transit_access.opt_cell"))
+    ] = 250.0,
 ) -> None:
     """Compute walk/bike accessibility for every resident of a pack (areas, groups, origins)."""
     if mode == "transit":
-        _run_transit(pack, out, categories, cutoffs, year, date, hours, day_type)
+        args = (categories, cutoffs, year, date, hours, day_type, origin_cell_m)
+        _run_transit(pack, out, *args)
         return
     if mode != "walk":
         fail_cleanly(lambda: _bad_mode(mode))
@@ -120,6 +124,7 @@ def _transit_options(
     date: str | None,
     hours: str,
     day_type: str,
+    origin_cell_m: float,
 ) -> TransitAccessOptions:
     if date is None:
         raise DataError(t("transit_access.need_date"))
@@ -133,6 +138,7 @@ def _transit_options(
             categories=_split(categories),
             cutoffs_min=tuple(float(c) for c in (_split(cutoffs) or ())),
             year=year,
+            origin_cell_m=origin_cell_m,
         )
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         raise DataError(t("cli_access.bad_option", error=str(exc))) from None
@@ -147,9 +153,12 @@ def _run_transit(
     date: str | None,
     hours: str,
     day_type: str,
+    origin_cell_m: float,
 ) -> None:
     """``--mode transit``: hour × day type table of transit access, written as CSV."""
-    opts = fail_cleanly(lambda: _transit_options(categories, cutoffs, year, date, hours, day_type))
+    opts = fail_cleanly(
+        lambda: _transit_options(categories, cutoffs, year, date, hours, day_type, origin_cell_m)
+    )
     pack = fail_cleanly(lambda: load_pack(pack_path))
     with progress_bar(t("cli_access.computing"), total=1) as advance:
 

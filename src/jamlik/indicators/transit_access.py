@@ -58,7 +58,7 @@ from jamlik.errors import DataError, GTFSError
 from jamlik.i18n import t
 from jamlik.indicators.access import aggregate_access
 from jamlik.indicators.pack_access import AccessOptions, _residents
-from jamlik.ingest import Pack, extract_pois, read_osm
+from jamlik.ingest import OSMData, Pack, extract_pois, read_osm
 from jamlik.ingest.gtfs import read_gtfs
 from jamlik.ingest.opening_hours import (
     OpeningSchedule,
@@ -353,10 +353,13 @@ def _cluster_origins(
     return rep_of_cell.to_numpy(np.int64)[cell]
 
 
-def _opportunity_table(pack: Pack, opts: TransitAccessOptions) -> pd.DataFrame:
+def _opportunity_table(
+    pack: Pack, opts: TransitAccessOptions, osm: OSMData | None = None
+) -> pd.DataFrame:
     """``id, category, weight, opening_hours, x, y`` in the pack CRS."""
     assert pack.osm_path is not None
-    pois = extract_pois(pack.osm_path, crs=pack.crs.to_string(), categories=pack.categories_path)
+    source = osm if osm is not None else pack.osm_path
+    pois = extract_pois(source, crs=pack.crs.to_string(), categories=pack.categories_path)
     pts = shapely.point_on_surface(pois.geometry.to_numpy())
     frame = pd.DataFrame(
         {
@@ -439,7 +442,7 @@ def compute_transit_access(
         )
     notes: list[str] = []
     dates = representative_dates(opts.date, opts.day_types)
-    total = 2 + len(dates) * len(opts.hours)
+    total = 2 + len(dates) * len(opts.hours)  # skipped day types just end the bar early
     done = 0
 
     def step(label: str) -> None:
@@ -449,6 +452,18 @@ def compute_transit_access(
             progress(label, done, total)
         done += 1
 
+    names = [f.name or f"feed{i + 1}" for i, f in enumerate(pack.config.gtfs)]
+    feeds = {}
+    for kind, date in dates.items():  # read the feeds first: a wrong date fails fast
+        try:
+            feeds[kind] = read_gtfs(pack.gtfs_paths, service_date=date, prefixes=names)
+        except GTFSError:
+            notes.append(t("transit_access.note_no_service", day_type=kind, date=str(date)))
+    if not feeds:
+        raise DataError(
+            f"pack {pack.name!r}: no trip runs on {', '.join(map(str, dates.values()))}; "
+            "choose a --date inside the feed's calendar"
+        )
     step(t("transit_access.step_network"))
     osm = read_osm(pack.osm_path)
     walk = build_street_network(osm, mode="walk", crs=pack.crs.to_string())
@@ -477,7 +492,7 @@ def compute_transit_access(
     notes.append(t("transit_access.note_clusters", n=nodes.size, m=reps.size,
                    cell=f"{opts.origin_cell_m:g}"))  # fmt: skip
     step(t("transit_access.step_opportunities"))
-    opp = _opportunity_table(pack, opts)
+    opp = _opportunity_table(pack, opts, osm)
     o_pts = walker.place_xy(walk.node_x[nodes[reps]], walk.node_y[nodes[reps]])
     d_pts = walker.place_xy(opp["x"].to_numpy(), opp["y"].to_numpy())
     unsnapped = int((d_pts.snapped.street < 0).sum())
@@ -489,18 +504,12 @@ def compute_transit_access(
     if path is not None:
         overrides = load_hours_overrides(path)
         notes.append(t("transit_access.note_overrides", path=str(path)))
-    names = [f.name or f"feed{i + 1}" for i, f in enumerate(pack.config.gtfs)]
     frames: list[pd.DataFrame] = []
     kept: list[pd.DataFrame] = []
     used: dict[str, dt.date] = {}
     schedule = None
-    for kind, date in dates.items():
-        try:
-            feed = read_gtfs(pack.gtfs_paths, service_date=date, prefixes=names)
-        except GTFSError:
-            notes.append(t("transit_access.note_no_service", day_type=kind, date=str(date)))
-            done += len(opts.hours)
-            continue
+    for kind, feed in feeds.items():
+        date = dates[kind]
         used[kind] = date
         tt = street_transfers(build_timetable(feed, max_walk_m=0.0), walker)
         stops = walker.place(tt.stop_lon, tt.stop_lat)
@@ -523,11 +532,6 @@ def compute_transit_access(
             per_node = values.iloc[rep_pos].set_index(pd.Index(nodes, name="node"))
             part = aggregate_access(per_node, table, groups=groups)
             frames.append(part.assign(day_type=kind, date=date.isoformat(), hour=hour))
-    if not frames:
-        raise DataError(
-            f"pack {pack.name!r}: no trip runs on {', '.join(map(str, dates.values()))}; "
-            "choose a --date inside the feed's calendar"
-        )
     assert schedule is not None
     notes.append(t("transit_access.note_dates",
                    dates=", ".join(f"{k} {v.isoformat()}" for k, v in used.items())))  # fmt: skip
