@@ -41,14 +41,16 @@ def _register_commands() -> None:
         fca,
         pack,
         sample_town,
+        sdg,
         segregation,
         targets,
         transit,
+        transit_service,
         travel_times,
         vulnerability,
     )
 
-    commands = (pack, access, demo, sample_town, travel_times, transit)
+    commands = (pack, access, demo, sample_town, travel_times, transit, transit_service, sdg)
     indicators = (segregation, equity, fca, vulnerability, targets)
     for module in (*commands, *indicators):
         module.register(app)
