@@ -73,8 +73,9 @@ def run_cityseer(
     g: Graph, x: np.ndarray, y: np.ndarray
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Time cityseer's ``local_node_centrality_shortest`` (structure building not timed)."""
-    from access_bench import _bent_wkt
     from cityseer import config, rustalgos
+
+    from access_bench import _bent_wkt
 
     config.QUIET_MODE = True
     src = g.edge_sources()
