@@ -1,4 +1,8 @@
-"""``jamlik access PACK --out results.gpkg``: accessibility for every resident of a pack."""
+"""``jamlik access PACK --out results.gpkg``: accessibility for every resident of a pack.
+
+``--mode transit --date YYYY-MM-DD --hours 6-23`` computes public-transport access by hour and
+day type instead (:mod:`jamlik.indicators.transit_access`) and writes the long table as CSV.
+"""
 
 from __future__ import annotations
 
@@ -102,7 +106,10 @@ def access(
         float, typer.Option("--origin-cell-m", min=0, help=t("transit_access.opt_cell"))
     ] = 250.0,
 ) -> None:
-    """Compute walk/bike accessibility for every resident of a pack (areas, groups, origins)."""
+    """Compute walk/bike accessibility for every resident of a pack (areas, groups, origins).
+
+    With --mode transit: public transport by hour and day type, places open on arrival (CSV).
+    """
     if mode == "transit":
         args = (categories, cutoffs, year, date, hours, day_type, origin_cell_m)
         _run_transit(pack, out, *args)
