@@ -8,6 +8,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 import shapely
 import typer
@@ -185,8 +186,17 @@ def test_cli_writes_outputs_and_fails_cleanly(town: tuple[Town, Path], tmp_path:
     result = runner.invoke(app, ["cohesion", str(town[1]), "--out", str(out), "--radii", "400"])
     assert result.exit_code == 0, result.output
     for name in ("meeting_places.csv", "meeting_place_access.csv", "centrality_nodes.csv",
-                 "detour_pairs.csv", "barrier_index.csv", "cohesion.gpkg"):  # fmt: skip
+                 "detour_pairs.csv", "barrier_index.csv", "cohesion.gpkg",
+                 "column_descriptions.csv"):  # fmt: skip
         assert (out / name).is_file(), name
+    described = pd.read_csv(out / "column_descriptions.csv").set_index("column")
+    assert {"betweenness_400m", "pop_total_10min", "shared", "barrier_index"} <= set(
+        described.index
+    )
+    assert described.loc["closeness_400m", "sv"].startswith("Lokal närhetscentralitet inom 400 m")
+    assert set(pyogrio.list_layers(out / "cohesion.gpkg")[:, 0]) >= {
+        "streets", "meeting_places", "areas", "column_descriptions", "sources"
+    }  # fmt: skip
     summary = json.loads((out / "cohesion_summary.json").read_text(encoding="utf-8"))
     assert summary["co_accessibility"]["threshold_min"] == 10
     assert len(summary["vulnerable_areas"]) == 3

@@ -52,9 +52,10 @@ def write_cohesion_outputs(result: PackCohesion, out: Path, pack: Pack) -> dict[
     """Write the CSV/JSON tables and the GeoPackage of ``result`` into the folder ``out``.
 
     Files: ``meeting_places.csv``, ``meeting_place_access.csv``, ``centrality_nodes.csv``,
-    ``detour_pairs.csv`` and ``barrier_index.csv`` (with areas), ``cohesion_summary.json`` and
-    ``cohesion.gpkg`` (layers ``streets``: centrality per street piece = mean of its end
-    nodes; ``meeting_places``; ``areas`` with the barrier index; ``sources``).
+    ``detour_pairs.csv`` and ``barrier_index.csv`` (with areas), ``column_descriptions.csv``
+    (Swedish and English), ``cohesion_summary.json`` and ``cohesion.gpkg`` (layers
+    ``streets``: centrality per street piece = mean of its end nodes; ``meeting_places``;
+    ``areas`` with the barrier index; ``column_descriptions``; ``sources``).
     """
     out.mkdir(parents=True, exist_ok=True)
     places = result.meeting_places
@@ -73,6 +74,9 @@ def write_cohesion_outputs(result: PackCohesion, out: Path, pack: Pack) -> dict[
         written["barrier_index"] = write_csv(result.detour.areas, out / "barrier_index.csv",
                                              index=True)  # fmt: skip
         layers["areas"] = pack.areas().join(result.detour.areas).reset_index()
+    descriptions = result.describe_columns()
+    written["descriptions"] = write_csv(descriptions, out / "column_descriptions.csv")
+    layers["column_descriptions"] = descriptions
     layers["sources"] = sources_table(pack.sources)
     summary = result.summary()
     summary["pack"] = pack.name

@@ -25,6 +25,7 @@ has areas); the notes say so.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,6 +129,39 @@ class PackCohesion:
     co_access: CoAccess | None
     vulnerable_areas: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+
+    def describe_columns(self) -> pd.DataFrame:
+        """Return ``column, sv, en``: a description of every indicator column of the outputs."""
+        rows: dict[str, tuple[str, str]] = {}
+
+        def add(column: str, key: str, **values: str) -> None:
+            rows[column] = (t(key, language="sv", **values), t(key, language="en", **values))
+
+        for column in self.meeting_places.columns:
+            within = re.fullmatch(r"(.+)_(\d+(?:_\d+)?)min", column)
+            if within:
+                minutes = within.group(2).replace("_", ".")
+                add(column, "cohesion.col_pop_within", group=within.group(1), minutes=minutes)
+            elif column in ("reached_vulnerable", "reached_other", "shared"):
+                add(column, f"cohesion.col_{column}")
+        for column in self.nodes.columns:
+            measure = re.fullmatch(r"(betweenness|closeness|harmonic|reach)_(.+)", column)
+            if measure:
+                radius = measure.group(2).replace("_", ".").replace("m", " m")
+                add(column, f"cohesion.col_{measure.group(1)}", radius=radius)
+        for column, (sv, en) in list(rows.items()):
+            if column in self.streets.columns:
+                rows[f"streets.{column}"] = (
+                    t("cohesion.col_street", language="sv", text=sv),
+                    t("cohesion.col_street", language="en", text=en),
+                )
+        add("share", "cohesion.col_share")
+        if self.detour is not None:
+            add("detour", "cohesion.col_detour")
+            add("barrier_index", "cohesion.col_barrier")
+        return pd.DataFrame(
+            [(c, sv, en) for c, (sv, en) in rows.items()], columns=["column", "sv", "en"]
+        )
 
     def summary(self) -> dict[str, Any]:
         """Return a JSON-ready summary of the run."""
