@@ -72,13 +72,18 @@ def test_detour_beyond_search_limit_is_infinite(
     river_case: tuple[StreetNetwork, gpd.GeoDataFrame],
 ) -> None:
     walk, areas = river_case
-    result = area_detour(walk, areas, max_detour=4.5)  # limit 4.5 * 141 m = 636 m < 700 m
+    # Each pair's search stops at 5.5 x its straight distance: A-B needs 600 m > 550 m;
+    # B-C needs 700 m <= 5.5 * 141 m = 778 m.
+    result = area_detour(walk, areas, max_detour=5.5)
     pairs = result.pairs.set_index(["area_a", "area_b"])
-    assert np.isinf(pairs.loc[("B", "C"), "detour"])
-    assert pairs.loc[("A", "B"), "detour"] == pytest.approx(6.0)
+    bc = 700 / np.hypot(100, 100)
+    assert np.isinf(pairs.loc[("A", "B"), "detour"])
+    assert pairs.loc[("B", "C"), "detour"] == pytest.approx(bc)
+    assert pairs.loc[("A", "C"), "detour"] == pytest.approx(1.0)
     # The barrier index averages the finite detours only.
-    assert result.areas.loc["C", "barrier_index"] == pytest.approx(1.0)
-    assert result.areas.loc["B", "barrier_index"] == pytest.approx(6.0)
+    barrier = result.areas["barrier_index"]
+    assert barrier.tolist() == pytest.approx([1.0, bc, (1.0 + bc) / 2])
+    assert result.areas.loc["A", "max_detour"] == pytest.approx(1.0)
 
 
 def test_detour_bad_input(river_case: tuple[StreetNetwork, gpd.GeoDataFrame]) -> None:

@@ -17,6 +17,9 @@ check their inputs). The min-heap, the bounded search and the reset come from
     one bounded search per place on the REVERSED graph, seeded with the place's seeds; adds the
     weights of every node within each cut-off, and keeps the least cost from each node to any
     place.
+:func:`group_distances`
+    one bounded search per source node, reading the distances of its own list of targets
+    (detours between neighbouring areas).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import numpy as np
 
 from jamlik.routing._kernels import _pop, _push, bounded_search, reset
 
-__all__ = ["local_centrality", "place_reach"]
+__all__ = ["group_distances", "local_centrality", "place_reach"]
 
 # ruff: noqa: D103
 
@@ -171,4 +174,35 @@ def place_reach(  # type: ignore[no-untyped-def]
                 if d <= cutoffs[q]:
                     for c in range(n_cols):
                         out[j, q, c] += node_weight[u, c]
+        reset(dist, touched, n_touched)
+
+
+@numba.njit(cache=True)
+def group_distances(  # type: ignore[no-untyped-def]
+    indptr,
+    indices,
+    cost,
+    source,
+    group_indptr,
+    target,
+    max_cost,
+    out,
+    dist,
+    touched,
+    hkey,
+    hnode,
+):
+    """``out[k] = d(source[i], target[k])`` for the targets ``k`` of group ``i``.
+
+    One search per group bounded by ``max_cost[i]``; ``inf`` beyond it.
+    """
+    seed_n = np.empty(1, dtype=np.int64)
+    seed_c = np.zeros(1, dtype=np.float64)
+    for i in range(source.shape[0]):
+        seed_n[0] = source[i]
+        n_touched = bounded_search(
+            indptr, indices, cost, seed_n, seed_c, max_cost[i], dist, touched, hkey, hnode
+        )
+        for k in range(group_indptr[i], group_indptr[i + 1]):
+            out[k] = dist[target[k]]
         reset(dist, touched, n_touched)

@@ -59,7 +59,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from jamlik.errors import DataError, EmptyNetworkError
@@ -399,8 +398,8 @@ def area_detour(
         Graph to measure on (default ``network.to_distance_graph()``); distances are its
         edge lengths.
     max_detour
-        Searches stop at ``max_detour`` times the longest straight distance; pairs further
-        apart get an infinite detour.
+        Each pair's search stops at ``max_detour`` times its straight distance; a pair not
+        connected within it gets an infinite detour.
 
     Raises
     ------
@@ -425,12 +424,7 @@ def area_detour(
     keep = a < b
     a, b = a[keep], b[keep]
     straight = np.hypot(x[node[a]] - x[node[b]], y[node[a]] - y[node[b]])
-    sources, inverse = np.unique(node, return_inverse=True)
-    limit = max_detour * float(straight.max()) if straight.size else 0.0
-    matrix = g.to_scipy(weight="length_m")
-    dist = dijkstra(matrix, directed=True, indices=sources, limit=limit)
-    ab = dist[inverse[a], node[b]]
-    ba = dist[inverse[b], node[a]]
+    ab, ba = _pair_distances(g, node, a, b, max_detour * straight)
     network_m = (ab + ba) / 2.0
     with np.errstate(invalid="ignore", divide="ignore"):
         detour = np.where(straight > 0, network_m / straight, np.nan)
@@ -450,6 +444,34 @@ def area_detour(
     per_area["barrier_index"] = finite.groupby("area_id")["detour"].mean().reindex(ids)
     per_area["max_detour"] = finite.groupby("area_id")["detour"].max().reindex(ids)
     return AreaDetour(pairs=pairs, areas=per_area)
+
+
+def _pair_distances(
+    g: Graph, node: IntArray, a: IntArray, b: IntArray, limit: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Network distances ``node[a] -> node[b]`` and back, ``inf`` beyond each pair's limit.
+
+    One bounded search per area, up to the largest limit of its pairs.
+    """
+    m = a.size
+    src = np.concatenate([a, b])
+    dst = np.concatenate([b, a])
+    lim = np.concatenate([limit, limit])
+    order = np.argsort(src, kind="stable")
+    src, dst, lim = src[order], dst[order], lim[order]
+    areas, first = np.unique(src, return_index=True)
+    group_indptr = np.append(first, src.size).astype(np.int64)
+    max_cost = np.maximum.reduceat(lim, first) if src.size else np.zeros(0)
+    size = g.n_edges + 1
+    found = np.empty(src.size)
+    kernels.group_distances(
+        g.indptr, g.indices, np.ascontiguousarray(g.length_m), node[areas], group_indptr,
+        node[dst], max_cost, found, np.full(g.n_nodes, np.inf), np.empty(g.n_nodes, np.int64),
+        np.empty(size), np.empty(size, dtype=np.int64),
+    )  # fmt: skip
+    out = np.empty(src.size)
+    out[order] = np.where(found <= lim, found, np.inf)
+    return out[:m], out[m:]
 
 
 def _representative_nodes(
