@@ -36,6 +36,7 @@ def _register_commands() -> None:
     # One module per command group; each adds its commands to the app.
     from jamlik.cli import (
         access,
+        cohesion,
         demo,
         equity,
         fca,
@@ -51,7 +52,7 @@ def _register_commands() -> None:
     )
 
     commands = (pack, access, demo, sample_town, travel_times, transit, transit_service, sdg)
-    indicators = (segregation, equity, fca, vulnerability, targets)
+    indicators = (segregation, equity, fca, vulnerability, targets, cohesion)
     for module in (*commands, *indicators):
         module.register(app)
 
