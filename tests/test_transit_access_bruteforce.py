@@ -74,7 +74,8 @@ def _brute_force(pack: Pack, opts: TransitAccessOptions, result: TransitAccess, 
                 ok = np.isfinite(minutes)
                 arrival = t0 + np.rint(np.where(ok, minutes, 0) * 60).astype(np.int64)
                 is_open = schedule.is_open(np.arange(len(opp)), arrival)
-                per_minute[m] = np.where(ok & is_open, minutes, np.inf)
+                short = minutes <= opts.max_trip_min + 1e-6
+                per_minute[m] = np.where(ok & is_open & short, minutes, np.inf)
             p50 = np.sort(per_minute, axis=0)[rank]
             table = result.per_origin
             got = table[(table["hour"] == hour) & (table["origin"] == node)].iloc[0]

@@ -61,6 +61,17 @@ def test_open_on_arrival_by_hand(tmp_path: Path) -> None:
     # Leaving after 08:00 there is no bus: nothing at all.
     late = open_travel_times(tt, departure_s=8 * 3600 + 60, window_min=5, **common)
     assert np.isnan(late).all()
+    # With at most 13 minutes per trip only departures from 07:57 count for place 0 (13, 12,
+    # 11 min) and from 07:58 for place 1 (13, 12 min).
+    capped = open_travel_times(tt, departure_s=7 * 3600 + 50 * 60, window_min=10,
+                               percentile=0, max_trip_min=13, **common)  # fmt: skip
+    np.testing.assert_allclose(capped[0], [11.0, 12.0, np.nan])
+    capped = open_travel_times(tt, departure_s=7 * 3600 + 50 * 60, window_min=10,
+                               percentile=80, max_trip_min=13, **common)  # fmt: skip
+    assert np.isnan(capped).all()  # rank 8 of 10: only 3 of 10 departures are short enough
+    capped = open_travel_times(tt, departure_s=7 * 3600 + 50 * 60, window_min=10,
+                               percentile=20, max_trip_min=13, **common)  # fmt: skip
+    np.testing.assert_allclose(capped[0], [12.0, 13.0, np.nan])  # 2nd of (11, 12, 13, inf...)
     with pytest.raises(DataError, match="opening schedules"):
         open_travel_times(tt, access=access, egress=egress, direct=direct,
                           schedule=opening_schedule(hours[:2], date=TUESDAY),

@@ -24,7 +24,8 @@ Rules the numbers follow
 * **Open on arrival.** For departure minute ``t`` the time to opportunity ``j`` is
   ``a_j(t) - t`` with ``a_j(t)`` the earliest arrival at ``j`` (waiting at the origin
   included), *if* ``j`` is open at ``a_j(t)``
-  (:mod:`jamlik.ingest.opening_hours`); otherwise ``j`` is unreachable for that minute. A later
+  (:mod:`jamlik.ingest.opening_hours`) and ``a_j(t) - t <= max_trip_min`` (default 120
+  minutes, as r5r's ``max_trip_duration``); otherwise ``j`` is unreachable for that minute. A later
   journey that would find it open is not searched (no waiting for opening time). Places
   without hours are always open; the notes say how many.
 * **Statistics over the window, as R5** (Conway, Byrd & van der Linden 2017, "Evidence-based
@@ -104,6 +105,7 @@ class TransitAccessOptions(BaseModel):
     max_snap_m: float = Field(default=500.0, gt=0)
     max_rides: int = Field(default=4, ge=1, le=10)
     transfer_slack_s: int = Field(default=0, ge=0)
+    max_trip_min: float = Field(default=120.0, gt=0)
     origin_cell_m: float = Field(default=250.0, ge=0)
     country: str | None = None
     opening_hours_path: str | None = None
@@ -195,6 +197,7 @@ def _range_open(  # pragma: no cover - compiled
     open_start: I64,
     open_end: I64,
     always_open: npt.NDArray[np.bool_],
+    max_s: int,
 ) -> F32:
     """Percentile travel time (s) per origin and destination, open-on-arrival minutes only."""
     (rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep, sr_ptr, sr_route, sr_pos,
@@ -245,7 +248,7 @@ def _range_open(  # pragma: no cover - compiled
                     best[d] = t0 + dir_s[e]
             for d in range(n_dest):
                 a = best[d]
-                ok = a < INF
+                ok = a < INF and a - t0 <= max_s
                 if ok and not always_open[d]:
                     lo, hi = open_ptr[d], open_ptr[d + 1]
                     while lo < hi:  # last interval starting at or before a
@@ -291,6 +294,7 @@ def open_travel_times(
     percentile: float = 50,
     max_rides: int = 4,
     transfer_slack_s: int = 0,
+    max_trip_min: float = 120.0,
 ) -> F32:
     """Percentile travel time (minutes) from each origin to each place, open on arrival.
 
@@ -306,6 +310,8 @@ def open_travel_times(
         Departures every minute in ``[departure_s, departure_s + window_min)``.
     percentile
         Nearest-rank percentile over the window (module docstring).
+    max_trip_min
+        Longer journeys (waiting at the origin included) count as unreachable.
 
     Returns
     -------
@@ -326,7 +332,7 @@ def open_travel_times(
         _tt_arrays(tt), access.ptr, access.target, access.seconds, eg.ptr, eg.target,
         eg.seconds, direct.ptr, direct.target, direct.seconds, departures, int(max_rides),
         int(transfer_slack_s), rank, n_dest, schedule.ptr, schedule.start_s, schedule.end_s,
-        schedule.always_open,
+        schedule.always_open, int(round(60 * max_trip_min)),
     )  # fmt: skip
     minutes: F32 = seconds / np.float32(60.0)
     minutes[np.isinf(minutes)] = np.nan
@@ -525,6 +531,7 @@ def compute_transit_access(
                 tt, access=access, egress=egress, direct=direct, schedule=schedule,
                 departure_s=3600 * hour, window_min=60, percentile=opts.percentile,
                 max_rides=opts.max_rides, transfer_slack_s=opts.transfer_slack_s,
+                max_trip_min=opts.max_trip_min,
             )  # fmt: skip
             values = pd.DataFrame(_indicators(minutes, opp, opts.cutoffs_min))
             if opts.keep_origins:
