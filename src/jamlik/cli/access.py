@@ -93,7 +93,10 @@ def access(
     categories: Annotated[
         str | None, typer.Option(help="Only these categories (default: all).")
     ] = None,
-    cutoffs: Annotated[str, typer.Option(help="Cut-offs in minutes.")] = "5,10,15,20,30",
+    cutoffs: Annotated[
+        str | None,
+        typer.Option(help="Cut-offs in minutes (default 5,10,15,20,30; transit 15,30,45,60)."),
+    ] = None,
     k: Annotated[int, typer.Option(help="How many nearest opportunities to keep.")] = 3,
     year: Annotated[int | None, typer.Option(help="Statistics year (default: latest).")] = None,
     mode: Annotated[str, typer.Option(help=t("transit_access.opt_mode"))] = "walk",
@@ -111,12 +114,13 @@ def access(
     With --mode transit: public transport by hour and day type, places open on arrival (CSV).
     """
     if mode == "transit":
-        args = (categories, cutoffs, year, date, hours, day_type, origin_cell_m)
+        args = (categories, cutoffs or "15,30,45,60", year, date, hours, day_type, origin_cell_m)
         _run_transit(pack, out, *args)
         return
     if mode != "walk":
         fail_cleanly(lambda: _bad_mode(mode))
-    options = fail_cleanly(lambda: _options(profiles, categories, cutoffs, k, year))
+    walk_cutoffs = cutoffs or "5,10,15,20,30"
+    options = fail_cleanly(lambda: _options(profiles, categories, walk_cutoffs, k, year))
     run_access(pack, out, options)
 
 
