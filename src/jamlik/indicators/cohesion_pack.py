@@ -32,12 +32,11 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from jamlik.config import TravelProfile, profile
+from jamlik.config import profile
 from jamlik.errors import DataError, JamlikError, UnknownIdError
 from jamlik.i18n import t
 from jamlik.indicators.access import ALL_AREAS
@@ -50,18 +49,13 @@ from jamlik.indicators.cohesion import (
     place_reach,
     street_centrality,
 )
+from jamlik.indicators.pack_inputs import destination_seeds, pack_residents
 from jamlik.indicators.vulnerability import vulnerability_index
-from jamlik.ingest import Pack, extract_buildings, extract_pois, read_osm
+from jamlik.ingest import Pack, extract_pois, read_osm
 from jamlik.networks import (
     Graph,
     Residents,
-    Seeds,
-    StreetNetwork,
-    area_seeds,
     build_street_network,
-    place_population,
-    point_seeds,
-    snap_points,
 )
 
 __all__ = ["CohesionOptions", "PackCohesion", "compute_pack_cohesion"]
@@ -223,8 +217,16 @@ def compute_pack_cohesion(
     crs = pack.crs.to_string()
     walk = build_street_network(osm, mode="walk", crs=crs)
     graph = walk.to_graph(prof)
-    residents = _residents(pack, osm, walk.node_x[graph.node_index],
-                           walk.node_y[graph.node_index], opts, notes)  # fmt: skip
+    residents = pack_residents(
+        pack, walk, graph.node_index, osm=osm, year=opts.year, if_missing="none"
+    )
+    if residents is not None:
+        notes.extend(residents.warnings)
+        # The kernels below number nodes as the graph does.
+        position = np.full(walk.n_nodes, -1, dtype=np.int64)
+        position[graph.node_index] = np.arange(graph.n_nodes)
+        table = residents.table.assign(node=position[residents.table["node"].to_numpy()])
+        residents = Residents(table, residents.groups, residents.method_by_area, residents.warnings)
 
     step(t("cohesion.step_meeting_places"), 1)
     places = extract_pois(osm, crs=crs, categories=pack.categories_path)
@@ -232,7 +234,7 @@ def compute_pack_cohesion(
     places = gpd.GeoDataFrame(places, geometry="geometry", crs=pack.crs)
     if places.empty:
         notes.append(t("cohesion.note_no_places", categories=", ".join(opts.categories)))
-    seeds, snap_m = _place_seeds(walk, graph, prof, places, opts.max_snap_m)
+    seeds, snap_m = destination_seeds(walk, graph, places, profile=prof, max_snap_m=opts.max_snap_m)
     unsnapped = int((np.diff(seeds.indptr) == 0).sum())
     if unsnapped:
         notes.append(t("cohesion.note_unsnapped", n=unsnapped, max=f"{opts.max_snap_m:g}"))
@@ -288,76 +290,6 @@ def compute_pack_cohesion(
             out_places[column] = co_access.places[column].to_numpy()
     return PackCohesion(out_places, area_access, nodes, streets, detour, co_access,
                         vulnerable, tuple(notes))  # fmt: skip
-
-
-def _place_seeds(
-    walk: StreetNetwork,
-    graph: Graph,
-    prof: TravelProfile,
-    places: gpd.GeoDataFrame,
-    max_snap_m: float,
-) -> tuple[Seeds, npt.NDArray[np.float64]]:
-    """Seeds towards each place (points: street + door leg; polygons: at their edge)."""
-    n = len(places)
-    is_point = (places.geom_type == "Point").to_numpy()
-    snap_m = np.full(n, np.nan)
-    owner_parts: list[npt.NDArray[np.int64]] = []
-    node_parts: list[npt.NDArray[np.int64]] = []
-    cost_parts: list[npt.NDArray[np.float64]] = []
-    points = np.flatnonzero(is_point)
-    if points.size:
-        geoms = places.geometry.iloc[points]
-        snapped = snap_points(walk, geoms.x.to_numpy(), geoms.y.to_numpy(),
-                              max_distance_m=max_snap_m, graph=graph, profile=prof)  # fmt: skip
-        snap_m[points] = snapped.snap_distance_m
-        part = point_seeds(walk, graph, snapped, profile=prof, towards=True)
-        owner = np.repeat(np.arange(points.size), np.diff(part.indptr))
-        # The last leg, from the street to the door, is walked too.
-        leg = np.nan_to_num(snapped.snap_distance_m)[owner] / prof.speed_m_s
-        owner_parts.append(points[owner])
-        node_parts.append(part.node)
-        cost_parts.append(part.cost + leg)
-    polygons = np.flatnonzero(~is_point)
-    if polygons.size:
-        part = area_seeds(walk, graph, places.geometry.iloc[polygons].to_numpy(), profile=prof,
-                          max_distance_m=max_snap_m)  # fmt: skip
-        owner = np.repeat(np.arange(polygons.size), np.diff(part.indptr))
-        owner_parts.append(polygons[owner])
-        node_parts.append(part.node)
-        cost_parts.append(part.cost)
-    owner_all = np.concatenate([np.zeros(0, dtype=np.int64), *owner_parts])
-    order = np.argsort(owner_all, kind="stable")
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(owner_all, minlength=n), out=indptr[1:])
-    node = np.concatenate([np.zeros(0, dtype=np.int64), *node_parts]).astype(np.int64)
-    cost = np.concatenate([np.zeros(0), *cost_parts]).astype(np.float64)
-    return Seeds(indptr, node[order], cost[order]), snap_m
-
-
-def _residents(
-    pack: Pack,
-    osm: Any,
-    x: npt.NDArray[np.float64],
-    y: npt.NDArray[np.float64],
-    opts: CohesionOptions,
-    notes: list[str],
-) -> Residents | None:
-    """Residents on the graph's nodes (``node`` = graph node), or None without population."""
-    cells = pack.cells()
-    if pack.has_areas and not pack.statistics().empty:
-        method = pack.config.population.method
-        buildings = None
-        if method in ("auto", "buildings"):
-            buildings = extract_buildings(osm, crs=pack.crs.to_string())
-        placed = place_population(node_x=x, node_y=y, areas=pack.areas(),
-                                  population=pack.population(opts.year), buildings=buildings,
-                                  method=method)  # fmt: skip
-    elif cells is not None:
-        placed = place_population(node_x=x, node_y=y, cells=cells, method="cells")
-    else:
-        return None
-    notes.extend(placed.warnings)
-    return placed
 
 
 def _meeting_places(

@@ -38,17 +38,14 @@ from jamlik.config import DEFAULT_PROFILES, TravelProfile, profile
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access import ALL_AREAS, aggregate_access, is_time_indicator
-from jamlik.ingest import OSMData, Pack, extract_buildings, extract_pois, read_osm
+from jamlik.indicators.pack_inputs import destination_seeds, pack_residents
+from jamlik.ingest import OSMData, Pack, extract_pois, read_osm
 from jamlik.networks import (
     Graph,
     Residents,
     Seeds,
     StreetNetwork,
-    area_seeds,
     build_street_network,
-    place_population,
-    point_seeds,
-    snap_points,
 )
 from jamlik.routing import ExponentialDecay, accessibility
 
@@ -161,7 +158,9 @@ def compute_pack_access(
     step(t("access.step_residents"), 1)
     notes: list[str] = []
     base_graph = walk.to_graph(profile("adult"))
-    residents = _residents(pack, osm, walk, base_graph.node_index, opts, notes)
+    residents = pack_residents(pack, walk, base_graph.node_index, osm=osm, year=opts.year)
+    assert residents is not None  # if_missing="uniform" always places someone
+    notes.extend(residents.warnings)
 
     step(t("access.step_opportunities"), 2)
     opportunities = _opportunities(pack, osm, opts)
@@ -227,41 +226,6 @@ def _fmt(value: float) -> str:
     return f"{value:g}".replace(".", "_")
 
 
-def _residents(
-    pack: Pack,
-    osm: OSMData,
-    walk: StreetNetwork,
-    kept: npt.NDArray[np.int64],
-    opts: AccessOptions,
-    notes: list[str],
-) -> Residents:
-    """Place the pack's population on the kept walk nodes (network node numbering)."""
-    x, y = walk.node_x[kept], walk.node_y[kept]
-    cells = pack.cells()
-    method = pack.config.population.method
-    if pack.has_areas and not pack.statistics().empty:
-        buildings = None
-        if method in ("auto", "buildings"):
-            buildings = extract_buildings(osm, crs=pack.crs.to_string())
-        placed = place_population(
-            node_x=x, node_y=y, areas=pack.areas(), population=pack.population(opts.year),
-            buildings=buildings, method=method,
-        )  # fmt: skip
-    elif cells is not None:
-        placed = place_population(node_x=x, node_y=y, cells=cells, method="cells")
-    else:
-        notes.append(t("access.note_no_population"))
-        table = pd.DataFrame(
-            {"node": np.arange(kept.size), "area_id": ALL_AREAS, "pop_total": 1,
-             "snap_distance_m": 0.0}
-        )  # fmt: skip
-        placed = Residents(table, (), pd.Series(dtype=object), ())
-    notes.extend(placed.warnings)
-    table = placed.table.copy()
-    table["node"] = kept[table["node"].to_numpy()]
-    return Residents(table, placed.groups, placed.method_by_area, placed.warnings)
-
-
 def _opportunities(pack: Pack, osm: OSMData, opts: AccessOptions) -> gpd.GeoDataFrame:
     pois = extract_pois(osm, crs=pack.crs.to_string(), categories=pack.categories_path)
     frame = pois[["category", "geometry"]].assign(weight=1.0, source="osm")
@@ -317,35 +281,16 @@ def _seeds(
     opts: AccessOptions,
     notes: list[str],
 ) -> tuple[dict[str, Seeds], dict[str, npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
-    """Seeds per category; areas are reached at their edge, points at their snapped street."""
+    """Seeds and weights per category; opportunities without a usable street are left out."""
     seeds: dict[str, Seeds] = {}
     weights: dict[str, npt.NDArray[np.float64]] = {}
     snap = np.full(len(opportunities), np.nan)
-    geom_type = opportunities.geometry.geom_type.to_numpy()
+    all_weights = opportunities["weight"].to_numpy(dtype=np.float64)
     for category, rows in opportunities.groupby("category", sort=True).indices.items():
-        is_point = geom_type[rows] == "Point"
-        points, polygons = rows[is_point], rows[~is_point]
-        parts: list[Seeds] = []
-        kept_rows: list[npt.NDArray[np.int64]] = []
-        if points.size:
-            geoms = opportunities.geometry.iloc[points]
-            snapped = snap_points(network, geoms.x.to_numpy(), geoms.y.to_numpy(),
-                                  max_distance_m=opts.max_snap_m, graph=graph,
-                                  profile=prof)  # fmt: skip
-            ok = snapped.street >= 0
-            snap[points] = np.where(ok, snapped.snap_distance_m, np.nan)
-            part = point_seeds(network, graph, snapped, profile=prof, towards=True)
-            # The last leg, from the street to the door, is walked (or ridden) too.
-            owner = np.repeat(np.arange(points.size), np.diff(part.indptr))
-            leg_s = np.where(ok, snapped.snap_distance_m, 0.0)[owner] / prof.speed_m_s
-            parts.append(Seeds(part.indptr, part.node, part.cost + leg_s))
-            kept_rows.append(points)
-        if polygons.size:
-            part = area_seeds(network, graph, opportunities.geometry.iloc[polygons].to_numpy(),
-                              profile=prof, max_distance_m=opts.max_snap_m)  # fmt: skip
-            parts.append(part)
-            kept_rows.append(polygons)
-        merged, rows_in_order = _concat_seeds(parts, kept_rows)
+        merged, snap[rows] = destination_seeds(
+            network, graph, opportunities.geometry.iloc[rows], profile=prof,
+            max_snap_m=opts.max_snap_m,
+        )  # fmt: skip
         has_seed = np.diff(merged.indptr) > 0
         dropped = int((~has_seed).sum())
         if dropped:
@@ -354,21 +299,8 @@ def _seeds(
         if not has_seed.any():
             continue
         seeds[str(category)] = _subset_seeds(merged, has_seed)
-        weights[str(category)] = opportunities["weight"].to_numpy(dtype=np.float64)[rows_in_order][
-            has_seed
-        ]
+        weights[str(category)] = all_weights[rows][has_seed]
     return seeds, weights, snap
-
-
-def _concat_seeds(
-    parts: Sequence[Seeds], rows: Sequence[npt.NDArray[np.int64]]
-) -> tuple[Seeds, npt.NDArray[np.int64]]:
-    counts = np.concatenate([np.diff(p.indptr) for p in parts])
-    indptr = np.zeros(counts.size + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    node = np.concatenate([p.node for p in parts]).astype(np.int64)
-    cost = np.concatenate([p.cost for p in parts]).astype(np.float64)
-    return Seeds(indptr, node, cost), np.concatenate(rows)
 
 
 def _subset_seeds(seeds: Seeds, keep: npt.NDArray[np.bool_]) -> Seeds:

@@ -58,7 +58,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from jamlik.errors import DataError, GTFSError
 from jamlik.i18n import t
 from jamlik.indicators.access import aggregate_access
-from jamlik.indicators.pack_access import AccessOptions, _residents
+from jamlik.indicators.pack_inputs import pack_residents
 from jamlik.ingest import OSMData, Pack, extract_pois, read_osm
 from jamlik.ingest.gtfs import read_gtfs
 from jamlik.ingest.opening_hours import (
@@ -477,9 +477,9 @@ def compute_transit_access(
         walk, max_walk_m=opts.max_walk_m, walk_speed_m_s=opts.walk_speed_kmh / 3.6,
         max_snap_m=opts.max_snap_m,
     )  # fmt: skip
-    residents = _residents(
-        pack, osm, walk, walker.graph.node_index, AccessOptions(year=opts.year), notes
-    )
+    residents = pack_residents(pack, walk, walker.graph.node_index, osm=osm, year=opts.year)
+    assert residents is not None  # if_missing="uniform" always places someone
+    notes.extend(residents.warnings)
     table = residents.table
     groups = ["pop_total", *residents.groups]
     pop_by_node = table.groupby("node")["pop_total"].sum()

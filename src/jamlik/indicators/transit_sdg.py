@@ -51,16 +51,15 @@ import pandas as pd
 
 from jamlik.errors import DataError, MissingColumnError
 from jamlik.i18n import t
+from jamlik.indicators.pack_inputs import pack_residents
 from jamlik.indicators.transit_service import FrequencyRule, stop_service
-from jamlik.ingest import Pack, extract_buildings, read_osm
+from jamlik.ingest import Pack, read_osm
 from jamlik.ingest.gtfs import read_gtfs
 from jamlik.ingest.osm import project
 from jamlik.networks import (
-    Residents,
     Seeds,
     StreetNetwork,
     build_street_network,
-    place_population,
     point_seeds,
     snap_points,
 )
@@ -285,31 +284,6 @@ def sdg_shares(
     return per_group, per_area.reset_index()
 
 
-def _residents(pack: Pack, walk: StreetNetwork, kept: npt.NDArray[np.int64]) -> Residents:
-    """Place the pack's residents on the kept nodes (network numbering in ``table.node``)."""
-    x, y = walk.node_x[kept], walk.node_y[kept]
-    cells = pack.cells()
-    method = pack.config.population.method
-    if pack.has_areas and not pack.statistics().empty:
-        buildings = None
-        if method in ("auto", "buildings") and pack.osm_path is not None:
-            buildings = extract_buildings(read_osm(pack.osm_path), crs=pack.crs.to_string())
-        placed = place_population(
-            node_x=x, node_y=y, areas=pack.areas(), population=pack.population(),
-            buildings=buildings, method=method,
-        )  # fmt: skip
-    elif cells is not None:
-        placed = place_population(node_x=x, node_y=y, cells=cells, method="cells")
-    else:
-        raise DataError(
-            f"pack {pack.name!r} has no population (neither areas with statistics nor cells); "
-            "SDG 11.2.1 is a share of residents: add [areas] + [[statistics]] or [[cells]]"
-        )
-    table = placed.table.copy()
-    table["node"] = kept[table["node"].to_numpy()]
-    return Residents(table, placed.groups, placed.method_by_area, placed.warnings)
-
-
 def sdg_11_2_1(
     pack: Pack,
     *,
@@ -365,11 +339,13 @@ def sdg_11_2_1(
     stops["x"], stops["y"] = project(stops["lon"], stops["lat"], pack.crs.to_string())
 
     step("transit_service.step_network", 1)
-    walk = build_street_network(read_osm(pack.osm_path), mode="walk", crs=pack.crs.to_string())
+    osm = read_osm(pack.osm_path)
+    walk = build_street_network(osm, mode="walk", crs=pack.crs.to_string())
     kept = walk.to_distance_graph().node_index
 
     step("transit_service.step_residents", 2)
-    residents = _residents(pack, walk, kept)
+    residents = pack_residents(pack, walk, kept, osm=osm, if_missing="error")
+    assert residents is not None
 
     step("transit_service.step_search", 3)
     access = convenient_access(

@@ -1,0 +1,162 @@
+"""Inputs shared by every pack-wide analysis: residents on the network, opportunities as seeds.
+
+Access, cohesion, SDG 11.2.1 and transit access all start the same way: the pack's residents are
+placed on street-network nodes, and destinations (points or polygons) become search seeds. The
+rules live here once:
+
+* **Residents** come from areas + statistics (on residential buildings by floor area when the
+  method allows, else spread over the nodes), or from population cells, by
+  :func:`jamlik.networks.place_population`; numbers are whole people, conserved per area.
+* **Point destinations** are snapped to the nearest usable street; the search reaches them along
+  the street and then walks the straight leg from the street to the door at the profile's speed.
+  **Polygons** (parks) are reached at their edge. A destination farther than ``max_snap_m`` from
+  any usable street has no seed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from jamlik.config import TravelProfile
+from jamlik.errors import DataError
+from jamlik.i18n import t
+from jamlik.indicators.access import ALL_AREAS
+from jamlik.ingest import OSMData, Pack, extract_buildings, read_osm
+from jamlik.networks import (
+    Graph,
+    Residents,
+    Seeds,
+    StreetNetwork,
+    area_seeds,
+    place_population,
+    point_seeds,
+    snap_points,
+)
+
+__all__ = ["destination_seeds", "pack_residents"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def pack_residents(
+    pack: Pack,
+    network: StreetNetwork,
+    nodes: npt.NDArray[np.int64],
+    *,
+    osm: OSMData | None = None,
+    year: int | None = None,
+    if_missing: Literal["uniform", "none", "error"] = "uniform",
+) -> Residents | None:
+    """Place the pack's residents on ``nodes`` of ``network`` (network node numbers).
+
+    Parameters
+    ----------
+    pack
+        The data pack.
+    network
+        Street network whose nodes receive the residents.
+    nodes
+        Network node numbers that may receive residents (e.g. ``graph.node_index``).
+    osm
+        The pack's OSM data, for residential buildings (read when needed and not given).
+    year
+        Statistics year (default: the pack's population year).
+    if_missing
+        Without population data: ``"uniform"`` gives every node a weight of 1 (and says so in
+        ``warnings``), ``"none"`` returns None, ``"error"`` raises.
+
+    Returns
+    -------
+    Residents or None
+        ``table.node`` holds network node numbers.
+    """
+    x, y = network.node_x[nodes], network.node_y[nodes]
+    cells = pack.cells()
+    method = pack.config.population.method
+    if pack.has_areas and not pack.statistics().empty:
+        buildings = None
+        if method in ("auto", "buildings") and pack.osm_path is not None:
+            data = osm if osm is not None else read_osm(pack.osm_path)
+            buildings = extract_buildings(data, crs=pack.crs.to_string())
+        placed = place_population(
+            node_x=x, node_y=y, areas=pack.areas(), population=pack.population(year),
+            buildings=buildings, method=method,
+        )  # fmt: skip
+    elif cells is not None:
+        placed = place_population(node_x=x, node_y=y, cells=cells, method="cells")
+    elif if_missing == "none":
+        return None
+    elif if_missing == "error":
+        raise DataError(
+            f"pack {pack.name!r} has no population (neither [areas] with [[statistics]] nor "
+            "[[cells]]); add one of them"
+        )
+    else:
+        table = pd.DataFrame(
+            {"node": np.arange(nodes.size), "area_id": ALL_AREAS, "pop_total": 1,
+             "snap_distance_m": 0.0}
+        )  # fmt: skip
+        placed = Residents(table, (), pd.Series(dtype=object), (t("access.note_no_population"),))
+    table = placed.table.copy()
+    table["node"] = nodes[table["node"].to_numpy()]
+    return Residents(table, placed.groups, placed.method_by_area, placed.warnings)
+
+
+def destination_seeds(
+    network: StreetNetwork,
+    graph: Graph,
+    destinations: gpd.GeoSeries | gpd.GeoDataFrame,
+    *,
+    profile: TravelProfile,
+    max_snap_m: float = 500.0,
+) -> tuple[Seeds, FloatArray]:
+    """Seeds towards each destination, one group per row, in row order.
+
+    Returns
+    -------
+    (Seeds, numpy.ndarray)
+        The seeds (an empty group where a destination has no usable street within
+        ``max_snap_m``) and the street-to-door distance of point destinations (NaN for polygons
+        and unsnapped points).
+    """
+    geometry = destinations.geometry if hasattr(destinations, "geometry") else destinations
+    n = len(geometry)
+    is_point = (geometry.geom_type == "Point").to_numpy()
+    snap_m = np.full(n, np.nan)
+    owners: list[npt.NDArray[np.int64]] = [np.zeros(0, dtype=np.int64)]
+    nodes: list[npt.NDArray[np.int64]] = [np.zeros(0, dtype=np.int64)]
+    costs: list[FloatArray] = [np.zeros(0)]
+    points = np.flatnonzero(is_point)
+    if points.size:
+        geoms = geometry.iloc[points]
+        snapped = snap_points(network, geoms.x.to_numpy(), geoms.y.to_numpy(),
+                              max_distance_m=max_snap_m, graph=graph, profile=profile)  # fmt: skip
+        ok = snapped.street >= 0
+        snap_m[points] = np.where(ok, snapped.snap_distance_m, np.nan)
+        part = point_seeds(network, graph, snapped, profile=profile, towards=True)
+        owner = np.repeat(np.arange(points.size), np.diff(part.indptr))
+        # The last leg, from the street to the door, is travelled too.
+        door_s = np.where(ok, snapped.snap_distance_m, 0.0)[owner] / profile.speed_m_s
+        owners.append(points[owner])
+        nodes.append(part.node.astype(np.int64))
+        costs.append(part.cost + door_s)
+    polygons = np.flatnonzero(~is_point)
+    if polygons.size:
+        part = area_seeds(network, graph, geometry.iloc[polygons].to_numpy(), profile=profile,
+                          max_distance_m=max_snap_m)  # fmt: skip
+        owner = np.repeat(np.arange(polygons.size), np.diff(part.indptr))
+        owners.append(polygons[owner])
+        nodes.append(part.node.astype(np.int64))
+        costs.append(part.cost)
+    owner_all = np.concatenate(owners)
+    order = np.argsort(owner_all, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner_all, minlength=n), out=indptr[1:])
+    node = np.concatenate(nodes)[order]
+    cost = np.concatenate(costs).astype(np.float64)[order]
+    return Seeds(indptr, node, cost), snap_m
