@@ -11,6 +11,8 @@ from rich.console import Console
 
 from jamlik.cli._common import fail_cleanly
 from jamlik.cli.access import run_access
+from jamlik.cli.cohesion import cohesion
+from jamlik.cli.vulnerability import vulnerability
 from jamlik.datasets import generate_town, write_town_pack
 from jamlik.i18n import t
 from jamlik.indicators.pack_access import AccessOptions
@@ -25,12 +27,19 @@ def demo(
     nodes: Annotated[int, typer.Option(help="Size of the sample town (street nodes).")] = 6000,
     seed: Annotated[int, typer.Option(help="Seed of the sample town.")] = 7,
 ) -> None:
-    """Generate the sample town, compute accessibility for everyone, write GeoPackage + CSV."""
+    """Run the pipeline on the generated sample town: access, vulnerability, cohesion."""
     start = time.perf_counter()
     _out.print(t("demo.generating"))
     town = fail_cleanly(lambda: generate_town(n_nodes=nodes, seed=seed))
     pack_file = fail_cleanly(lambda: write_town_pack(town, out / "sample_town_pack"))
     run_access(pack_file, out / "access.gpkg", AccessOptions())
+    _out.print(t("demo.vulnerability"))
+    vulnerability(pack_file, out_dir=out / "vulnerability", year=None, config=None, top_k=3,
+                  classes=None, classes_column="", permutations=999, seed=20111,
+                  hotspots=True)  # fmt: skip
+    _out.print(t("demo.cohesion"))
+    cohesion(pack_file, out=out / "cohesion", minutes="10,15", radii="400,800,1600",
+             vulnerable_top_k=3, vulnerable_areas=None, year=None)  # fmt: skip
     seconds = f"{time.perf_counter() - start:.0f}"
     _out.print(t("demo.done", seconds=seconds, folder=str(out)))
 
