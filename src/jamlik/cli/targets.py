@@ -41,7 +41,9 @@ def register(app: typer.Typer) -> None:
     def targets(
         pack: Annotated[Path, typer.Argument(help="pack folder or pack.toml")],
         targets_file: Annotated[Path, typer.Argument(help="target file (TOML)")],
-        out_dir: Annotated[Path, typer.Option("--out", "--out-dir", "-o", help="output folder")] = Path("."),
+        out_dir: Annotated[
+            Path, typer.Option("--out", "--out-dir", "-o", help="output folder")
+        ] = Path("."),
         chart: Annotated[bool, typer.Option("--chart/--no-chart", help="PNG per target")] = True,
     ) -> None:
         from jamlik.indicators.targets import progress_table, target_chart
