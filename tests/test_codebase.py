@@ -44,3 +44,10 @@ def test_catalogue_complete(language: str) -> None:
 
     for key, texts in catalogue().items():
         assert texts[language].format_map(_AnyValue()).strip(), key
+
+
+def test_top_level_entry_points_resolve() -> None:
+    import jamlik
+
+    for name in jamlik.__all__:
+        assert callable(getattr(jamlik, name)) or name == "__version__"
