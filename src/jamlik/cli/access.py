@@ -20,7 +20,7 @@ from jamlik.i18n import t
 from jamlik.indicators.access import share_within
 from jamlik.indicators.pack_access import AccessOptions, PackAccess, compute_pack_access
 from jamlik.indicators.transit_access import TransitAccessOptions, compute_transit_access
-from jamlik.ingest import load_pack
+from jamlik.ingest import load_categories, load_pack
 from jamlik.storage import write_access_outputs
 from jamlik.storage.files import write_csv
 
@@ -72,11 +72,13 @@ def print_access_summary(result: PackAccess, *, threshold_min: float) -> None:
     table.add_column(t("cli_access.col_category"))
     table.add_column(t("cli_access.col_profile"))
     for group in groups:
-        table.add_column(group, justify="right")
+        table.add_column(t(f"group.{group}"), justify="right")
+    labels = load_categories()
     for column in rows:
         category, prof = column.split("_nearest_1_min_")
         cells = [f"{100 * shares.loc[column, g]:.0f} %" for g in groups]
-        table.add_row(category, prof, *cells)
+        name = labels[category].label() if category in labels else category
+        table.add_row(name, t(f"profile.{prof}"), *cells)
     _out.print(table)
     for note in result.notes:
         _out.print(f"• {note}", markup=False)

@@ -24,7 +24,7 @@ _out = Console(highlight=False)
 
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo-output"),
-    nodes: Annotated[int, typer.Option(help="Size of the sample town (street nodes).")] = 6000,
+    nodes: Annotated[int, typer.Option(help="Size of the sample town (street nodes).")] = 2500,
     seed: Annotated[int, typer.Option(help="Seed of the sample town.")] = 7,
 ) -> None:
     """Run the pipeline on the generated sample town: access, vulnerability, cohesion."""
