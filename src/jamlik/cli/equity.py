@@ -8,9 +8,10 @@ from typing import Annotated, Any
 import typer
 
 from jamlik.cli._common import console, fail_cleanly
-from jamlik.cli.segregation import read_csv, write_json
+from jamlik.cli.segregation import read_csv
 from jamlik.i18n import t
 from jamlik.indicators.equity import equity_indices
+from jamlik.storage import write_json
 
 __all__ = ["register"]
 
@@ -52,5 +53,5 @@ def register(app: typer.Typer) -> None:
         ] = 0.5,
     ) -> None:
         result, n = fail_cleanly(lambda: _run(input_path, value, weight, group, rank, atkinson_e))
-        write_json(out, result)
+        write_json(result, out)
         console.print(t("equity.done", n=n, path=out), highlight=False)

@@ -9,10 +9,11 @@ import pandas as pd
 import typer
 
 from jamlik.cli._common import console, fail_cleanly
-from jamlik.cli.segregation import read_csv, write_atomic
+from jamlik.cli.segregation import read_csv
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.fca import FCAMethod, floating_catchment, parse_step_weights
+from jamlik.storage import atomic_path
 
 __all__ = ["register"]
 
@@ -76,5 +77,6 @@ def register(app: typer.Typer) -> None:
             )
         )
         frame = scores.reset_index()
-        write_atomic(out, lambda tmp: frame.to_csv(tmp, index=False, float_format="%.17g"))
+        with atomic_path(out) as tmp:
+            frame.to_csv(tmp, index=False, float_format="%.17g")
         console.print(t("fca.done", method=method, n=len(frame), path=out), highlight=False)

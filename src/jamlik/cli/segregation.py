@@ -6,11 +6,6 @@ reading a CSV with a clear error and writing outputs atomically (temporary file 
 
 from __future__ import annotations
 
-import json
-import math
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,8 +16,9 @@ from jamlik.cli._common import console, fail_cleanly
 from jamlik.errors import DataError, MissingFileError
 from jamlik.i18n import t
 from jamlik.indicators.segregation import align_areas, segregation_indices
+from jamlik.storage import write_json
 
-__all__ = ["read_csv", "register", "write_atomic", "write_json"]
+__all__ = ["read_csv", "register"]
 
 RESULT_KEYS = (
     "dissimilarity",
@@ -63,35 +59,6 @@ def read_areas(path: Path) -> Any:
             t("indicators_io.unreadable", path=path, kind="GeoPackage", reason="no geometry")
         )
     return areas
-
-
-def write_atomic(path: Path, writer: Callable[[Path], None]) -> None:
-    """Call ``writer(tmp)`` on a temporary file beside ``path``, then rename it onto ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        writer(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write ``data`` as pretty JSON atomically; NaN/inf become ``null``."""
-    text = json.dumps({k: _clean(v) for k, v in data.items()}, indent=2, allow_nan=False)
-
-    def writer(tmp: Path) -> None:
-        tmp.write_text(text + "\n", encoding="utf-8")
-
-    write_atomic(path, writer)
 
 
 def _run(
@@ -146,5 +113,5 @@ def register(app: typer.Typer) -> None:
         result, n = fail_cleanly(
             lambda: _run(input_path, id_column, group, total, areas, atkinson_b)
         )
-        write_json(out, result)
+        write_json(result, out)
         console.print(t("segregation.done", n=n, path=out), highlight=False)

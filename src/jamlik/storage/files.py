@@ -8,6 +8,7 @@ earlier file untouched and removes the temporary one.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -52,7 +53,7 @@ def write_csv(frame: pd.DataFrame, target: str | os.PathLike[str], *, index: boo
 
 
 def write_json(data: Mapping[str, Any], target: str | os.PathLike[str]) -> Path:
-    """Write ``data`` as indented UTF-8 JSON atomically (NaN is written as null)."""
+    """Write ``data`` as indented UTF-8 JSON atomically (NaN and infinity are written as null)."""
 
     def write(p: Path) -> None:
         text = json.dumps(_nan_to_none(data), ensure_ascii=False, indent=2, allow_nan=False)
@@ -62,7 +63,7 @@ def write_json(data: Mapping[str, Any], target: str | os.PathLike[str]) -> Path:
 
 
 def _nan_to_none(value: Any) -> Any:
-    if isinstance(value, float) and value != value:
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, Mapping):
         return {str(k): _nan_to_none(v) for k, v in value.items()}
