@@ -1,4 +1,12 @@
-"""jamlik.indicators."""
+"""Indicators: access, equity, segregation, vulnerability, targets, housing, cohesion, transit.
+
+Pure functions over tables and arrays, plus the pack-wide runs (``compute_pack_access``,
+``compute_pack_cohesion``, ``compute_transit_access``, ``sdg_11_2_1``) that chain the stages.
+"""
+
+from jamlik.indicators.access import aggregate_access, share_within
+from jamlik.indicators.cohesion import area_detour, co_accessibility, local_centrality
+from jamlik.indicators.cohesion_pack import CohesionOptions, PackCohesion, compute_pack_cohesion
 
 # --- equity, segregation, supply-demand (FCA), housing, targets and vulnerability ---
 from jamlik.indicators.equity import (
@@ -19,6 +27,7 @@ from jamlik.indicators.fca import (
     weighted_catchment,
 )
 from jamlik.indicators.housing import housing_indicators, tenure_change, tenure_mix
+from jamlik.indicators.pack_access import AccessOptions, PackAccess, compute_pack_access
 from jamlik.indicators.segregation import (
     MultigroupIndices,
     SegregationIndices,
@@ -42,6 +51,8 @@ from jamlik.indicators.targets import (
     track_target,
     track_targets,
 )
+from jamlik.indicators.transit_access import TransitAccessOptions, compute_transit_access
+from jamlik.indicators.transit_sdg import SDGResult, sdg_11_2_1
 from jamlik.indicators.vulnerability import (
     DEFAULT_VULNERABILITY_CONFIG,
     VulnerabilityConfig,
@@ -60,6 +71,21 @@ from jamlik.indicators.vulnerability_spatial import (
 )
 
 __all__ = [
+    "AccessOptions",
+    "CohesionOptions",
+    "PackAccess",
+    "PackCohesion",
+    "SDGResult",
+    "TransitAccessOptions",
+    "aggregate_access",
+    "area_detour",
+    "co_accessibility",
+    "compute_pack_access",
+    "compute_pack_cohesion",
+    "compute_transit_access",
+    "local_centrality",
+    "sdg_11_2_1",
+    "share_within",
     "EquityIndices",
     "MultigroupIndices",
     "SegregationChange",
