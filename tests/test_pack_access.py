@@ -156,3 +156,37 @@ def test_porto_alegre_cells_and_opportunity_layers(shared_data: Path) -> None:
     assert opp.loc[opp["category"] == "school", "weight"].sum() == 194
     with pytest.raises(DataError, match="no opportunities of categories"):
         compute_pack_access(pack, options=AccessOptions(categories=("spaceport",)))
+
+
+def test_bike_profile_equals_scipy_on_the_bike_graph(
+    town_pack: Path, town_access: PackAccess
+) -> None:
+    pack = load_pack(town_pack)
+    osm = read_osm(pack.osm_path)
+    crs = pack.crs.to_string()
+    walk = build_street_network(osm, mode="walk", crs=crs)
+    bike = build_street_network(osm, mode="bike", crs=crs)
+    rider = profile("bike")
+    graph = bike.to_graph(rider)
+    schools = extract_pois(osm, crs=crs).query("category == 'school'")
+    snapped = snap_points(bike, schools.geometry.x, schools.geometry.y, graph=graph, profile=rider)
+    seeds = point_seeds(bike, graph, snapped, profile=rider, towards=True)
+    owner = np.repeat(np.arange(seeds.indptr.size - 1), np.diff(seeds.indptr))
+    door_s = snapped.snap_distance_m[owner] / rider.speed_m_s
+
+    origins = town_access.origins.sample(30, random_state=8)
+    homes = origins["node"].to_numpy()
+    # Residents ride from the bike-graph node nearest their walk node (brute force).
+    bx, by = bike.node_x[graph.node_index], bike.node_y[graph.node_index]
+    gap = np.hypot(
+        bx[None, :] - walk.node_x[homes][:, None], by[None, :] - walk.node_y[homes][:, None]
+    )
+    sources = gap.argmin(axis=1)
+    dist = dijkstra(graph.to_scipy(), directed=True, indices=sources)
+    per_seed = dist[:, seeds.node] + (seeds.cost + door_s)[None, :]
+    nearest = np.full(len(sources), np.inf)
+    for j in range(seeds.indptr.size - 1):
+        nearest = np.minimum(nearest, per_seed[:, owner == j].min(axis=1, initial=np.inf))
+    want = np.where(nearest / 60 <= 30, nearest / 60, np.nan)
+    got = origins["school_nearest_1_min_bike"].to_numpy()
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9, equal_nan=True)
