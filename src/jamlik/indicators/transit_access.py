@@ -69,7 +69,7 @@ from jamlik.ingest.opening_hours import (
 )
 from jamlik.networks import build_street_network
 from jamlik.networks.timetable import Timetable, WalkLinks, build_timetable
-from jamlik.routing._raptor_kernels import INF, _departure, _new_boarding
+from jamlik.routing._raptor_kernels import INF, _departure, _new_boarding, relax_destinations
 from jamlik.routing.raptor import percentile_ranks
 from jamlik.routing.transit_walk import StreetWalker, street_transfers
 
@@ -234,18 +234,10 @@ def _range_open(  # pragma: no cover - compiled
                     tr_ptr, tr_stop, tr_s, acc_stop[a0:a1], acc_s[a0:a1], t0, K, slack,
                     L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist,
                 )  # fmt: skip
-            for c in range(nc):
-                s = clist[c]
-                changed[s] = False
-                ta = R[s, K]
-                for e in range(eg_ptr[s], eg_ptr[s + 1]):
-                    d = eg_dest[e]
-                    if ta + eg_s[e] < best[d]:
-                        best[d] = ta + eg_s[e]
-            for e in range(dir_ptr[o], dir_ptr[o + 1]):
-                d = dir_dest[e]
-                if t0 + dir_s[e] < best[d]:
-                    best[d] = t0 + dir_s[e]
+            relax_destinations(
+                clist, nc, changed, R, K, eg_ptr, eg_dest, eg_s, dir_ptr, dir_dest, dir_s, o, t0,
+                best,
+            )  # fmt: skip
             for d in range(n_dest):
                 a = best[d]
                 ok = a < INF and a - t0 <= max_s

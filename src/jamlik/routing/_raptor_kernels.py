@@ -281,6 +281,44 @@ def stop_arrivals(  # pragma: no cover - compiled
     return out
 
 
+@numba.njit(cache=True, inline="always")
+def relax_destinations(  # pragma: no cover - compiled
+    clist: I32,
+    nc: int,
+    changed: npt.NDArray[np.bool_],
+    R: I32,
+    K: int,
+    eg_ptr: I64,
+    eg_dest: I32,
+    eg_s: I32,
+    dir_ptr: I64,
+    dir_dest: I32,
+    dir_s: I32,
+    o: int,
+    t0: int,
+    best: I32,
+) -> None:
+    """Lower ``best`` (arrival per destination) by egress walks and origin ``o``'s direct walk.
+
+    Egress starts from the ``nc`` stops whose arrival by vehicle changed this departure (their
+    ``changed`` flags are cleared); the direct walk leaves at ``t0``.
+    """
+    for c in range(nc):
+        s = clist[c]
+        changed[s] = False
+        ta = R[s, K]
+        for e in range(eg_ptr[s], eg_ptr[s + 1]):
+            d = eg_dest[e]
+            t = ta + eg_s[e]
+            if t < best[d]:
+                best[d] = t
+    for e in range(dir_ptr[o], dir_ptr[o + 1]):
+        d = dir_dest[e]
+        t = t0 + dir_s[e]
+        if t < best[d]:
+            best[d] = t
+
+
 @numba.njit(cache=True, parallel=True)
 def range_many(  # pragma: no cover - compiled
     rs_ptr: I64,
@@ -368,20 +406,10 @@ def range_many(  # pragma: no cover - compiled
                     tr_ptr, tr_stop, tr_s, acc_stop[a0:a1], acc_s[a0:a1], t0, K, slack,
                     L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist,
                 )  # fmt: skip
-            for c in range(nc):
-                s = clist[c]
-                changed[s] = False
-                ta = R[s, K]
-                for e in range(eg_ptr[s], eg_ptr[s + 1]):
-                    d = eg_dest[e]
-                    t = ta + eg_s[e]
-                    if t < best[d]:
-                        best[d] = t
-            for e in range(dir_ptr[o], dir_ptr[o + 1]):
-                d = dir_dest[e]
-                t = t0 + dir_s[e]
-                if t < best[d]:
-                    best[d] = t
+            relax_destinations(
+                clist, nc, changed, R, K, eg_ptr, eg_dest, eg_s, dir_ptr, dir_dest, dir_s, o, t0,
+                best,
+            )  # fmt: skip
             for d in range(n_dest):
                 buf[d, di] = best[d] - t0 if best[d] < INF else INF
         for d in range(n_dest):
