@@ -231,8 +231,7 @@ def _opportunities(pack: Pack, osm: OSMData, opts: AccessOptions) -> gpd.GeoData
     frame = pois[["category", "geometry"]].assign(weight=1.0, source="osm")
     extra = pack.opportunity_layers()
     if extra is not None and not extra.empty:
-        extra = extra.to_crs(pack.crs)
-        extra = extra[extra["count"] > 0]
+        # Already in the pack CRS, rows with a zero count dropped (ingest.pack).
         layer = extra[["category", "geometry"]].assign(
             weight=extra["count"].astype(float), source="pack"
         )
