@@ -43,7 +43,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +52,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from jamlik.errors import ConfigError, DataError, MissingFileError, UnknownIdError
+from jamlik._toml import read_toml_file
+from jamlik.errors import ConfigError, DataError, UnknownIdError
 from jamlik.i18n import t
 from jamlik.indicators._validate import require_columns
 from jamlik.indicators.vulnerability import (
@@ -163,12 +163,7 @@ def load_targets(path: str | Path) -> TargetFile:
         (e.g. ``target[0].deadline_year``).
     """
     path = Path(path)
-    if not path.is_file():
-        raise MissingFileError(f"{path}: target file not found.")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
+    data = read_toml_file(path, what="target file")
     try:
         return TargetFile.model_validate({**data, "source": str(path)})
     except ValidationError as exc:

@@ -43,7 +43,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +52,8 @@ import numpy.typing as npt
 import opening_hours as oh
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from jamlik.errors import ConfigError, DataError, MissingFileError
+from jamlik._toml import read_toml_file
+from jamlik.errors import ConfigError, DataError
 
 __all__ = [
     "OVERRIDES_FILE",
@@ -120,12 +120,7 @@ def load_hours_overrides(path: str | Path) -> HoursOverrides:
         If it is not valid TOML, has an unknown key or an hours string that does not parse.
     """
     path = Path(path)
-    if not path.is_file():
-        raise MissingFileError(f"opening-hours file {path} not found; check the path")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
+    raw = read_toml_file(path, what="opening-hours file")
     try:
         return HoursOverrides.model_validate(raw)
     except ValidationError as exc:
