@@ -257,23 +257,6 @@ def _range_open(  # pragma: no cover - compiled
     return out
 
 
-def _tt_arrays(tt: Timetable) -> tuple[npt.NDArray[np.integer[Any]], ...]:
-    return (
-        tt.route_stops_ptr, tt.route_stops, tt.route_trips_ptr, tt.route_times_ptr,
-        tt.arrival_s, tt.departure_s, tt.stop_routes_ptr, tt.stop_routes, tt.stop_route_pos,
-        tt.transfers.ptr, tt.transfers.target, tt.transfers.seconds,
-    )  # fmt: skip
-
-
-def _by_target(links: WalkLinks, n_targets: int) -> WalkLinks:
-    """Turn point -> target walks around into CSR by target."""
-    src = np.repeat(np.arange(len(links.ptr) - 1, dtype=np.int32), np.diff(links.ptr))
-    order = np.argsort(links.target, kind="stable")
-    ptr = np.zeros(n_targets + 1, dtype=np.int64)
-    np.cumsum(np.bincount(links.target, minlength=n_targets), out=ptr[1:])
-    return WalkLinks(ptr=ptr, target=src[order], seconds=links.seconds[order])
-
-
 def open_travel_times(
     tt: Timetable,
     *,
@@ -319,9 +302,9 @@ def open_travel_times(
     n_dep = max(int(window_min), 1)
     departures = int(departure_s) + 60 * np.arange(n_dep, dtype=np.int64)
     rank = int(percentile_ranks([percentile], n_dep)[0])
-    eg = _by_target(egress, tt.n_stops)
+    eg = egress.transposed(tt.n_stops)
     seconds = _range_open(
-        _tt_arrays(tt), access.ptr, access.target, access.seconds, eg.ptr, eg.target,
+        tt.kernel_arrays(), access.ptr, access.target, access.seconds, eg.ptr, eg.target,
         eg.seconds, direct.ptr, direct.target, direct.seconds, departures, int(max_rides),
         int(transfer_slack_s), rank, n_dest, schedule.ptr, schedule.start_s, schedule.end_s,
         schedule.always_open, int(round(60 * max_trip_min)),

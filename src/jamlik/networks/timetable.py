@@ -23,6 +23,7 @@ motorways. Street-network walks from OSM are in :mod:`jamlik.routing.transit_wal
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -62,6 +63,15 @@ class WalkLinks:
     ptr: I64
     target: I32
     seconds: I32
+
+    def transposed(self, n_targets: int) -> WalkLinks:
+        """Return the same walks grouped by target (target -> point), e.g. stop -> destination."""
+        n_points = len(self.ptr) - 1
+        src = np.repeat(np.arange(n_points, dtype=np.int32), np.diff(self.ptr))
+        order = np.argsort(self.target, kind="stable")
+        ptr = np.zeros(n_targets + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.target, minlength=n_targets), out=ptr[1:])
+        return WalkLinks(ptr=ptr, target=src[order], seconds=self.seconds[order])
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,15 @@ class Timetable:
     def n_routes(self) -> int:
         """Number of RAPTOR routes."""
         return len(self.route_stops_ptr) - 1
+
+    def kernel_arrays(self) -> tuple[npt.NDArray[np.integer[Any]], ...]:
+        """Return the timetable arrays in the order the compiled RAPTOR kernels take them."""
+        return (
+            self.route_stops_ptr, self.route_stops, self.route_trips_ptr, self.route_times_ptr,
+            self.arrival_s, self.departure_s, self.stop_routes_ptr, self.stop_routes,
+            self.stop_route_pos, self.transfers.ptr, self.transfers.target,
+            self.transfers.seconds,
+        )  # fmt: skip
 
 
 def _unit_xyz(lon: F64, lat: F64) -> F64:

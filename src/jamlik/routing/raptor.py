@@ -189,14 +189,6 @@ def link_points(tt: Timetable, points: pd.DataFrame, *, role: str = "points") ->
     )  # fmt: skip
 
 
-def _arrays(tt: Timetable) -> tuple[np.ndarray, ...]:
-    return (
-        tt.route_stops_ptr, tt.route_stops, tt.route_trips_ptr, tt.route_times_ptr,
-        tt.arrival_s, tt.departure_s, tt.stop_routes_ptr, tt.stop_routes, tt.stop_route_pos,
-        tt.transfers.ptr, tt.transfers.target, tt.transfers.seconds,
-    )  # fmt: skip
-
-
 def _check_options(max_rides: int, transfer_slack_s: int) -> None:
     if max_rides < 1:
         raise DataError(f"max_rides must be at least 1 (got {max_rides})")
@@ -235,7 +227,7 @@ def earliest_arrivals(
     deps = np.asarray(departures_s, dtype=np.int64)
     order = np.argsort(deps, kind="stable")
     raw = stop_arrivals(
-        *_arrays(tt),
+        *tt.kernel_arrays(),
         np.asarray(access_stops, dtype=np.int32),
         np.asarray(access_s, dtype=np.int32),
         deps[order],
@@ -313,9 +305,9 @@ def travel_times(
                 f"walks are for {sizes[0]} origins and {sizes[1]} destinations but "
                 f"{len(origins)} origins and {len(destinations)} destinations were given"
             )
-    egress = _transpose(egress_rev, tt.n_stops)
+    egress = egress_rev.transposed(tt.n_stops)
     seconds = range_many(
-        *_arrays(tt),
+        *tt.kernel_arrays(),
         access.ptr, access.target, access.seconds,
         egress.ptr, egress.target, egress.seconds,
         direct.ptr, direct.target, direct.seconds,
@@ -331,13 +323,3 @@ def travel_times(
         minutes=minutes,
         departures_s=departures,
     )
-
-
-def _transpose(links: WalkLinks, n_targets: int) -> WalkLinks:
-    """Reverse point→stop walks into stop→point walks (CSR by stop)."""
-    n_points = len(links.ptr) - 1
-    src = np.repeat(np.arange(n_points, dtype=np.int32), np.diff(links.ptr))
-    order = np.argsort(links.target, kind="stable")
-    ptr = np.zeros(n_targets + 1, dtype=np.int64)
-    np.cumsum(np.bincount(links.target, minlength=n_targets), out=ptr[1:])
-    return WalkLinks(ptr=ptr, target=src[order], seconds=links.seconds[order])
