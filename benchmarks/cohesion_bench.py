@@ -30,8 +30,8 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from jamlik.datasets import street_arrays  # noqa: E402
-from jamlik.indicators.cohesion import local_centrality  # noqa: E402
 from jamlik.networks import Graph, build_street_network, graph_from_edges  # noqa: E402
+from jamlik.routing.network_measures import local_centrality  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = (ROOT / ".." / "shared" / "data").resolve()

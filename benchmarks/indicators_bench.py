@@ -209,13 +209,13 @@ def bench_segregation(
     from segregation.inference import TwoValueTest
     from segregation.singlegroup.atkinson import _atkinson
 
-    from jamlik.indicators import _segregation_kernels as kern
-    from jamlik.indicators.segregation import (
+    from jamlik.indicators.segregation import _kernels as kern
+    from jamlik.indicators.segregation.indices import (
         local_environment,
         multigroup_indices,
         segregation_indices,
     )
-    from jamlik.indicators.segregation_inference import decompose_change, random_label_null
+    from jamlik.indicators.segregation.inference import decompose_change, random_label_null
 
     first = pd.DataFrame(next(iter(inputs.values()))[["born_abroad", "pop_total"]])
     sg.Gini(first, "born_abroad", "pop_total")  # compile PySAL's numba Gini first (int and
@@ -328,7 +328,7 @@ def bench_fca(rng: np.random.Generator, quick: bool) -> None:
     from access import Access
     from access import weights as aw
 
-    from jamlik.indicators.fca import (
+    from jamlik.indicators.access.fca import (
         crow_fly_costs,
         enhanced_two_step_fca,
         gravity_two_step_fca,
@@ -447,9 +447,9 @@ def bench_vulnerability(inputs: dict[str, gpd.GeoDataFrame], quick: bool) -> Non
     from scipy.stats import entropy
 
     from jamlik.indicators.housing import tenure_mix
-    from jamlik.indicators.targets import Target, track_target
-    from jamlik.indicators.vulnerability import vulnerability_index
-    from jamlik.indicators.vulnerability_spatial import vulnerability_hotspots
+    from jamlik.indicators.vulnerability.index import vulnerability_index
+    from jamlik.indicators.vulnerability.spatial import vulnerability_hotspots
+    from jamlik.indicators.vulnerability.targets import Target, track_target
 
     perms = 99 if quick else 999
     rng = np.random.default_rng(SEED + 7)

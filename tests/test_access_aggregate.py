@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from jamlik.errors import DataError, MissingColumnError
-from jamlik.indicators.access import ALL_AREAS, aggregate_access
+from jamlik.indicators.access.aggregate import ALL_AREAS, aggregate_access
 
 
 def _case() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -63,7 +63,7 @@ def test_missing_group_and_unknown_node_are_named_errors() -> None:
 
 
 def test_share_within_by_hand() -> None:
-    from jamlik.indicators.access import share_within
+    from jamlik.indicators.access.aggregate import share_within
 
     origins = pd.DataFrame(
         {"t": [5.0, 20.0, np.nan, 15.0], "pop_total": [10, 20, 30, 40], "old": [1, 0, 3, 0]}

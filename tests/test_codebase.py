@@ -51,3 +51,44 @@ def test_top_level_entry_points_resolve() -> None:
 
     for name in jamlik.__all__:
         assert callable(getattr(jamlik, name)) or name == "__version__"
+
+
+STAGES = ("ingest", "networks", "routing", "indicators", "runs", "report", "storage", "cli")
+
+
+def _imports(path: Path) -> list[str]:
+    import ast
+
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+            names += [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+    return names
+
+
+@pytest.mark.xfail(strict=True, reason="transit access reaches into RAPTOR kernels until one loop")
+def test_no_package_imports_another_packages_private_module() -> None:
+    """``jamlik.X._y`` is X's own business: other stages use X's public modules."""
+    offenders = []
+    for path in sorted((ROOT / "src" / "jamlik").rglob("*.py")):
+        stage = path.relative_to(ROOT / "src" / "jamlik").parts[0]
+        for name in _imports(path):
+            parts = name.split(".")
+            if parts[0] != "jamlik" or len(parts) < 3 or parts[1] not in STAGES:
+                continue
+            private = [p for p in parts[2:] if p.startswith("_") and not p.startswith("__")]
+            if private and parts[1] != stage:
+                offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_layout_reads_as_the_pipeline() -> None:
+    packages = {p.name for p in (ROOT / "src" / "jamlik").iterdir() if (p / "__init__.py").exists()}
+    assert set(STAGES) <= packages
+    families = {"access", "segregation", "vulnerability"}
+    assert families <= {p.name for p in (ROOT / "src" / "jamlik" / "indicators").iterdir()}
+    for module in ("equity.py", "cohesion.py", "housing.py"):
+        assert (ROOT / "src" / "jamlik" / "indicators" / module).exists()

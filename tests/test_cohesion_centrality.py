@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from jamlik.errors import DataError
-from jamlik.indicators.cohesion import local_centrality, street_centrality
 from jamlik.networks import Graph, StreetNetwork, build_street_network, graph_from_edges
+from jamlik.routing.network_measures import local_centrality, street_centrality
 
 
 def grid(n: int, step: float = 100.0) -> Graph:

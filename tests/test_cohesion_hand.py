@@ -10,8 +10,9 @@ import pytest
 import shapely
 
 from jamlik.errors import DataError
-from jamlik.indicators.cohesion import area_detour, co_accessibility, place_reach
 from jamlik.networks import Graph, Seeds, StreetNetwork, graph_from_edges
+from jamlik.routing.network_measures import area_detour, place_reach
+from jamlik.runs.cohesion import co_accessibility
 
 CRS = "EPSG:3006"
 

@@ -19,12 +19,12 @@ from jamlik.cli import cohesion as cohesion_cli
 from jamlik.config import profile
 from jamlik.datasets import Town, generate_town, write_town_pack
 from jamlik.errors import DataError, UnknownIdError
-from jamlik.indicators.access import share_within
-from jamlik.indicators.cohesion_pack import CohesionOptions, PackCohesion, compute_pack_cohesion
-from jamlik.indicators.pack_access import AccessOptions, compute_pack_access
-from jamlik.indicators.vulnerability import vulnerability_index
+from jamlik.indicators.access.aggregate import share_within
+from jamlik.indicators.vulnerability.index import vulnerability_index
 from jamlik.ingest import extract_pois, load_pack, read_osm
 from jamlik.networks import build_street_network, point_seeds, snap_points
+from jamlik.runs.access import AccessOptions, compute_pack_access
+from jamlik.runs.cohesion import CohesionOptions, PackCohesion, compute_pack_cohesion
 
 PACKS = Path(__file__).resolve().parents[1] / "packs"
 

@@ -16,7 +16,7 @@ with warnings.catch_warnings():
 
     from jamlik.cli.fca import register
 
-from jamlik.indicators.fca import StepWeights, floating_catchment
+from jamlik.indicators.access.fca import StepWeights, floating_catchment
 
 
 @pytest.fixture

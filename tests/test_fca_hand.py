@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from jamlik.errors import DataError, DuplicateIdError, MissingColumnError, UnknownIdError
-from jamlik.indicators.fca import (
+from jamlik.indicators.access.fca import (
     StepWeights,
     enhanced_two_step_fca,
     floating_catchment,

@@ -19,7 +19,7 @@ from access import weights as access_weights
 from pyproj import Geod
 
 from jamlik.config import profile
-from jamlik.indicators.fca import (
+from jamlik.indicators.access.fca import (
     costs_from_matrix,
     crow_fly_costs,
     enhanced_two_step_fca,

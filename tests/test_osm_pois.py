@@ -15,8 +15,9 @@ import pytest
 import shapely
 
 from jamlik.errors import DataError, MissingFileError
+from jamlik.geo import project_geometry
 from jamlik.i18n import t
-from jamlik.ingest.osm import project_geometry, read_osm
+from jamlik.ingest.osm import read_osm
 from jamlik.ingest.pois import (
     DIMENSIONS,
     column_descriptions,

@@ -16,9 +16,9 @@ from jamlik.cli import access as access_cli
 from jamlik.config import profile
 from jamlik.datasets import generate_town, write_town_pack
 from jamlik.errors import DataError
-from jamlik.indicators.pack_access import AccessOptions, PackAccess, compute_pack_access
 from jamlik.ingest import extract_pois, load_pack, read_osm
 from jamlik.networks import build_street_network, point_seeds, snap_points
+from jamlik.runs.access import AccessOptions, PackAccess, compute_pack_access
 
 PROFILES = ("adult", "wheelchair", "bike")
 

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from jamlik.geo import haversine_m
 from jamlik.ingest.gtfs import GTFSFeed, read_gtfs
-from jamlik.ingest.gtfs_repair import haversine_m
 from jamlik.networks.timetable import build_timetable
 from jamlik.routing.raptor import earliest_arrivals, travel_times
 

@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 from jamlik.cli import sdg as sdg_cli
 from jamlik.cli import transit_service as departures_cli
 from jamlik.errors import DataError, GTFSError
-from jamlik.indicators.transit_sdg import sdg_11_2_1
-from jamlik.indicators.transit_service import departures_per_hour
+from jamlik.indicators.access.transit_service import departures_per_hour
 from jamlik.ingest import load_pack
 from jamlik.ingest.gtfs import read_gtfs
+from jamlik.runs.sdg import sdg_11_2_1
 
 PACKS = Path(__file__).resolve().parents[1] / "packs"
 

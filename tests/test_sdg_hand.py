@@ -25,8 +25,8 @@ import pytest
 import shapely
 
 from jamlik.errors import DataError, MissingColumnError
-from jamlik.indicators.transit_sdg import convenient_access, sdg_shares
 from jamlik.networks import StreetNetwork
+from jamlik.runs.sdg import convenient_access, sdg_shares
 
 X0, Y0 = 300_000.0, 6_400_000.0
 XS = [0.0, 300.0, 480.0, 500.0, 600.0, 1000.0, 1500.0]

@@ -19,9 +19,9 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from jamlik.indicators.transit_sdg import SDGResult, sdg_11_2_1
 from jamlik.ingest import load_pack, read_osm
 from jamlik.networks import StreetNetwork, build_street_network, snap_points
+from jamlik.runs.sdg import SDGResult, sdg_11_2_1
 
 PACK = Path(__file__).resolve().parents[1] / "packs" / "porto_alegre"
 DATE = dt.date(2019, 5, 13)

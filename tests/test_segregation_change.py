@@ -11,8 +11,8 @@ from segregation.decomposition import DecomposeSegregation
 from segregation.inference import TwoValueTest
 from segregation.singlegroup import Dissim, Entropy, Gini, Isolation
 
-from jamlik.indicators import _segregation_kernels as kern
-from jamlik.indicators.segregation_inference import (
+from jamlik.indicators.segregation import _kernels as kern
+from jamlik.indicators.segregation.inference import (
     decompose_change,
     random_label_null,
     segregation_change,

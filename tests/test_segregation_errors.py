@@ -27,12 +27,12 @@ from jamlik.errors import (
     NegativeValueError,
     UnknownIdError,
 )
-from jamlik.indicators.segregation import (
+from jamlik.indicators.segregation.indices import (
     align_areas,
     multigroup_indices,
     segregation_indices,
 )
-from jamlik.indicators.segregation_inference import segregation_change
+from jamlik.indicators.segregation.inference import segregation_change
 
 
 def _frame(**cols: list[float]) -> pd.DataFrame:

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from jamlik.indicators import _segregation_kernels as kern
-from jamlik.indicators.segregation import (
+from jamlik.indicators.segregation import _kernels as kern
+from jamlik.indicators.segregation.indices import (
     multigroup_indices,
     segregation_indices,
     spatial_dissimilarity,

@@ -14,7 +14,7 @@ from segregation import multigroup as mg
 from segregation import singlegroup as sg
 from segregation.singlegroup.atkinson import _atkinson
 
-from jamlik.indicators.segregation import (
+from jamlik.indicators.segregation.indices import (
     multigroup_indices,
     segregation_by,
     segregation_indices,

@@ -19,7 +19,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from jamlik.config import DEFAULT_PROFILES
-from jamlik.ingest.osm import project
+from jamlik.geo import project
 from jamlik.networks import build_street_network, point_seeds, snap_points
 
 

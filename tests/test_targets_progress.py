@@ -10,16 +10,16 @@ import pytest
 from scipy.stats import linregress
 
 from jamlik.errors import ConfigError, DataError, MissingFileError, UnknownIdError
-from jamlik.indicators.targets import (
+from jamlik.indicators.vulnerability.index import vulnerability_index
+from jamlik.indicators.vulnerability.targets import (
     Target,
     TargetFile,
-    load_targets,
     progress_table,
-    target_chart,
     track_target,
     track_targets,
 )
-from jamlik.indicators.vulnerability import vulnerability_index
+from jamlik.report.charts import target_chart
+from jamlik.runs.targets import load_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 

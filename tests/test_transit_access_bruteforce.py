@@ -9,12 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamlik.indicators.transit_access import (
-    TransitAccess,
-    TransitAccessOptions,
-    _opportunity_table,
-    compute_transit_access,
-)
 from jamlik.ingest import Pack, load_pack
 from jamlik.ingest.gtfs import read_gtfs
 from jamlik.ingest.opening_hours import opening_schedule
@@ -22,6 +16,12 @@ from jamlik.networks import build_street_network
 from jamlik.networks.timetable import WalkLinks, build_timetable
 from jamlik.routing.raptor import PointWalks, travel_times
 from jamlik.routing.transit_walk import StreetWalker, street_transfers
+from jamlik.runs.transit_access import (
+    TransitAccess,
+    TransitAccessOptions,
+    _opportunity_table,
+    compute_transit_access,
+)
 
 PACKS = Path(__file__).resolve().parents[1] / "packs"
 

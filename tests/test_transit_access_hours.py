@@ -13,12 +13,12 @@ from typer.testing import CliRunner
 
 from jamlik.cli.access import register
 from jamlik.errors import DataError
-from jamlik.indicators.transit_access import (
+from jamlik.ingest import load_pack
+from jamlik.runs.transit_access import (
     TransitAccessOptions,
     compute_transit_access,
     representative_dates,
 )
-from jamlik.ingest import load_pack
 
 PACKS = Path(__file__).resolve().parents[1] / "packs"
 TUESDAY = dt.date(2021, 12, 14)

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from jamlik.errors import DataError
-from jamlik.indicators.transit_access import open_travel_times
 from jamlik.ingest.gtfs import read_gtfs
 from jamlik.ingest.opening_hours import opening_schedule
 from jamlik.networks.timetable import WalkLinks, build_timetable
+from jamlik.runs.transit_access import open_travel_times
 
 FILES = {
     "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\nA,A,59.00,18.0\nB,B,59.05,18.0\n",

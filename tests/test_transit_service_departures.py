@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamlik.indicators.transit_service import departure_events, departures_per_hour
+from jamlik.indicators.access.transit_service import departure_events, departures_per_hour
 from jamlik.ingest.gtfs import read_gtfs
 
 CASES = [

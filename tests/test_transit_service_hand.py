@@ -18,7 +18,7 @@ import pytest
 import shapely
 
 from jamlik.errors import CRSError, DataError
-from jamlik.indicators.transit_service import (
+from jamlik.indicators.access.transit_service import (
     MODE_CAPACITY,
     departures_per_area,
     departures_per_hour,

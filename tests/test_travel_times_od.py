@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from jamlik.cli import travel_times as travel_times_cli
 from jamlik.datasets import generate_town, write_town_pack
 from jamlik.networks import build_street_network, snap_points
-from jamlik.routing.od import od_travel_times
+from jamlik.runs.travel_times import od_travel_times
 
 EXTRACTS = {
     "lund": ("osm_lund_station/lund_station.osm.pbf", "walk", 40, 30),

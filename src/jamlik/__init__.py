@@ -2,7 +2,7 @@
 
 The package is laid out as the pipeline it runs::
 
-    ingest → networks → routing → indicators → storage → cli
+    ingest → networks → routing → indicators → runs → report → cli   (storage beside)
 
 The entry points below are imported lazily, so ``import jamlik`` stays fast.
 """
@@ -24,15 +24,15 @@ _ENTRY_POINTS: dict[str, str] = {
     "accessibility": "jamlik.routing.engine",
     "travel_costs": "jamlik.routing.engine",
     "travel_times": "jamlik.routing.raptor",
-    "compute_pack_access": "jamlik.indicators.pack_access",
-    "compute_transit_access": "jamlik.indicators.transit_access",
-    "sdg_11_2_1": "jamlik.indicators.transit_sdg",
-    "segregation_indices": "jamlik.indicators.segregation",
+    "compute_pack_access": "jamlik.runs.access",
+    "compute_transit_access": "jamlik.runs.transit_access",
+    "sdg_11_2_1": "jamlik.runs.sdg",
+    "segregation_indices": "jamlik.indicators.segregation.indices",
     "equity_indices": "jamlik.indicators.equity",
-    "floating_catchment": "jamlik.indicators.fca",
-    "vulnerability_index": "jamlik.indicators.vulnerability",
-    "track_targets": "jamlik.indicators.targets",
-    "compute_pack_cohesion": "jamlik.indicators.cohesion_pack",
+    "floating_catchment": "jamlik.indicators.access.fca",
+    "vulnerability_index": "jamlik.indicators.vulnerability.index",
+    "track_targets": "jamlik.indicators.vulnerability.targets",
+    "compute_pack_cohesion": "jamlik.runs.cohesion",
     "generate_town": "jamlik.datasets.town",
 }
 

@@ -1,7 +1,7 @@
 """``jamlik access PACK --out results.gpkg``: accessibility for every resident of a pack.
 
 ``--mode transit --date YYYY-MM-DD --hours 6-23`` computes public-transport access by hour and
-day type instead (:mod:`jamlik.indicators.transit_access`) and writes the long table as CSV.
+day type instead (:mod:`jamlik.runs.transit_access`) and writes the long table as CSV.
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from rich.table import Table
 from jamlik.cli._common import fail_cleanly, progress_bar
 from jamlik.errors import DataError
 from jamlik.i18n import t
-from jamlik.indicators.access import share_within
-from jamlik.indicators.pack_access import AccessOptions, PackAccess, compute_pack_access
-from jamlik.indicators.transit_access import TransitAccessOptions, compute_transit_access
+from jamlik.indicators.access.aggregate import share_within
 from jamlik.ingest import load_categories, load_pack
-from jamlik.storage import write_access_outputs
-from jamlik.storage.files import write_csv
+from jamlik.runs.access import AccessOptions, PackAccess, compute_pack_access
+from jamlik.runs.transit_access import TransitAccessOptions, compute_transit_access
+from jamlik.storage import sources_table, write_csv, write_result_set
 
 __all__ = ["print_access_summary", "register", "run_access"]
 
@@ -47,7 +46,8 @@ def run_access(pack_path: Path, out: Path, options: AccessOptions) -> PackAccess
             advance(1)
 
         result = fail_cleanly(lambda: compute_pack_access(pack, options=options, progress=progress))
-    written = fail_cleanly(lambda: write_access_outputs(result, out, sources=pack.sources))
+    layers, tables = result.output_layers(sources_table(pack.sources))
+    written = fail_cleanly(lambda: write_result_set(layers, out, csv_tables=tables))
     print_access_summary(result, threshold_min=15.0)
     for kind, path in written.items():
         _out.print(t("cli_access.wrote", kind=kind, path=str(path)))

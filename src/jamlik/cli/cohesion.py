@@ -13,9 +13,9 @@ from rich.table import Table
 from jamlik.cli._common import fail_cleanly, progress_bar
 from jamlik.errors import DataError
 from jamlik.i18n import t
-from jamlik.indicators.access import ALL_AREAS
-from jamlik.indicators.cohesion_pack import CohesionOptions, PackCohesion, compute_pack_cohesion
+from jamlik.indicators.access.aggregate import ALL_AREAS
 from jamlik.ingest import Pack, load_pack
+from jamlik.runs.cohesion import CohesionOptions, PackCohesion, compute_pack_cohesion
 from jamlik.storage import sources_table, write_csv, write_geopackage, write_json
 
 __all__ = ["register", "write_cohesion_outputs"]

@@ -15,7 +15,7 @@ from jamlik.cli.cohesion import cohesion
 from jamlik.cli.vulnerability import vulnerability
 from jamlik.datasets import generate_town, write_town_pack
 from jamlik.i18n import t
-from jamlik.indicators.pack_access import AccessOptions
+from jamlik.runs.access import AccessOptions
 
 __all__ = ["register"]
 

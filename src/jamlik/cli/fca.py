@@ -12,7 +12,7 @@ from jamlik.cli._common import console, fail_cleanly
 from jamlik.cli.segregation import read_csv
 from jamlik.errors import DataError
 from jamlik.i18n import t
-from jamlik.indicators.fca import FCAMethod, floating_catchment, parse_step_weights
+from jamlik.indicators.access.fca import FCAMethod, floating_catchment, parse_step_weights
 from jamlik.storage import atomic_path
 
 __all__ = ["register"]

@@ -18,8 +18,8 @@ import typer
 from jamlik.cli._common import console, fail_cleanly, progress_bar
 from jamlik.errors import DataError
 from jamlik.i18n import t
-from jamlik.indicators.transit_sdg import SDGResult, result_summary, sdg_11_2_1
 from jamlik.ingest import load_pack
+from jamlik.runs.sdg import SDGResult, result_summary, sdg_11_2_1
 from jamlik.storage import write_csv, write_json
 
 __all__ = ["parse_date", "parse_window", "register"]

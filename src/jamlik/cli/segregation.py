@@ -15,7 +15,7 @@ import typer
 from jamlik.cli._common import console, fail_cleanly
 from jamlik.errors import DataError, MissingFileError
 from jamlik.i18n import t
-from jamlik.indicators.segregation import align_areas, segregation_indices
+from jamlik.indicators.segregation.indices import align_areas, segregation_indices
 from jamlik.storage import write_json
 
 __all__ = ["read_csv", "register"]

@@ -14,24 +14,11 @@ __all__ = ["register"]
 
 
 def _run(pack_path: Path, targets_path: Path) -> tuple[list[Any], dict[str, Any]]:
-    from jamlik.indicators.targets import load_targets, track_targets
     from jamlik.ingest.pack import load_pack
+    from jamlik.runs.targets import run_targets
 
-    pack = load_pack(pack_path)
-    targets = load_targets(targets_path)
-    progresses = track_targets(pack.statistics(), targets)
-    summary = {
-        "pack": pack.name,
-        "targets_file": str(targets_path),
-        "method": (
-            "progress = (value - baseline) / (target - baseline); trend = least squares over "
-            "the observed years from the baseline on; on track when the trend reaches the "
-            "target by the deadline"
-        ),
-        "targets": [p.as_dict() for p in progresses],
-        "sources": [s.model_dump() for s in pack.sources],
-    }
-    return progresses, summary
+    run = run_targets(load_pack(pack_path), targets_path)
+    return run.progresses, run.summary
 
 
 def register(app: typer.Typer) -> None:
@@ -46,7 +33,8 @@ def register(app: typer.Typer) -> None:
         ] = Path("."),
         chart: Annotated[bool, typer.Option("--chart/--no-chart", help="PNG per target")] = True,
     ) -> None:
-        from jamlik.indicators.targets import progress_table, target_chart
+        from jamlik.indicators.vulnerability.targets import progress_table
+        from jamlik.report.charts import target_chart
         from jamlik.storage import atomic_path, write_csv, write_json
 
         progresses, summary = fail_cleanly(lambda: _run(pack, targets_file))

@@ -17,12 +17,10 @@ import typer
 from jamlik.cli._common import console, fail_cleanly, progress_bar
 from jamlik.errors import DataError
 from jamlik.i18n import t
-from jamlik.ingest.gtfs import read_gtfs
 from jamlik.ingest.gtfs_tables import read_points
-from jamlik.networks import build_street_network
-from jamlik.networks.timetable import DEFAULT_DETOUR_FACTOR, build_timetable
-from jamlik.routing.raptor import PointWalks, TravelTimes, travel_times
-from jamlik.routing.transit_walk import StreetWalker, street_point_walks, street_transfers
+from jamlik.networks.timetable import DEFAULT_DETOUR_FACTOR
+from jamlik.routing.raptor import TravelTimes
+from jamlik.runs.transit_times import transit_od_times
 from jamlik.storage.files import write_csv
 
 __all__ = ["register"]
@@ -76,44 +74,28 @@ def _run(
     origin_points = read_points(origins)
     destination_points = read_points(destinations)
     with progress_bar("GTFS + RAPTOR", total=3 if osm is None else 4) as advance:
-        feed = read_gtfs(gtfs, service_date=service_date)
-        advance()
-        for note in feed.report.notes:
-            console.print(t("transit.note", note=note), markup=False, highlight=False)
-        repairs = feed.report.repairs()
-        if repairs:
-            text = ", ".join(f"{k}={v}" for k, v in repairs.items())
-            console.print(t("transit.repairs", repairs=text), markup=False, highlight=False)
-        timetable = build_timetable(
-            feed,
+        result = transit_od_times(
+            gtfs,
+            origin_points,
+            destination_points,
+            service_date=service_date,
+            departure_s=departure_s,
+            window_min=window_min,
             walk_speed_m_s=walk_speed_kmh / 3.6,
             max_walk_m=max_walk_m,
             detour_factor=detour_factor,
-        )
-        advance()
-        walks: PointWalks | None = None
-        if osm is not None:
-            walker = StreetWalker(
-                build_street_network(osm, mode="walk"),
-                max_walk_m=max_walk_m,
-                walk_speed_m_s=walk_speed_kmh / 3.6,
-            )
-            timetable = street_transfers(timetable, walker)
-            walks = street_point_walks(timetable, walker, origin_points, destination_points)
-            advance()
-        result = travel_times(
-            timetable,
-            origin_points,
-            destination_points,
-            departure_s=departure_s,
-            window_min=window_min,
             max_rides=max_rides,
             transfer_slack_s=transfer_slack_s,
             percentiles=pct,
-            walks=walks,
+            osm=osm,
+            progress=advance,
         )
-        advance()
-    return result
+    for note in result.notes:
+        console.print(t("transit.note", note=note), markup=False, highlight=False)
+    if result.repairs:
+        text = ", ".join(f"{k}={v}" for k, v in result.repairs.items())
+        console.print(t("transit.repairs", repairs=text), markup=False, highlight=False)
+    return result.times
 
 
 def register(app: typer.Typer) -> None:

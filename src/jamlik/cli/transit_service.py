@@ -12,7 +12,7 @@ from jamlik.cli._common import console, fail_cleanly
 from jamlik.cli.sdg import parse_date
 from jamlik.errors import DataError
 from jamlik.i18n import t
-from jamlik.indicators.transit_service import departures_per_hour
+from jamlik.indicators.access.transit_service import departures_per_hour
 from jamlik.ingest import load_pack
 from jamlik.ingest.gtfs import read_gtfs
 from jamlik.storage import write_csv

@@ -12,7 +12,7 @@ from jamlik.cli._common import fail_cleanly, progress_bar
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.ingest.gtfs_tables import read_points
-from jamlik.routing.od import od_travel_times
+from jamlik.runs.travel_times import od_travel_times
 from jamlik.storage import write_csv
 
 __all__ = ["register"]

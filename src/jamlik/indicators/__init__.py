@@ -1,136 +1,107 @@
-"""Indicators: access, equity, segregation, vulnerability, targets, housing, cohesion, transit.
+"""Indicators: pure formulas over tables and arrays, one sub-package or module per family.
 
-Pure functions over tables and arrays, plus the pack-wide runs (``compute_pack_access``,
-``compute_pack_cohesion``, ``compute_transit_access``, ``sdg_11_2_1``) that chain the stages.
+* :mod:`~jamlik.indicators.access`: aggregation of access to areas and groups, floating
+  catchments, transit service levels;
+* :mod:`~jamlik.indicators.equity`: inequality measures (Gini, Theil, Atkinson, Palma, ...);
+* :mod:`~jamlik.indicators.segregation`: segregation indices and their inference;
+* :mod:`~jamlik.indicators.vulnerability`: the vulnerability index, hot spots and targets;
+* :mod:`~jamlik.indicators.cohesion`: co-accessibility of meeting places;
+* :mod:`~jamlik.indicators.housing`: tenure mix and crowding.
+
+Nothing here reads files, builds networks or routes: :mod:`jamlik.runs` chains those stages.
 """
 
-from jamlik.indicators.access import aggregate_access, share_within
-from jamlik.indicators.cohesion import area_detour, co_accessibility, local_centrality
-from jamlik.indicators.cohesion_pack import CohesionOptions, PackCohesion, compute_pack_cohesion
+from jamlik._lazy import lazy_exports
 
-# --- equity, segregation, supply-demand (FCA), housing, targets and vulnerability ---
-from jamlik.indicators.equity import (
-    EquityIndices,
-    concentration_curve,
-    concentration_index,
-    equity_indices,
-    group_equity,
-    lorenz_curve,
-    theil_decomposition,
-)
-from jamlik.indicators.fca import (
-    StepWeights,
-    costs_from_matrix,
-    crow_fly_costs,
-    floating_catchment,
-    parse_step_weights,
-    weighted_catchment,
-)
-from jamlik.indicators.housing import housing_indicators, tenure_change, tenure_mix
-from jamlik.indicators.pack_access import AccessOptions, PackAccess, compute_pack_access
-from jamlik.indicators.segregation import (
-    MultigroupIndices,
-    SegregationIndices,
-    multigroup_indices,
-    segregation_by,
-    segregation_indices,
-    spatial_multigroup_indices,
-    spatial_segregation_indices,
-)
-from jamlik.indicators.segregation_inference import (
-    SegregationChange,
-    segregation_change,
-    segregation_trend,
-)
-from jamlik.indicators.targets import (
-    Target,
-    TargetFile,
-    TargetProgress,
-    load_targets,
-    target_chart,
-    track_target,
-    track_targets,
-)
-from jamlik.indicators.transit_access import TransitAccessOptions, compute_transit_access
-from jamlik.indicators.transit_sdg import SDGResult, sdg_11_2_1
-from jamlik.indicators.vulnerability import (
-    DEFAULT_VULNERABILITY_CONFIG,
-    VulnerabilityConfig,
-    VulnerabilityIndicator,
-    VulnerabilityResult,
-    concentration_table,
-    vulnerability_by_year,
-    vulnerability_index,
-)
-from jamlik.indicators.vulnerability_report import VulnerabilityReport, assess_vulnerability
-from jamlik.indicators.vulnerability_spatial import (
-    TypologyAgreement,
-    largest_overlap_class,
-    typology_agreement,
-    vulnerability_hotspots,
-)
+_EXPORTS: dict[str, str] = {
+    "ALL_AREAS": "jamlik.indicators.access.aggregate",
+    "CO_ACCESS_WEIGHTS": "jamlik.indicators.cohesion",
+    "CoAccess": "jamlik.indicators.cohesion",
+    "DEFAULT_VULNERABILITY_CONFIG": "jamlik.indicators.vulnerability.index",
+    "EquityIndices": "jamlik.indicators.equity",
+    "FCAMethod": "jamlik.indicators.access.fca",
+    "FrequencyRule": "jamlik.indicators.access.transit_service",
+    "HOURS": "jamlik.indicators.access.transit_service",
+    "MODE_CAPACITY": "jamlik.indicators.access.transit_service",
+    "MultigroupIndices": "jamlik.indicators.segregation.indices",
+    "RANK_CONVENTION": "jamlik.indicators.vulnerability.report",
+    "SCB_TENURE_COLUMNS": "jamlik.indicators.housing",
+    "SegregationChange": "jamlik.indicators.segregation.inference",
+    "SegregationIndices": "jamlik.indicators.segregation.indices",
+    "StepWeights": "jamlik.indicators.access.fca",
+    "Target": "jamlik.indicators.vulnerability.targets",
+    "TargetFile": "jamlik.indicators.vulnerability.targets",
+    "TargetProgress": "jamlik.indicators.vulnerability.targets",
+    "TheilDecomposition": "jamlik.indicators.equity",
+    "TypologyAgreement": "jamlik.indicators.vulnerability.spatial",
+    "VulnerabilityConfig": "jamlik.indicators.vulnerability.index",
+    "VulnerabilityIndicator": "jamlik.indicators.vulnerability.index",
+    "VulnerabilityReport": "jamlik.indicators.vulnerability.report",
+    "VulnerabilityResult": "jamlik.indicators.vulnerability.index",
+    "aggregate_access": "jamlik.indicators.access.aggregate",
+    "align_areas": "jamlik.indicators.segregation.indices",
+    "assess_vulnerability": "jamlik.indicators.vulnerability.report",
+    "atkinson": "jamlik.indicators.equity",
+    "co_access_shares": "jamlik.indicators.cohesion",
+    "co_access_weights": "jamlik.indicators.cohesion",
+    "composition_counterfactual": "jamlik.indicators.segregation.inference",
+    "concentration_curve": "jamlik.indicators.equity",
+    "concentration_index": "jamlik.indicators.equity",
+    "concentration_table": "jamlik.indicators.vulnerability.index",
+    "contiguity_matrix": "jamlik.indicators.segregation.indices",
+    "costs_from_matrix": "jamlik.indicators.access.fca",
+    "crow_fly_costs": "jamlik.indicators.access.fca",
+    "decompose_change": "jamlik.indicators.segregation.inference",
+    "departure_events": "jamlik.indicators.access.transit_service",
+    "departures_per_area": "jamlik.indicators.access.transit_service",
+    "departures_per_hour": "jamlik.indicators.access.transit_service",
+    "enhanced_two_step_fca": "jamlik.indicators.access.fca",
+    "equity_indices": "jamlik.indicators.equity",
+    "floating_catchment": "jamlik.indicators.access.fca",
+    "gini": "jamlik.indicators.equity",
+    "gravity_two_step_fca": "jamlik.indicators.access.fca",
+    "group_equity": "jamlik.indicators.equity",
+    "headways": "jamlik.indicators.access.transit_service",
+    "housing_indicators": "jamlik.indicators.housing",
+    "indicator_values": "jamlik.indicators.vulnerability.index",
+    "is_time_indicator": "jamlik.indicators.access.aggregate",
+    "largest_overlap_class": "jamlik.indicators.vulnerability.spatial",
+    "local_environment": "jamlik.indicators.segregation.indices",
+    "lorenz_curve": "jamlik.indicators.equity",
+    "mixed_tenure_score": "jamlik.indicators.housing",
+    "multigroup_indices": "jamlik.indicators.segregation.indices",
+    "palma": "jamlik.indicators.equity",
+    "parse_step_weights": "jamlik.indicators.access.fca",
+    "percentile_rank": "jamlik.indicators.vulnerability.index",
+    "parse_targets": "jamlik.indicators.vulnerability.targets",
+    "progress_table": "jamlik.indicators.vulnerability.targets",
+    "queen_neighbours": "jamlik.indicators.vulnerability.spatial",
+    "random_label_null": "jamlik.indicators.segregation.inference",
+    "route_modes": "jamlik.indicators.access.transit_service",
+    "segregation_by": "jamlik.indicators.segregation.indices",
+    "segregation_change": "jamlik.indicators.segregation.inference",
+    "segregation_indices": "jamlik.indicators.segregation.indices",
+    "segregation_trend": "jamlik.indicators.segregation.inference",
+    "share_within": "jamlik.indicators.access.aggregate",
+    "spatial_dissimilarity": "jamlik.indicators.segregation.indices",
+    "spatial_multigroup_indices": "jamlik.indicators.segregation.indices",
+    "spatial_segregation_indices": "jamlik.indicators.segregation.indices",
+    "stop_service": "jamlik.indicators.access.transit_service",
+    "tenure_change": "jamlik.indicators.housing",
+    "tenure_entropy": "jamlik.indicators.housing",
+    "tenure_mix": "jamlik.indicators.housing",
+    "theil_decomposition": "jamlik.indicators.equity",
+    "theil_t": "jamlik.indicators.equity",
+    "top_k_share": "jamlik.indicators.vulnerability.index",
+    "track_target": "jamlik.indicators.vulnerability.targets",
+    "track_targets": "jamlik.indicators.vulnerability.targets",
+    "two_step_fca": "jamlik.indicators.access.fca",
+    "typology_agreement": "jamlik.indicators.vulnerability.spatial",
+    "vulnerability_by_year": "jamlik.indicators.vulnerability.index",
+    "vulnerability_hotspots": "jamlik.indicators.vulnerability.spatial",
+    "vulnerability_index": "jamlik.indicators.vulnerability.index",
+    "weighted_catchment": "jamlik.indicators.access.fca",
+}
 
-__all__ = [
-    "AccessOptions",
-    "CohesionOptions",
-    "PackAccess",
-    "PackCohesion",
-    "SDGResult",
-    "TransitAccessOptions",
-    "aggregate_access",
-    "area_detour",
-    "co_accessibility",
-    "compute_pack_access",
-    "compute_pack_cohesion",
-    "compute_transit_access",
-    "local_centrality",
-    "sdg_11_2_1",
-    "share_within",
-    "EquityIndices",
-    "MultigroupIndices",
-    "SegregationChange",
-    "SegregationIndices",
-    "StepWeights",
-    "concentration_curve",
-    "concentration_index",
-    "costs_from_matrix",
-    "crow_fly_costs",
-    "equity_indices",
-    "floating_catchment",
-    "group_equity",
-    "lorenz_curve",
-    "multigroup_indices",
-    "parse_step_weights",
-    "segregation_by",
-    "segregation_change",
-    "segregation_indices",
-    "segregation_trend",
-    "spatial_multigroup_indices",
-    "spatial_segregation_indices",
-    "theil_decomposition",
-    "weighted_catchment",
-    # vulnerability, targets, housing
-    "DEFAULT_VULNERABILITY_CONFIG",
-    "Target",
-    "TargetFile",
-    "TargetProgress",
-    "TypologyAgreement",
-    "VulnerabilityConfig",
-    "VulnerabilityIndicator",
-    "VulnerabilityReport",
-    "VulnerabilityResult",
-    "assess_vulnerability",
-    "concentration_table",
-    "housing_indicators",
-    "largest_overlap_class",
-    "load_targets",
-    "target_chart",
-    "tenure_change",
-    "tenure_mix",
-    "track_target",
-    "track_targets",
-    "typology_agreement",
-    "vulnerability_by_year",
-    "vulnerability_hotspots",
-    "vulnerability_index",
-]
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

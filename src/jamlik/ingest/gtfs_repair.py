@@ -26,21 +26,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from jamlik.geo import haversine_m
+
 __all__ = ["drop_bad_trips", "expand_frequencies", "interpolate_times"]
 
 FloatArray = npt.NDArray[np.float64]
-_EARTH_RADIUS_M = 6_371_008.8
-
-
-def haversine_m(
-    lon1: FloatArray, lat1: FloatArray, lon2: FloatArray, lat2: FloatArray
-) -> FloatArray:
-    """Great-circle distance in metres on a sphere of the mean Earth radius (6,371,008.8 m)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dlat = p2 - p1
-    dlon = np.radians(lon2) - np.radians(lon1)
-    h = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return np.asarray(2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
 
 
 def interpolate_times(st: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:

@@ -42,7 +42,7 @@ from osmium.geom import WKBFactory
 
 from jamlik.errors import CRSError, MissingFileError, OSMReadError
 
-__all__ = ["OSMData", "ensure_osm", "project", "read_osm", "resolve_crs", "utm_crs"]
+__all__ = ["OSMData", "ensure_osm", "read_osm", "resolve_crs", "utm_crs"]
 
 logger = logging.getLogger(__name__)
 
@@ -153,36 +153,6 @@ def resolve_crs(crs: str | None, osm: OSMData) -> str:
         )
     authority = parsed.to_authority()
     return f"{authority[0]}:{authority[1]}" if authority else parsed.to_string()
-
-
-def project(lon: npt.ArrayLike, lat: npt.ArrayLike, crs: str) -> tuple[FloatArray, FloatArray]:
-    """Project WGS84 lon/lat arrays to ``crs``; returns ``(x, y)`` in that CRS's units."""
-    transformer = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    return _transform(transformer, lon, lat)
-
-
-def _transform(
-    transformer: pyproj.Transformer, x: npt.ArrayLike, y: npt.ArrayLike
-) -> tuple[FloatArray, FloatArray]:
-    # pyproj 3.7 treats one-element arrays as scalars and numpy >= 1.25 warns about that
-    # conversion; transforming the point twice and keeping one copy avoids the scalar path.
-    xs = np.atleast_1d(np.asarray(x, dtype=np.float64))
-    ys = np.atleast_1d(np.asarray(y, dtype=np.float64))
-    single = xs.size == 1
-    if single:
-        xs, ys = np.repeat(xs, 2), np.repeat(ys, 2)
-    out_x, out_y = transformer.transform(xs, ys)
-    out_x, out_y = np.asarray(out_x, dtype=np.float64), np.asarray(out_y, dtype=np.float64)
-    return (out_x[:1], out_y[:1]) if single else (out_x, out_y)
-
-
-def project_geometry(geometry: ObjectArray, crs: str) -> ObjectArray:
-    """Project an array of shapely geometries from lon/lat to ``crs``."""
-    transformer = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    out: ObjectArray = shapely.transform(
-        geometry, lambda xy: np.column_stack(_transform(transformer, xy[:, 0], xy[:, 1]))
-    )
-    return out
 
 
 def _open(path: Path) -> osmium.io.File | str:

@@ -31,8 +31,9 @@ import pandas as pd
 import shapely
 
 from jamlik.errors import DataError, MissingFileError
+from jamlik.geo import project_geometry
 from jamlik.i18n import current_language, t
-from jamlik.ingest.osm import OSMData, ensure_osm, project_geometry, resolve_crs
+from jamlik.ingest.osm import OSMData, ensure_osm, resolve_crs
 
 __all__ = [
     "DIMENSIONS",

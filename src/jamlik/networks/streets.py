@@ -74,7 +74,8 @@ import shapely
 
 from jamlik.config import TravelProfile
 from jamlik.errors import DataError, EmptyNetworkError
-from jamlik.ingest.osm import OSMData, ensure_osm, project, resolve_crs
+from jamlik.geo import project
+from jamlik.ingest.osm import OSMData, ensure_osm, resolve_crs
 from jamlik.networks.graph import Graph, graph_from_edges
 from jamlik.networks.streets_areas import area_links, walkable_area_runs
 

@@ -24,7 +24,8 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from jamlik.ingest.osm import OSMData, project
+from jamlik.geo import project
+from jamlik.ingest.osm import OSMData
 
 __all__ = [
     "MAX_ENTRANCES",

@@ -31,8 +31,8 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from jamlik.errors import DataError
+from jamlik.geo import haversine_m
 from jamlik.ingest.gtfs import GTFSFeed
-from jamlik.ingest.gtfs_repair import haversine_m
 
 __all__ = [
     "DEFAULT_DETOUR_FACTOR",

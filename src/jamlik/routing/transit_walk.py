@@ -2,7 +2,7 @@
 
 :mod:`jamlik.networks.timetable` walks crow-fly (straight line × a detour factor). With an OSM
 street network the walks follow the streets instead. The walked distance from a point ``a`` to
-a point ``b`` is, as in :mod:`jamlik.routing.od`::
+a point ``b`` is, as in :mod:`jamlik.runs.travel_times`::
 
     d(a, b) = snap(a) + min(network(a*, b*), along(a*, b*)) + snap(b)
 
@@ -34,7 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import DataError
-from jamlik.ingest.osm import project
+from jamlik.geo import project
 from jamlik.networks.graph import Graph
 from jamlik.networks.snapping import Seeds, Snapped, point_seeds, snap_points
 from jamlik.networks.streets import StreetNetwork

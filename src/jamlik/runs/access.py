@@ -37,8 +37,7 @@ from scipy.spatial import cKDTree
 from jamlik.config import DEFAULT_PROFILES, TravelProfile, profile
 from jamlik.errors import DataError
 from jamlik.i18n import t
-from jamlik.indicators.access import ALL_AREAS, aggregate_access, is_time_indicator
-from jamlik.indicators.pack_inputs import destination_seeds, pack_residents
+from jamlik.indicators.access.aggregate import ALL_AREAS, aggregate_access, is_time_indicator
 from jamlik.ingest import OSMData, Pack, extract_pois, read_osm
 from jamlik.networks import (
     Graph,
@@ -48,6 +47,7 @@ from jamlik.networks import (
     build_street_network,
 )
 from jamlik.routing import ExponentialDecay, accessibility
+from jamlik.runs.inputs import destination_seeds, pack_residents
 
 __all__ = ["AccessOptions", "PackAccess", "compute_pack_access"]
 
@@ -115,6 +115,32 @@ class PackAccess:
     opportunities: gpd.GeoDataFrame
     descriptions: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
+
+    def output_layers(
+        self, sources: pd.DataFrame
+    ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+        """Layers of the output GeoPackage and the CSV tables written beside it.
+
+        Layers: ``areas`` (when the pack has areas), ``origins``, ``opportunities``, and the
+        tables ``column_descriptions`` (Swedish and English), ``summary``, ``notes`` and
+        ``sources``. CSV tables: ``summary``, ``column_descriptions``, ``sources``.
+        """
+        layers: dict[str, pd.DataFrame] = {}
+        if self.areas is not None:
+            layers["areas"] = self.areas
+        layers["origins"] = self.origins
+        layers["opportunities"] = self.opportunities
+        layers["column_descriptions"] = self.descriptions
+        layers["summary"] = self.summary
+        layers["sources"] = sources
+        if self.notes:
+            layers["notes"] = pd.DataFrame({"note": list(self.notes)}, dtype=str)
+        tables = {
+            "summary": self.summary,
+            "column_descriptions": self.descriptions,
+            "sources": sources,
+        }
+        return layers, tables
 
 
 def compute_pack_access(

@@ -45,9 +45,9 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from jamlik.errors import DataError
-from jamlik.indicators import _segregation_kernels as kern
 from jamlik.indicators._validate import require_columns
-from jamlik.indicators.segregation import _group_arrays
+from jamlik.indicators.segregation import _kernels as kern
+from jamlik.indicators.segregation.indices import _group_arrays
 
 __all__ = [
     "SegregationChange",

@@ -59,7 +59,6 @@ import pandas as pd
 import scipy.sparse as sp
 
 from jamlik.errors import DataError, UnknownIdError
-from jamlik.indicators import _segregation_kernels as kern
 from jamlik.indicators._validate import (
     require_columns,
     require_group_le_total,
@@ -68,6 +67,7 @@ from jamlik.indicators._validate import (
     require_unique_ids,
     rows_label,
 )
+from jamlik.indicators.segregation import _kernels as kern
 
 __all__ = [
     "MultigroupIndices",

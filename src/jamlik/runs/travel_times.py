@@ -30,7 +30,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import DataError, MissingColumnError
-from jamlik.ingest.osm import project, read_osm
+from jamlik.geo import project
+from jamlik.ingest.osm import read_osm
 from jamlik.networks import (
     Snapped,
     StreetNetwork,

@@ -25,7 +25,7 @@ import pandas as pd
 from jamlik.config import TravelProfile
 from jamlik.errors import DataError
 from jamlik.i18n import t
-from jamlik.indicators.access import ALL_AREAS
+from jamlik.indicators.access.aggregate import ALL_AREAS
 from jamlik.ingest import OSMData, Pack, extract_buildings, read_osm
 from jamlik.networks import (
     Graph,

@@ -57,8 +57,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jamlik.errors import DataError, GTFSError
 from jamlik.i18n import t
-from jamlik.indicators.access import aggregate_access
-from jamlik.indicators.pack_inputs import pack_residents
+from jamlik.indicators.access.aggregate import aggregate_access
 from jamlik.ingest import OSMData, Pack, extract_pois, read_osm
 from jamlik.ingest.gtfs import read_gtfs
 from jamlik.ingest.opening_hours import (
@@ -72,6 +71,7 @@ from jamlik.networks.timetable import Timetable, WalkLinks, build_timetable
 from jamlik.routing._raptor_kernels import INF, _departure, _new_boarding, relax_destinations
 from jamlik.routing.raptor import percentile_ranks
 from jamlik.routing.transit_walk import StreetWalker, street_transfers
+from jamlik.runs.inputs import pack_residents
 
 __all__ = [
     "DayType",

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -58,7 +58,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import CRSError, DataError
-from jamlik.ingest.gtfs import GTFSFeed
+
+if TYPE_CHECKING:  # the feed's tables are only read here, never loaded
+    from jamlik.ingest.gtfs import GTFSFeed
 
 __all__ = [
     "HOURS",

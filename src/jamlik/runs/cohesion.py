@@ -1,14 +1,14 @@
 """Cohesion indicators of a whole data pack (``jamlik cohesion PACK``).
 
 Steps: read the pack's OSM extract, build the walk network, place the residents on the nodes of
-the adult walking graph (as :mod:`jamlik.indicators.pack_access` does), extract the meeting
+the adult walking graph (as :mod:`jamlik.runs.access` does), extract the meeting
 places (:data:`DEFAULT_CATEGORIES` of :func:`jamlik.ingest.extract_pois`), then
 
 * **meeting places**: residents (total and per group) within each threshold of every meeting
   place, and per area the share of each group with a meeting place within each threshold
-  (:func:`jamlik.indicators.cohesion.place_reach`, adult walking speed);
+  (:func:`jamlik.routing.network_measures.place_reach`, adult walking speed);
 * **connecting pathways**: local betweenness and closeness of every node and street piece
-  (:func:`~jamlik.indicators.cohesion.local_centrality`, street value = mean of its end nodes),
+  (:func:`~jamlik.routing.network_measures.local_centrality`, street value = mean of its end nodes),
   detour and barrier index between queen-adjacent areas (when the pack has areas);
 * **co-accessibility** at the first threshold between the vulnerable areas (the top-k by the
   vulnerability index of the population year, or a given list) and the other areas.
@@ -32,6 +32,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -39,32 +40,76 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from jamlik.config import profile
 from jamlik.errors import DataError, JamlikError, UnknownIdError
 from jamlik.i18n import t
-from jamlik.indicators.access import ALL_AREAS
-from jamlik.indicators.cohesion import (
-    AreaDetour,
-    CoAccess,
-    area_detour,
-    co_accessibility,
-    local_centrality,
-    place_reach,
-    street_centrality,
-)
-from jamlik.indicators.pack_inputs import destination_seeds, pack_residents
-from jamlik.indicators.vulnerability import vulnerability_index
+from jamlik.indicators.access.aggregate import ALL_AREAS
+from jamlik.indicators.cohesion import CoAccess, co_access_shares, co_access_weights
+from jamlik.indicators.vulnerability.index import vulnerability_index
 from jamlik.ingest import Pack, extract_pois, read_osm
 from jamlik.networks import (
     Graph,
     Residents,
+    Seeds,
     build_street_network,
 )
+from jamlik.routing.network_measures import (
+    AreaDetour,
+    area_detour,
+    local_centrality,
+    place_reach,
+    street_centrality,
+)
+from jamlik.runs.inputs import destination_seeds, pack_residents
 
-__all__ = ["CohesionOptions", "PackCohesion", "compute_pack_cohesion"]
+__all__ = ["CohesionOptions", "PackCohesion", "co_accessibility", "compute_pack_cohesion"]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 #: Destinations that count as meeting places: community centres, places of worship,
 #: marketplaces and commons (``meeting_place``), libraries, parks and playgrounds.
 DEFAULT_CATEGORIES: tuple[str, ...] = ("meeting_place", "library", "park", "playground")
+
+
+def co_accessibility(
+    graph: Graph,
+    seeds: Seeds,
+    *,
+    vulnerable_pop: npt.ArrayLike,
+    other_pop: npt.ArrayLike,
+    threshold: float,
+) -> CoAccess:
+    """Share of places within ``threshold`` of residents of both sides.
+
+    Sums the residents of each side within reach of every place with
+    :func:`~jamlik.routing.network_measures.place_reach` and turns them into shares with
+    :func:`~jamlik.indicators.cohesion.co_access_shares` (rules in that module).
+
+    Parameters
+    ----------
+    graph, seeds
+        Routing graph and the places' seeds (costs node -> place); places without seeds are
+        left out of every share.
+    vulnerable_pop, other_pop
+        Residents of each side per graph node.
+    threshold
+        Cut-off in the graph's cost unit.
+
+    Raises
+    ------
+    DataError
+        If a side has no residents, or the arrays do not match the graph.
+    """
+    weight = co_access_weights(vulnerable_pop, other_pop)
+    if weight.shape[0] != graph.n_nodes:
+        raise DataError(
+            f"vulnerable_pop and other_pop need one value per graph node ({graph.n_nodes})"
+        )
+    reach, _ = place_reach(graph, seeds, weight, cutoffs=[threshold])
+    return co_access_shares(
+        reach[:, 0, :],
+        snapped=np.diff(seeds.indptr) > 0,
+        vulnerable_total=float(weight[:, 2].sum()),
+        other_total=float(weight[:, 3].sum()),
+        threshold=threshold,
+    )
 
 
 class CohesionOptions(BaseModel):

@@ -1,6 +1,6 @@
 """Compiled kernels of the cohesion indicators: localised centrality and meeting-place reach.
 
-Plain numpy arrays in and out, no validation (the wrappers in :mod:`jamlik.indicators.cohesion`
+Plain numpy arrays in and out, no validation (the wrappers in :mod:`jamlik.routing.network_measures`
 check their inputs). The min-heap, the bounded search and the reset come from
 :mod:`jamlik.routing._kernels`.
 

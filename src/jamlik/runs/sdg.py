@@ -9,7 +9,7 @@ A resident has **convenient access** when, along the walk network,
 where :math:`d_{\text{any}}` is the walk distance to the nearest stop with a departure of a
 low- or high-capacity mode on the date and :math:`d_{\text{high}}` the distance to the nearest
 stop with a high-capacity departure (rail, metro, ferry; classes in
-:mod:`jamlik.indicators.transit_service`). The indicator is
+:mod:`jamlik.indicators.access.transit_service`). The indicator is
 
 .. math:: S_g = \frac{\sum_i p_{i,g}\,[\text{convenient}_i]}{\sum_i p_{i,g}}
 
@@ -17,7 +17,8 @@ for every population group :math:`g` (the total included), with :math:`p_{i,g}` 
 group :math:`g` placed on node :math:`i`. **Frequency bands** repeat the rule counting only stops
 frequent at ``b`` minutes in the daytime window (default 06:00-20:00 of the date; rule
 ``average``: at least ``(end - start) / b`` departures of counted modes in the window, all routes
-and directions of the stop together; see :func:`~jamlik.indicators.transit_service.stop_service`).
+and directions of the stop together; see
+:func:`~jamlik.indicators.access.transit_service.stop_service`).
 UN-Habitat lists frequent service at peak times among the additional criteria but fixes no
 threshold; the bands here are this library's stated choice.
 
@@ -50,12 +51,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import DataError, MissingColumnError
+from jamlik.geo import project
 from jamlik.i18n import t
-from jamlik.indicators.pack_inputs import pack_residents
-from jamlik.indicators.transit_service import FrequencyRule, stop_service
+from jamlik.indicators.access.transit_service import FrequencyRule, stop_service
 from jamlik.ingest import Pack, read_osm
 from jamlik.ingest.gtfs import read_gtfs
-from jamlik.ingest.osm import project
 from jamlik.networks import (
     Seeds,
     StreetNetwork,
@@ -64,6 +64,7 @@ from jamlik.networks import (
     snap_points,
 )
 from jamlik.routing import accessibility
+from jamlik.runs.inputs import pack_residents
 
 __all__ = [
     "SDGResult",
@@ -94,7 +95,7 @@ class SDGResult:
     areas
         Long table ``area_id, group, population`` and the shares.
     stops
-        Every stop of the feed(s) (:func:`~jamlik.indicators.transit_service.stop_service`)
+        Every stop of the feed(s) (:func:`~jamlik.indicators.access.transit_service.stop_service`)
         with ``x``, ``y`` (pack CRS) and ``snap_distance_m`` (``NaN``: not on the network).
     origins
         One row per resident node: ``node``, ``distance_any_m``, ``distance_high_m`` (``NaN``

@@ -1,0 +1,90 @@
+"""Transit origin-destination travel times: feeds → timetable → walks → range RAPTOR.
+
+Walks are crow-fly at ``walk_speed_m_s`` × ``detour_factor``, or, with ``osm``, on the street
+network of the extract (:mod:`jamlik.routing.transit_walk`; the detour factor is then not used).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from jamlik.ingest.gtfs import read_gtfs
+from jamlik.networks import build_street_network
+from jamlik.networks.timetable import DEFAULT_DETOUR_FACTOR, build_timetable
+from jamlik.routing.raptor import PointWalks, TravelTimes, travel_times
+from jamlik.routing.transit_walk import StreetWalker, street_point_walks, street_transfers
+
+__all__ = ["TransitTimes", "transit_od_times"]
+
+Progress = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class TransitTimes:
+    """Travel times and what the feeds needed: notes and counts of repairs."""
+
+    times: TravelTimes
+    notes: tuple[str, ...]
+    repairs: dict[str, int]
+
+
+def transit_od_times(
+    gtfs: Sequence[Path],
+    origins: pd.DataFrame,
+    destinations: pd.DataFrame,
+    *,
+    service_date: dt.date,
+    departure_s: int,
+    window_min: int = 60,
+    walk_speed_m_s: float,
+    max_walk_m: float = 1000.0,
+    detour_factor: float = DEFAULT_DETOUR_FACTOR,
+    max_rides: int = 4,
+    transfer_slack_s: int = 0,
+    percentiles: tuple[float, ...] = (50.0,),
+    osm: Path | None = None,
+    progress: Progress | None = None,
+) -> TransitTimes:
+    """Range-RAPTOR travel times between points over a departure window.
+
+    ``origins`` and ``destinations`` are ``id, lon, lat`` tables; the statistics of the times
+    over the window's minutes are ``percentiles`` (see :func:`jamlik.routing.raptor.travel_times`).
+    ``progress`` is called once per finished stage (3 stages, 4 with ``osm``).
+    """
+    step = progress or (lambda: None)
+    feed = read_gtfs(list(gtfs), service_date=service_date)
+    step()
+    timetable = build_timetable(
+        feed, walk_speed_m_s=walk_speed_m_s, max_walk_m=max_walk_m, detour_factor=detour_factor
+    )
+    step()
+    walks: PointWalks | None = None
+    if osm is not None:
+        walker = StreetWalker(
+            build_street_network(osm, mode="walk"),
+            max_walk_m=max_walk_m,
+            walk_speed_m_s=walk_speed_m_s,
+        )
+        timetable = street_transfers(timetable, walker)
+        walks = street_point_walks(timetable, walker, origins, destinations)
+        step()
+    times = travel_times(
+        timetable,
+        origins,
+        destinations,
+        departure_s=departure_s,
+        window_min=window_min,
+        max_rides=max_rides,
+        transfer_slack_s=transfer_slack_s,
+        percentiles=percentiles,
+        walks=walks,
+    )
+    step()
+    return TransitTimes(
+        times=times, notes=tuple(feed.report.notes), repairs=dict(feed.report.repairs())
+    )
