@@ -71,8 +71,9 @@ def write_cohesion_outputs(result: PackCohesion, out: Path, pack: Pack) -> dict[
         layers["meeting_places"] = places
     if result.detour is not None:
         written["detour_pairs"] = write_csv(result.detour.pairs, out / "detour_pairs.csv")
-        written["barrier_index"] = write_csv(result.detour.areas, out / "barrier_index.csv",
-                                             index=True)  # fmt: skip
+        written["barrier_index"] = write_csv(
+            result.detour.areas, out / "barrier_index.csv", index=True
+        )
         layers["areas"] = pack.areas().join(result.detour.areas).reset_index()
     descriptions = result.describe_columns()
     written["descriptions"] = write_csv(descriptions, out / "column_descriptions.csv")
@@ -98,14 +99,20 @@ def _print(result: PackCohesion) -> None:
         _out.print(table)
     if result.co_access is not None:
         s = result.co_access.summary
-        _out.print(t("cohesion.co_access_line", minutes=f"{s['threshold_min']:g}",
-                     shared=f"{100 * s['shared_share']:.0f} %",
-                     areas=", ".join(result.vulnerable_areas)))  # fmt: skip
+        _out.print(
+            t(
+                "cohesion.co_access_line",
+                minutes=f"{s['threshold_min']:g}",
+                shared=f"{100 * s['shared_share']:.0f} %",
+                areas=", ".join(result.vulnerable_areas),
+            )
+        )
     if result.detour is not None:
         barrier = result.detour.areas["barrier_index"].dropna()
         if not barrier.empty:
-            _out.print(t("cohesion.barrier_line", area=str(barrier.idxmax()),
-                         value=f"{barrier.max():.2f}"))  # fmt: skip
+            _out.print(
+                t("cohesion.barrier_line", area=str(barrier.idxmax()), value=f"{barrier.max():.2f}")
+            )
     for note in result.notes:
         _out.print(f"• {note}", markup=False)
 
@@ -126,16 +133,18 @@ def cohesion(
     year: Annotated[int | None, typer.Option(help="Statistics year (default: latest).")] = None,
 ) -> None:
     """Meeting places within reach, local centrality, detours between areas, co-accessibility."""
-    options = fail_cleanly(lambda: _options(minutes, radii, vulnerable_top_k, vulnerable_areas,
-                                            year))  # fmt: skip
+    options = fail_cleanly(
+        lambda: _options(minutes, radii, vulnerable_top_k, vulnerable_areas, year)
+    )
     loaded = fail_cleanly(lambda: load_pack(pack))
     with progress_bar(t("cohesion.computing"), total=4) as advance:
 
         def progress(label: str, done: int, total: int) -> None:
             advance(1)
 
-        result = fail_cleanly(lambda: compute_pack_cohesion(loaded, options=options,
-                                                            progress=progress))  # fmt: skip
+        result = fail_cleanly(
+            lambda: compute_pack_cohesion(loaded, options=options, progress=progress)
+        )
     written = fail_cleanly(lambda: write_cohesion_outputs(result, out, loaded))
     _print(result)
     for kind, path in written.items():

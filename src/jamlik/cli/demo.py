@@ -34,12 +34,28 @@ def demo(
     pack_file = fail_cleanly(lambda: write_town_pack(town, out / "sample_town_pack"))
     run_access(pack_file, out / "access.gpkg", AccessOptions())
     _out.print(t("demo.vulnerability"))
-    vulnerability(pack_file, out_dir=out / "vulnerability", year=None, config=None, top_k=3,
-                  classes=None, classes_column="", permutations=999, seed=20111,
-                  hotspots=True)  # fmt: skip
+    vulnerability(
+        pack_file,
+        out_dir=out / "vulnerability",
+        year=None,
+        config=None,
+        top_k=3,
+        classes=None,
+        classes_column="",
+        permutations=999,
+        seed=20111,
+        hotspots=True,
+    )
     _out.print(t("demo.cohesion"))
-    cohesion(pack_file, out=out / "cohesion", minutes="10,15", radii="400,800,1600",
-             vulnerable_top_k=3, vulnerable_areas=None, year=None)  # fmt: skip
+    cohesion(
+        pack_file,
+        out=out / "cohesion",
+        minutes="10,15",
+        radii="400,800,1600",
+        vulnerable_top_k=3,
+        vulnerable_areas=None,
+        year=None,
+    )
     seconds = f"{time.perf_counter() - start:.0f}"
     _out.print(t("demo.done", seconds=seconds, folder=str(out)))
 

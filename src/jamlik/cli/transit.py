@@ -149,7 +149,7 @@ def register(app: typer.Typer) -> None:
                 transfer_slack_s,
                 percentiles,
                 osm,
-            )  # fmt: skip
+            )
         )
         frame = result.to_frame()
         minutes = [c for c in frame.columns if c.startswith("minutes_")]

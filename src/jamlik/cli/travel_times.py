@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, cast
 
+import pandas as pd
 import typer
 from rich.console import Console
 
@@ -20,7 +21,7 @@ __all__ = ["register"]
 _out = Console(highlight=False)
 
 
-def _points(path: Path) -> object:
+def _points(path: Path) -> pd.DataFrame:
     frame = read_points(path)
     if "lon" not in frame.columns:
         raise DataError(t("travel_times.need_lonlat", path=str(path)))
@@ -41,13 +42,20 @@ def travel_times(
     """Walk or bike travel times between points: origin_id,destination_id,distance_m,minutes."""
     o = fail_cleanly(lambda: _points(origins))
     d = fail_cleanly(lambda: _points(destinations))
-    with progress_bar(t("travel_times.routing"), total=len(o)) as advance:  # type: ignore[arg-type]
+    # od_travel_times names a mode other than walk or bike in its error
+    travel_mode = cast(Literal["walk", "bike"], mode)
+    with progress_bar(t("travel_times.routing"), total=len(o)) as advance:
         table = fail_cleanly(
             lambda: od_travel_times(
-                osm, o, d, mode=mode, speed_kmh=speed_kmh, max_snap_m=max_snap_m,  # type: ignore[arg-type]
+                osm,
+                o,
+                d,
+                mode=travel_mode,
+                speed_kmh=speed_kmh,
+                max_snap_m=max_snap_m,
                 progress=advance,
             )
-        )  # fmt: skip
+        )
     fail_cleanly(lambda: write_csv(table, out))
     reachable = int(table["minutes"].notna().sum())
     _out.print(t("travel_times.done", pairs=len(table), reachable=reachable, path=str(out)))

@@ -439,6 +439,6 @@ def column_descriptions(
             "backward",
             "steps",
             "across_area",
-        ),  # fmt: skip
+        ),
     }[layer]
     return {c: t(f"osm.column.{c}", language=language) for c in columns}

@@ -104,8 +104,13 @@ def area_links(
         if entrances.size < 3:
             continue  # two entrances are already joined by the outline both ways round
         if entrances.size > MAX_ENTRANCES:
-            logger.debug("%s: area way %d has %d entrances, linking %d", data.source,
-                         data.way_id[run], entrances.size, MAX_ENTRANCES)  # fmt: skip
+            logger.debug(
+                "%s: area way %d has %d entrances, linking %d",
+                data.source,
+                data.way_id[run],
+                entrances.size,
+                MAX_ENTRANCES,
+            )
             entrances = entrances[:MAX_ENTRANCES]
         a, b = np.triu_indices(entrances.size, k=1)
         ways.extend([run] * a.size)

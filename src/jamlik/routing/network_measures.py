@@ -151,10 +151,27 @@ def local_centrality(
     for start in range(0, n, _CHUNK):
         stop = min(n, start + _CHUNK)
         kernels.local_centrality(
-            graph.indptr, graph.indices, length, radii, TIE_M, start, stop, out["b"], out["f"],
-            out["h"], out["n"], dist, sigma, delta, pred_head, pred_next, pred_node, order,
-            hkey, hnode,
-        )  # fmt: skip
+            graph.indptr,
+            graph.indices,
+            length,
+            radii,
+            TIE_M,
+            start,
+            stop,
+            out["b"],
+            out["f"],
+            out["h"],
+            out["n"],
+            dist,
+            sigma,
+            delta,
+            pred_head,
+            pred_next,
+            pred_node,
+            order,
+            hkey,
+            hnode,
+        )
         if progress is not None:
             progress(stop, n)
     columns: dict[str, object] = {"network_node": graph.node_index}
@@ -246,11 +263,21 @@ def place_reach(
     nearest = np.full(n, np.inf)
     size = graph.n_edges + max(int(seeds.node.size), 1)
     kernels.place_reach(
-        rev.indptr, rev.indices, np.ascontiguousarray(rev.cost), seeds.indptr, seeds.node,
-        np.ascontiguousarray(seeds.cost, dtype=np.float64), weight, cuts, reach, nearest,
-        np.full(n, np.inf), np.empty(n, dtype=np.int64), np.empty(size),
+        rev.indptr,
+        rev.indices,
+        np.ascontiguousarray(rev.cost),
+        seeds.indptr,
+        seeds.node,
+        np.ascontiguousarray(seeds.cost, dtype=np.float64),
+        weight,
+        cuts,
+        reach,
+        nearest,
+        np.full(n, np.inf),
+        np.empty(n, dtype=np.int64),
+        np.empty(size),
         np.empty(size, dtype=np.int64),
-    )  # fmt: skip
+    )
     return reach, nearest
 
 
@@ -326,9 +353,14 @@ def area_detour(
         detour = np.where(straight > 0, network_m / straight, np.nan)
     ids = areas.index.astype(str).to_numpy()
     pairs = pd.DataFrame(
-        {"area_a": ids[a], "area_b": ids[b], "straight_m": straight, "network_m": network_m,
-         "detour": detour}
-    )  # fmt: skip
+        {
+            "area_a": ids[a],
+            "area_b": ids[b],
+            "straight_m": straight,
+            "network_m": network_m,
+            "detour": detour,
+        }
+    )
     both = pd.DataFrame(
         {"area_id": np.concatenate([ids[a], ids[b]]), "detour": np.concatenate([detour, detour])}
     )
@@ -361,10 +393,19 @@ def _pair_distances(
     size = g.n_edges + 1
     found = np.empty(src.size)
     kernels.group_distances(
-        g.indptr, g.indices, np.ascontiguousarray(g.length_m), node[areas], group_indptr,
-        node[dst], max_cost, found, np.full(g.n_nodes, np.inf), np.empty(g.n_nodes, np.int64),
-        np.empty(size), np.empty(size, dtype=np.int64),
-    )  # fmt: skip
+        g.indptr,
+        g.indices,
+        np.ascontiguousarray(g.length_m),
+        node[areas],
+        group_indptr,
+        node[dst],
+        max_cost,
+        found,
+        np.full(g.n_nodes, np.inf),
+        np.empty(g.n_nodes, np.int64),
+        np.empty(size),
+        np.empty(size, dtype=np.int64),
+    )
     out = np.empty(src.size)
     out[order] = np.where(found <= lim, found, np.inf)
     return out[:m], out[m:]

@@ -285,18 +285,23 @@ def compute_pack_cohesion(
         notes.append(t("cohesion.note_unsnapped", n=unsnapped, max=f"{opts.max_snap_m:g}"))
     point = shapely.point_on_surface(places.geometry.to_numpy())
     out_places = gpd.GeoDataFrame(
-        {"category": places["category"], "name": places["name"], "osm_id": places["osm_id"],
-         "snap_distance_m": snap_m},
-        geometry=gpd.GeoSeries(point, crs=pack.crs), crs=pack.crs,
-    )  # fmt: skip
+        {
+            "category": places["category"],
+            "name": places["name"],
+            "osm_id": places["osm_id"],
+            "snap_distance_m": snap_m,
+        },
+        geometry=gpd.GeoSeries(point, crs=pack.crs),
+        crs=pack.crs,
+    )
     if pack.has_areas and not places.empty:
-        joined = gpd.sjoin(out_places[["geometry"]], pack.areas()[["geometry"]], how="left",
-                           predicate="within")  # fmt: skip
+        joined = gpd.sjoin(
+            out_places[["geometry"]], pack.areas()[["geometry"]], how="left", predicate="within"
+        )
         area_col = joined.columns.difference(["geometry"])[0]
         first = joined[~joined.index.duplicated()]
         out_places["area_id"] = first[area_col].reindex(out_places.index).astype(object)
-    area_access = pd.DataFrame(columns=["area_id", "group", "threshold_min", "share",
-                                        "population"])  # fmt: skip
+    area_access = pd.DataFrame(columns=["area_id", "group", "threshold_min", "share", "population"])
     if residents is not None:
         out_places, area_access = _meeting_places(graph, seeds, residents, out_places, opts)
 
@@ -328,13 +333,15 @@ def compute_pack_cohesion(
         v = np.bincount(pos, weights=np.where(side, pop, 0.0), minlength=graph.n_nodes)
         o = np.bincount(pos, weights=np.where(side, 0.0, pop), minlength=graph.n_nodes)
         threshold_s = 60.0 * opts.thresholds_min[0]
-        co_access = co_accessibility(graph, seeds, vulnerable_pop=v, other_pop=o,
-                                     threshold=threshold_s)  # fmt: skip
+        co_access = co_accessibility(
+            graph, seeds, vulnerable_pop=v, other_pop=o, threshold=threshold_s
+        )
         co_access.summary["threshold_min"] = opts.thresholds_min[0]
         for column in ("reached_vulnerable", "reached_other", "shared"):
             out_places[column] = co_access.places[column].to_numpy()
-    return PackCohesion(out_places, area_access, nodes, streets, detour, co_access,
-                        vulnerable, tuple(notes))  # fmt: skip
+    return PackCohesion(
+        out_places, area_access, nodes, streets, detour, co_access, vulnerable, tuple(notes)
+    )
 
 
 def _meeting_places(

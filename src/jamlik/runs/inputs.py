@@ -84,9 +84,13 @@ def pack_residents(
             data = osm if osm is not None else read_osm(pack.osm_path)
             buildings = extract_buildings(data, crs=pack.crs.to_string())
         placed = place_population(
-            node_x=x, node_y=y, areas=pack.areas(), population=pack.population(year),
-            buildings=buildings, method=method,
-        )  # fmt: skip
+            node_x=x,
+            node_y=y,
+            areas=pack.areas(),
+            population=pack.population(year),
+            buildings=buildings,
+            method=method,
+        )
     elif cells is not None:
         placed = place_population(node_x=x, node_y=y, cells=cells, method="cells")
     elif if_missing == "none":
@@ -98,9 +102,13 @@ def pack_residents(
         )
     else:
         table = pd.DataFrame(
-            {"node": np.arange(nodes.size), "area_id": ALL_AREAS, "pop_total": 1,
-             "snap_distance_m": 0.0}
-        )  # fmt: skip
+            {
+                "node": np.arange(nodes.size),
+                "area_id": ALL_AREAS,
+                "pop_total": 1,
+                "snap_distance_m": 0.0,
+            }
+        )
         placed = Residents(table, (), pd.Series(dtype=object), (t("access.note_no_population"),))
     table = placed.table.copy()
     table["node"] = nodes[table["node"].to_numpy()]
@@ -134,8 +142,14 @@ def destination_seeds(
     points = np.flatnonzero(is_point)
     if points.size:
         geoms = geometry.iloc[points]
-        snapped = snap_points(network, geoms.x.to_numpy(), geoms.y.to_numpy(),
-                              max_distance_m=max_snap_m, graph=graph, profile=profile)  # fmt: skip
+        snapped = snap_points(
+            network,
+            geoms.x.to_numpy(),
+            geoms.y.to_numpy(),
+            max_distance_m=max_snap_m,
+            graph=graph,
+            profile=profile,
+        )
         ok = snapped.street >= 0
         snap_m[points] = np.where(ok, snapped.snap_distance_m, np.nan)
         part = point_seeds(network, graph, snapped, profile=profile, towards=True)
@@ -147,8 +161,13 @@ def destination_seeds(
         costs.append(part.cost + door_s)
     polygons = np.flatnonzero(~is_point)
     if polygons.size:
-        part = area_seeds(network, graph, geometry.iloc[polygons].to_numpy(), profile=profile,
-                          max_distance_m=max_snap_m)  # fmt: skip
+        part = area_seeds(
+            network,
+            graph,
+            geometry.iloc[polygons].to_numpy(),
+            profile=profile,
+            max_distance_m=max_snap_m,
+        )
         owner = np.repeat(np.arange(polygons.size), np.diff(part.indptr))
         owners.append(polygons[owner])
         nodes.append(part.node.astype(np.int64))

@@ -350,9 +350,14 @@ def sdg_11_2_1(
 
     step("transit_service.step_search", 3)
     access = convenient_access(
-        walk, residents.table["node"].to_numpy(), stops, bands_min=bands_min,
-        low_capacity_m=low_capacity_m, high_capacity_m=high_capacity_m, max_snap_m=max_snap_m,
-    )  # fmt: skip
+        walk,
+        residents.table["node"].to_numpy(),
+        stops,
+        bands_min=bands_min,
+        low_capacity_m=low_capacity_m,
+        high_capacity_m=high_capacity_m,
+        max_snap_m=max_snap_m,
+    )
     flags = access.origins
     stops["snap_distance_m"] = access.snap_distance_m
     groups = ["pop_total", *residents.groups]
