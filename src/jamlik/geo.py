@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pyproj
 import shapely
 
-__all__ = ["haversine_m", "project", "project_geometry"]
+__all__ = ["haversine_m", "project", "project_geometry", "transform_xy"]
 
 FloatArray = npt.NDArray[np.float64]
 ObjectArray = npt.NDArray[Any]
@@ -24,6 +24,14 @@ def project(lon: npt.ArrayLike, lat: npt.ArrayLike, crs: str) -> tuple[FloatArra
     """Project WGS84 lon/lat arrays to ``crs``; returns ``(x, y)`` in that CRS's units."""
     transformer = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     return _transform(transformer, lon, lat)
+
+
+def transform_xy(
+    x: npt.ArrayLike, y: npt.ArrayLike, *, from_crs: str, to_crs: str
+) -> tuple[FloatArray, FloatArray]:
+    """Transform coordinate arrays between any two CRSs (axis order x/lon first)."""
+    transformer = pyproj.Transformer.from_crs(from_crs, to_crs, always_xy=True)
+    return _transform(transformer, x, y)
 
 
 def _transform(

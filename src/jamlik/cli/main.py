@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "vulnerability": "jamlik.cli.vulnerability",
     "targets": "jamlik.cli.targets",
     "cohesion": "jamlik.cli.cohesion",
+    "scenario": "jamlik.cli.scenario",
 }
 
 
