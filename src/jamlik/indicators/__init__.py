@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "VulnerabilityReport": "jamlik.indicators.vulnerability.report",
     "VulnerabilityResult": "jamlik.indicators.vulnerability.index",
     "aggregate_access": "jamlik.indicators.access.aggregate",
+    "area_change": "jamlik.indicators.access.change",
     "align_areas": "jamlik.indicators.segregation.indices",
     "assess_vulnerability": "jamlik.indicators.vulnerability.report",
     "atkinson": "jamlik.indicators.equity",
@@ -58,6 +59,7 @@ _EXPORTS: dict[str, str] = {
     "enhanced_two_step_fca": "jamlik.indicators.access.fca",
     "equity_indices": "jamlik.indicators.equity",
     "floating_catchment": "jamlik.indicators.access.fca",
+    "gap_change": "jamlik.indicators.access.change",
     "gini": "jamlik.indicators.equity",
     "gravity_two_step_fca": "jamlik.indicators.access.fca",
     "group_equity": "jamlik.indicators.equity",
@@ -101,6 +103,7 @@ _EXPORTS: dict[str, str] = {
     "vulnerability_hotspots": "jamlik.indicators.vulnerability.spatial",
     "vulnerability_index": "jamlik.indicators.vulnerability.index",
     "weighted_catchment": "jamlik.indicators.access.fca",
+    "winners_losers": "jamlik.indicators.access.change",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -10,6 +10,7 @@ _EXPORTS: dict[str, str] = {
     "MODE_CAPACITY": "jamlik.indicators.access.transit_service",
     "StepWeights": "jamlik.indicators.access.fca",
     "aggregate_access": "jamlik.indicators.access.aggregate",
+    "area_change": "jamlik.indicators.access.change",
     "costs_from_matrix": "jamlik.indicators.access.fca",
     "crow_fly_costs": "jamlik.indicators.access.fca",
     "departure_events": "jamlik.indicators.access.transit_service",
@@ -17,6 +18,7 @@ _EXPORTS: dict[str, str] = {
     "departures_per_hour": "jamlik.indicators.access.transit_service",
     "enhanced_two_step_fca": "jamlik.indicators.access.fca",
     "floating_catchment": "jamlik.indicators.access.fca",
+    "gap_change": "jamlik.indicators.access.change",
     "gravity_two_step_fca": "jamlik.indicators.access.fca",
     "headways": "jamlik.indicators.access.transit_service",
     "is_time_indicator": "jamlik.indicators.access.aggregate",
@@ -26,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "stop_service": "jamlik.indicators.access.transit_service",
     "two_step_fca": "jamlik.indicators.access.fca",
     "weighted_catchment": "jamlik.indicators.access.fca",
+    "winners_losers": "jamlik.indicators.access.change",
 }
 
 __all__ = sorted(_EXPORTS)
