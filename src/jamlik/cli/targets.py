@@ -13,11 +13,14 @@ from jamlik.i18n import t
 __all__ = ["register"]
 
 
-def _run(pack_path: Path, targets_path: Path) -> tuple[list[Any], dict[str, Any]]:
+def _run(
+    pack_path: Path, targets_path: Path, reference_path: Path | None
+) -> tuple[list[Any], dict[str, Any]]:
     from jamlik.ingest.pack import load_pack
     from jamlik.runs.targets import run_targets
 
-    run = run_targets(load_pack(pack_path), targets_path)
+    reference = load_pack(reference_path) if reference_path else None
+    run = run_targets(load_pack(pack_path), targets_path, reference=reference)
     return run.progresses, run.summary
 
 
@@ -32,12 +35,16 @@ def register(app: typer.Typer) -> None:
             Path, typer.Option("--out", "--out-dir", "-o", help="output folder")
         ] = Path("."),
         chart: Annotated[bool, typer.Option("--chart/--no-chart", help="PNG per target")] = True,
+        reference: Annotated[
+            Path | None,
+            typer.Option("--reference", help="wider pack whose areas fix absolute thresholds"),
+        ] = None,
     ) -> None:
         from jamlik.indicators.vulnerability.targets import progress_table
         from jamlik.report.charts import target_chart
         from jamlik.storage import atomic_path, write_csv, write_json
 
-        progresses, summary = fail_cleanly(lambda: _run(pack, targets_file))
+        progresses, summary = fail_cleanly(lambda: _run(pack, targets_file, reference))
         written = [
             write_csv(progress_table(progresses), out_dir / "targets.csv"),
             write_json(summary, out_dir / "targets.json"),
@@ -66,5 +73,7 @@ def register(app: typer.Typer) -> None:
                 ),
                 highlight=False,
             )
+            for note in progress.notes:
+                console.print(f"  • {note}", markup=False, highlight=False)
         for path in written:
             console.print(t("vulnerability.targets.wrote", path=path), highlight=False)

@@ -47,15 +47,26 @@ class TargetRun:
     summary: dict[str, Any]
 
 
-def run_targets(pack: Pack, targets_path: str | Path) -> TargetRun:
-    """Track the targets of ``targets_path`` on ``pack``'s statistics."""
+def run_targets(
+    pack: Pack, targets_path: str | Path, *, reference: Pack | None = None
+) -> TargetRun:
+    """Track the targets of ``targets_path`` on ``pack``'s statistics.
+
+    ``reference`` is a wider pack whose areas fix the thresholds of the absolute measures.
+    """
     targets = load_targets(targets_path)
-    progresses = track_targets(pack.statistics(), targets)
+    progresses = track_targets(
+        pack.statistics(),
+        targets,
+        reference=None if reference is None else reference.statistics(),
+    )
     summary = {
         "pack": pack.name,
+        "reference_pack": None if reference is None else reference.name,
         "targets_file": str(targets_path),
         "method": METHOD,
         "targets": [p.as_dict() for p in progresses],
+        "notes": sorted({note for p in progresses for note in p.notes}),
         "sources": [s.model_dump() for s in pack.sources],
     }
     return TargetRun(progresses=progresses, summary=summary)
