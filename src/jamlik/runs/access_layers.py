@@ -117,8 +117,10 @@ def tidy_values(
         ``<id_column>, profile, group, category, measure, value, population, no_access_share``.
     """
     codes = measure_codes(threshold_min)
+    profiles = list(dict.fromkeys(c.profile for c in columns))
+    categories = sorted({c.category for c in columns})
     frames = []
-    for prof in dict.fromkeys(c.profile for c in columns):
+    for prof in profiles:
         mine = [c for c in columns if c.profile == prof]
         times = per_origin[[c.nearest for c in mine]].to_numpy(dtype=np.float64)
         with np.errstate(invalid="ignore"):
@@ -128,26 +130,36 @@ def tidy_values(
         # Names for aggregate_access: its time indicators are those with "_nearest_".
         names = [c.nearest for c in mine] + [f"{c.category}_within" for c in mine]
         names += list(others.columns)
-        key = [(c.category, codes[0]) for c in mine] + [(c.category, codes[1]) for c in mine]
-        key += [(c.category, code) for c in mine for code in codes[2:]]
+        category_of = [c.category for c in mine] * 2 + [c.category for c in mine for _ in "nd"]
+        measure_of = [0] * len(mine) + [1] * len(mine) + [2, 3] * len(mine)
         frame = pd.DataFrame(values, index=per_origin.index, columns=names)
         long = aggregate_access(frame, residents, groups=groups, area_column=id_column)
         if not whole:
             long = long[long["area_id"] != ALL_AREAS]
-        lookup = dict(zip(names, key, strict=True))
-        pairs = long["indicator"].map(lookup)
-        long = long.assign(
-            profile=prof,
-            category=[p[0] for p in pairs],
-            measure=[p[1] for p in pairs],
-        ).rename(columns={"area_id": id_column})
-        frames.append(long[[id_column, *LONG_COLUMNS]])
+        # Category and measure of each row through integer codes (no per-row Python objects).
+        which = pd.Categorical(long["indicator"], categories=names).codes
+        category_code = np.array([categories.index(c) for c in category_of])[which]
+        frames.append(
+            pd.DataFrame(
+                {
+                    id_column: long["area_id"].to_numpy(),
+                    "profile": pd.Categorical.from_codes(
+                        np.full(len(long), profiles.index(prof)), categories=profiles
+                    ),
+                    "group": pd.Categorical(long["group"], categories=list(groups)),
+                    "category": pd.Categorical.from_codes(category_code, categories=categories),
+                    "measure": pd.Categorical.from_codes(
+                        np.array(measure_of)[which], categories=list(codes)
+                    ),
+                    "value": long["value"].to_numpy(),
+                    "population": long["population"].to_numpy(),
+                    "no_access_share": long["no_access_share"].to_numpy(),
+                }
+            )
+        )
     if not frames:
         return pd.DataFrame(columns=[id_column, *LONG_COLUMNS])
-    out = pd.concat(frames, ignore_index=True)
-    for column in ("profile", "group", "category", "measure"):
-        out[column] = out[column].astype("category")
-    return out
+    return pd.concat(frames, ignore_index=True)
 
 
 def wide_layer(
