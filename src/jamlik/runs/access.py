@@ -38,7 +38,7 @@ from scipy.spatial import cKDTree
 from jamlik.config import DEFAULT_PROFILES, TravelProfile, profile
 from jamlik.errors import DataError
 from jamlik.i18n import t
-from jamlik.indicators.access.aggregate import aggregate_access, is_time_indicator
+from jamlik.indicators.access.aggregate import ALL_AREAS, aggregate_access, is_time_indicator
 from jamlik.ingest import OSMData, Pack, extract_pois, read_osm
 from jamlik.networks import (
     Graph,
@@ -177,10 +177,11 @@ class PackAccess:
         Layers: per profile ``areas_<profile>`` (when the pack has areas) and
         ``grid_<profile>`` (when there is a grid), polygons with five short columns per
         category (:mod:`jamlik.runs.access_layers`); ``opportunities``; the tables
-        ``area_values`` (long), ``summary``, ``column_descriptions`` (Swedish and English),
-        ``sources`` and ``notes``. ``detail="origins"`` adds ``origins``, one point per resident
-        node with every indicator. CSV tables: ``summary``, ``column_descriptions``,
-        ``sources``.
+        ``area_values`` (long; only the whole pack when the areas have no polygons, e.g.
+        population cells: the summary has them all), ``summary``, ``column_descriptions``
+        (Swedish and English), ``sources`` and ``notes``. ``detail="origins"`` adds
+        ``origins``, one point per resident node with every indicator. CSV tables: ``summary``,
+        ``column_descriptions``, ``sources``.
         """
         profiles = self.profiles
         layers: dict[str, pd.DataFrame] = {}
@@ -195,7 +196,10 @@ class PackAccess:
                     threshold_min=self.threshold_min,
                 )  # fmt: skip
         layers["opportunities"] = self.opportunities
-        layers["area_values"] = _for_file(self.area_values)
+        values = self.area_values
+        if self.areas is None:  # areas without polygons (population cells): the pack as a whole
+            values = values[values["area_id"] == ALL_AREAS]
+        layers["area_values"] = _for_file(values)
         layers["summary"] = self.summary
         layers["column_descriptions"] = self.descriptions
         layers["sources"] = sources
