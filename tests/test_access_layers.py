@@ -200,7 +200,7 @@ def test_every_layer_column_is_described(town_access: PackAccess) -> None:
     layers, _ = town_access.output_layers(pd.DataFrame({"name": ["x"]}))
     described = set(town_access.descriptions["column"])
     for name in ("areas_adult", "grid_wheelchair"):
-        columns = set(layers[name].columns) - {"geometry", "name"}
+        columns = set(layers[name].columns) - {"geometry"}
         assert columns <= described, columns - described
     assert {"measure", "no_access_share"} <= described
 

@@ -267,7 +267,8 @@ def compute_pack_access(
 
     step(t("access.step_residents"), 1)
     notes: list[str] = []
-    base_graph = walk.to_graph(profile("adult"))
+    adult = profile("adult")
+    base_graph = walk.to_graph(adult)
     residents = pack_residents(pack, walk, base_graph.node_index, osm=osm, year=opts.year)
     assert residents is not None  # if_missing="uniform" always places someone
     notes.extend(residents.warnings)
@@ -285,7 +286,7 @@ def compute_pack_access(
     prepared = []
     for prof in profiles:
         network = networks[prof.mode]
-        graph = network.to_graph(prof)
+        graph = base_graph if network is walk and prof == adult else network.to_graph(prof)
         # Residents' nodes in this profile's graph (-1: not reachable with this profile).
         origin_nodes = _map_origins(walk, network, graph.node_index, resident_nodes, notes, prof)
         seeds, weights, snap_by_profile[prof.name] = _seeds(

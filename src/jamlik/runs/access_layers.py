@@ -170,10 +170,10 @@ def wide_layer(
     profile: str,
     threshold_min: float,
 ) -> gpd.GeoDataFrame:
-    """One polygon layer for one profile: id, population and five short columns per category.
+    """Return one polygon layer for one profile: id, population, five columns per category.
 
     Values are for everyone (``pop_total``) and rounded for reading (:data:`ROUND_DECIMALS`).
-    Polygons without residents are left out.
+    Polygons without residents have population 0 and empty values.
     """
     codes = measure_codes(threshold_min)
     rows = values[(values["profile"] == profile) & (values["group"] == "pop_total")]
@@ -242,6 +242,7 @@ def layer_descriptions(
         texts[column] = (t(key, language="sv", **values), t(key, language="en", **values))
 
     add("area_id", "access.col_area_id")
+    add("name", "access.col_area_name")
     if grid_m:
         add("cell_id", "access.col_cell_id", size=grid_m)
     add("population", "access.col_population")
@@ -258,7 +259,8 @@ def layer_descriptions(
 
 def round_origins(origins: gpd.GeoDataFrame, columns: Sequence[str]) -> gpd.GeoDataFrame:
     """Per-origin detail for a file: indicator ``columns`` rounded to 0.001 in one block."""
-    block = np.round(origins[list(columns)].to_numpy(dtype=np.float64), 3)
+    block = origins[list(columns)].to_numpy(dtype=np.float64, copy=True)
+    np.round(block, 3, out=block)
     rest = origins.drop(columns=list(columns))
     rounded = pd.DataFrame(block, index=origins.index, columns=list(columns))
     out = pd.concat([rest, rounded], axis=1)
