@@ -14,8 +14,10 @@ def test_demo_writes_every_output(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--out", str(out), "--nodes", "2500"])
     assert result.exit_code == 0, result.output
     layers = {name for name, _ in pyogrio.list_layers(out / "access.gpkg")}
-    assert {"areas", "origins", "opportunities", "column_descriptions", "sources"} <= layers
-    areas = pyogrio.read_dataframe(out / "access.gpkg", layer="areas")
+    expected = {"areas_adult", "grid_bike", "opportunities", "column_descriptions", "sources"}
+    assert expected <= layers
+    assert "origins" not in layers  # per-origin detail only on request (--detail origins)
+    areas = pyogrio.read_dataframe(out / "access.gpkg", layer="areas_adult")
     statistics = pd.read_csv(out / "sample_town_pack" / "statistics.csv")
     assert len(areas) == statistics["area_id"].nunique()
     vulnerability = pd.read_csv(out / "vulnerability" / "vulnerability.csv")

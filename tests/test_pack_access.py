@@ -126,9 +126,10 @@ def test_cli_writes_geopackage_layers(town_pack: Path, tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     layers = {name for name, _ in pyogrio.list_layers(out)}
-    assert {"areas", "origins", "opportunities", "column_descriptions", "sources"} <= layers
-    areas = pyogrio.read_dataframe(out, layer="areas")
-    assert "grocery_nearest_1_min_adult" in areas.columns
+    expected = {"areas_adult", "grid_adult", "opportunities", "column_descriptions", "sources"}
+    assert expected <= layers
+    areas = pyogrio.read_dataframe(out, layer="areas_adult")
+    assert "grocery_min" in areas.columns
     assert (tmp_path / "res_summary.csv").exists()
     assert not list(tmp_path.glob(".res*"))  # no temporary files left behind
 

@@ -19,7 +19,7 @@ from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import share_within
 from jamlik.ingest import load_categories, load_pack
-from jamlik.runs.access import AccessOptions, PackAccess, compute_pack_access
+from jamlik.runs.access import AccessOptions, Detail, PackAccess, compute_pack_access
 from jamlik.runs.transit_access import TransitAccessOptions, compute_transit_access
 from jamlik.storage import sources_table, write_csv, write_result_set
 
@@ -36,7 +36,9 @@ def _split(text: str | None) -> tuple[str, ...] | None:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def run_access(pack_path: Path, out: Path, options: AccessOptions) -> PackAccess:
+def run_access(
+    pack_path: Path, out: Path, options: AccessOptions, *, detail: Detail = "tidy"
+) -> PackAccess:
     """Load the pack, compute, write the outputs and print a summary (shared with the demo)."""
     pack = fail_cleanly(lambda: load_pack(pack_path))
     with progress_bar(t("cli_access.computing"), total=3 + len(options.profiles)) as advance:
@@ -46,7 +48,7 @@ def run_access(pack_path: Path, out: Path, options: AccessOptions) -> PackAccess
             advance(1)
 
         result = fail_cleanly(lambda: compute_pack_access(pack, options=options, progress=progress))
-    layers, tables = result.output_layers(sources_table(pack.sources))
+    layers, tables = result.output_layers(sources_table(pack.sources), detail=detail)
     written = fail_cleanly(lambda: write_result_set(layers, out, csv_tables=tables))
     print_access_summary(result, threshold_min=15.0)
     for kind, path in written.items():
@@ -101,6 +103,11 @@ def access(
     ] = None,
     k: Annotated[int, typer.Option(help="How many nearest opportunities to keep.")] = 3,
     year: Annotated[int | None, typer.Option(help="Statistics year (default: latest).")] = None,
+    grid_m: Annotated[int, typer.Option("--grid-m", min=0, help=t("cli_access.opt_grid"))] = 250,
+    threshold: Annotated[
+        float | None, typer.Option("--threshold", help=t("cli_access.opt_threshold"))
+    ] = None,
+    detail: Annotated[str, typer.Option(help=t("cli_access.opt_detail"))] = "tidy",
     mode: Annotated[str, typer.Option(help=t("transit_access.opt_mode"))] = "walk",
     date: Annotated[str | None, typer.Option(help=t("transit_access.opt_date"))] = None,
     hours: Annotated[str, typer.Option(help=t("transit_access.opt_hours"))] = "6-23",
@@ -111,7 +118,11 @@ def access(
         float, typer.Option("--origin-cell-m", min=0, help=t("transit_access.opt_cell"))
     ] = 250.0,
 ) -> None:
-    """Compute walk/bike accessibility for every resident of a pack (areas, groups, origins).
+    """Compute walk/bike accessibility for every resident of a pack (areas, grid, groups).
+
+    Writes per profile a layer of areas and one of grid squares (five short columns per
+    category), the long tables area_values and summary; --detail origins adds every indicator
+    per origin.
 
     With --mode transit: public transport by hour and day type, places open on arrival (CSV).
     """
@@ -122,12 +133,20 @@ def access(
     if mode != "walk":
         fail_cleanly(lambda: _bad_mode(mode))
     walk_cutoffs = cutoffs or "5,10,15,20,30"
-    options = fail_cleanly(lambda: _options(profiles, categories, walk_cutoffs, k, year))
-    run_access(pack, out, options)
+    options = fail_cleanly(
+        lambda: _options(profiles, categories, walk_cutoffs, k, year, grid_m, threshold)
+    )
+    if detail not in ("tidy", "origins"):
+        fail_cleanly(lambda: _bad_detail(detail))
+    run_access(pack, out, options, detail="origins" if detail == "origins" else "tidy")
 
 
 def _bad_mode(mode: str) -> None:
     raise DataError(t("transit_access.bad_mode", mode=mode))
+
+
+def _bad_detail(detail: str) -> None:
+    raise DataError(t("cli_access.bad_detail", detail=detail))
 
 
 def _transit_options(
@@ -188,7 +207,13 @@ def _run_transit(
 
 
 def _options(
-    profiles: str, categories: str | None, cutoffs: str, k: int, year: int | None
+    profiles: str,
+    categories: str | None,
+    cutoffs: str,
+    k: int,
+    year: int | None,
+    grid_m: int,
+    threshold: float | None,
 ) -> AccessOptions:
     try:
         return AccessOptions(
@@ -197,6 +222,8 @@ def _options(
             cutoffs_min=tuple(float(c) for c in (_split(cutoffs) or ())),
             k=k,
             year=year,
+            grid_m=grid_m,
+            threshold_min=threshold,
         )
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         raise DataError(t("cli_access.bad_option", error=str(exc))) from None

@@ -7,6 +7,7 @@ run and write or show its result; they hold no analysis logic.
 
 * :mod:`~jamlik.runs.inputs`: residents on the network, destination seeds (shared by all runs);
 * :mod:`~jamlik.runs.access`: walk/bike access of every resident (:func:`compute_pack_access`);
+* :mod:`~jamlik.runs.access_layers`: its tidy outputs (areas, a grid, long tables);
 * :mod:`~jamlik.runs.transit_access`: transit access by hour and day type;
 * :mod:`~jamlik.runs.travel_times`, :mod:`~jamlik.runs.transit_times`: OD tables;
 * :mod:`~jamlik.runs.sdg`: SDG 11.2.1; :mod:`~jamlik.runs.cohesion`: cohesion;

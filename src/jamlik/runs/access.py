@@ -26,12 +26,13 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from scipy.spatial import cKDTree
 
 from jamlik.config import DEFAULT_PROFILES, TravelProfile, profile
@@ -47,12 +48,22 @@ from jamlik.networks import (
     build_street_network,
 )
 from jamlik.routing import ExponentialDecay, accessibility
+from jamlik.runs.access_layers import (
+    ROUND_DECIMALS,
+    CategoryColumns,
+    grid_cells,
+    layer_descriptions,
+    round_origins,
+    tidy_values,
+    wide_layer,
+)
 from jamlik.runs.inputs import destination_seeds, pack_residents
 
 __all__ = ["AccessOptions", "PackAccess", "compute_pack_access"]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
+Detail = Literal["tidy", "origins"]
 
 
 class AccessOptions(BaseModel):
@@ -67,6 +78,19 @@ class AccessOptions(BaseModel):
     half_life_min: float = Field(default=10.0, gt=0)
     max_snap_m: float = Field(default=500.0, gt=0)
     year: int | None = None
+    threshold_min: float | None = Field(default=None, gt=0)
+    grid_m: int = Field(default=250, ge=0)
+
+    @property
+    def standard_min(self) -> float:
+        """Return the standard ``T`` of the tidy outputs (share within, number within).
+
+        ``threshold_min`` when given, else 15 minutes when it is a cut-off, else the middle
+        cut-off.
+        """
+        if self.threshold_min is not None:
+            return self.threshold_min
+        return 15.0 if 15.0 in self.cutoffs_min else self.cutoffs_min[len(self.cutoffs_min) // 2]
 
     @field_validator("profiles")
     @classmethod
@@ -85,6 +109,15 @@ class AccessOptions(BaseModel):
             raise ValueError(f"cut-offs must be distinct positive minutes, got {list(value)}")
         return tuple(sorted(value))
 
+    @model_validator(mode="after")
+    def _threshold_is_a_cutoff(self) -> AccessOptions:
+        if self.threshold_min is not None and self.threshold_min not in self.cutoffs_min:
+            raise ValueError(
+                f"threshold {self.threshold_min:g} min must be one of the cut-offs "
+                f"{[f'{c:g}' for c in self.cutoffs_min]}; add it to the cut-offs"
+            )
+        return self
+
 
 @dataclass(frozen=True)
 class PackAccess:
@@ -93,18 +126,29 @@ class PackAccess:
     Attributes
     ----------
     origins
-        One point per resident node: ``node``, residents per group, and for each profile the
-        indicator columns ``<category>_<measure>_<profile>``.
+        One point per resident node: ``node``, residents per group, ``home_to_node_m`` and for
+        each profile the indicator columns ``<category>_<measure>_<profile>`` (the detail).
     summary
         Long table ``profile, area_id, group, indicator, value, population, no_access_share``
-        (``area_id == "*"`` is the whole pack).
+        of every indicator (``area_id == "*"`` is the whole pack).
     areas
-        Area polygons with the main indicators for everyone (nearest time, 15-minute count and
-        decayed sum, share without access), or ``None`` when the pack has no areas.
+        Area polygons (``area_id``, ``name``, geometry), or ``None`` when the pack has none.
+    area_values
+        The main measures per area, profile and group as a long table (``area_id, profile,
+        group, category, measure, value, population, no_access_share``; ``"*"`` is the whole
+        pack); see :mod:`jamlik.runs.access_layers`.
+    grid
+        Squares of ``grid_m`` metres with residents (``cell_id``, geometry), or ``None``
+        when ``grid_m`` is 0.
+    grid_values
+        The main measures per square and profile for everyone (``cell_id, profile, group,
+        ...``), or ``None``.
     opportunities
         The opportunities used: ``category``, ``weight``, ``snap_distance_m``, geometry.
     descriptions
-        ``column, sv, en`` for every indicator column.
+        ``column, sv, en`` for every indicator column and every column of the tidy layers.
+    threshold_min
+        The standard ``T`` of the tidy measures (``in<T>``, ``n<T>``).
     notes
         Plain-language notes on what was left out or assumed.
     """
@@ -112,35 +156,75 @@ class PackAccess:
     origins: gpd.GeoDataFrame
     summary: pd.DataFrame
     areas: gpd.GeoDataFrame | None
+    area_values: pd.DataFrame
+    grid: gpd.GeoDataFrame | None
+    grid_values: pd.DataFrame | None
     opportunities: gpd.GeoDataFrame
     descriptions: pd.DataFrame
+    threshold_min: float
     notes: tuple[str, ...] = field(default=())
 
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        """The travel profiles of the run, in order."""
+        return tuple(self.summary["profile"].drop_duplicates())
+
     def output_layers(
-        self, sources: pd.DataFrame
+        self, sources: pd.DataFrame, *, detail: Detail = "tidy"
     ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
         """Layers of the output GeoPackage and the CSV tables written beside it.
 
-        Layers: ``areas`` (when the pack has areas), ``origins``, ``opportunities``, and the
-        tables ``column_descriptions`` (Swedish and English), ``summary``, ``notes`` and
-        ``sources``. CSV tables: ``summary``, ``column_descriptions``, ``sources``.
+        Layers: per profile ``areas_<profile>`` (when the pack has areas) and
+        ``grid_<profile>`` (when there is a grid), polygons with five short columns per
+        category (:mod:`jamlik.runs.access_layers`); ``opportunities``; the tables
+        ``area_values`` (long; only the whole pack when the areas have no polygons, e.g.
+        population cells: the summary has them all), ``summary``, ``column_descriptions``
+        (Swedish and English), ``sources`` and ``notes``. ``detail="origins"`` adds
+        ``origins``, one point per resident node with every indicator. CSV tables: ``summary``,
+        ``column_descriptions``, ``sources``.
         """
+        profiles = self.profiles
         layers: dict[str, pd.DataFrame] = {}
-        if self.areas is not None:
-            layers["areas"] = self.areas
-        layers["origins"] = self.origins
+        sets = (("area_id", self.areas, self.area_values), ("cell_id", self.grid, self.grid_values))
+        for id_column, polygons, values in sets:
+            if polygons is None or values is None:
+                continue
+            kind = "areas" if id_column == "area_id" else "grid"
+            for prof in profiles:
+                layers[f"{kind}_{prof}"] = wide_layer(
+                    values, polygons, id_column=id_column, profile=prof,
+                    threshold_min=self.threshold_min,
+                )  # fmt: skip
         layers["opportunities"] = self.opportunities
-        layers["column_descriptions"] = self.descriptions
+        values = self.area_values
+        if self.areas is None:  # areas without polygons (population cells): the pack as a whole
+            values = values[values["area_id"] == ALL_AREAS]
+        layers["area_values"] = _for_file(values)
         layers["summary"] = self.summary
+        layers["column_descriptions"] = self.descriptions
         layers["sources"] = sources
         if self.notes:
             layers["notes"] = pd.DataFrame({"note": list(self.notes)}, dtype=str)
+        if detail == "origins":
+            indicators = [c for c in self.origins.columns if c.endswith(profiles)]
+            layers["origins"] = round_origins(self.origins, indicators)
         tables = {
             "summary": self.summary,
             "column_descriptions": self.descriptions,
             "sources": sources,
         }
         return layers, tables
+
+
+def _for_file(values: pd.DataFrame) -> pd.DataFrame:
+    """Return a long table for a file: text for categories (GeoPackage has none), rounded."""
+    out = values.copy()
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.CategoricalDtype):
+            out[column] = out[column].astype(str)
+    out["value"] = out["value"].round(4)
+    out["no_access_share"] = out["no_access_share"].round(ROUND_DECIMALS["noacc"])
+    return out
 
 
 def compute_pack_access(
@@ -153,7 +237,7 @@ def compute_pack_access(
     pack
         A loaded pack with an ``[osm]`` extract (see :func:`jamlik.ingest.load_pack`).
     options
-        Profiles, categories, cut-offs; defaults to :class:`AccessOptions`.
+        Profiles, categories, cut-offs, grid; defaults to :class:`AccessOptions`.
     progress
         Called as ``progress(step_label, done, total)`` between steps.
 
@@ -183,34 +267,47 @@ def compute_pack_access(
 
     step(t("access.step_residents"), 1)
     notes: list[str] = []
-    base_graph = walk.to_graph(profile("adult"))
+    adult = profile("adult")
+    base_graph = walk.to_graph(adult)
     residents = pack_residents(pack, walk, base_graph.node_index, osm=osm, year=opts.year)
     assert residents is not None  # if_missing="uniform" always places someone
     notes.extend(residents.warnings)
 
     step(t("access.step_opportunities"), 2)
     opportunities = _opportunities(pack, osm, opts)
+    del osm  # the extract is the largest input; everything needed from it is built
     if opportunities.empty:
         raise DataError(f"pack {pack.name!r}: no opportunities of the requested categories")
 
     resident_nodes = np.unique(residents.table["node"].to_numpy())
-    frames: list[pd.DataFrame] = []
-    descriptions: dict[str, tuple[str, str]] = {}
     snap_by_profile: dict[str, npt.NDArray[np.float64]] = {}
+    # Every profile's graph, origins and seeds first: their categories fix the columns, so the
+    # per-origin table is allocated once and each profile's results are written into it.
+    prepared = []
+    for prof in profiles:
+        network = networks[prof.mode]
+        graph = base_graph if network is walk and prof == adult else network.to_graph(prof)
+        # Residents' nodes in this profile's graph (-1: not reachable with this profile).
+        origin_nodes = _map_origins(walk, network, graph.node_index, resident_nodes, notes, prof)
+        seeds, weights, snap_by_profile[prof.name] = _seeds(
+            network, graph, prof, opportunities, opts, notes
+        )
+        prepared.append((prof, graph, origin_nodes, seeds, weights))
     cutoffs_s = tuple(60.0 * c for c in opts.cutoffs_min)
     decay = ExponentialDecay(
         beta=math.log(2) / (60.0 * opts.half_life_min),
         max_cost=max(cutoffs_s),
         label=f"exp_half{_fmt(opts.half_life_min)}min",
     )
-    for i, prof in enumerate(profiles):
+    width = opts.k + len(cutoffs_s) + 1  # measures per category: k nearest, counts, one decay
+    n_columns = sum(width * len(p[3]) for p in prepared)
+    values = np.empty((resident_nodes.size, n_columns))
+    names: list[str] = []
+    descriptions: dict[str, tuple[str, str]] = {}
+    main: list[CategoryColumns] = []
+    standard = opts.cutoffs_min.index(opts.standard_min)
+    for i, (prof, graph, origin_nodes, seeds, weights) in enumerate(prepared):
         step(t("access.step_profile", profile=prof.name), 3 + i)
-        network = networks[prof.mode]
-        graph = network.to_graph(prof)
-        # Residents' nodes in this profile's graph (-1: not reachable with this profile).
-        origin_nodes = _map_origins(walk, network, graph.node_index, resident_nodes, notes, prof)
-        seeds, weights, snap = _seeds(network, graph, prof, opportunities, opts, notes)
-        snap_by_profile[prof.name] = snap
         present = origin_nodes >= 0
         result = accessibility(
             graph,
@@ -221,24 +318,28 @@ def compute_pack_access(
             decay=[decay],
             origins=origin_nodes[present],
         )
-        frame = result.to_frame(unit="min")
-        names = {c: f"{c}_{prof.name}" for c in frame.columns}
-        full = pd.DataFrame(
-            index=pd.Index(resident_nodes, name="node"), columns=list(frame.columns)
-        )
-        full.loc[resident_nodes[present]] = frame.to_numpy()
-        full = full.astype(np.float64)
-        counts = [c for c in full.columns if not is_time_indicator(c)]
-        full[counts] = full[counts].fillna(0.0)
-        frames.append(full.rename(columns=names))
-        for column, text in result.describe_columns(unit="min").items():
-            descriptions[names[column]] = (
+        block = values[:, len(names) : len(names) + width * len(result.categories)]
+        if present.all():
+            block[:] = result.to_frame(unit="min").to_numpy()
+        else:
+            block[present] = result.to_frame(unit="min").to_numpy()
+        own = [f"{c}_{prof.name}" for c in result.column_names(unit="min")]
+        # No access from outside the profile's graph: no travel time, zero counts.
+        block[~present] = np.where([is_time_indicator(c) for c in own], np.nan, 0.0)
+        for column, text in zip(own, result.describe_columns(unit="min").values(), strict=True):
+            descriptions[column] = (
                 t("access.col_profile", language="sv", text=text, profile=prof.name),
                 t("access.col_profile", language="en", text=text, profile=prof.name),
             )
-    per_origin = pd.concat(frames, axis=1)
-    return _assemble(pack, walk, residents, per_origin, opportunities, snap_by_profile,
-                     descriptions, notes, [p.name for p in profiles])  # fmt: skip
+        for j, category in enumerate(result.categories):
+            cols = own[j * width : (j + 1) * width]
+            main.append(CategoryColumns(prof.name, category, nearest=cols[0],
+                                        count=cols[opts.k + standard], decay=cols[-1]))  # fmt: skip
+        names.extend(own)
+        del result, block
+    per_origin = pd.DataFrame(values, index=pd.Index(resident_nodes, name="node"), columns=names)
+    return _assemble(pack, walk, residents, per_origin, main, opportunities, snap_by_profile,
+                     descriptions, notes, opts)  # fmt: skip
 
 
 def _profile(name: str) -> TravelProfile:
@@ -307,24 +408,26 @@ def _seeds(
     notes: list[str],
 ) -> tuple[dict[str, Seeds], dict[str, npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
     """Seeds and weights per category; opportunities without a usable street are left out."""
+    # One call for all categories: every row is snapped on its own, so splitting afterwards
+    # gives the same seeds as one call per category, with one spatial index instead of many.
+    merged, snap = destination_seeds(
+        network, graph, opportunities.geometry, profile=prof, max_snap_m=opts.max_snap_m
+    )
+    has_seed = np.diff(merged.indptr) > 0
     seeds: dict[str, Seeds] = {}
     weights: dict[str, npt.NDArray[np.float64]] = {}
-    snap = np.full(len(opportunities), np.nan)
     all_weights = opportunities["weight"].to_numpy(dtype=np.float64)
     for category, rows in opportunities.groupby("category", sort=True).indices.items():
-        merged, snap[rows] = destination_seeds(
-            network, graph, opportunities.geometry.iloc[rows], profile=prof,
-            max_snap_m=opts.max_snap_m,
-        )  # fmt: skip
-        has_seed = np.diff(merged.indptr) > 0
-        dropped = int((~has_seed).sum())
+        dropped = int((~has_seed[rows]).sum())
         if dropped:
             notes.append(t("access.note_unsnapped", profile=prof.name, category=category,
                            n=dropped, max=f"{opts.max_snap_m:g}"))  # fmt: skip
-        if not has_seed.any():
+        keep = np.zeros(has_seed.size, dtype=bool)
+        keep[rows] = has_seed[rows]
+        if not keep.any():
             continue
-        seeds[str(category)] = _subset_seeds(merged, has_seed)
-        weights[str(category)] = all_weights[rows][has_seed]
+        seeds[str(category)] = _subset_seeds(merged, keep)
+        weights[str(category)] = all_weights[keep]
     return seeds, weights, snap
 
 
@@ -342,25 +445,45 @@ def _assemble(
     walk: StreetNetwork,
     residents: Residents,
     per_origin: pd.DataFrame,
+    main: Sequence[CategoryColumns],
     opportunities: gpd.GeoDataFrame,
     snap_by_profile: dict[str, npt.NDArray[np.float64]],
     descriptions: dict[str, tuple[str, str]],
     notes: list[str],
-    profiles: Sequence[str],
+    opts: AccessOptions,
 ) -> PackAccess:
     groups = ["pop_total", *residents.groups]
+    table = residents.table
     summaries = []
-    for prof in profiles:
+    for prof in opts.profiles:
         cols = [c for c in per_origin.columns if c.endswith(f"_{prof}")]
-        part = aggregate_access(per_origin[cols], residents.table, groups=groups)
+        part = aggregate_access(per_origin[cols], table, groups=groups)
         summaries.append(part.assign(profile=prof))
     summary = pd.concat(summaries, ignore_index=True)
     summary = summary[["profile", "area_id", "group", "indicator", "value", "population",
                        "no_access_share"]]  # fmt: skip
+    threshold = opts.standard_min
+    area_values = tidy_values(per_origin, table, main, threshold_min=threshold, groups=groups,
+                              id_column="area_id")  # fmt: skip
+    areas = pack.areas().reset_index() if pack.has_areas else None
 
-    per_node = residents.table.groupby("node")[groups].sum()
+    grid = grid_values = None
+    if opts.grid_m:
+        nodes = table["node"].to_numpy()
+        cell_of, grid = grid_cells(walk.node_x[nodes], walk.node_y[nodes], cell_m=opts.grid_m,
+                                   crs=pack.crs)  # fmt: skip
+        in_cells = pd.DataFrame(
+            {"node": nodes, "cell_id": cell_of, "pop_total": table["pop_total"].to_numpy()}
+        )
+        grid_values = tidy_values(
+            per_origin, in_cells, main, threshold_min=threshold, groups=["pop_total"],
+            id_column="cell_id", whole=False,
+        )  # fmt: skip
+        grid = grid[grid["cell_id"].isin(set(grid_values["cell_id"]))].reset_index(drop=True)
+        notes.append(t("access.note_grid", size=opts.grid_m, n=len(grid)))
+
+    per_node = table.groupby("node")[groups].sum()
     # Distance from homes to their node: stated per origin (population-weighted), not added.
-    table = residents.table
     weighted = (table["snap_distance_m"] * table["pop_total"]).groupby(table["node"]).sum()
     with np.errstate(invalid="ignore", divide="ignore"):
         per_node["home_to_node_m"] = (weighted / per_node["pop_total"]).fillna(0.0)
@@ -368,34 +491,28 @@ def _assemble(
     mean_home /= max(float(table["pop_total"].sum()), 1.0)
     notes.append(t("access.note_home_snap", mean=f"{mean_home:.0f}"))
     nodes = per_node.index.to_numpy()
+    # The indicator block is shared, not copied (reset_index, concat and a GeoDataFrame of a
+    # mixed frame would each copy it): a frame over the same array, the few meta columns
+    # inserted in front.
+    frame = pd.DataFrame(per_origin.to_numpy(), columns=per_origin.columns, copy=False)
+    for position, (column, series) in enumerate(per_node.reset_index().items()):
+        frame.insert(position, column, series.to_numpy())
     origins = gpd.GeoDataFrame(
-        per_node.join(per_origin).reset_index(),
-        geometry=gpd.points_from_xy(walk.node_x[nodes], walk.node_y[nodes]),
-        crs=pack.crs,
-    )
+        frame, geometry=gpd.points_from_xy(walk.node_x[nodes], walk.node_y[nodes]),
+        crs=pack.crs, copy=False,
+    )  # fmt: skip
     opp = opportunities.copy()
     snaps = np.vstack(list(snap_by_profile.values()))
     opp["snap_distance_m"] = np.nanmin(np.where(np.isnan(snaps), np.inf, snaps), axis=0)
     opp.loc[np.isinf(opp["snap_distance_m"]), "snap_distance_m"] = np.nan
 
-    areas = None
-    if pack.has_areas:
-        main = summary[(summary["group"] == "pop_total") & (summary["area_id"] != ALL_AREAS)]
-        main = main[main["indicator"].str.contains("_nearest_1_|_count_15min_|_decay_")]
-        wide = main.pivot(index="area_id", columns="indicator", values="value")
-        times = main[main["indicator"].map(is_time_indicator)]
-        no_access = times.pivot(index="area_id", columns="indicator", values="no_access_share")
-        no_access.columns = [c.replace("_nearest_1_min_", "_no_access_") for c in no_access]
-        areas = pack.areas().join(wide).join(no_access)
-        areas.index.name = "area_id"
-        areas = areas.reset_index()
-        for column in no_access.columns:
-            category, prof = column.split("_no_access_")
-            descriptions[column] = (
-                t("access.col_no_access", language="sv", category=category, profile=prof),
-                t("access.col_no_access", language="en", category=category, profile=prof),
-            )
+    categories = sorted({c.category for c in main})
+    descriptions.update(
+        layer_descriptions(categories, threshold_min=threshold, grid_m=opts.grid_m or None)
+    )
     desc = pd.DataFrame(
         [(c, sv, en) for c, (sv, en) in descriptions.items()], columns=["column", "sv", "en"]
     )
-    return PackAccess(origins, summary, areas, opp, desc, tuple(notes))
+    return PackAccess(origins=origins, summary=summary, areas=areas, area_values=area_values,
+                      grid=grid, grid_values=grid_values, opportunities=opp, descriptions=desc,
+                      threshold_min=threshold, notes=tuple(notes))  # fmt: skip
