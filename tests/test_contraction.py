@@ -67,15 +67,18 @@ def assert_same_access(graph: Graph, opportunities: dict[str, Seeds], **kw: obje
 
 
 def test_two_way_chain_hand() -> None:
-    # 0 - 1 - 2 - 3 - 4 with a junction at 4 (4-5, 4-6) and 0 (0-7, 0-8): 1, 2, 3 are interior.
+    # 0 - 1 - 2 - 3 - 4 with a junction at 4 (4-5, 4-6) and 0 (0-7, 0-8): 1, 2, 3 are
+    # pass-through nodes, 5-8 dead ends; only the junctions 0 and 4 are kept.
     g = two_way(
         [(0, 1, 1.0), (1, 2, 2.0), (2, 3, 3.0), (3, 4, 4.0), (4, 5, 1.0), (4, 6, 1.0),
          (0, 7, 1.0), (0, 8, 1.0)],
         9,
     )  # fmt: skip
     cg = contract_graph(g)
-    assert cg.n_kept == 6 and cg.n_chains == 1
-    assert sorted(cg.interior_node.tolist()) == [1, 2, 3]
+    assert cg.n_kept == 2 and cg.n_chains == 5
+    assert sorted(cg.interior_node.tolist()) == [1, 2, 3, 5, 6, 7, 8]
+    spurs = cg.chain_a == cg.chain_b  # dead ends close on their junction with an inf edge
+    assert spurs.sum() == 4 and np.isinf(cg.up[cg.chain_ptr[1:] + np.arange(5)][spurs]).all()
     # An opportunity inside the chain (node 2, 0.5 from the door), origins everywhere.
     res = accessibility(g, {"shop": groups([2], [0.5])}, k=1, cutoffs=(4.0,), max_cost=100)
     expect = np.array([3, 2, 0, 3, 7, 8, 8, 4, 4], dtype=float) + 0.5
@@ -101,13 +104,13 @@ def test_one_way_ring_and_chain_hand() -> None:
 
 
 def test_loop_asymmetric_costs_and_two_seeds_hand() -> None:
-    # Junction 0 with a spur 0-4 and a loop 0 -> 1 -> 2 -> 3 -> 0, cheaper one way round.
+    # Junction 0 with a dead end 0-4 and a loop 0 -> 1 -> 2 -> 3 -> 0, cheaper one way round.
     src = [0, 1, 2, 3, 1, 2, 3, 0, 0, 4]
     dst = [1, 2, 3, 0, 0, 1, 2, 3, 4, 0]
     cost = [1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 5.0, 5.0]
     g = graph_from_edges(src, dst, cost, n_nodes=5)
     cg = contract_graph(g)
-    assert cg.n_chains == 1 and cg.chain_a[0] == cg.chain_b[0]
+    assert cg.n_kept == 1 and cg.n_chains == 2 and (cg.chain_a == cg.chain_b).all()
     # One opportunity with two seeds on the loop, one with a seed on the junction.
     opp = Seeds(np.array([0, 2, 3]), np.array([1, 3, 0]), np.array([0.5, 0.0, 0.25]))
     o = groups(range(5))

@@ -27,11 +27,11 @@ def _edge_cost(indptr, indices, cost, u, w):  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True)
 def _pass_through(indptr, indices, rindptr, rindices, v):  # type: ignore[no-untyped-def]
-    """Tell whether ``v`` is a simple pass-through: ``a <-> v <-> b`` or ``a -> v -> b``."""
+    """Tell whether ``v`` is contractible: ``a <-> v <-> b``, ``a -> v -> b`` or ``a <-> v``."""
     n_out = indptr[v + 1] - indptr[v]
     n_in = rindptr[v + 1] - rindptr[v]
     if n_out == 1 and n_in == 1:
-        return indices[indptr[v]] != rindices[rindptr[v]]
+        return True
     if n_out == 2 and n_in == 2:
         o1, o2 = indices[indptr[v]], indices[indptr[v] + 1]
         i1, i2 = rindices[rindptr[v]], rindices[rindptr[v] + 1]
@@ -47,8 +47,9 @@ def find_chains(indptr, indices, cost, rindptr, rindices, keep):  # type: ignore
     ``interior[v]`` is True for contracted nodes; chain ``c`` runs ``a -> p_0 -> ... -> b``
     over the interior nodes ``chain_node[chain_ptr[c]:chain_ptr[c + 1]]``; its ``m + 1``
     edges are ``up[c + chain_ptr[c] + i]`` (towards ``b``) and ``down[...]`` (towards ``a``,
-    ``inf`` on one-way chains). A cycle of pass-through nodes with no kept node gets one of
-    its nodes kept. Only the first ``n_chains`` chains (and their nodes and edges) are set.
+    ``inf`` on one-way chains). A chain that ends in a dead end closes on ``a`` with an
+    ``inf`` last edge. A cycle of pass-through nodes with no kept node gets one of its nodes
+    kept. Only the first ``n_chains`` chains (and their nodes and edges) are set.
     """
     n = indptr.shape[0] - 1
     interior = np.zeros(n, dtype=np.bool_)
@@ -88,6 +89,12 @@ def find_chains(indptr, indices, cost, rindptr, rindices, keep):  # type: ignore
                     nxt = indices[indptr[cur]]
                     if nxt == prev and indptr[cur + 1] - indptr[cur] == 2:
                         nxt = indices[indptr[cur] + 1]
+                    elif nxt == prev:  # a dead end: close on the start, no way through
+                        up[n_e] = np.inf
+                        down[n_e] = np.inf
+                        n_e += 1
+                        cur = s
+                        break
                     up[n_e] = _edge_cost(indptr, indices, cost, cur, nxt)
                     down[n_e] = _edge_cost(indptr, indices, cost, nxt, cur)
                     n_e += 1

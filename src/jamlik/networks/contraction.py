@@ -13,11 +13,12 @@ search kernels (:mod:`jamlik.routing._kernels`) give *exact* costs for interior 
 * a seed (an origin or opportunity) on an interior node enters the search as seeds at the
   chain's two ends, at the cost along the chain.
 
-One-way chains have ``inf`` as the cost against their direction; chains that close on
-themselves (``a == b``) are ordinary chains; a ring made only of pass-through nodes keeps one
-of its nodes. Kept nodes are numbered along a Hilbert curve over their coordinates when the
-graph has them (:attr:`Graph.node_xy`), so that nodes near each other on the ground sit near
-each other in memory (OSM node ids scatter them).
+Dead ends (``a <-> v`` only) are contracted too: a chain that ends in a dead end closes on
+its start with an ``inf`` last edge. One-way chains have ``inf`` as the cost against their
+direction; chains that close on themselves (``a == b``) are ordinary chains; a ring made only
+of pass-through nodes keeps one of its nodes. Kept nodes are numbered along a Hilbert curve
+over their coordinates when the graph has them (:attr:`Graph.node_xy`), so that nodes near
+each other on the ground sit near each other in memory (OSM node ids scatter them).
 
 Why hand-written: street-graph simplification in osmnx or momepy rewrites geometries and
 drops the interior nodes, and no library keeps exact offsets of interior nodes that compiled
