@@ -32,7 +32,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 os.environ.setdefault("NUMBA_NUM_THREADS", "2")
 
 import argparse  # noqa: E402
-import ctypes  # noqa: E402
 import json  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -45,20 +44,13 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from graphs import GRAPHS, make_graph  # noqa: E402
+from memory import reset_peak, status  # noqa: E402
 
 CUTOFFS = np.array([480.0, 960.0, 1440.0, 1920.0, 2400.0])
 RADIUS = 2400.0
 N_OPP = 1000
 ENGINES = ("jamlik-1", "jamlik-2", "plain", "scipy")
 Result = tuple[np.ndarray, np.ndarray, np.ndarray]  # nearest, counts, decayed: n x 3 x ...
-
-
-def _status(key: str) -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Peak:
@@ -69,14 +61,11 @@ class Peak:
 
     def reset(self) -> float:
         """Remember the peak so far, return freed heap to the OS, reset VmHWM; return RSS."""
-        self.whole = max(self.whole, _status("VmHWM"))
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return _status("VmRSS")
+        self.whole = max(self.whole, status("VmHWM"))
+        return reset_peak()
 
     def done(self) -> float:
-        self.whole = max(self.whole, _status("VmHWM"))
+        self.whole = max(self.whole, status("VmHWM"))
         return self.whole
 
 
@@ -183,7 +172,7 @@ def one(graph_name: str, engine: str, runs: int) -> dict[str, Any]:
         res = query()
         walls.append(time.perf_counter() - w0)
         cpus.append(time.process_time() - c0)
-        rises.append(_status("VmHWM") - base)
+        rises.append(status("VmHWM") - base)
     out.update(wall_s=float(np.median(walls)), cpu_s=float(np.median(cpus)),
                walls=walls, rise_mb=float(np.median(rises)), peak_mb=peak.done())  # fmt: skip
     if engine != "jamlik-1" and res is not None:

@@ -22,7 +22,7 @@ OSM = {
     "tampere": DATA / "osm_gtfs_tampere" / "tampere.osm.pbf",
     "poa": DATA / "osm_gtfs_porto_alegre" / "poa_osm.pbf",
 }
-GRAPHS = ("town250k", "dense250k", "dense1m", "tampere", "poa")
+GRAPHS = ("town250k", "town1m", "dense250k", "dense1m", "tampere", "poa")
 
 
 @dataclass
