@@ -11,7 +11,8 @@ random nodes, seed 42) in 3 categories; per origin and category the 3 nearest, t
 within 480/960/1,440/1,920/2,400 m and ``sum exp(-d / 2400)`` for d <= 2,400 m; cost = metres.
 
 **Engines**: ``jamlik-1`` / ``jamlik-2`` = :func:`jamlik.routing.accessibility` with
-``threads=1`` / ``2`` (contracted chains, as by default); ``plain`` = the binary-heap numba
+``threads=1`` / ``2``; ``jamlik-1c`` = ``threads=1, contract=True`` (pass-through chains
+and dead ends contracted); ``plain`` = the binary-heap numba
 kernel of ``plain_kernel.py`` (the per-core reference); ``scipy`` =
 ``scipy.sparse.csgraph.dijkstra(limit=2400)`` in dense blocks plus numpy aggregation.
 
@@ -49,7 +50,7 @@ from memory import reset_peak, status  # noqa: E402
 CUTOFFS = np.array([480.0, 960.0, 1440.0, 1920.0, 2400.0])
 RADIUS = 2400.0
 N_OPP = 1000
-ENGINES = ("jamlik-1", "jamlik-2", "plain", "scipy")
+ENGINES = ("jamlik-1", "jamlik-2", "jamlik-1c", "plain", "scipy")
 Result = tuple[np.ndarray, np.ndarray, np.ndarray]  # nearest, counts, decayed: n x 3 x ...
 
 
@@ -75,7 +76,7 @@ def opportunities(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     return nodes, np.repeat(np.arange(3), [334, 333, 333])
 
 
-def jamlik_query(graph: Any, threads: int) -> Callable[[], Result]:
+def jamlik_query(graph: Any, threads: int, *, contract: bool = False) -> Callable[[], Result]:
     from jamlik.networks.snapping import Seeds
     from jamlik.routing import ExponentialDecay, accessibility
 
@@ -88,7 +89,7 @@ def jamlik_query(graph: Any, threads: int) -> Callable[[], Result]:
 
     def run() -> Result:
         res = accessibility(graph, opp, k=3, cutoffs=tuple(CUTOFFS), decay=decay,
-                            max_cost=RADIUS, threads=threads)  # fmt: skip
+                            max_cost=RADIUS, threads=threads, contract=contract)  # fmt: skip
         return res.nearest, res.counts, res.decayed
 
     return run
@@ -157,7 +158,7 @@ def one(graph_name: str, engine: str, runs: int) -> dict[str, Any]:
         from jamlik.networks.contraction import contract_graph
 
         out["kept_nodes"] = contract_graph(graph).n_kept
-        query = jamlik_query(graph, int(engine[-1]))
+        query = jamlik_query(graph, int(engine[7]), contract=engine.endswith("c"))
     else:
         query = plain_query(graph) if engine == "plain" else scipy_query(graph)
     t0 = time.perf_counter()

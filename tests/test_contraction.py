@@ -80,11 +80,13 @@ def test_two_way_chain_hand() -> None:
     spurs = cg.chain_a == cg.chain_b  # dead ends close on their junction with an inf edge
     assert spurs.sum() == 4 and np.isinf(cg.up[cg.chain_ptr[1:] + np.arange(5)][spurs]).all()
     # An opportunity inside the chain (node 2, 0.5 from the door), origins everywhere.
-    res = accessibility(g, {"shop": groups([2], [0.5])}, k=1, cutoffs=(4.0,), max_cost=100)
+    res = accessibility(
+        g, {"shop": groups([2], [0.5])}, k=1, cutoffs=(4.0,), max_cost=100, contract=True
+    )
     expect = np.array([3, 2, 0, 3, 7, 8, 8, 4, 4], dtype=float) + 0.5
     np.testing.assert_allclose(res.nearest[:, 0, 0], expect)
     np.testing.assert_array_equal(res.counts[:, 0, 0], expect <= 4.0)
-    costs = travel_costs(g, groups([1, 5]), groups([3, 2]))
+    costs = travel_costs(g, groups([1, 5]), groups([3, 2]), contract=True)
     np.testing.assert_allclose(costs, [[5, 2], [5, 8]])
 
 
@@ -99,7 +101,7 @@ def test_one_way_ring_and_chain_hand() -> None:
     for contract in (False, True):
         got = travel_costs(g, groups(range(4)), groups(range(4)), contract=contract)
         np.testing.assert_allclose(got, expect)
-    res = accessibility(g, {"a": groups([2])}, k=1, cutoffs=(6.0,), max_cost=6.5)
+    res = accessibility(g, {"a": groups([2])}, k=1, cutoffs=(6.0,), max_cost=6.5, contract=True)
     np.testing.assert_allclose(res.nearest[:, 0, 0], [3, 2, 0, np.inf])
 
 

@@ -243,25 +243,37 @@ def _accumulate(acc, c, r, w, d, k, cutoffs, dkind, dp0, dp1, dsupport):  # type
 
 @numba.njit(cache=True)
 def _add_reached(  # type: ignore[no-untyped-def]
-    cost, node, lo, hi, row, max_cost, acc, c, w, k, cutoffs, dkind, dp0, dp1, dsupport
+    cost, node, n, row, max_cost, acc, c, w, k, cutoffs, dkind, dp0, dp1, dsupport
 ):
-    """Add the opportunity to every origin row reached.
+    """Add the opportunity to the origin row ``row[u]`` of each reached node ``node[:n]``.
 
-    Costs are ``cost[node[i]]`` for ``i`` in
-    ``lo:hi`` (or ``cost[i]`` when ``node`` is empty), row ``row[...]`` (``-1`` = none).
-
-    Plain arrays and not inlined, like :func:`_settle`.
+    ``cost[u]`` is the node's cost (``> max_cost`` = not reached), ``row[u] = -1`` = not an
+    origin. Plain arrays and not inlined, like :func:`_settle`.
     """
-    for i in range(lo, hi):
-        u = node[i] if node.shape[0] > 0 else i
+    for i in range(n):
+        u = node[i]
         r = row[u]
         d = cost[u]
         if r >= 0 and d <= max_cost:
             _accumulate(acc, c, r, w, d, k, cutoffs, dkind, dp0, dp1, dsupport)
 
 
+@numba.njit(cache=True)
+def _add_chains(  # type: ignore[no-untyped-def]
+    clist, n, cptr, ival, row, max_cost, acc, c, w, k, cutoffs, dkind, dp0, dp1, dsupport
+):
+    """Like :func:`_add_reached` for the interior nodes of the chains ``clist[:n]``."""
+    for i in range(n):
+        ch = clist[i]
+        for p in range(cptr[ch], cptr[ch + 1]):
+            r = row[p]
+            d = ival[p]
+            if r >= 0 and d <= max_cost:
+                _accumulate(acc, c, r, w, d, k, cutoffs, dkind, dp0, dp1, dsupport)
+
+
 @numba.njit(cache=True, inline="always")
-def _sweep(g, ch, at_a, at_b, ival):  # type: ignore[no-untyped-def]
+def _sweep(cptr, up, down, ch, at_a, at_b, ival):  # type: ignore[no-untyped-def]
     """Costs of the interior nodes of chain ``ch`` given the costs at its ends.
 
     ``ival`` holds seed costs on the chain (``inf`` elsewhere) and receives the least
@@ -270,21 +282,21 @@ def _sweep(g, ch, at_a, at_b, ival):  # type: ignore[no-untyped-def]
     follow the order of a search over the uncontracted graph. Returns the costs at which the
     chain's seeds reach ``a`` and ``b``.
     """
-    lo = g.cptr[ch]
-    hi = g.cptr[ch + 1]
+    lo = cptr[ch]
+    hi = cptr[ch + 1]
     cur = at_a
     for p in range(lo, hi):
-        cur = min(ival[p], cur + g.up[ch + p])
+        cur = min(ival[p], cur + up[ch + p])
         ival[p] = cur
-    to_b = cur + g.up[ch + hi]
+    to_b = cur + up[ch + hi]
     cur = at_b
     for p in range(hi - 1, lo - 1, -1):
-        cur = min(ival[p], cur + g.down[ch + p + 1])
+        cur = min(ival[p], cur + down[ch + p + 1])
         ival[p] = cur
-    return cur + g.down[ch + lo], to_b
+    return cur + down[ch + lo], to_b
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _mark(ch, stamp, cmark, clist, n_chains):  # type: ignore[no-untyped-def]
     """Add chain ``ch`` to this search's list unless it is there; return the list length."""
     if cmark[ch] != stamp:
@@ -292,6 +304,24 @@ def _mark(ch, stamp, cmark, clist, n_chains):  # type: ignore[no-untyped-def]
         clist[n_chains] = ch
         n_chains += 1
     return n_chains
+
+
+@numba.njit(cache=True)
+def _sweep_reached(touched, nt, ncptr, ncids, cmark, clist, ncl, stamp, chains, dist, ival):  # type: ignore[no-untyped-def]
+    """Add the chains ending at touched nodes to ``clist``; sweep them all; return its length.
+
+    Plain arrays (``chains = (cptr, cha, chb, up, down)``) and not inlined, like
+    :func:`_settle`.
+    """
+    cptr, cha, chb, up, down = chains
+    for i in range(nt):
+        u = touched[i]
+        for e in range(ncptr[u], ncptr[u + 1]):
+            ncl = _mark(ncids[e], stamp, cmark, clist, ncl)
+    for i in range(ncl):
+        ch = clist[i]
+        _sweep(cptr, up, down, ch, dist[cha[ch]], dist[chb[ch]], ival)
+    return ncl
 
 
 @numba.njit(cache=True)
@@ -322,20 +352,17 @@ def search(g, seed_node, seed_cost, lo, hi, max_cost, stamp, w):  # type: ignore
             ncl = _mark(g.ichain[p], stamp, w.cmark, w.clist, ncl)
     for i in range(ncl):  # seeds inside chains enter at the chain's ends
         ch = w.clist[i]
-        to_a, to_b = _sweep(g, ch, np.inf, np.inf, ival)
+        to_a, to_b = _sweep(g.cptr, g.up, g.down, ch, np.inf, np.inf, ival)
         if to_a <= max_cost:
             size, nt = _visit(g.cha[ch], to_a, dist, touched, nt, hkey, hnode, size)
         if to_b <= max_cost:
             size, nt = _visit(g.chb[ch], to_b, dist, touched, nt, hkey, hnode, size)
     nt = _settle(g.indptr, g.indices, g.cost, max_cost, dist, touched, nt, hkey, hnode, size)
     if g.cha.shape[0] > 0:
-        for i in range(nt):
-            u = touched[i]
-            for e in range(g.ncptr[u], g.ncptr[u + 1]):
-                ncl = _mark(g.ncids[e], stamp, w.cmark, w.clist, ncl)
-        for i in range(ncl):
-            ch = w.clist[i]
-            _sweep(g, ch, dist[g.cha[ch]], dist[g.chb[ch]], ival)
+        chains = (g.cptr, g.cha, g.chb, g.up, g.down)
+        ncl = _sweep_reached(
+            touched, nt, g.ncptr, g.ncids, w.cmark, w.clist, ncl, stamp, chains, dist, ival
+        )
     return nt, ncl
 
 
@@ -360,28 +387,11 @@ def _aggregate_one(g, q, m, j, acc, w):  # type: ignore[no-untyped-def]
     wt = q.opp_weight[j]
     k, cut, dkind, dp0, dp1, dsup = m
     _add_reached(
-        w.dist, w.touched, 0, nt, q.krow, q.max_cost, acc, c, wt, k, cut, dkind, dp0, dp1, dsup
+        w.dist, w.touched, nt, q.krow, q.max_cost, acc, c, wt, k, cut, dkind, dp0, dp1, dsup
     )
-    no_node = w.touched[:0]
-    for i in range(ncl):
-        ch = w.clist[i]
-        _add_reached(
-            w.ival,
-            no_node,
-            g.cptr[ch],
-            g.cptr[ch + 1],
-            q.irow,
-            q.max_cost,
-            acc,
-            c,
-            wt,
-            k,
-            cut,
-            dkind,
-            dp0,
-            dp1,
-            dsup,
-        )
+    _add_chains(
+        w.clist, ncl, g.cptr, w.ival, q.irow, q.max_cost, acc, c, wt, k, cut, dkind, dp0, dp1, dsup
+    )
     clear(g, w, nt, ncl)
 
 

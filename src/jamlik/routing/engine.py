@@ -216,7 +216,7 @@ def accessibility(
     strategy: Literal["auto", "from_opportunities", "from_origins"] = "auto",
     origins: npt.ArrayLike | None = None,
     progress: Progress | None = None,
-    contract: bool = True,
+    contract: bool = False,
     threads: int | None = None,
 ) -> AccessResult:
     """Compute nearest, cumulative and gravity accessibility for every origin.
@@ -245,8 +245,10 @@ def accessibility(
     progress
         Called with the number of searches finished since the last call.
     contract
-        Search the graph with its chains of pass-through nodes contracted
-        (:mod:`jamlik.networks.contraction`); the answers are the same, only faster.
+        Search the graph with its chains of pass-through nodes and dead ends contracted
+        (:mod:`jamlik.networks.contraction`); the answers are the same (to 1e-9 of the cost).
+        Off by default: on OSM walk graphs it leaves 1/1.37 of the nodes but was not faster
+        (the interior nodes still cost a sweep each; see ``benchmarks/README.md``).
         Applies to ``from_opportunities``; ``from_origins`` searches the graph as it is.
     threads
         Parallel searches (``from_opportunities``); default: numba's thread count. The
@@ -428,7 +430,7 @@ def travel_costs(
     *,
     max_cost: float | None = None,
     progress: Progress | None = None,
-    contract: bool = True,
+    contract: bool = False,
     threads: int | None = None,
 ) -> FloatArray:
     """Return the least cost from every origin to every destination (for small studies).
@@ -449,7 +451,8 @@ def travel_costs(
     progress
         Called with the number of origins finished since the last call.
     contract
-        Search the graph with its pass-through chains contracted (same answers, faster).
+        Search the graph with its pass-through chains contracted (same answers; see
+        :func:`accessibility`).
     threads
         Parallel searches; default: numba's thread count.
 
