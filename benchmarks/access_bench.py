@@ -147,8 +147,9 @@ def run_jamlik(case: Case) -> Row:
     traced = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     note = f"from_opportunities, numba, 1 thread; tracemalloc peak {traced:.0f} MB"
-    return Row("jamlik", np.zeros(2), elapsed, max(rss, traced), note, res.nearest, res.counts,
-               res.decayed)  # fmt: skip
+    return Row(
+        "jamlik", np.zeros(2), elapsed, max(rss, traced), note, res.nearest, res.counts, res.decayed
+    )
 
 
 def run_scipy(case: Case) -> Row:
@@ -183,8 +184,16 @@ def run_scipy(case: Case) -> Row:
     peak = peak_since(base)
     if done < N_OPP:
         return Row("scipy", np.zeros(2), elapsed, peak, note)
-    return Row("scipy", np.zeros(2), elapsed, peak, note, nearest.transpose(2, 0, 1),
-               counts.transpose(2, 0, 1), decayed.T[:, :, None])  # fmt: skip
+    return Row(
+        "scipy",
+        np.zeros(2),
+        elapsed,
+        peak,
+        note,
+        nearest.transpose(2, 0, 1),
+        counts.transpose(2, 0, 1),
+        decayed.T[:, :, None],
+    )
 
 
 def run_pandana(case: Case) -> Row:
@@ -206,8 +215,9 @@ def run_pandana(case: Case) -> Row:
     ox, oy = case.x[case.opp_nodes], case.y[case.opp_nodes]
     for i, c in enumerate(CATS):
         sel = case.opp_cat == i
-        net.set_pois(c, maxdist=RADIUS, maxitems=K, x_col=pd.Series(ox[sel]),
-                     y_col=pd.Series(oy[sel]))  # fmt: skip
+        net.set_pois(
+            c, maxdist=RADIUS, maxitems=K, x_col=pd.Series(ox[sel]), y_col=pd.Series(oy[sel])
+        )
         ids = net.get_node_ids(pd.Series(ox[sel]), pd.Series(oy[sel]))
         net.set(ids, variable=pd.Series(np.ones(int(sel.sum())), index=ids.index), name=c)
     setup = now() - t0
@@ -246,13 +256,22 @@ def run_pandana(case: Case) -> Row:
         return Row("pandana", setup, elapsed, peak, note, nearest, counts, decayed)
     if len(cats) == 1:
         keep = np.array([0])
-        return Row("pandana", setup, elapsed * 3, peak, note, nearest[:, keep],
-                   counts[:, keep], decayed[:, keep])  # fmt: skip
+        return Row(
+            "pandana",
+            setup,
+            elapsed * 3,
+            peak,
+            note,
+            nearest[:, keep],
+            counts[:, keep],
+            decayed[:, keep],
+        )
     return Row("pandana", setup, t_pilot * calls_total, peak, note, None, counts[:, :1, -1:])
 
 
-def _bent_wkt(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray,
-              length: np.ndarray) -> list[str]:  # fmt: skip
+def _bent_wkt(
+    ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray, length: np.ndarray
+) -> list[str]:
     """Two-segment lines from a to b whose length equals the edge cost (a kink at mid-way)."""
     chord = np.hypot(bx - ax, by - ay)
     off = np.sqrt(np.maximum((length / 2) ** 2 - (chord / 2) ** 2, 0.0))
@@ -362,8 +381,9 @@ def compare(ref: Row, row: Row) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--graphs", nargs="+", default=["poa", "town250k", "town1m"],
-                        choices=GRAPHS)  # fmt: skip
+    parser.add_argument(
+        "--graphs", nargs="+", default=["poa", "town250k", "town1m"], choices=GRAPHS
+    )
     parser.add_argument("--skip", nargs="*", default=[], choices=["scipy", "pandana", "cityseer"])
     parser.add_argument("--cityseer-sample", type=int, default=5_000)
     args = parser.parse_args(argv)
@@ -386,8 +406,10 @@ def main(argv: list[str] | None = None) -> None:
             except Exception as exc:  # a failing peer must not hide the others' figures
                 print(f"  {engine}: FAILED: {type(exc).__name__}: {exc}")
         ref = rows[0]
-        print(f"  {'engine':9} {'setup cpu s':>11} {'query wall s':>12} {'query cpu s':>11} "
-              f"{'peak MB':>8} {'cpu x jamlik':>12}")  # fmt: skip
+        print(
+            f"  {'engine':9} {'setup cpu s':>11} {'query wall s':>12} {'query cpu s':>11} "
+            f"{'peak MB':>8} {'cpu x jamlik':>12}"
+        )
         for row in rows:
             ratio = row.query_s[1] / ref.query_s[1]
             print(

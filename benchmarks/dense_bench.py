@@ -88,8 +88,16 @@ def jamlik_query(graph: Any, threads: int, *, contract: bool = False) -> Callabl
     decay = [ExponentialDecay(beta=1 / RADIUS, max_cost=RADIUS)]
 
     def run() -> Result:
-        res = accessibility(graph, opp, k=3, cutoffs=tuple(CUTOFFS), decay=decay,
-                            max_cost=RADIUS, threads=threads, contract=contract)  # fmt: skip
+        res = accessibility(
+            graph,
+            opp,
+            k=3,
+            cutoffs=tuple(CUTOFFS),
+            decay=decay,
+            max_cost=RADIUS,
+            threads=threads,
+            contract=contract,
+        )
         return res.nearest, res.counts, res.decayed
 
     return run
@@ -102,8 +110,9 @@ def plain_query(graph: Any) -> Callable[[], Result]:
     nodes, cat = opportunities(graph.n_nodes)
 
     def run() -> Result:
-        near, counts, dec = kernel(rev.indptr, rev.indices, rev.cost, nodes, cat, 3, 3, CUTOFFS,
-                                   RADIUS, RADIUS)  # fmt: skip
+        near, counts, dec = kernel(
+            rev.indptr, rev.indices, rev.cost, nodes, cat, 3, 3, CUTOFFS, RADIUS, RADIUS
+        )
         return near, counts, dec[:, :, None]
 
     return run
@@ -151,9 +160,14 @@ def one(graph_name: str, engine: str, runs: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     bench = make_graph(graph_name)
     graph = bench.graph
-    out: dict[str, Any] = {"graph": graph_name, "engine": engine, "label": bench.label,
-                           "nodes": graph.n_nodes, "edges": graph.n_edges,
-                           "build_s": time.perf_counter() - t0}  # fmt: skip
+    out: dict[str, Any] = {
+        "graph": graph_name,
+        "engine": engine,
+        "label": bench.label,
+        "nodes": graph.n_nodes,
+        "edges": graph.n_edges,
+        "build_s": time.perf_counter() - t0,
+    }
     if engine.startswith("jamlik"):
         from jamlik.networks.contraction import contract_graph
 
@@ -174,8 +188,13 @@ def one(graph_name: str, engine: str, runs: int) -> dict[str, Any]:
         walls.append(time.perf_counter() - w0)
         cpus.append(time.process_time() - c0)
         rises.append(status("VmHWM") - base)
-    out.update(wall_s=float(np.median(walls)), cpu_s=float(np.median(cpus)),
-               walls=walls, rise_mb=float(np.median(rises)), peak_mb=peak.done())  # fmt: skip
+    out.update(
+        wall_s=float(np.median(walls)),
+        cpu_s=float(np.median(cpus)),
+        walls=walls,
+        rise_mb=float(np.median(rises)),
+        peak_mb=peak.done(),
+    )
     if engine != "jamlik-1" and res is not None:
         out["diff"] = max_diff(jamlik_query(graph, 1)(), res)
     return out
@@ -183,8 +202,12 @@ def one(graph_name: str, engine: str, runs: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--graphs", nargs="+", default=["town250k", "dense250k", "dense1m",
-                        "tampere"], choices=GRAPHS)  # fmt: skip
+    parser.add_argument(
+        "--graphs",
+        nargs="+",
+        default=["town250k", "dense250k", "dense1m", "tampere"],
+        choices=GRAPHS,
+    )
     parser.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--one", nargs=2, metavar=("GRAPH", "ENGINE"), help=argparse.SUPPRESS)
@@ -192,8 +215,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.one:
         print(json.dumps(one(args.one[0], args.one[1], args.runs)))
         return
-    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores; "
-          f"medians of {args.runs} runs, each engine in its own process")  # fmt: skip
+    print(
+        f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores; "
+        f"medians of {args.runs} runs, each engine in its own process"
+    )
     for name in args.graphs:
         rows = []
         for engine in args.engines:
@@ -208,21 +233,29 @@ def main(argv: list[str] | None = None) -> None:
         head = rows[0]
         kept = next((r["kept_nodes"] for r in rows if "kept_nodes" in r), None)
         extra = f", {kept:,} after contraction" if kept else ""
-        print(f"\n== {name}: {head['label']}: {head['nodes']:,} nodes{extra}, "
-              f"{head['edges']:,} directed edges")  # fmt: skip
+        print(
+            f"\n== {name}: {head['label']}: {head['nodes']:,} nodes{extra}, "
+            f"{head['edges']:,} directed edges"
+        )
         ref = next((r for r in rows if r["engine"] == "jamlik-1"), None)
-        print(f"  {'engine':9} {'wall s':>7} {'cpu s':>7} {'cpu/wall':>8} {'cpu x jamlik-1':>14} "
-              f"{'peak MB':>8} {'rise MB':>8}  wall s of runs / max |x - jamlik-1|")  # fmt: skip
+        print(
+            f"  {'engine':9} {'wall s':>7} {'cpu s':>7} {'cpu/wall':>8} {'cpu x jamlik-1':>14} "
+            f"{'peak MB':>8} {'rise MB':>8}  wall s of runs / max |x - jamlik-1|"
+        )
         for r in rows:
             ratio = r["cpu_s"] / ref["cpu_s"] if ref else float("nan")
             note = " ".join(f"{x:.3f}" for x in r["walls"])
             if "diff" in r:
                 d = r["diff"]
-                note += (f" / nearest {d['nearest_m']:.1e} m ({d['reach_mismatch']} reach), "
-                         f"counts {d['counts']:.0f}, decayed {d['decayed']:.1e}")  # fmt: skip
-            print(f"  {r['engine']:9} {r['wall_s']:7.3f} {r['cpu_s']:7.3f} "
-                  f"{r['cpu_s'] / r['wall_s']:8.2f} {ratio:14.2f} {r['peak_mb']:8.0f} "
-                  f"{r['rise_mb']:8.0f}  {note}")  # fmt: skip
+                note += (
+                    f" / nearest {d['nearest_m']:.1e} m ({d['reach_mismatch']} reach), "
+                    f"counts {d['counts']:.0f}, decayed {d['decayed']:.1e}"
+                )
+            print(
+                f"  {r['engine']:9} {r['wall_s']:7.3f} {r['cpu_s']:7.3f} "
+                f"{r['cpu_s'] / r['wall_s']:8.2f} {ratio:14.2f} {r['peak_mb']:8.0f} "
+                f"{r['rise_mb']:8.0f}  {note}"
+            )
 
 
 if __name__ == "__main__":

@@ -154,10 +154,16 @@ def contract_graph(
     keep_mask = np.zeros(n, dtype=bool) if keep is None else np.asarray(keep, dtype=bool)
     if not chains:
         keep_mask = np.ones(n, dtype=bool)
-    rev = graph.reversed()
-    interior, cptr, ca, cb, cnode, up, down, n_ch = find_chains(
-        graph.indptr, graph.indices, graph.cost, rev.indptr, rev.indices, keep_mask
-    )
+    if keep_mask.all():  # nothing to contract: skip the reversed graph and the walk
+        interior, n_ch = np.zeros(n, dtype=bool), 0
+        cptr, ca, cb, cnode = np.zeros(1, dtype=np.int64), *(np.empty(0, dtype=np.int64),) * 3
+        up = down = np.empty(0)
+    else:
+        rev = graph.reversed()
+        interior, cptr, ca, cb, cnode, up, down, n_ch = find_chains(
+            graph.indptr, graph.indices, graph.cost, rev.indptr, rev.indices, keep_mask
+        )
+        del rev
     n_pos = int(cptr[n_ch])
     cptr, ca, cb, cnode = cptr[: n_ch + 1], ca[:n_ch], cb[:n_ch], cnode[:n_pos]
     up, down = up[: n_pos + n_ch], down[: n_pos + n_ch]

@@ -21,6 +21,23 @@ of the graph):
 Node numbers may be ``int32`` or ``int64`` (numba compiles one version per type); the engine
 passes ``int32`` when the graph is small enough, which saves memory traffic.
 
+**Bundles.** The entry points take a :data:`SearchGraph` (the graph in search direction, with
+its contracted chains, see :mod:`jamlik.networks.contraction`; a graph without chains has
+empty chain arrays), a :data:`Workspace` of the scratch arrays above (plus ``ival``, the
+costs of interior chain nodes, ``inf`` between searches, and per-chain marks), a
+:data:`Query` and :data:`Measures`. The hot loops (:func:`_settle`, :func:`_add_reached`,
+:func:`_sweep_reached`) are separate, non-inlined functions over plain arrays: in numba 0.62
+the same loop was about twice as slow inside a function that takes the tuples.
+
+**Threads.** :func:`aggregate_from_opportunities` and :func:`od_costs` run one workspace per
+thread (``numba.prange`` over threads; workspaces carry a leading thread axis). Each thread
+takes blocks of consecutive opportunities and adds into its own accumulator;
+:func:`merge_accumulators` merges the k nearest exactly and adds counts and sums. Results do
+not depend on the number of threads except for the order of additions in the sums.
+
+**Exactness.** Costs are ``float64`` throughout (heap keys too); costs along a contracted
+chain are added in the order a search over the uncontracted graph adds them.
+
 Aggregation (per reached origin row ``r``, opportunity category ``c``, weight ``w``, cost ``d``)
 into one accumulator ``acc[c, r, :]`` of ``k + n_cutoffs + n_decay`` floats, so that one update
 touches one or two cache lines and the rows of neighbouring nodes sit together:
@@ -378,12 +395,11 @@ def clear(g, w, n_touched, n_chains):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def _aggregate_one(g, q, m, j, acc, w):  # type: ignore[no-untyped-def]
-    """Search from opportunity ``j`` and add it to every origin row it reaches."""
+def _aggregate_one(g, q, m, j, acc, c, w):  # type: ignore[no-untyped-def]
+    """Search from opportunity ``j``; add it to ``acc[c]`` at every origin row it reaches."""
     nt, ncl = search(
         g, q.seed_node, q.seed_cost, q.seed_ptr[j], q.seed_ptr[j + 1], q.max_cost, j + 1, w
     )
-    c = q.opp_cat[j]
     wt = q.opp_weight[j]
     k, cut, dkind, dp0, dp1, dsup = m
     _add_reached(
@@ -396,46 +412,49 @@ def _aggregate_one(g, q, m, j, acc, w):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, parallel=True)
-def aggregate_from_opportunities(g, q, m, acc, acc_extra, start, stop, block, ws):  # type: ignore[no-untyped-def]
-    """One search per opportunity ``start:stop`` on the REVERSED graph ``g``; aggregate.
+def aggregate_from_opportunities(g, q, m, acc, extra, slot, lo, hi, ws):  # type: ignore[no-untyped-def]
+    """Search from opportunities ``lo[t]:hi[t]`` in thread ``t`` on the REVERSED graph ``g``.
 
     ``ws`` holds one workspace per thread (arrays with a leading thread axis). Thread ``t``
-    takes blocks of ``block`` consecutive opportunities, every ``n_threads``-th block, and
-    adds into ``acc`` (thread 0) or ``acc_extra[t - 1]``; :func:`merge_accumulators` joins
-    them afterwards.
+    adds an opportunity of category ``c`` into ``acc[c]``, or into ``extra[slot[t, c]]`` when
+    ``slot[t, c] >= 0`` (a category that another thread also adds to);
+    :func:`merge_accumulators` joins the slots afterwards.
     """
     n_threads = ws.dist.shape[0]
     for t in numba.prange(n_threads):
         w = Workspace(
             ws.dist[t], ws.touched[t], ws.hkey[t], ws.hnode[t], ws.ival[t], ws.cmark[t], ws.clist[t]
         )
-        a = acc if t == 0 else acc_extra[t - 1]
-        for b0 in range(start + t * block, stop, n_threads * block):
-            for j in range(b0, min(b0 + block, stop)):
-                _aggregate_one(g, q, m, j, a, w)
+        for j in range(lo[t], hi[t]):
+            c = q.opp_cat[j]
+            s = slot[t, c]
+            if s < 0:
+                _aggregate_one(g, q, m, j, acc, c, w)
+            else:
+                _aggregate_one(g, q, m, j, extra, s, w)
 
 
 @numba.njit(cache=True, parallel=True)
-def merge_accumulators(acc, extra, k):  # type: ignore[no-untyped-def]
-    """Add every ``extra[t]`` into ``acc``: merge the k nearest, add counts and sums."""
-    n_cat, n_rows, width = acc.shape
+def merge_accumulators(acc, extra, slot_cat, k):  # type: ignore[no-untyped-def]
+    """Add every ``extra[s]`` into ``acc[slot_cat[s]]``: merge the k nearest, add the rest."""
+    n_rows, width = acc.shape[1], acc.shape[2]
     for r in numba.prange(n_rows):
         merged = np.empty(k)
         for t in range(extra.shape[0]):
-            for c in range(n_cat):
-                i = 0
-                j = 0
-                for s in range(k):
-                    if acc[c, r, i] <= extra[t, c, r, j]:
-                        merged[s] = acc[c, r, i]
-                        i += 1
-                    else:
-                        merged[s] = extra[t, c, r, j]
-                        j += 1
-                for s in range(k):
-                    acc[c, r, s] = merged[s]
-                for s in range(k, width):
-                    acc[c, r, s] += extra[t, c, r, s]
+            c = slot_cat[t]
+            i = 0
+            j = 0
+            for s in range(k):
+                if acc[c, r, i] <= extra[t, r, j]:
+                    merged[s] = acc[c, r, i]
+                    i += 1
+                else:
+                    merged[s] = extra[t, r, j]
+                    j += 1
+            for s in range(k):
+                acc[c, r, s] = merged[s]
+            for s in range(k, width):
+                acc[c, r, s] += extra[t, r, s]
 
 
 @numba.njit(cache=True, parallel=True)

@@ -519,17 +519,33 @@ def _from_opportunities(
     query = _kernels.Query(
         seed_ptr, prep.code(seed_node), seed_cost, opp_cat, opp_w, krow, irow, max_cost
     )
-    block = 8
-    n_thr = n_threads(threads, -(-n_opp // block))
+    n_thr = n_threads(threads, n_opp // 16)
     seeds_max = int(np.diff(seed_ptr).max()) if n_opp else 0
     work = workspace(prep, seeds_max, n_thr)
-    extra = np.empty((n_thr - 1, *acc.shape))
-    for part in extra:
-        _kernels.init_accumulator(part, measures.k)
+    # Thread t takes the opportunities bounds[t]:bounds[t + 1] (sorted by category). A category
+    # that several threads add to gets an extra accumulator ("slot") for all but the first.
+    bounds = np.linspace(0, n_opp, n_thr + 1).round().astype(np.int64)
+    slot = np.full((n_thr, acc.shape[0]), -1, dtype=np.int64)
+    slot_cat: list[int] = []
+    for th in range(n_thr):
+        for c in np.unique(opp_cat[bounds[th] : bounds[th + 1]]):
+            if np.any(opp_cat[: bounds[th]] == c):
+                slot[th, c] = len(slot_cat)
+                slot_cat.append(int(c))
+    extra = np.empty((len(slot_cat), *acc.shape[1:]))
+    _kernels.init_accumulator(extra, measures.k)
     sg = prep.search_graph(reverse=True)
+    done = bounds[:-1].copy()
     for lo, hi in _chunks(n_opp, progress):
-        _kernels.aggregate_from_opportunities(sg, query, measures, acc, extra, lo, hi, block, work)
+        # Each call advances every thread by its share of the chunk (for progress reports).
+        upto = np.minimum(
+            bounds[:-1] + (np.diff(bounds) * hi + n_opp - 1) // max(n_opp, 1), bounds[1:]
+        )
+        _kernels.aggregate_from_opportunities(
+            sg, query, measures, acc, extra, slot, done, upto, work
+        )
+        done = upto
         if progress is not None:
             progress(hi - lo)
-    if n_thr > 1:
-        _kernels.merge_accumulators(acc, extra, measures.k)
+    if slot_cat:
+        _kernels.merge_accumulators(acc, extra, np.array(slot_cat, dtype=np.int64), measures.k)
