@@ -77,7 +77,7 @@ def opportunities(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def jamlik_query(graph: Any, threads: int, *, contract: bool = False) -> Callable[[], Result]:
-    from jamlik.networks.snapping import Seeds
+    from jamlik.networks.seeds import Seeds
     from jamlik.routing import ExponentialDecay, accessibility
 
     nodes, cat = opportunities(graph.n_nodes)

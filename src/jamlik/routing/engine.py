@@ -47,7 +47,7 @@ import pandas as pd
 from jamlik.errors import DataError, NegativeValueError, UnknownIdError
 from jamlik.i18n import t
 from jamlik.networks.graph import Graph
-from jamlik.networks.snapping import Seeds
+from jamlik.networks.seeds import Seeds
 from jamlik.routing import _kernels
 from jamlik.routing._prepared import index_type, n_threads, prepared, workspace
 from jamlik.routing.decay import DecayFunction
