@@ -24,6 +24,13 @@ Two strategies give the same numbers (up to floating-point rounding):
 ``from_origins``
     one bounded search per origin, aggregating the opportunities it meets.
 
+``from_opportunities`` runs its searches on ``threads`` cores (each thread takes a contiguous
+share of the opportunities and its own accumulator for a category another thread also adds
+to; the k nearest are merged exactly). The searches run on a prepared copy of the graph
+(:mod:`jamlik.routing._prepared`: nodes renumbered along a Hilbert curve when the graph has
+coordinates; with ``contract=True`` pass-through chains and dead ends contracted), kept per
+graph object.
+
 References
 ----------
 Hansen, W. G. (1959). How accessibility shapes land use. *Journal of the American Institute of
