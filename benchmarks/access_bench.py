@@ -35,7 +35,6 @@ for _var in (
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
-import ctypes  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
@@ -50,8 +49,10 @@ from jamlik.networks.graph import Graph, graph_from_edges  # noqa: E402
 from jamlik.networks.snapping import Seeds  # noqa: E402
 from jamlik.routing import ExponentialDecay, accessibility  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = (ROOT / ".." / "shared" / "data").resolve()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from graphs import GRAPHS, make_graph  # noqa: E402
+from memory import reset_peak, status  # noqa: E402
+
 CUTOFFS = (480.0, 960.0, 1440.0, 1920.0, 2400.0)
 RADIUS = 2400.0
 K = 3
@@ -89,28 +90,8 @@ def now() -> np.ndarray:
     return np.array([time.perf_counter(), time.process_time()])
 
 
-def reset_peak() -> float:
-    """Return freed heap memory to the OS, reset the peak resident set size; return RSS in MB.
-
-    Without ``malloc_trim`` memory freed earlier (e.g. while building the graph) stays resident
-    and is reused, so the rise of the peak would miss it.
-    """
-    ctypes.CDLL("libc.so.6").malloc_trim(0)
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    return _status("VmRSS")
-
-
-def _status(key: str) -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def peak_since(base_mb: float) -> float:
-    return _status("VmHWM") - base_mb
+    return status("VmHWM") - base_mb
 
 
 # --- graphs -----------------------------------------------------------------------------------
@@ -118,32 +99,15 @@ def peak_since(base_mb: float) -> float:
 
 def make_case(name: str) -> Case:
     t0 = now()
-    if name == "poa":
-        from jamlik.networks.streets import build_street_network
-
-        net = build_street_network(DATA / "osm_gtfs_porto_alegre" / "poa_osm.pbf", mode="walk")
-        graph = net.to_distance_graph()
-        x, y = net.node_x[graph.node_index], net.node_y[graph.node_index]
-        label = "Porto Alegre walk network (OSM)"
-    else:
-        from jamlik.datasets.town import street_arrays
-
-        size = {"town250k": 250_000, "town1m": 1_000_000}[name]
-        xs, ys, u, v, length = street_arrays(n_nodes=size, seed=7)
-        graph = graph_from_edges(
-            np.concatenate([u, v]),
-            np.concatenate([v, u]),
-            np.concatenate([length, length]),
-            n_nodes=xs.size,
-            name=name,
-        )
-        x, y = xs[graph.node_index], ys[graph.node_index]
-        label = f"generated town, street_arrays(n_nodes={size})"
+    bench = make_graph(name)
+    graph = bench.graph
+    assert graph.node_xy is not None
+    x, y = graph.node_xy[:, 0], graph.node_xy[:, 1]
     rng = np.random.default_rng(42)
     opp_nodes = rng.choice(graph.n_nodes, N_OPP, replace=False).astype(np.int64)
     opp_cat = np.repeat(np.arange(3), [334, 333, 333])
     print(
-        f"\n== {name}: {label}: {graph.n_nodes:,} nodes, {graph.n_edges:,} directed edges "
+        f"\n== {name}: {bench.label}: {graph.n_nodes:,} nodes, {graph.n_edges:,} directed edges "
         f"(built in {(now() - t0)[0]:.1f} s)"
     )
     return Case(name, graph, x, y, opp_nodes, opp_cat)
@@ -183,8 +147,9 @@ def run_jamlik(case: Case) -> Row:
     traced = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     note = f"from_opportunities, numba, 1 thread; tracemalloc peak {traced:.0f} MB"
-    return Row("jamlik", np.zeros(2), elapsed, max(rss, traced), note, res.nearest, res.counts,
-               res.decayed)  # fmt: skip
+    return Row(
+        "jamlik", np.zeros(2), elapsed, max(rss, traced), note, res.nearest, res.counts, res.decayed
+    )
 
 
 def run_scipy(case: Case) -> Row:
@@ -219,8 +184,16 @@ def run_scipy(case: Case) -> Row:
     peak = peak_since(base)
     if done < N_OPP:
         return Row("scipy", np.zeros(2), elapsed, peak, note)
-    return Row("scipy", np.zeros(2), elapsed, peak, note, nearest.transpose(2, 0, 1),
-               counts.transpose(2, 0, 1), decayed.T[:, :, None])  # fmt: skip
+    return Row(
+        "scipy",
+        np.zeros(2),
+        elapsed,
+        peak,
+        note,
+        nearest.transpose(2, 0, 1),
+        counts.transpose(2, 0, 1),
+        decayed.T[:, :, None],
+    )
 
 
 def run_pandana(case: Case) -> Row:
@@ -242,8 +215,9 @@ def run_pandana(case: Case) -> Row:
     ox, oy = case.x[case.opp_nodes], case.y[case.opp_nodes]
     for i, c in enumerate(CATS):
         sel = case.opp_cat == i
-        net.set_pois(c, maxdist=RADIUS, maxitems=K, x_col=pd.Series(ox[sel]),
-                     y_col=pd.Series(oy[sel]))  # fmt: skip
+        net.set_pois(
+            c, maxdist=RADIUS, maxitems=K, x_col=pd.Series(ox[sel]), y_col=pd.Series(oy[sel])
+        )
         ids = net.get_node_ids(pd.Series(ox[sel]), pd.Series(oy[sel]))
         net.set(ids, variable=pd.Series(np.ones(int(sel.sum())), index=ids.index), name=c)
     setup = now() - t0
@@ -282,13 +256,22 @@ def run_pandana(case: Case) -> Row:
         return Row("pandana", setup, elapsed, peak, note, nearest, counts, decayed)
     if len(cats) == 1:
         keep = np.array([0])
-        return Row("pandana", setup, elapsed * 3, peak, note, nearest[:, keep],
-                   counts[:, keep], decayed[:, keep])  # fmt: skip
+        return Row(
+            "pandana",
+            setup,
+            elapsed * 3,
+            peak,
+            note,
+            nearest[:, keep],
+            counts[:, keep],
+            decayed[:, keep],
+        )
     return Row("pandana", setup, t_pilot * calls_total, peak, note, None, counts[:, :1, -1:])
 
 
-def _bent_wkt(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray,
-              length: np.ndarray) -> list[str]:  # fmt: skip
+def _bent_wkt(
+    ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray, length: np.ndarray
+) -> list[str]:
     """Two-segment lines from a to b whose length equals the edge cost (a kink at mid-way)."""
     chord = np.hypot(bx - ax, by - ay)
     off = np.sqrt(np.maximum((length / 2) ** 2 - (chord / 2) ** 2, 0.0))
@@ -398,8 +381,9 @@ def compare(ref: Row, row: Row) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--graphs", nargs="+", default=["poa", "town250k", "town1m"],
-                        choices=["poa", "town250k", "town1m"])  # fmt: skip
+    parser.add_argument(
+        "--graphs", nargs="+", default=["poa", "town250k", "town1m"], choices=GRAPHS
+    )
     parser.add_argument("--skip", nargs="*", default=[], choices=["scipy", "pandana", "cityseer"])
     parser.add_argument("--cityseer-sample", type=int, default=5_000)
     args = parser.parse_args(argv)
@@ -417,11 +401,15 @@ def main(argv: list[str] | None = None) -> None:
                     rows.append(run_pandana(case))
                 else:
                     rows.append(run_cityseer(case, args.cityseer_sample))
+            except ModuleNotFoundError as exc:
+                print(f"  {engine}: skipped ({exc.name} is not installed; see `make bench`)")
             except Exception as exc:  # a failing peer must not hide the others' figures
                 print(f"  {engine}: FAILED: {type(exc).__name__}: {exc}")
         ref = rows[0]
-        print(f"  {'engine':9} {'setup cpu s':>11} {'query wall s':>12} {'query cpu s':>11} "
-              f"{'peak MB':>8} {'cpu x jamlik':>12}")  # fmt: skip
+        print(
+            f"  {'engine':9} {'setup cpu s':>11} {'query wall s':>12} {'query cpu s':>11} "
+            f"{'peak MB':>8} {'cpu x jamlik':>12}"
+        )
         for row in rows:
             ratio = row.query_s[1] / ref.query_s[1]
             print(

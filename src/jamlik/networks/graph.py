@@ -50,6 +50,11 @@ class Graph:
         ``int64`` for each node of this graph, its index in the caller's node numbering.
     dropped_nodes
         How many of the caller's nodes were left out by the component rule.
+    name
+        Label used in messages.
+    node_xy
+        Optional ``float64`` ``n_nodes × 2`` projected coordinates (metres) of the nodes; the
+        engine uses them to number nodes along a space-filling curve (memory locality).
     """
 
     indptr: IntArray
@@ -59,6 +64,7 @@ class Graph:
     node_index: IntArray
     dropped_nodes: int = 0
     name: str = field(default="graph")
+    node_xy: FloatArray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -88,6 +94,7 @@ class Graph:
             node_index=self.node_index,
             dropped_nodes=self.dropped_nodes,
             name=f"{self.name} (reversed)",
+            node_xy=self.node_xy,
         )
 
     def to_scipy(self, *, weight: str = "cost") -> sp.csr_matrix:
@@ -106,6 +113,7 @@ def graph_from_edges(
     length_m: npt.ArrayLike | None = None,
     keep: str = "largest_strong",
     name: str = "graph",
+    node_xy: npt.ArrayLike | None = None,
 ) -> Graph:
     """Build a :class:`Graph` from directed edges.
 
@@ -124,6 +132,9 @@ def graph_from_edges(
         ``"all"`` keeps every node.
     name
         Label used in messages.
+    node_xy
+        Optional ``n_nodes × 2`` coordinates (metres) of the caller's nodes; kept nodes' rows
+        are stored in ``Graph.node_xy``.
 
     Raises
     ------
@@ -176,6 +187,9 @@ def graph_from_edges(
 
     indptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n_nodes), out=indptr[1:])
+    xy = None
+    if node_xy is not None:
+        xy = np.asarray(node_xy, dtype=np.float64)[node_index]
     # src is sorted already, so the edges are in CSR order.
     return Graph(
         indptr=indptr,
@@ -185,4 +199,5 @@ def graph_from_edges(
         node_index=node_index,
         dropped_nodes=dropped,
         name=name,
+        node_xy=xy,
     )

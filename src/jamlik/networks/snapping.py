@@ -46,6 +46,7 @@ import shapely
 from jamlik.config import TravelProfile
 from jamlik.errors import CRSError, DataError
 from jamlik.networks.graph import Graph
+from jamlik.networks.seeds import Seeds
 from jamlik.networks.streets import StreetNetwork
 
 __all__ = ["Seeds", "Snapped", "area_seeds", "point_seeds", "snap_points", "usable_streets"]
@@ -83,40 +84,6 @@ class Snapped:
     def snapped(self) -> BoolArray:
         """Whether each point found a piece."""
         out: BoolArray = self.street >= 0
-        return out
-
-
-@dataclass(frozen=True, eq=False)
-class Seeds:
-    """Search seeds of many points (or polygons) in CSR form.
-
-    Attributes
-    ----------
-    indptr
-        ``int64`` of length ``n_points + 1``.
-    node
-        ``int64`` GRAPH node number of each seed.
-    cost
-        ``float64`` cost between the point and the node (seconds, or metres without profile).
-    """
-
-    indptr: IntArray
-    node: IntArray
-    cost: FloatArray
-
-    @property
-    def n_points(self) -> int:
-        """Number of points (or polygons)."""
-        return int(self.indptr.size - 1)
-
-    def of(self, i: int) -> tuple[IntArray, FloatArray]:
-        """Return ``(node, cost)`` of point ``i``."""
-        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
-        return self.node[lo:hi], self.cost[lo:hi]
-
-    def counts(self) -> IntArray:
-        """Return the number of seeds of each point."""
-        out: IntArray = np.diff(self.indptr)
         return out
 
 

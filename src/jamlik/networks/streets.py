@@ -313,7 +313,10 @@ class StreetNetwork:
         length = np.concatenate([self.street_length_m[fwd], self.street_length_m[bwd]])
         if src.size == 0:
             raise EmptyNetworkError(f"{name}: no street piece is usable")
-        return graph_from_edges(src, dst, w, n_nodes=self.n_nodes, length_m=length, name=name)
+        xy = np.column_stack((self.node_x, self.node_y))
+        return graph_from_edges(
+            src, dst, w, n_nodes=self.n_nodes, length_m=length, name=name, node_xy=xy
+        )
 
     def to_graph(self, profile: TravelProfile) -> Graph:
         """Return the routing graph for ``profile``, edge cost in **seconds**.

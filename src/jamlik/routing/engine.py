@@ -24,6 +24,13 @@ Two strategies give the same numbers (up to floating-point rounding):
 ``from_origins``
     one bounded search per origin, aggregating the opportunities it meets.
 
+``from_opportunities`` runs its searches on ``threads`` cores (each thread takes a contiguous
+share of the opportunities and its own accumulator for a category another thread also adds
+to; the k nearest are merged exactly). The searches run on a prepared copy of the graph
+(:mod:`jamlik.routing._prepared`: nodes renumbered along a Hilbert curve when the graph has
+coordinates; with ``contract=True`` pass-through chains and dead ends contracted), kept per
+graph object.
+
 References
 ----------
 Hansen, W. G. (1959). How accessibility shapes land use. *Journal of the American Institute of
@@ -47,8 +54,9 @@ import pandas as pd
 from jamlik.errors import DataError, NegativeValueError, UnknownIdError
 from jamlik.i18n import t
 from jamlik.networks.graph import Graph
-from jamlik.networks.snapping import Seeds
+from jamlik.networks.seeds import Seeds
 from jamlik.routing import _kernels
+from jamlik.routing._prepared import index_type, n_threads, prepared, workspace
 from jamlik.routing.decay import DecayFunction
 
 __all__ = ["DEFAULT_CUTOFFS", "AccessResult", "accessibility", "travel_costs"]
@@ -191,43 +199,16 @@ def _check_seeds(graph: Graph, seeds: Seeds, what: str) -> tuple[IntArray, IntAr
     return indptr, node, cost
 
 
-def _index_type(graph: Graph) -> type[np.integer[Any]]:
-    """``int32`` node and edge numbers when they fit (less memory traffic), else ``int64``."""
-    return np.int32 if graph.n_edges + graph.n_nodes < 2**31 - 1 else np.int64
-
-
 def _forward(graph: Graph) -> tuple[IndexArray, IndexArray, FloatArray]:
-    """CSR arrays of the graph in the kernels' index type."""
-    it = _index_type(graph)
+    """CSR arrays of the (uncontracted) graph in the kernels' index type."""
+    it = index_type(graph.n_edges + graph.n_nodes)
     return graph.indptr.astype(it), graph.indices.astype(it), graph.cost
-
-
-def _reverse(graph: Graph) -> tuple[IndexArray, IndexArray, FloatArray]:
-    """CSR arrays of the graph with every edge turned around, in the kernels' index type."""
-    it = _index_type(graph)
-    indptr = np.zeros(graph.n_nodes + 1, dtype=it)
-    np.cumsum(np.bincount(graph.indices, minlength=graph.n_nodes), out=indptr[1:])
-    indices = np.empty(graph.n_edges, dtype=it)
-    cost = np.empty(graph.n_edges)
-    _kernels.reverse_csr(graph.indptr, graph.indices, graph.cost, indptr, indices, cost)
-    return indptr, indices, cost
 
 
 def _chunks(total: int, progress: Progress | None) -> list[tuple[int, int]]:
     step = total if progress is None else max(64, total // 100)
     step = max(step, 1)
     return [(lo, min(lo + step, total)) for lo in range(0, total, step)]
-
-
-def _work(
-    graph: Graph, n_seeds: int
-) -> tuple[FloatArray, npt.NDArray[Any], FloatArray, npt.NDArray[Any]]:
-    """Search state reused by every search: distances, touched list, heap (see ``_kernels``)."""
-    it = _index_type(graph)
-    heap_size = graph.n_edges + max(n_seeds, 1) + 1
-    dist = np.full(graph.n_nodes, np.inf)
-    touched = np.empty(graph.n_nodes, dtype=it)
-    return dist, touched, np.empty(heap_size), np.empty(heap_size, dtype=it)
 
 
 def accessibility(
@@ -242,6 +223,8 @@ def accessibility(
     strategy: Literal["auto", "from_opportunities", "from_origins"] = "auto",
     origins: npt.ArrayLike | None = None,
     progress: Progress | None = None,
+    contract: bool = False,
+    threads: int | None = None,
 ) -> AccessResult:
     """Compute nearest, cumulative and gravity accessibility for every origin.
 
@@ -268,6 +251,15 @@ def accessibility(
         Graph nodes to report (default: every node, in node order); repeats are allowed.
     progress
         Called with the number of searches finished since the last call.
+    contract
+        Search the graph with its chains of pass-through nodes and dead ends contracted
+        (:mod:`jamlik.networks.contraction`); the answers are the same (to 1e-9 of the cost).
+        Off by default: on OSM walk graphs it leaves 1/1.37 of the nodes but was not faster
+        (the interior nodes still cost a sweep each; see ``benchmarks/README.md``).
+        Applies to ``from_opportunities``; ``from_origins`` searches the graph as it is.
+    threads
+        Parallel searches (``from_opportunities``); default: numba's thread count. The
+        answers do not depend on it (sums may differ in the last bits).
 
     Returns
     -------
@@ -357,37 +349,54 @@ def accessibility(
     if strategy == "auto":
         strategy = "from_origins" if n_rows < n_opp_total else "from_opportunities"
     started = time.perf_counter()
-    seeds_max = int(np.diff(seeds_indptr).max()) if n_opp_total else 0
-    dist, touched, hkey, hnode = _work(graph, seeds_max)
-    it = _index_type(graph)
-    common = (max_cost, cut[cut_order], dkind, dp0, dp1, dsupport, k, acc)
+    measures = _kernels.Measures(k, cut[cut_order], dkind, dp0, dp1, dsupport)
     if strategy == "from_opportunities" and n_rows:
-        rindptr, rindices, rcost = _reverse(graph)
-        node_row = np.full(n, -1, dtype=it)
-        node_row[uniq] = np.arange(n_rows)
-        seeds_node_k = seeds_node.astype(it)
-        for lo, hi in _chunks(n_opp_total, progress):
-            _kernels.aggregate_from_opportunities(
-                rindptr, rindices, rcost, seeds_indptr, seeds_node_k, seeds_cost, opp_cat,
-                opp_w, lo, hi, node_row, *common, dist, touched, hkey, hnode,
-            )  # fmt: skip
-            if progress is not None:
-                progress(hi - lo)
+        _from_opportunities(
+            graph,
+            (seeds_indptr, seeds_node, seeds_cost, opp_cat, opp_w),
+            uniq,
+            origins is None,
+            float(max_cost),
+            measures,
+            acc,
+            progress,
+            contract=contract,
+            threads=threads,
+        )
     elif strategy == "from_origins" and n_opp_total:
         # Seeds listed by graph node: which opportunity lies there, at which cost.
         order = np.argsort(seeds_node, kind="stable")
         seed_opp = np.repeat(np.arange(n_opp_total), np.diff(seeds_indptr))
         by_ptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(seeds_node, minlength=n), out=by_ptr[1:])
+        fwd = _forward(graph)
+        it = fwd[0].dtype
+        query = _kernels.Query(
+            seeds_indptr,
+            uniq.astype(it),
+            seeds_cost,
+            opp_cat,
+            opp_w,
+            np.empty(0, dtype=it),
+            np.empty(0, dtype=it),
+            float(max_cost),
+        )
+        work = _kernels.Workspace(
+            np.full(n, np.inf),
+            np.empty(n, dtype=it),
+            np.empty(graph.n_edges + 2),
+            np.empty(graph.n_edges + 2, dtype=it),
+            np.empty(0),
+            np.empty(0, dtype=np.int64),
+            np.empty(0, dtype=it),
+        )
+        by_node = (by_ptr, seed_opp[order], seeds_cost[order])
         best = np.full(n_opp_total, np.inf)
         opp_touched = np.empty(n_opp_total, dtype=np.int64)
-        findptr, findices, fcost = _forward(graph)
         for lo, hi in _chunks(n_rows, progress):
             _kernels.aggregate_from_origins(
-                findptr, findices, fcost, uniq.astype(it), lo, hi, by_ptr,
-                seed_opp[order], seeds_cost[order], opp_cat, opp_w, *common, dist, touched,
-                hkey, hnode, best, opp_touched,
-            )  # fmt: skip
+                fwd, query, measures, acc, lo, hi, by_node, best, opp_touched, work
+            )
             if progress is not None:
                 progress(hi - lo)
     logger.debug(
@@ -399,8 +408,8 @@ def accessibility(
     )
     # Views in (origin, category, ...) order: copying 3 large arrays would cost more than the
     # searches on big graphs.
-    nearest = acc[:, :, :k].transpose(1, 0, 2)
     _kernels.cumulate_counts(acc, k, cut.size)
+    nearest = acc[:, :, :k].transpose(1, 0, 2)
     counts = acc[:, :, k : k + cut.size].transpose(1, 0, 2)
     if not np.array_equal(cut_order, np.arange(cut.size)):
         counts = counts[:, :, np.argsort(cut_order)]  # back to the caller's cutoff order
@@ -428,6 +437,8 @@ def travel_costs(
     *,
     max_cost: float | None = None,
     progress: Progress | None = None,
+    contract: bool = False,
+    threads: int | None = None,
 ) -> FloatArray:
     """Return the least cost from every origin to every destination (for small studies).
 
@@ -446,6 +457,11 @@ def travel_costs(
         Bound of the searches (default: none).
     progress
         Called with the number of origins finished since the last call.
+    contract
+        Search the graph with its pass-through chains contracted (same answers; see
+        :func:`accessibility`).
+    threads
+        Parallel searches; default: numba's thread count.
 
     Returns
     -------
@@ -459,14 +475,84 @@ def travel_costs(
         raise DataError(f"max_cost must be positive, not {max_cost}")
     n_o, n_d = o_ptr.size - 1, d_ptr.size - 1
     out = np.full((n_o, n_d), np.inf)
+    prep = prepared(graph, contract=contract)
     seeds_max = int(np.diff(o_ptr).max()) if n_o else 0
-    dist, touched, hkey, hnode = _work(graph, seeds_max)
-    findptr, findices, fcost = _forward(graph)
+    n_thr = n_threads(threads, n_o)
+    work = workspace(prep, seeds_max, n_thr)
+    sg = prep.search_graph(reverse=False)
+    o = (o_ptr, prep.code(o_node), o_cost)
+    d = (d_ptr, prep.code(d_node), d_cost)
     for lo, hi in _chunks(n_o, progress):
-        _kernels.od_costs(
-            findptr, findices, fcost, o_ptr, o_node, o_cost, d_ptr, d_node,
-            d_cost, lo, hi, bound, out, dist, touched, hkey, hnode,
-        )  # fmt: skip
+        _kernels.od_costs(sg, o, d, lo, hi, bound, out, work)
         if progress is not None:
             progress(hi - lo)
     return out
+
+
+def _from_opportunities(
+    graph: Graph,
+    seeds: tuple[IntArray, IntArray, FloatArray, IntArray, FloatArray],
+    uniq: IntArray,
+    every_node: bool,
+    max_cost: float,
+    measures: Any,
+    acc: FloatArray,
+    progress: Progress | None,
+    *,
+    contract: bool,
+    threads: int | None,
+) -> None:
+    """Aggregate one search per opportunity into ``acc``.
+
+    Row ``r`` is node ``r`` with ``every_node``, else origin ``uniq[r]``. (Rows in the
+    prepared graph's order would be written more locally, but putting them back in node
+    order costs more than that saves.)
+    """
+    seed_ptr, seed_node, seed_cost, opp_cat, opp_w = seeds
+    prep = prepared(graph, contract=contract)
+    cg, it = prep.graph, prep.it
+    n_kept, n_int = cg.n_kept, cg.interior_node.size
+    if every_node:
+        krow = cg.kept_node.astype(it)
+        irow = cg.interior_node.astype(it)
+    else:
+        krow = np.full(n_kept, -1, dtype=it)
+        irow = np.full(n_int, -1, dtype=it)
+        code = cg.code[uniq]
+        rows = np.arange(uniq.size)
+        krow[code[code >= 0]] = rows[code >= 0]
+        irow[-code[code < 0] - 1] = rows[code < 0]
+    n_opp = seed_ptr.size - 1
+    query = _kernels.Query(
+        seed_ptr, prep.code(seed_node), seed_cost, opp_cat, opp_w, krow, irow, max_cost
+    )
+    n_thr = n_threads(threads, n_opp // 16)
+    seeds_max = int(np.diff(seed_ptr).max()) if n_opp else 0
+    work = workspace(prep, seeds_max, n_thr)
+    # Thread t takes the opportunities bounds[t]:bounds[t + 1] (sorted by category). A category
+    # that several threads add to gets an extra accumulator ("slot") for all but the first.
+    bounds = np.linspace(0, n_opp, n_thr + 1).round().astype(np.int64)
+    slot = np.full((n_thr, acc.shape[0]), -1, dtype=np.int64)
+    slot_cat: list[int] = []
+    for th in range(n_thr):
+        for c in np.unique(opp_cat[bounds[th] : bounds[th + 1]]):
+            if np.any(opp_cat[: bounds[th]] == c):
+                slot[th, c] = len(slot_cat)
+                slot_cat.append(int(c))
+    extra = np.empty((len(slot_cat), *acc.shape[1:]))
+    _kernels.init_accumulator(extra, measures.k)
+    sg = prep.search_graph(reverse=True)
+    done = bounds[:-1].copy()
+    for lo, hi in _chunks(n_opp, progress):
+        # Each call advances every thread by its share of the chunk (for progress reports).
+        upto = np.minimum(
+            bounds[:-1] + (np.diff(bounds) * hi + n_opp - 1) // max(n_opp, 1), bounds[1:]
+        )
+        _kernels.aggregate_from_opportunities(
+            sg, query, measures, acc, extra, slot, done, upto, work
+        )
+        done = upto
+        if progress is not None:
+            progress(hi - lo)
+    if slot_cat:
+        _kernels.merge_accumulators(acc, extra, np.array(slot_cat, dtype=np.int64), measures.k)
