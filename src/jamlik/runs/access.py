@@ -22,6 +22,7 @@ Rules the numbers follow
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -58,6 +59,7 @@ from jamlik.runs.access_layers import (
     wide_layer,
 )
 from jamlik.runs.inputs import destination_seeds, pack_residents
+from jamlik.runs.scenario import PlacedScenario, edit_opportunities, edit_residents, edit_streets
 
 __all__ = ["AccessOptions", "PackAccess", "compute_pack_access"]
 
@@ -151,6 +153,12 @@ class PackAccess:
         The standard ``T`` of the tidy measures (``in<T>``, ``n<T>``).
     notes
         Plain-language notes on what was left out or assumed.
+    residents
+        Residents as placed on the street nodes: ``node, area_id, pop_total``, the groups and
+        ``snap_distance_m`` (one row per node and area).
+    resident_changes
+        With a scenario: residents added by new homes and displaced by removed homes, one row
+        per entry (:func:`jamlik.runs.scenario.edit_residents`).
     """
 
     origins: gpd.GeoDataFrame
@@ -163,6 +171,8 @@ class PackAccess:
     descriptions: pd.DataFrame
     threshold_min: float
     notes: tuple[str, ...] = field(default=())
+    residents: pd.DataFrame | None = None
+    resident_changes: pd.DataFrame | None = None
 
     @property
     def profiles(self) -> tuple[str, ...]:
@@ -228,9 +238,13 @@ def _for_file(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def compute_pack_access(
-    pack: Pack, *, options: AccessOptions | None = None, progress: Progress | None = None
+    pack: Pack,
+    *,
+    options: AccessOptions | None = None,
+    progress: Progress | None = None,
+    scenario: PlacedScenario | None = None,
 ) -> PackAccess:
-    """Compute accessibility for every resident of ``pack``.
+    """Compute accessibility for every resident of ``pack`` (today, or with a scenario).
 
     Parameters
     ----------
@@ -240,6 +254,10 @@ def compute_pack_access(
         Profiles, categories, cut-offs, grid; defaults to :class:`AccessOptions`.
     progress
         Called as ``progress(step_label, done, total)`` between steps.
+    scenario
+        A plan's changes (:func:`jamlik.runs.scenario.place_scenario`): its streets are routed
+        on, its residents and places counted. Today's residents stay on today's street nodes
+        (node numbers never change), so the result lines up with today's node by node.
 
     Raises
     ------
@@ -260,21 +278,41 @@ def compute_pack_access(
     step(t("access.step_read"), 0)
     osm = read_osm(pack.osm_path)
     crs = pack.crs.to_string()
-    walk = build_street_network(osm, mode="walk", crs=crs)
+    today = build_street_network(osm, mode="walk", crs=crs)
+    walk = today if scenario is None else edit_streets(today, scenario)
     networks: dict[str, StreetNetwork] = {"walk": walk}
     if any(p.mode == "bike" for p in profiles):
-        networks["bike"] = build_street_network(osm, mode="bike", crs=crs)
+        bike = build_street_network(osm, mode="bike", crs=crs)
+        networks["bike"] = bike if scenario is None else edit_streets(bike, scenario)
 
     step(t("access.step_residents"), 1)
     notes: list[str] = []
+    moved = None
     adult = profile("adult")
-    base_graph = walk.to_graph(adult)
-    residents = pack_residents(pack, walk, base_graph.node_index, osm=osm, year=opts.year)
+    # Residents live on today's street nodes; a plan changes the streets, not where people live.
+    today_graph = today.to_graph(adult)
+    base_graph = today_graph if walk is today else walk.to_graph(adult)
+    home_nodes = today_graph.node_index
+    residents = pack_residents(pack, today, home_nodes, osm=osm, year=opts.year)
     assert residents is not None  # if_missing="uniform" always places someone
     notes.extend(residents.warnings)
+    if scenario is not None:
+        table, moved, moved_notes = edit_residents(
+            residents.table,
+            groups=residents.groups,
+            network=today,
+            nodes=home_nodes,
+            placed=scenario,
+            pack=pack,
+            year=opts.year,
+        )
+        residents = dataclasses.replace(residents, table=table)
+        notes.extend(moved_notes)
 
     step(t("access.step_opportunities"), 2)
-    opportunities = _opportunities(pack, osm, opts)
+    opportunities = _opportunities(pack, osm, opts, scenario_next=scenario is not None)
+    if scenario is not None:
+        opportunities = _only_categories(edit_opportunities(opportunities, scenario), opts)
     del osm  # the extract is the largest input; everything needed from it is built
     if opportunities.empty:
         raise DataError(f"pack {pack.name!r}: no opportunities of the requested categories")
@@ -338,8 +376,9 @@ def compute_pack_access(
         names.extend(own)
         del result, block
     per_origin = pd.DataFrame(values, index=pd.Index(resident_nodes, name="node"), columns=names)
-    return _assemble(pack, walk, residents, per_origin, main, opportunities, snap_by_profile,
-                     descriptions, notes, opts)  # fmt: skip
+    packed = _assemble(pack, walk, residents, per_origin, main, opportunities, snap_by_profile,
+                       descriptions, notes, opts)  # fmt: skip
+    return packed if moved is None else dataclasses.replace(packed, resident_changes=moved)
 
 
 def _profile(name: str) -> TravelProfile:
@@ -353,9 +392,11 @@ def _fmt(value: float) -> str:
     return f"{value:g}".replace(".", "_")
 
 
-def _opportunities(pack: Pack, osm: OSMData, opts: AccessOptions) -> gpd.GeoDataFrame:
+def _opportunities(
+    pack: Pack, osm: OSMData, opts: AccessOptions, *, scenario_next: bool = False
+) -> gpd.GeoDataFrame:
     pois = extract_pois(osm, crs=pack.crs.to_string(), categories=pack.categories_path)
-    frame = pois[["category", "geometry"]].assign(weight=1.0, source="osm")
+    frame = pois[["category", "osm_id", "geometry"]].assign(weight=1.0, source="osm")
     extra = pack.opportunity_layers()
     if extra is not None and not extra.empty:
         # Already in the pack CRS, rows with a zero count dropped (ingest.pack).
@@ -363,13 +404,20 @@ def _opportunities(pack: Pack, osm: OSMData, opts: AccessOptions) -> gpd.GeoData
             weight=extra["count"].astype(float), source="pack"
         )
         frame = pd.concat([frame, layer], ignore_index=True)
-    if opts.categories is not None:
-        unknown = sorted(set(opts.categories) - set(frame["category"]))
-        if unknown:
-            known = ", ".join(sorted(set(frame["category"])))
-            raise DataError(f"no opportunities of categories {unknown}; this pack has: {known}")
-        frame = frame[frame["category"].isin(opts.categories)]
-    return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry="geometry", crs=pack.crs)
+    frame = gpd.GeoDataFrame(frame.reset_index(drop=True), geometry="geometry", crs=pack.crs)
+    return frame if scenario_next else _only_categories(frame, opts)
+
+
+def _only_categories(frame: gpd.GeoDataFrame, opts: AccessOptions) -> gpd.GeoDataFrame:
+    """Keep the opportunities of the requested categories (all when none are requested)."""
+    if opts.categories is None:
+        return frame
+    unknown = sorted(set(opts.categories) - set(frame["category"]))
+    if unknown:
+        known = ", ".join(sorted(set(frame["category"])))
+        raise DataError(f"no opportunities of categories {unknown}; this pack has: {known}")
+    kept = frame[frame["category"].isin(opts.categories)].reset_index(drop=True)
+    return gpd.GeoDataFrame(kept, geometry="geometry", crs=frame.crs)
 
 
 def _map_origins(
@@ -515,4 +563,4 @@ def _assemble(
     )
     return PackAccess(origins=origins, summary=summary, areas=areas, area_values=area_values,
                       grid=grid, grid_values=grid_values, opportunities=opp, descriptions=desc,
-                      threshold_min=threshold, notes=tuple(notes))  # fmt: skip
+                      threshold_min=threshold, notes=tuple(notes), residents=table)  # fmt: skip

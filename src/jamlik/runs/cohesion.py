@@ -38,11 +38,10 @@ import shapely
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jamlik.config import profile
-from jamlik.errors import DataError, JamlikError, UnknownIdError
+from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import ALL_AREAS
 from jamlik.indicators.cohesion import CoAccess, co_access_shares, co_access_weights
-from jamlik.indicators.vulnerability.index import vulnerability_index
 from jamlik.ingest import Pack, extract_pois, read_osm
 from jamlik.networks import (
     Graph,
@@ -57,7 +56,7 @@ from jamlik.routing.network_measures import (
     place_reach,
     street_centrality,
 )
-from jamlik.runs.inputs import destination_seeds, pack_residents
+from jamlik.runs.inputs import destination_seeds, pack_residents, vulnerable_areas
 
 __all__ = ["CohesionOptions", "PackCohesion", "co_accessibility", "compute_pack_cohesion"]
 
@@ -387,24 +386,8 @@ def _with_whole(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
 
 
 def _vulnerable_areas(pack: Pack, opts: CohesionOptions, notes: list[str]) -> tuple[str, ...]:
-    ids = pack.areas().index.astype(str)
-    if opts.vulnerable_areas is not None:
-        unknown = sorted(set(opts.vulnerable_areas) - set(ids))
-        if unknown:
-            raise UnknownIdError(
-                f"pack {pack.name!r}: vulnerable area id(s) {unknown} are not areas of the pack; "
-                f"use ids from its [areas] layer (e.g. {', '.join(list(ids[:3]))})"
-            )
-        return tuple(opts.vulnerable_areas)
-    stats = pack.statistics()
-    year = opts.year if opts.year is not None else pack.population_year
-    if year is not None and stats["year"].notna().any():
-        stats = stats[stats["year"] == year]
-    table = stats.set_index(stats["area_id"].astype(str)).drop(columns=["area_id", "year"])
-    try:
-        result = vulnerability_index(table, source=f"pack {pack.name!r} statistics, {year}")
-    except JamlikError as exc:
-        notes.append(t("cohesion.note_no_vulnerability", error=str(exc)))
-        return ()
-    k = min(opts.vulnerable_top_k, len(result.table) - 1)
-    return tuple(result.top(k))
+    ids, found = vulnerable_areas(
+        pack, year=opts.year, top_k=opts.vulnerable_top_k, given=opts.vulnerable_areas
+    )
+    notes.extend(found)
+    return ids

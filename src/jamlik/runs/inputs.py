@@ -15,6 +15,7 @@ rules live here once:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import geopandas as gpd
@@ -23,9 +24,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.config import TravelProfile
-from jamlik.errors import DataError
+from jamlik.errors import DataError, JamlikError, UnknownIdError
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import ALL_AREAS
+from jamlik.indicators.vulnerability.index import vulnerability_index
 from jamlik.ingest import OSMData, Pack, extract_buildings, read_osm
 from jamlik.networks import (
     Graph,
@@ -38,7 +40,7 @@ from jamlik.networks import (
     snap_points,
 )
 
-__all__ = ["destination_seeds", "pack_residents"]
+__all__ = ["destination_seeds", "pack_residents", "vulnerable_areas"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -179,3 +181,41 @@ def destination_seeds(
     node = np.concatenate(nodes)[order]
     cost = np.concatenate(costs).astype(np.float64)[order]
     return Seeds(indptr, node, cost), snap_m
+
+
+def vulnerable_areas(
+    pack: Pack,
+    *,
+    year: int | None = None,
+    top_k: int = 3,
+    given: Sequence[str] | None = None,
+) -> tuple[tuple[str, ...], list[str]]:
+    """Return the vulnerable areas: ``given`` (checked), else the ``top_k`` of the index.
+
+    Returns the area ids and notes (e.g. why no index could be computed: then no ids).
+
+    Raises
+    ------
+    UnknownIdError
+        If a given id is not an area of the pack.
+    """
+    ids = pack.areas().index.astype(str)
+    if given is not None:
+        unknown = sorted(set(given) - set(ids))
+        if unknown:
+            raise UnknownIdError(
+                f"pack {pack.name!r}: vulnerable area id(s) {unknown} are not areas of the pack; "
+                f"use ids from its [areas] layer (e.g. {', '.join(list(ids[:3]))})"
+            )
+        return tuple(given), []
+    stats = pack.statistics()
+    year = year if year is not None else pack.population_year
+    if year is not None and stats["year"].notna().any():
+        stats = stats[stats["year"] == year]
+    table = stats.set_index(stats["area_id"].astype(str)).drop(columns=["area_id", "year"])
+    try:
+        result = vulnerability_index(table, source=f"pack {pack.name!r} statistics, {year}")
+    except JamlikError as exc:
+        return (), [t("cohesion.note_no_vulnerability", error=str(exc))]
+    k = min(top_k, len(result.table) - 1)
+    return tuple(result.top(k)), []

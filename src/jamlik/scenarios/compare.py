@@ -1,0 +1,189 @@
+"""Compare a plan with today: who gains, who loses, does the gap narrow, and the SKA matrix.
+
+One call, :func:`compare_scenario`, runs access today and with the scenario
+(:func:`jamlik.runs.access.compute_pack_access`), then for every travel profile:
+
+* the change per area and group (:func:`jamlik.indicators.access.change.area_change`);
+* winners and losers among today's residents, in people per group
+  (:func:`~jamlik.indicators.access.change.winners_losers`);
+* the gap between vulnerable and other areas before and after
+  (:func:`~jamlik.indicators.access.change.gap_change`), and between children's or seniors'
+  access and adults' (the ``profile_gaps`` table);
+
+The SKA matrix is filled from a comparison by :func:`jamlik.ska.assess.assess_scenario`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from jamlik.errors import DataError
+from jamlik.i18n import t
+from jamlik.indicators.access.change import area_change, gap_change, winners_losers
+from jamlik.ingest import Pack
+from jamlik.ingest.scenario import Scenario
+from jamlik.runs.access import AccessOptions, PackAccess, compute_pack_access
+from jamlik.runs.inputs import vulnerable_areas
+from jamlik.runs.scenario import PlacedScenario, place_scenario
+
+__all__ = ["ScenarioComparison", "compare_scenario", "per_origin_values"]
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class ScenarioComparison:
+    """Today and a plan, side by side.
+
+    Attributes
+    ----------
+    scenario
+        The (merged) scenario.
+    today, plan
+        The two access runs.
+    area_change
+        ``profile, area_id, group, indicator, before, after, delta, ...``.
+    winners
+        ``profile, indicator, group, gain, loss, same, gained_access, lost_access, people``.
+    gaps
+        Vulnerable vs other areas: ``profile, indicator, gap_before, gap_after, narrows, ...``.
+    profile_gaps
+        Children and seniors vs adults, for everyone: ``profile, indicator, gap_before,
+        gap_after, narrows`` (the adult value minus... see :func:`compare_scenario`).
+    placed
+        The scenario in the pack's CRS (for the scales of the SKA).
+    vulnerable_areas
+        The areas on the vulnerable side of ``gaps``.
+    notes
+        What was assumed or left out.
+    """
+
+    scenario: Scenario
+    today: PackAccess
+    plan: PackAccess
+    area_change: pd.DataFrame
+    winners: pd.DataFrame
+    gaps: pd.DataFrame
+    profile_gaps: pd.DataFrame
+    placed: PlacedScenario
+    vulnerable_areas: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def per_origin_values(result: PackAccess) -> pd.DataFrame:
+    """Return the per-origin indicators of an access run (index = node)."""
+    described = set(result.descriptions["column"])
+    columns = [c for c in result.origins.columns if c in described and c != "geometry"]
+    columns = [c for c in columns if any(c.endswith(f"_{p}") for p in result.profiles)]
+    frame = pd.DataFrame(result.origins[columns].to_numpy(dtype=np.float64), columns=columns)
+    frame.index = pd.Index(result.origins["node"].to_numpy(), name="node")
+    return frame
+
+
+def _profile_gaps(change: pd.DataFrame) -> pd.DataFrame:
+    """Children's and seniors' mean minus adults', for everyone in the pack, before and after."""
+    whole = change[(change["area_id"] == "*") & (change["group"] == "pop_total")]
+    rows = []
+    adult = whole[whole["profile"] == "adult"].set_index("indicator")
+    for profile in ("child", "senior", "wheelchair"):
+        own = whole[whole["profile"] == profile]
+        for _, row in own.iterrows():
+            base = row["indicator"].removesuffix(f"_{profile}") + "_adult"
+            if base not in adult.index:
+                continue
+            gap_before = row["before"] - adult.loc[base, "before"]
+            gap_after = row["after"] - adult.loc[base, "after"]
+            rows.append(
+                {
+                    "profile": profile,
+                    "indicator": row["indicator"],
+                    "gap_before": gap_before,
+                    "gap_after": gap_after,
+                    "narrows": bool(abs(gap_after) < abs(gap_before)),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["profile", "indicator", "gap_before", "gap_after", "narrows"]
+    )
+
+
+def compare_scenario(
+    pack: Pack,
+    scenario: Scenario,
+    *,
+    options: AccessOptions | None = None,
+    vulnerable: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> ScenarioComparison:
+    """Run access today and with ``scenario``, and compare them (see the module docstring).
+
+    Parameters
+    ----------
+    pack
+        The pack the scenario changes.
+    scenario
+        The scenario (:func:`jamlik.ingest.scenario.load_scenario`).
+    options
+        Access options of both runs.
+    vulnerable
+        Vulnerable area ids (default: the three most vulnerable by the pack's index).
+
+    Raises
+    ------
+    DataError
+        If the scenario changes nothing that access can measure (transit changes need the
+        transit run).
+    """
+    if scenario.transit_lines or scenario.headway_changes or scenario.closed_stops:
+        raise DataError(t("scenario.transit_not_yet", name=scenario.scenario.name))
+    opts = options or AccessOptions()
+    placed = place_scenario(scenario, pack)
+    today = compute_pack_access(pack, options=opts, progress=progress)
+    plan = compute_pack_access(pack, options=opts, progress=progress, scenario=placed)
+    assert today.residents is not None and plan.residents is not None
+    before, after = per_origin_values(today), per_origin_values(plan)
+    after = after.reindex(after.index.union(before.index))
+    groups = ["pop_total", *[g for g in today.residents.columns if g not in _NOT_GROUPS]]
+    notes = list(dict.fromkeys([*today.notes, *plan.notes]))
+    areas: tuple[str, ...] = ()
+    if pack.has_areas:
+        areas, found = vulnerable_areas(pack, year=opts.year, given=vulnerable)
+        notes.extend(found)
+    changes, winners, gaps = [], [], []
+    for profile in opts.profiles:
+        cols = [c for c in before.columns if c.endswith(f"_{profile}")]
+        change = area_change(
+            before[cols], after[cols], today.residents, plan.residents, groups=groups
+        )
+        changes.append(change.assign(profile=profile))
+        winners.append(
+            winners_losers(before[cols], after[cols], today.residents, groups=groups).assign(
+                profile=profile
+            )
+        )
+        if areas:
+            gaps.append(gap_change(change, areas).assign(profile=profile))
+    area_table = pd.concat(changes, ignore_index=True)
+    return ScenarioComparison(
+        scenario=scenario,
+        today=today,
+        plan=plan,
+        area_change=_front(area_table, "profile"),
+        winners=_front(pd.concat(winners, ignore_index=True), "profile"),
+        gaps=_front(pd.concat(gaps, ignore_index=True), "profile") if gaps else pd.DataFrame(),
+        profile_gaps=_profile_gaps(area_table),
+        placed=placed,
+        vulnerable_areas=areas,
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+_NOT_GROUPS = {"node", "area_id", "pop_total", "snap_distance_m"}
+
+
+def _front(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    return frame[[column, *[c for c in frame.columns if c != column]]]

@@ -1,0 +1,109 @@
+"""Comparing a plan with today on the generated town: zero when empty, the right sign when not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyproj
+import pytest
+from scipy.sparse.csgraph import dijkstra
+
+from jamlik.config import profile
+from jamlik.datasets import generate_town, write_town_pack
+from jamlik.ingest import Pack, load_pack, read_osm
+from jamlik.ingest.scenario import load_scenario
+from jamlik.networks import build_street_network
+from jamlik.runs.access import AccessOptions
+from jamlik.scenarios.compare import compare_scenario, per_origin_values
+from jamlik.ska.assess import assess_scenario
+
+OPTIONS = AccessOptions(profiles=("adult", "child"), categories=("school", "grocery"), grid_m=0)
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory: pytest.TempPathFactory) -> Pack:
+    path = write_town_pack(generate_town(n_nodes=2500, seed=1), tmp_path_factory.mktemp("town"))
+    return load_pack(path)
+
+
+def _scenario(folder: Path, body: str) -> Path:
+    path = folder / "s.toml"
+    path.write_text('[scenario]\nname = "plan"\n\n' + body, encoding="utf-8")
+    return path
+
+
+def _lonlat(pack: Pack, x: float, y: float) -> list[float]:
+    to = pyproj.Transformer.from_crs(pack.crs, "EPSG:4326", always_xy=True)
+    return [float(v) for v in to.transform(x, y)]
+
+
+def test_empty_scenario_changes_nothing(town: Pack, tmp_path: Path) -> None:
+    comparison = compare_scenario(town, load_scenario(_scenario(tmp_path, "")), options=OPTIONS)
+    deltas = comparison.area_change["delta"].to_numpy(dtype=float)
+    assert np.all((deltas == 0) | np.isnan(deltas))
+    assert (comparison.winners[["gain", "loss"]].to_numpy() == 0).all()
+    ska = assess_scenario(comparison, town)
+    assert set(ska.matrix.cells["verdict"]) <= {"0", "bedöms", "?"}
+    assert ska.complexity[0] == 1
+
+
+def test_new_school_far_from_schools_helps_children_there(town: Pack, tmp_path: Path) -> None:
+    today = compare_scenario(town, load_scenario(_scenario(tmp_path, "")), options=OPTIONS).today
+    values = per_origin_values(today)
+    worst = values["school_nearest_1_min_child"].idxmax()
+    x, y = today.origins.set_index("node").loc[worst, "geometry"].coords[0]
+    path = _scenario(
+        tmp_path,
+        f'[[services]]\nname = "Ny skola"\ncategory = "school"\npoint = {_lonlat(town, x, y)}\n',
+    )
+    comparison = compare_scenario(town, load_scenario(path), options=OPTIONS)
+    column = "school_nearest_1_min_child"  # NaN: no school within the 30-min search
+    before = per_origin_values(comparison.today)[column].fillna(np.inf)
+    after = per_origin_values(comparison.plan)[column].fillna(np.inf)
+    # nobody loses; the worst-served node now has a school at (almost) its door
+    assert (after <= before + 1e-9).all()
+    assert after.loc[worst] < 2.0 < before.loc[worst]
+    # the new time at every node equals an independent Dijkstra from the new school's node
+    assert town.osm_path is not None
+    walk = build_street_network(read_osm(town.osm_path), mode="walk", crs=town.crs.to_string())
+    graph = walk.to_graph(profile("child"))
+    position = np.full(walk.n_nodes, -1)
+    position[graph.node_index] = np.arange(graph.n_nodes)
+    school = position[worst]
+    from_school = dijkstra(graph.to_scipy().T, indices=school) / 60.0  # minutes to the school
+    nodes = after.index.to_numpy()
+    inside = position[nodes] >= 0
+    reach = from_school[position[nodes[inside]]]
+    closer = (reach < before.to_numpy()[inside] - 1e-6) & (reach <= 30.0)
+    np.testing.assert_allclose(after.to_numpy()[inside][closer], reach[closer], atol=0.02)
+    wl = comparison.winners.set_index(["profile", "indicator", "group"])
+    gain = wl.loc[("child", "school_nearest_1_min_child", "age_6_15"), "gain"]
+    assert gain > 0
+    assert wl.loc[("child", "school_nearest_1_min_child", "age_6_15"), "loss"] == 0
+    ska = assess_scenario(comparison, town, language="en")
+    cell = ska.matrix.cells.set_index(["aspect", "scale", "perspective"])
+    assert cell.loc[("vardagsliv", "narmiljo", "barn"), "verdict"] == "+"
+    assert "school_nearest_1_min_child" in cell.loc[("vardagsliv", "narmiljo", "barn"), "evidence"]
+    assert ska.measures.to_dict("records") == [{"kind": "services", "name": "Ny skola"}]
+
+
+def test_closing_a_school_hurts_children_near_it(town: Pack, tmp_path: Path) -> None:
+    comparison0 = compare_scenario(town, load_scenario(_scenario(tmp_path, "")), options=OPTIONS)
+    schools = comparison0.today.opportunities
+    school = schools[schools["category"] == "school"].geometry.iloc[0]
+    path = _scenario(
+        tmp_path,
+        '[[closed_services]]\nname = "Skolan stängs"\ncategory = "school"\n'
+        f"point = {_lonlat(town, school.x, school.y)}\nradius_m = 5\n",
+    )
+    comparison = compare_scenario(town, load_scenario(path), options=OPTIONS)
+    column = "school_nearest_1_min_child"
+    before = per_origin_values(comparison.today)[column].fillna(np.inf)
+    after = per_origin_values(comparison.plan)[column].fillna(np.inf)
+    assert (after >= before - 1e-9).all()
+    assert (after > before + 1.0).any()
+    wl = comparison.winners.set_index(["profile", "indicator", "group"])
+    assert wl.loc[("child", "school_nearest_1_min_child", "age_6_15"), "gain"] == 0
+    assert wl.loc[("child", "school_nearest_1_min_child", "age_6_15"), "loss"] > 0
+    assert len(comparison.plan.opportunities) == len(comparison.today.opportunities) - 1
