@@ -107,3 +107,48 @@ def test_closing_a_school_hurts_children_near_it(town: Pack, tmp_path: Path) -> 
     assert wl.loc[("child", "school_nearest_1_min_child", "age_6_15"), "gain"] == 0
     assert wl.loc[("child", "school_nearest_1_min_child", "age_6_15"), "loss"] > 0
     assert len(comparison.plan.opportunities) == len(comparison.today.opportunities) - 1
+
+
+def test_cli_compare_writes_tables_and_prints_the_matrix(town: Pack, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from jamlik.cli.main import app
+
+    today = compare_scenario(town, load_scenario(_scenario(tmp_path, "")), options=OPTIONS).today
+    x, y = today.origins.geometry.iloc[0].coords[0]
+    path = _scenario(
+        tmp_path,
+        f'[[homes]]\nname = "Kvarter"\npoint = {_lonlat(town, x, y)}\ndwellings = 150\n\n'
+        f'[[services]]\nname = "Skola"\ncategory = "school"\npoint = {_lonlat(town, x, y)}\n',
+    )
+    out = tmp_path / "cmp"
+    args = ["scenario", "compare", str(town.root), str(path), "--out", str(out)]
+    result = CliRunner().invoke(
+        app, [*args, "--categories", "school,grocery"], env={"JAMLIK_LANG": "en"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "Social complexity level (suggested): 2" in result.output
+    assert "SKA matrix, perspective: Children" in result.output
+    import pyogrio
+
+    layers = {name for name, _ in pyogrio.list_layers(out / "comparison.gpkg")}
+    assert {"area_change_everyone", "winners_losers", "ska_matrix", "resident_changes"} <= layers
+    changes = pyogrio.read_dataframe(out / "comparison.gpkg", layer="resident_changes")
+    assert int(changes["pop_total"].iloc[0]) > 150  # 150 dwellings, more than one person each
+    for name in ("area_change.csv", "winners_losers.csv", "ska_matrix.csv", "comparison.json"):
+        assert (out / name).is_file()
+    run = CliRunner().invoke(
+        app,
+        [
+            "scenario",
+            "run",
+            str(town.root),
+            str(path),
+            "--out",
+            str(tmp_path / "p.gpkg"),
+            "--categories",
+            "school",
+        ],
+    )
+    assert run.exit_code == 0, run.output
+    assert (tmp_path / "p.gpkg").is_file()

@@ -37,17 +37,30 @@ def _split(text: str | None) -> tuple[str, ...] | None:
 
 
 def run_access(
-    pack_path: Path, out: Path, options: AccessOptions, *, detail: Detail = "tidy"
+    pack_path: Path,
+    out: Path,
+    options: AccessOptions,
+    *,
+    detail: Detail = "tidy",
+    scenario_path: Path | None = None,
 ) -> PackAccess:
-    """Load the pack, compute, write the outputs and print a summary (shared with the demo)."""
+    """Load the pack (and a scenario), compute, write the outputs and print a summary."""
     pack = fail_cleanly(lambda: load_pack(pack_path))
+    placed = None
+    if scenario_path is not None:
+        from jamlik.ingest.scenario import load_scenario
+        from jamlik.runs.scenario import place_scenario
+
+        placed = fail_cleanly(lambda: place_scenario(load_scenario(scenario_path), pack))
     with progress_bar(t("cli_access.computing"), total=3 + len(options.profiles)) as advance:
 
         def progress(label: str, done: int, total: int) -> None:
             advance(0, total=total)
             advance(1)
 
-        result = fail_cleanly(lambda: compute_pack_access(pack, options=options, progress=progress))
+        result = fail_cleanly(
+            lambda: compute_pack_access(pack, options=options, progress=progress, scenario=placed)
+        )
     layers, tables = result.output_layers(sources_table(pack.sources), detail=detail)
     written = fail_cleanly(lambda: write_result_set(layers, out, csv_tables=tables))
     print_access_summary(result, threshold_min=15.0)
@@ -117,6 +130,9 @@ def access(
     origin_cell_m: Annotated[
         float, typer.Option("--origin-cell-m", min=0, help=t("transit_access.opt_cell"))
     ] = 250.0,
+    scenario: Annotated[
+        Path | None, typer.Option("--scenario", help=t("scenario.opt_scenario_access"))
+    ] = None,
 ) -> None:
     """Compute walk/bike accessibility for every resident of a pack (areas, grid, groups).
 
@@ -126,6 +142,8 @@ def access(
 
     With --mode transit: public transport by hour and day type, places open on arrival (CSV).
     """
+    if mode == "transit" and scenario is not None:
+        fail_cleanly(lambda: _no_transit_scenario())
     if mode == "transit":
         args = (categories, cutoffs or "15,30,45,60", year, date, hours, day_type, origin_cell_m)
         _run_transit(pack, out, *args)
@@ -138,7 +156,12 @@ def access(
     )
     if detail not in ("tidy", "origins"):
         fail_cleanly(lambda: _bad_detail(detail))
-    run_access(pack, out, options, detail="origins" if detail == "origins" else "tidy")
+    chosen: Detail = "origins" if detail == "origins" else "tidy"
+    run_access(pack, out, options, detail=chosen, scenario_path=scenario)
+
+
+def _no_transit_scenario() -> None:
+    raise DataError(t("scenario.transit_access_not_yet"))
 
 
 def _bad_mode(mode: str) -> None:

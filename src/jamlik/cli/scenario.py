@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from jamlik.cli._common import console, fail_cleanly
+from jamlik.cli._common import console, fail_cleanly, progress_bar
 from jamlik.i18n import t
 
 __all__ = ["register"]
+
+DEFAULT_PROFILES = "adult,child,senior"
 
 
 def check(
@@ -45,8 +47,86 @@ def check(
         raise typer.Exit(code=2)
 
 
+def run(
+    pack: Annotated[Path, typer.Argument(help=t("scenario.opt_pack"))],
+    scenario: Annotated[Path, typer.Argument(help=t("scenario.opt_scenario"))],
+    out: Annotated[Path, typer.Option("--out", "-o", help=t("scenario.opt_out_gpkg"))] = Path(
+        "scenario_access.gpkg"
+    ),
+    profiles: Annotated[str, typer.Option(help=t("scenario.opt_profiles"))] = DEFAULT_PROFILES,
+    categories: Annotated[str | None, typer.Option(help=t("scenario.opt_categories"))] = None,
+) -> None:
+    """Compute access with the scenario (the outputs of ``jamlik access``)."""
+    from jamlik.cli.access import run_access
+
+    options = fail_cleanly(lambda: _options(profiles, categories))
+    run_access(pack, out, options, scenario_path=scenario)
+
+
+def compare(
+    pack: Annotated[Path, typer.Argument(help=t("scenario.opt_pack"))],
+    scenario: Annotated[Path, typer.Argument(help=t("scenario.opt_scenario"))],
+    out: Annotated[Path, typer.Option("--out", "-o", help=t("scenario.opt_out_dir"))] = Path(
+        "scenario_comparison"
+    ),
+    profiles: Annotated[str, typer.Option(help=t("scenario.opt_profiles"))] = DEFAULT_PROFILES,
+    categories: Annotated[str | None, typer.Option(help=t("scenario.opt_categories"))] = None,
+    vulnerable: Annotated[str | None, typer.Option(help=t("scenario.opt_vulnerable"))] = None,
+    ska_rules: Annotated[
+        Path | None, typer.Option("--ska-rules", help=t("scenario.opt_ska_rules"))
+    ] = None,
+) -> None:
+    """Compare the scenario with today: deltas, winners and losers, gaps, the SKA matrix."""
+    from jamlik.cli.scenario_output import print_comparison, write_comparison
+    from jamlik.ingest.pack import load_pack
+    from jamlik.ingest.scenario import load_scenario
+    from jamlik.scenarios.compare import compare_scenario
+    from jamlik.ska.assess import assess_scenario
+    from jamlik.ska.matrix import load_ska_rules
+
+    options = fail_cleanly(lambda: _options(profiles, categories))
+    rules = fail_cleanly(lambda: load_ska_rules(ska_rules))
+    loaded = fail_cleanly(lambda: load_scenario(scenario))
+    data_pack = fail_cleanly(lambda: load_pack(pack))
+    areas = tuple(a.strip() for a in vulnerable.split(",") if a.strip()) if vulnerable else None
+    with progress_bar(t("scenario.comparing"), total=2 * (3 + len(options.profiles))) as advance:
+
+        def progress(label: str, done: int, total: int) -> None:
+            advance(1)
+
+        comparison = fail_cleanly(
+            lambda: compare_scenario(
+                data_pack, loaded, options=options, vulnerable=areas, progress=progress
+            )
+        )
+    assessment = fail_cleanly(lambda: assess_scenario(comparison, data_pack, rules=rules))
+    written = fail_cleanly(
+        lambda: write_comparison(comparison, assessment, data_pack, out, rules=rules)
+    )
+    print_comparison(comparison, assessment, rules)
+    for path in written:
+        console.print(t("scenario.wrote", path=str(path)), highlight=False)
+
+
+def _options(profiles: str, categories: str | None) -> Any:
+    from jamlik.errors import DataError
+    from jamlik.runs.access import AccessOptions
+
+    try:
+        return AccessOptions(
+            profiles=tuple(p.strip() for p in profiles.split(",") if p.strip()),
+            categories=(
+                tuple(c.strip() for c in categories.split(",") if c.strip()) if categories else None
+            ),
+        )
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise DataError(t("cli_access.bad_option", error=str(exc))) from None
+
+
 def register(app: typer.Typer) -> None:
-    """Add the ``scenario`` group (``check``) to ``app``."""
+    """Add the ``scenario`` group (``check``, ``run``, ``compare``) to ``app``."""
     group = typer.Typer(help=t("cli.commands.scenario"), no_args_is_help=True)
     group.command("check", help=t("scenario.check_help"))(check)
+    group.command("run", help=t("scenario.run_help"))(run)
+    group.command("compare", help=t("scenario.compare_help"))(compare)
     app.add_typer(group, name="scenario")
