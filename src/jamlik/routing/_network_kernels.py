@@ -24,18 +24,41 @@ check their inputs). The min-heap, the bounded search and the reset come from
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numba
 import numpy as np
 
 from jamlik.routing._kernels import _pop, _push, bounded_search, reset
 
-__all__ = ["group_distances", "local_centrality", "place_reach"]
+__all__ = [
+    "Brandes",
+    "Centrality",
+    "Csr",
+    "SearchSpace",
+    "SeedSet",
+    "group_distances",
+    "local_centrality",
+    "place_reach",
+    "search_space",
+]
+
+#: A graph's arrays, as numba takes them (one tuple instead of three arguments).
+Csr = namedtuple("Csr", ["indptr", "indices", "cost"])
+#: The seeds of places: group ``j`` is ``node[indptr[j]:indptr[j + 1]]`` with its costs.
+SeedSet = namedtuple("SeedSet", ["indptr", "node", "cost"])
+#: Scratch of one bounded search: distances, touched nodes and the heap.
+SearchSpace = namedtuple("SearchSpace", ["dist", "touched", "hkey", "hnode"])
+#: Scratch of Brandes' accumulation: path counts, dependencies, predecessor lists, order.
+Brandes = namedtuple("Brandes", ["sigma", "delta", "pred_head", "pred_next", "pred_node", "order"])
+#: Outputs of local centrality, each ``(n_nodes, n_radii)``.
+Centrality = namedtuple("Centrality", ["betweenness", "farness", "harmonic", "reach"])
 
 # ruff: noqa: D103
 
 
 @numba.njit(cache=True)
-def local_centrality(  # type: ignore[no-untyped-def]
+def _local_centrality(  # type: ignore[no-untyped-def]
     indptr,
     indices,
     cost,
@@ -129,7 +152,7 @@ def local_centrality(  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def place_reach(  # type: ignore[no-untyped-def]
+def _place_reach(  # type: ignore[no-untyped-def]
     rindptr,
     rindices,
     rcost,
@@ -162,9 +185,17 @@ def place_reach(  # type: ignore[no-untyped-def]
         if hi == lo:
             continue
         n_touched = bounded_search(
-            rindptr, rindices, rcost, seeds_node[lo:hi], seeds_cost[lo:hi], max_cost, dist,
-            touched, hkey, hnode,
-        )  # fmt: skip
+            rindptr,
+            rindices,
+            rcost,
+            seeds_node[lo:hi],
+            seeds_cost[lo:hi],
+            max_cost,
+            dist,
+            touched,
+            hkey,
+            hnode,
+        )
         for i in range(n_touched):
             u = touched[i]
             d = dist[u]
@@ -178,7 +209,7 @@ def place_reach(  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def group_distances(  # type: ignore[no-untyped-def]
+def _group_distances(  # type: ignore[no-untyped-def]
     indptr,
     indices,
     cost,
@@ -206,3 +237,84 @@ def group_distances(  # type: ignore[no-untyped-def]
         for k in range(group_indptr[i], group_indptr[i + 1]):
             out[k] = dist[target[k]]
         reset(dist, touched, n_touched)
+
+
+# The public kernels take bundled tuples and hand plain arrays to the loops above: numba runs a
+# loop that indexes arrays held in a tuple markedly slower than one over plain arrays.
+
+
+@numba.njit(cache=True)
+def local_centrality(g, radii, tie, start, stop, out, space, brandes):  # type: ignore[no-untyped-def]
+    """Accumulate centrality of sources ``start:stop`` into ``out`` (see the module docstring)."""
+    _local_centrality(
+        g.indptr,
+        g.indices,
+        g.cost,
+        radii,
+        tie,
+        start,
+        stop,
+        out.betweenness,
+        out.farness,
+        out.harmonic,
+        out.reach,
+        space.dist,
+        brandes.sigma,
+        brandes.delta,
+        brandes.pred_head,
+        brandes.pred_next,
+        brandes.pred_node,
+        brandes.order,
+        space.hkey,
+        space.hnode,
+    )
+
+
+@numba.njit(cache=True)
+def place_reach(rg, seeds, node_weight, cutoffs, out, best, space):  # type: ignore[no-untyped-def]
+    """Weights within each cut-off of every place, on the reversed graph ``rg``."""
+    _place_reach(
+        rg.indptr,
+        rg.indices,
+        rg.cost,
+        seeds.indptr,
+        seeds.node,
+        seeds.cost,
+        node_weight,
+        cutoffs,
+        out,
+        best,
+        space.dist,
+        space.touched,
+        space.hkey,
+        space.hnode,
+    )
+
+
+@numba.njit(cache=True)
+def group_distances(g, source, group_indptr, target, max_cost, out, space):  # type: ignore[no-untyped-def]
+    """``out[k] = d(source[i], target[k])`` for the targets ``k`` of group ``i``."""
+    _group_distances(
+        g.indptr,
+        g.indices,
+        g.cost,
+        source,
+        group_indptr,
+        target,
+        max_cost,
+        out,
+        space.dist,
+        space.touched,
+        space.hkey,
+        space.hnode,
+    )
+
+
+def search_space(n_nodes: int, heap_size: int) -> SearchSpace:
+    """Fresh scratch for bounded searches on a graph of ``n_nodes`` (heap of ``heap_size``)."""
+    return SearchSpace(
+        np.full(n_nodes, np.inf),
+        np.empty(n_nodes, dtype=np.int64),
+        np.empty(heap_size),
+        np.empty(heap_size, dtype=np.int64),
+    )

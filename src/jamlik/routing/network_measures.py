@@ -139,39 +139,20 @@ def local_centrality(
         )
     n, n_r, m = graph.n_nodes, radii.size, graph.n_edges
     out = {name: np.zeros((n, n_r)) for name in ("b", "f", "h", "n")}
-    dist = np.full(n, np.inf)
-    sigma = np.zeros(n)
-    delta = np.zeros((n, n_r))
-    pred_head = np.full(n, -1, dtype=np.int64)
-    pred_next = np.empty(m + 1, dtype=np.int64)
-    pred_node = np.empty(m + 1, dtype=np.int64)
-    order = np.empty(n, dtype=np.int64)
-    hkey = np.empty(m + 1)
-    hnode = np.empty(m + 1, dtype=np.int64)
+    sums = kernels.Centrality(out["b"], out["f"], out["h"], out["n"])
+    space = kernels.search_space(n, m + 1)
+    brandes = kernels.Brandes(
+        np.zeros(n),
+        np.zeros((n, n_r)),
+        np.full(n, -1, dtype=np.int64),
+        np.empty(m + 1, dtype=np.int64),
+        np.empty(m + 1, dtype=np.int64),
+        np.empty(n, dtype=np.int64),
+    )
+    csr = kernels.Csr(graph.indptr, graph.indices, length)
     for start in range(0, n, _CHUNK):
         stop = min(n, start + _CHUNK)
-        kernels.local_centrality(
-            graph.indptr,
-            graph.indices,
-            length,
-            radii,
-            TIE_M,
-            start,
-            stop,
-            out["b"],
-            out["f"],
-            out["h"],
-            out["n"],
-            dist,
-            sigma,
-            delta,
-            pred_head,
-            pred_next,
-            pred_node,
-            order,
-            hkey,
-            hnode,
-        )
+        kernels.local_centrality(csr, radii, TIE_M, start, stop, sums, space, brandes)
         if progress is not None:
             progress(stop, n)
     columns: dict[str, object] = {"network_node": graph.node_index}
@@ -263,20 +244,15 @@ def place_reach(
     nearest = np.full(n, np.inf)
     size = graph.n_edges + max(int(seeds.node.size), 1)
     kernels.place_reach(
-        rev.indptr,
-        rev.indices,
-        np.ascontiguousarray(rev.cost),
-        seeds.indptr,
-        seeds.node,
-        np.ascontiguousarray(seeds.cost, dtype=np.float64),
+        kernels.Csr(rev.indptr, rev.indices, np.ascontiguousarray(rev.cost)),
+        kernels.SeedSet(
+            seeds.indptr, seeds.node, np.ascontiguousarray(seeds.cost, dtype=np.float64)
+        ),
         weight,
         cuts,
         reach,
         nearest,
-        np.full(n, np.inf),
-        np.empty(n, dtype=np.int64),
-        np.empty(size),
-        np.empty(size, dtype=np.int64),
+        kernels.search_space(n, size),
     )
     return reach, nearest
 
@@ -393,18 +369,13 @@ def _pair_distances(
     size = g.n_edges + 1
     found = np.empty(src.size)
     kernels.group_distances(
-        g.indptr,
-        g.indices,
-        np.ascontiguousarray(g.length_m),
+        kernels.Csr(g.indptr, g.indices, np.ascontiguousarray(g.length_m)),
         node[areas],
         group_indptr,
         node[dst],
         max_cost,
         found,
-        np.full(g.n_nodes, np.inf),
-        np.empty(g.n_nodes, np.int64),
-        np.empty(size),
-        np.empty(size, dtype=np.int64),
+        kernels.search_space(g.n_nodes, size),
     )
     out = np.empty(src.size)
     out[order] = np.where(found <= lim, found, np.inf)
