@@ -23,8 +23,9 @@ Cases (every origin × every departure minute of the window, 4 rides, 1,000 m wa
 
 Times are wall-clock medians of ``--repeats`` runs (``--region-repeats`` for the region; 3 by
 default) after numba compilation (the compile run is reported as "setup"), with numba's default
-thread count (the cores of the machine). Memory: the whole process's peak resident set (VmHWM) and its rise during the query
-(VmHWM after ``clear_refs``), so numba's allocations that tracemalloc cannot see are included.
+thread count (the cores of the machine). Memory: the whole process's peak resident set (VmHWM)
+and its rise during the query (VmHWM after ``clear_refs``), so numba's allocations that
+tracemalloc cannot see are included.
 The "before" column repeats the figures of the code before the kernel rework (commit cd49433,
 ``benchmarks/README.md``), measured with this script on the same machine. The script PRINTS
 its figures; it asserts only that range and repeated single departures agree.
@@ -53,7 +54,7 @@ DATA = (ROOT / ".." / "shared" / "data").resolve()
 DEPART_S = 7 * 3600
 WINDOW_MIN = 60
 # Median wall seconds of the code before the kernel rework (benchmarks/README.md).
-BEFORE_S = {"tampere range": 6.3, "tampere single": 41.9, "region range": 168.0}
+BEFORE_S = {"tampere range": 8.3, "tampere single": 28.6, "region range": 291.7}
 _PEAK_KIB = [0]
 
 

@@ -133,6 +133,10 @@ def test_broken_inputs_say_what_to_fix(tampere: Timetable) -> None:
         range_minutes(tampere, **walks, open_at_arrival=_schedule(4), **common)  # type: ignore[arg-type]
     with pytest.raises(DataError, match="max_trip_s"):
         range_minutes(tampere, **walks, max_trip_s=-1, **common)  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="increasing order"):
+        range_minutes(tampere, **walks, departures_s=np.array([START_S, START_S]), ranks=[0])  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="ranks must lie in 0-0"):
+        range_minutes(tampere, **walks, departures_s=np.array([START_S]), ranks=[1])  # type: ignore[arg-type]
     walks["direct"] = walks["egress"]
     with pytest.raises(DataError, match="direct walks"):
         range_minutes(tampere, **walks, **common)  # type: ignore[arg-type]

@@ -418,6 +418,15 @@ def range_minutes(
         )
     if max_trip_s is not None and max_trip_s < 0:
         raise DataError(f"max_trip_s must be >= 0 (got {max_trip_s})")
+    deps = np.asarray(departures_s, dtype=np.int64)
+    ranks = np.asarray(ranks, dtype=np.int64)
+    if deps.size == 0 or (np.diff(deps) <= 0).any():
+        raise DataError("departures_s must be one or more times in increasing order")
+    if ranks.size and (ranks.min() < 0 or ranks.max() >= deps.size):
+        raise DataError(
+            f"ranks must lie in 0-{deps.size - 1} for {deps.size} departures; "
+            "use percentile_ranks(percentiles, n_departures)"
+        )
     rule = rule._replace(max_trip_s=INF if max_trip_s is None else min(int(max_trip_s), INF))
     with numba.parallel_chunksize(_ORIGINS_PER_CHUNK):
         seconds = range_many(
@@ -425,11 +434,11 @@ def range_minutes(
             _links(access),
             _links(egress.transposed(tt.n_stops)),
             _links(direct),
-            np.asarray(departures_s, dtype=np.int64),
+            deps,
             int(max_rides),
             int(transfer_slack_s),
             bool(reuse_labels),
-            np.asarray(ranks, dtype=np.int64),
+            ranks,
             rule,
         )
     minutes: npt.NDArray[np.float32] = seconds / np.float32(60.0)  # float32: tables stay small
