@@ -23,7 +23,7 @@ motorways. Street-network walks from OSM are in :mod:`jamlik.routing.transit_wal
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_DETOUR_FACTOR",
     "DEFAULT_WALK_SPEED_M_S",
     "Timetable",
+    "TimetableArrays",
     "WalkLinks",
     "build_timetable",
     "walk_links",
@@ -72,6 +73,27 @@ class WalkLinks:
         ptr = np.zeros(n_targets + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.target, minlength=n_targets), out=ptr[1:])
         return WalkLinks(ptr=ptr, target=src[order], seconds=self.seconds[order])
+
+
+class TimetableArrays(NamedTuple):
+    """A timetable's arrays as the compiled RAPTOR kernels take them: one tuple (numba).
+
+    The fields are those of :class:`Timetable` of the same name; ``transfer_*`` is the CSR of
+    its footpaths (``transfers.ptr``, ``transfers.target``, ``transfers.seconds``).
+    """
+
+    route_stops_ptr: I64
+    route_stops: I32
+    route_trips_ptr: I64
+    route_times_ptr: I64
+    arrival_s: I32
+    departure_s: I32
+    stop_routes_ptr: I64
+    stop_routes: I32
+    stop_route_pos: I32
+    transfer_ptr: I64
+    transfer_stop: I32
+    transfer_s: I32
 
 
 @dataclass(frozen=True)
@@ -129,14 +151,22 @@ class Timetable:
         """Number of RAPTOR routes."""
         return len(self.route_stops_ptr) - 1
 
-    def kernel_arrays(self) -> tuple[npt.NDArray[np.integer[Any]], ...]:
-        """Return the timetable arrays in the order the compiled RAPTOR kernels take them."""
-        return (
-            self.route_stops_ptr, self.route_stops, self.route_trips_ptr, self.route_times_ptr,
-            self.arrival_s, self.departure_s, self.stop_routes_ptr, self.stop_routes,
-            self.stop_route_pos, self.transfers.ptr, self.transfers.target,
-            self.transfers.seconds,
-        )  # fmt: skip
+    def kernel_arrays(self) -> TimetableArrays:
+        """Return the timetable arrays bundled as the compiled RAPTOR kernels take them."""
+        return TimetableArrays(
+            route_stops_ptr=self.route_stops_ptr,
+            route_stops=self.route_stops,
+            route_trips_ptr=self.route_trips_ptr,
+            route_times_ptr=self.route_times_ptr,
+            arrival_s=self.arrival_s,
+            departure_s=self.departure_s,
+            stop_routes_ptr=self.stop_routes_ptr,
+            stop_routes=self.stop_routes,
+            stop_route_pos=self.stop_route_pos,
+            transfer_ptr=self.transfers.ptr,
+            transfer_stop=self.transfers.target,
+            transfer_s=self.transfers.seconds,
+        )
 
 
 def _unit_xyz(lon: F64, lat: F64) -> F64:

@@ -12,7 +12,9 @@ Per origin, destination and departure minute ``t`` the travel time is ``arrival(
 the minimum and chosen percentiles (median by default, as R5/r5py), using the *nearest-rank*
 percentile: the value of rank ``ceil(p / 100 * n)`` in the ``n`` sorted times, with
 unreachable departures counted as infinitely long (so a median is empty when more than half of
-the departures cannot reach the destination).
+the departures cannot reach the destination). :func:`range_minutes` is the same loop for walks
+computed elsewhere, optionally counting an arrival only when the destination is open then and
+the journey is not too long (transit access by hour, :mod:`jamlik.indicators.transit_access`).
 
 Walking: origins and destinations walk crow-fly (see :mod:`jamlik.networks.timetable`), or on
 the street network when the walks come from :mod:`jamlik.routing.transit_walk`, to
@@ -33,13 +35,19 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import DataError, DuplicateIdError, MissingColumnError, UnknownIdError
+from jamlik.ingest.opening_hours import OpeningSchedule
 from jamlik.networks.timetable import Timetable, WalkLinks, walk_links
-from jamlik.routing._raptor_kernels import INF, range_many, stop_arrivals
+from jamlik.routing._raptor_kernels import INF, ArrivalRule, Links, range_many, stop_arrivals
+
+# Origins differ in cost (a central one labels more stops): threads take this many at a time
+# instead of one equal share each.
+_ORIGINS_PER_CHUNK = 4
 
 __all__ = [
     "PointWalks",
@@ -48,6 +56,7 @@ __all__ = [
     "link_points",
     "percentile_ranks",
     "point_coordinates",
+    "range_minutes",
     "travel_times",
 ]
 
@@ -182,11 +191,26 @@ def link_points(tt: Timetable, points: pd.DataFrame, *, role: str = "points") ->
     stops around it on foot.
     """
     lon, lat = _point_coords(tt, points, role)
+    return _walks(tt, lon, lat, tt.stop_lon, tt.stop_lat)
+
+
+def _walks(
+    tt: Timetable,
+    from_lon: npt.NDArray[np.float64],
+    from_lat: npt.NDArray[np.float64],
+    to_lon: npt.NDArray[np.float64],
+    to_lat: npt.NDArray[np.float64],
+) -> WalkLinks:
+    """Crow-fly walks by the timetable's walking rule."""
     return walk_links(
-        lon, lat, tt.stop_lon, tt.stop_lat,
-        max_walk_m=tt.max_walk_m, walk_speed_m_s=tt.walk_speed_m_s,
+        from_lon,
+        from_lat,
+        to_lon,
+        to_lat,
+        max_walk_m=tt.max_walk_m,
+        walk_speed_m_s=tt.walk_speed_m_s,
         detour_factor=tt.detour_factor,
-    )  # fmt: skip
+    )
 
 
 def _check_options(max_rides: int, transfer_slack_s: int) -> None:
@@ -227,7 +251,7 @@ def earliest_arrivals(
     deps = np.asarray(departures_s, dtype=np.int64)
     order = np.argsort(deps, kind="stable")
     raw = stop_arrivals(
-        *tt.kernel_arrays(),
+        tt.kernel_arrays(),
         np.asarray(access_stops, dtype=np.int32),
         np.asarray(access_s, dtype=np.int32),
         deps[order],
@@ -290,11 +314,7 @@ def travel_times(
         egress_rev = link_points(tt, destinations, role="destinations")
         o_lon, o_lat = _point_coords(tt, origins, "origins")
         d_lon, d_lat = _point_coords(tt, destinations, "destinations")
-        direct = walk_links(
-            o_lon, o_lat, d_lon, d_lat,
-            max_walk_m=tt.max_walk_m, walk_speed_m_s=tt.walk_speed_m_s,
-            detour_factor=tt.detour_factor,
-        )  # fmt: skip
+        direct = _walks(tt, o_lon, o_lat, d_lon, d_lat)
     else:
         _check_points(origins, "origins")
         _check_points(destinations, "destinations")
@@ -305,17 +325,17 @@ def travel_times(
                 f"walks are for {sizes[0]} origins and {sizes[1]} destinations but "
                 f"{len(origins)} origins and {len(destinations)} destinations were given"
             )
-    egress = egress_rev.transposed(tt.n_stops)
-    seconds = range_many(
-        *tt.kernel_arrays(),
-        access.ptr, access.target, access.seconds,
-        egress.ptr, egress.target, egress.seconds,
-        direct.ptr, direct.target, direct.seconds,
-        departures, int(max_rides), int(transfer_slack_s), bool(reuse_labels),
-        ranks, len(destinations),
-    )  # fmt: skip
-    minutes = seconds / np.float32(60.0)  # float32 throughout: large tables stay small
-    minutes[np.isinf(minutes)] = np.nan
+    minutes = range_minutes(
+        tt,
+        access=access,
+        egress=egress_rev,
+        direct=direct,
+        departures_s=departures,
+        ranks=ranks,
+        max_rides=max_rides,
+        transfer_slack_s=transfer_slack_s,
+        reuse_labels=reuse_labels,
+    )
     return TravelTimes(
         origin_ids=origins["id"].to_numpy(dtype=object),
         destination_ids=destinations["id"].to_numpy(dtype=object),
@@ -323,3 +343,104 @@ def travel_times(
         minutes=minutes,
         departures_s=departures,
     )
+
+
+def _links(walks: WalkLinks) -> Links:
+    return Links(ptr=walks.ptr, target=walks.target, seconds=walks.seconds)
+
+
+def range_minutes(
+    tt: Timetable,
+    *,
+    access: WalkLinks,
+    egress: WalkLinks,
+    direct: WalkLinks,
+    departures_s: npt.NDArray[np.int64],
+    ranks: npt.NDArray[np.int64],
+    max_rides: int = 4,
+    transfer_slack_s: int = 0,
+    reuse_labels: bool = True,
+    open_at_arrival: OpeningSchedule | None = None,
+    max_trip_s: int | None = None,
+) -> npt.NDArray[np.float32]:
+    """Travel-time statistics (minutes) over departures, origins × destinations, one range loop.
+
+    Parameters
+    ----------
+    tt
+        Timetable (with its footpaths).
+    access, egress, direct
+        CSR walks: origin -> stop, destination -> stop (walked stop -> destination), origin ->
+        destination.
+    departures_s
+        Departure times, increasing (seconds since service-day midnight).
+    ranks
+        0-based ranks of the statistics among a window's sorted times
+        (:func:`percentile_ranks`; 0 is the minimum).
+    max_rides, transfer_slack_s, reuse_labels
+        As :func:`travel_times`.
+    open_at_arrival
+        Opening intervals of the destinations: an arrival when the destination is closed counts
+        as unreachable for that departure (no waiting for it to open). ``None``: always open.
+    max_trip_s
+        Journeys longer than this (waiting at the origin included) count as unreachable;
+        ``None``: no limit. The search stops labelling stops beyond it, which is also faster.
+
+    Returns
+    -------
+    ndarray
+        ``(n_origins, n_destinations, len(ranks))`` float32 minutes, NaN when unreachable.
+    """
+    _check_options(max_rides, transfer_slack_s)
+    n_dest = len(egress.ptr) - 1
+    if len(direct.ptr) != len(access.ptr):
+        raise DataError(
+            f"access walks for {len(access.ptr) - 1} origins but direct walks for "
+            f"{len(direct.ptr) - 1}; build them from the same origins"
+        )
+    if open_at_arrival is None:
+        empty = np.zeros(0, dtype=np.int64)
+        rule = ArrivalRule(
+            np.zeros(n_dest + 1, dtype=np.int64), empty, empty, np.ones(n_dest, dtype=np.bool_), 0
+        )
+    else:
+        if open_at_arrival.n_places != n_dest:
+            raise DataError(
+                f"{open_at_arrival.n_places} opening schedules for {n_dest} destinations; "
+                "build them from the same table"
+            )
+        rule = ArrivalRule(
+            open_at_arrival.ptr,
+            open_at_arrival.start_s,
+            open_at_arrival.end_s,
+            open_at_arrival.always_open,
+            0,
+        )
+    if max_trip_s is not None and max_trip_s < 0:
+        raise DataError(f"max_trip_s must be >= 0 (got {max_trip_s})")
+    deps = np.asarray(departures_s, dtype=np.int64)
+    ranks = np.asarray(ranks, dtype=np.int64)
+    if deps.size == 0 or (np.diff(deps) <= 0).any():
+        raise DataError("departures_s must be one or more times in increasing order")
+    if ranks.size and (ranks.min() < 0 or ranks.max() >= deps.size):
+        raise DataError(
+            f"ranks must lie in 0-{deps.size - 1} for {deps.size} departures; "
+            "use percentile_ranks(percentiles, n_departures)"
+        )
+    rule = rule._replace(max_trip_s=INF if max_trip_s is None else min(int(max_trip_s), INF))
+    with numba.parallel_chunksize(_ORIGINS_PER_CHUNK):
+        seconds = range_many(
+            tt.kernel_arrays(),
+            _links(access),
+            _links(egress.transposed(tt.n_stops)),
+            _links(direct),
+            deps,
+            int(max_rides),
+            int(transfer_slack_s),
+            bool(reuse_labels),
+            ranks,
+            rule,
+        )
+    minutes: npt.NDArray[np.float32] = seconds / np.float32(60.0)  # float32: tables stay small
+    minutes[np.isinf(minutes)] = np.nan
+    return minutes

@@ -45,10 +45,9 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import geopandas as gpd
-import numba
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -68,8 +67,7 @@ from jamlik.ingest.opening_hours import (
 )
 from jamlik.networks import build_street_network
 from jamlik.networks.timetable import Timetable, WalkLinks, build_timetable
-from jamlik.routing._raptor_kernels import INF, _departure, _new_boarding, relax_destinations
-from jamlik.routing.raptor import percentile_ranks
+from jamlik.routing.raptor import percentile_ranks, range_minutes
 from jamlik.routing.transit_walk import StreetWalker, street_transfers
 from jamlik.runs.inputs import pack_residents
 
@@ -176,87 +174,6 @@ def representative_dates(date: dt.date, day_types: tuple[str, ...]) -> dict[str,
     return out
 
 
-@numba.njit(cache=True, parallel=True)
-def _range_open(  # pragma: no cover - compiled
-    tt_arrays: tuple[npt.NDArray[np.integer[Any]], ...],
-    acc_ptr: I64,
-    acc_stop: npt.NDArray[np.int32],
-    acc_s: npt.NDArray[np.int32],
-    eg_ptr: I64,
-    eg_dest: npt.NDArray[np.int32],
-    eg_s: npt.NDArray[np.int32],
-    dir_ptr: I64,
-    dir_dest: npt.NDArray[np.int32],
-    dir_s: npt.NDArray[np.int32],
-    departures: I64,
-    K: int,
-    slack: int,
-    rank: int,
-    n_dest: int,
-    open_ptr: I64,
-    open_start: I64,
-    open_end: I64,
-    always_open: npt.NDArray[np.bool_],
-    max_s: int,
-) -> F32:
-    """Percentile travel time (s) per origin and destination, open-on-arrival minutes only."""
-    (rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep, sr_ptr, sr_route, sr_pos,
-     tr_ptr, tr_stop, tr_s) = tt_arrays  # fmt: skip
-    n_orig = len(acc_ptr) - 1
-    n_stops = len(sr_ptr) - 1
-    n_routes = len(rs_ptr) - 1
-    n_dep = len(departures)
-    out = np.empty((n_orig, n_dest), dtype=np.float32)
-    for o in numba.prange(n_orig):
-        L = np.full((n_stops, K + 1), INF, dtype=np.int32)
-        R = np.full((n_stops, K + 1), INF, dtype=np.int32)
-        marked = np.zeros(n_stops, dtype=np.bool_)
-        changed = np.zeros(n_stops, dtype=np.bool_)
-        ridden = np.zeros(n_stops, dtype=np.bool_)
-        mlist = np.empty(n_stops, dtype=np.int32)
-        clist = np.empty(n_stops, dtype=np.int32)
-        plist = np.empty(n_stops, dtype=np.int32)
-        route_first = np.full(n_routes, -1, dtype=np.int32)
-        rlist = np.empty(n_routes, dtype=np.int32)
-        best = np.full(n_dest, INF, dtype=np.int32)
-        buf = np.empty((n_dest, n_dep), dtype=np.int32)
-        a0, a1 = acc_ptr[o], acc_ptr[o + 1]
-        for di in range(n_dep - 1, -1, -1):
-            t0 = departures[di]
-            run = di == n_dep - 1 or _new_boarding(
-                rs_ptr, rt_ptr, rtime_ptr, dep, sr_ptr, sr_route, sr_pos,
-                acc_stop[a0:a1], acc_s[a0:a1], t0, departures[di + 1],
-            )  # fmt: skip
-            nc = 0
-            if run:
-                nc = _departure(
-                    rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep, sr_ptr, sr_route, sr_pos,
-                    tr_ptr, tr_stop, tr_s, acc_stop[a0:a1], acc_s[a0:a1], t0, K, slack,
-                    L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist,
-                )  # fmt: skip
-            relax_destinations(
-                clist, nc, changed, R, K, eg_ptr, eg_dest, eg_s, dir_ptr, dir_dest, dir_s, o, t0,
-                best,
-            )  # fmt: skip
-            for d in range(n_dest):
-                a = best[d]
-                ok = a < INF and a - t0 <= max_s
-                if ok and not always_open[d]:
-                    lo, hi = open_ptr[d], open_ptr[d + 1]
-                    while lo < hi:  # last interval starting at or before a
-                        mid = (lo + hi) // 2
-                        if open_start[mid] <= a:
-                            lo = mid + 1
-                        else:
-                            hi = mid
-                    ok = lo > open_ptr[d] and open_end[lo - 1] > a
-                buf[d, di] = a - t0 if ok else INF
-        for d in range(n_dest):
-            v = np.sort(buf[d])[rank]
-            out[o, d] = np.inf if v >= INF else np.float32(v)
-    return out
-
-
 def open_travel_times(
     tt: Timetable,
     *,
@@ -293,24 +210,19 @@ def open_travel_times(
     ndarray
         ``(n_origins, n_places)`` float32 minutes, NaN when not reachable while open.
     """
-    n_dest = len(egress.ptr) - 1
-    if schedule.n_places != n_dest or len(direct.ptr) != len(access.ptr):
-        raise DataError(
-            f"{schedule.n_places} opening schedules for {n_dest} places, or access and direct "
-            "walks for different origins; build them from the same tables"
-        )
     n_dep = max(int(window_min), 1)
-    departures = int(departure_s) + 60 * np.arange(n_dep, dtype=np.int64)
-    rank = int(percentile_ranks([percentile], n_dep)[0])
-    eg = egress.transposed(tt.n_stops)
-    seconds = _range_open(
-        tt.kernel_arrays(), access.ptr, access.target, access.seconds, eg.ptr, eg.target,
-        eg.seconds, direct.ptr, direct.target, direct.seconds, departures, int(max_rides),
-        int(transfer_slack_s), rank, n_dest, schedule.ptr, schedule.start_s, schedule.end_s,
-        schedule.always_open, int(round(60 * max_trip_min)),
-    )  # fmt: skip
-    minutes: F32 = seconds / np.float32(60.0)
-    minutes[np.isinf(minutes)] = np.nan
+    minutes: F32 = range_minutes(
+        tt,
+        access=access,
+        egress=egress,
+        direct=direct,
+        departures_s=int(departure_s) + 60 * np.arange(n_dep, dtype=np.int64),
+        ranks=percentile_ranks([percentile], n_dep),
+        max_rides=max_rides,
+        transfer_slack_s=transfer_slack_s,
+        open_at_arrival=schedule,
+        max_trip_s=int(round(60 * max_trip_min)),
+    )[:, :, 0]
     return minutes
 
 
