@@ -69,7 +69,6 @@ def _imports(path: Path) -> list[str]:
     return names
 
 
-@pytest.mark.xfail(strict=True, reason="transit access reaches into RAPTOR kernels until one loop")
 def test_no_package_imports_another_packages_private_module() -> None:
     """``jamlik.X._y`` is X's own business: other stages use X's public modules."""
     offenders = []
