@@ -25,3 +25,35 @@ def test_demo_writes_every_output(tmp_path: Path) -> None:
     assert (out / "cohesion" / "cohesion_summary.json").exists()
     sources = pd.read_csv(out / "access_sources.csv")
     assert sources["licence"].str.contains("CC0").any()
+    # the sample plan: checked, compared with today, the SKA matrix written
+    plan = out / "sample_plan.toml"
+    assert plan.is_file()
+    winners = pd.read_csv(out / "scenario" / "winners_losers.csv")
+    assert (winners["gain"] > 0).any()
+    matrix = pd.read_csv(out / "scenario" / "ska_matrix.csv")
+    assert {"vardagsliv", "identitet"} <= set(matrix["aspect"])
+    assert (matrix.loc[matrix["aspect"] == "identitet", "verdict"] == "bedöms").all()
+
+
+def test_sample_plan_bridge_crosses_the_river_and_homes_sit_in_the_poorest_area(
+    tmp_path: Path,
+) -> None:
+    import shapely
+
+    from jamlik.datasets import generate_town, write_town_pack, write_town_scenario
+    from jamlik.ingest import load_pack
+    from jamlik.ingest.scenario import load_scenario
+    from jamlik.scenarios.check import check_scenario
+
+    town = generate_town(n_nodes=2500, seed=7)
+    pack = load_pack(write_town_pack(town, tmp_path / "town"))
+    scenario = load_scenario(write_town_scenario(town, tmp_path / "plan.toml"))
+    assert check_scenario(scenario, pack) == []
+    river = shapely.union_all(town.barrier.geometry.to_numpy())
+    bridge = shapely.LineString(scenario.links[0].coordinates)
+    assert bridge.crosses(river) or bridge.intersects(river)
+    stats = town.statistics[town.statistics["year"] == town.statistics["year"].max()]
+    poorest = stats.loc[(stats["low_income"] / stats["pop_total"]).idxmax(), "area_id"]
+    homes = shapely.Polygon(scenario.homes[0].polygon)
+    area = town.areas.set_index("area_id").loc[poorest, "geometry"]
+    assert area.contains(homes.centroid)

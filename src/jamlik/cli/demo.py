@@ -12,8 +12,9 @@ from rich.console import Console
 from jamlik.cli._common import fail_cleanly
 from jamlik.cli.access import run_access
 from jamlik.cli.cohesion import cohesion
+from jamlik.cli.scenario import compare
 from jamlik.cli.vulnerability import vulnerability
-from jamlik.datasets import generate_town, write_town_pack
+from jamlik.datasets import generate_town, write_town_pack, write_town_scenario
 from jamlik.i18n import t
 from jamlik.runs.access import AccessOptions
 
@@ -27,7 +28,7 @@ def demo(
     nodes: Annotated[int, typer.Option(help="Size of the sample town (street nodes).")] = 2500,
     seed: Annotated[int, typer.Option(help="Seed of the sample town.")] = 7,
 ) -> None:
-    """Run the pipeline on the generated sample town: access, vulnerability, cohesion."""
+    """Run the pipeline on the generated sample town: access, vulnerability, cohesion, a plan."""
     start = time.perf_counter()
     _out.print(t("demo.generating"))
     town = fail_cleanly(lambda: generate_town(n_nodes=nodes, seed=seed))
@@ -55,6 +56,17 @@ def demo(
         vulnerable_top_k=3,
         vulnerable_areas=None,
         year=None,
+    )
+    _out.print(t("demo.scenario"))
+    plan = fail_cleanly(lambda: write_town_scenario(town, out / "sample_plan.toml"))
+    compare(
+        pack_file,
+        plan,
+        out=out / "scenario",
+        profiles="adult,child,senior",
+        categories=None,
+        vulnerable=None,
+        ska_rules=None,
     )
     seconds = f"{time.perf_counter() - start:.0f}"
     _out.print(t("demo.done", seconds=seconds, folder=str(out)))
