@@ -146,7 +146,7 @@ def access(
         fail_cleanly(lambda: _no_transit_scenario())
     if mode == "transit":
         args = (categories, cutoffs or "15,30,45,60", year, date, hours, day_type, origin_cell_m)
-        _run_transit(pack, out, *args)
+        _run_transit(pack, out, fail_cleanly(lambda: _transit_options(*args)))
         return
     if mode != "walk":
         fail_cleanly(lambda: _bad_mode(mode))
@@ -199,21 +199,8 @@ def _transit_options(
         raise DataError(t("cli_access.bad_option", error=str(exc))) from None
 
 
-def _run_transit(
-    pack_path: Path,
-    out: Path,
-    categories: str | None,
-    cutoffs: str,
-    year: int | None,
-    date: str | None,
-    hours: str,
-    day_type: str,
-    origin_cell_m: float,
-) -> None:
+def _run_transit(pack_path: Path, out: Path, opts: TransitAccessOptions) -> None:
     """``--mode transit``: hour × day type table of transit access, written as CSV."""
-    opts = fail_cleanly(
-        lambda: _transit_options(categories, cutoffs, year, date, hours, day_type, origin_cell_m)
-    )
     pack = fail_cleanly(lambda: load_pack(pack_path))
     with progress_bar(t("cli_access.computing"), total=1) as advance:
 
