@@ -26,7 +26,7 @@ from jamlik.ingest.areas import (
 )
 
 if TYPE_CHECKING:
-    from jamlik.ingest.pack import PackConfig
+    from jamlik.ingest.pack import CellsConfig, OpportunitiesConfig, PackConfig
 
 __all__ = ["PackData", "build_pack_data"]
 
@@ -166,6 +166,28 @@ def _merge_tables(yearly: list[pd.DataFrame], snapshots: list[pd.DataFrame]) -> 
     return merged
 
 
+def _read_layer(
+    cfg: CellsConfig | OpportunitiesConfig,
+    *,
+    root: Path,
+    crs: pyproj.CRS | None,
+    counts: dict[str, str],
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read one point layer of the pack (cells or opportunities) with its count columns."""
+    return read_points(
+        root / cfg.path,
+        label=cfg.path,
+        id_column=cfg.id,
+        x=cfg.x,
+        y=cfg.y,
+        crs=cfg.crs,
+        pack_crs=crs,
+        counts=counts,
+        filters=cfg.filter,
+        empty_as_zero=cfg.empty_as_zero,
+    )
+
+
 def _cells(
     config: PackConfig, *, root: Path, crs: pyproj.CRS | None
 ) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -174,18 +196,7 @@ def _cells(
     for cfg in config.cells:
         label = cfg.path
         counts = {"pop_total": cfg.total, **cfg.groups}
-        table, found = read_points(
-            root / cfg.path,
-            label=label,
-            id_column=cfg.id,
-            x=cfg.x,
-            y=cfg.y,
-            crs=cfg.crs,
-            pack_crs=crs,
-            counts=counts,
-            filters=cfg.filter,
-            empty_as_zero=cfg.empty_as_zero,
-        )
+        table, found = _read_layer(cfg, root=root, crs=crs, counts=counts)
         problems += found
         if table is None or "x" not in table:
             continue
@@ -208,18 +219,7 @@ def _opportunities(
     layers = []
     for cfg in config.opportunities:
         counts = {"count": cfg.count} if cfg.count else {}
-        table, found = read_points(
-            root / cfg.path,
-            label=cfg.path,
-            id_column=cfg.id,
-            x=cfg.x,
-            y=cfg.y,
-            crs=cfg.crs,
-            pack_crs=crs,
-            counts=counts,
-            filters=cfg.filter,
-            empty_as_zero=cfg.empty_as_zero,
-        )
+        table, found = _read_layer(cfg, root=root, crs=crs, counts=counts)
         problems += found
         if table is None or "x" not in table:
             continue
