@@ -222,3 +222,42 @@ def test_edit_streets_respects_modes(town: Pack, tmp_path: Path) -> None:
     placed = place_scenario(load_scenario(path), town)
     assert edit_streets(walk, placed).n_streets == walk.n_streets + 1
     assert edit_streets(bike, placed).n_streets == bike.n_streets  # walk only
+
+
+def test_travel_times_with_a_footbridge_walk_the_bridge(tampere_walk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The OD command's scenario: the walk between two bridged nodes is the bridge itself."""
+    from jamlik.runs.travel_times import od_travel_times
+
+    net = tampere_walk
+    pack = load_pack(ROOT / "packs" / "tampere")
+    to_wgs = pyproj.Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
+    xy = np.column_stack([net.node_x, net.node_y])
+    graph = net.to_distance_graph()
+    kept = graph.node_index
+    rng = np.random.default_rng(11)
+    a = int(rng.choice(kept))
+    gap = np.hypot(*(xy[kept] - xy[a]).T)
+    b = int(kept[np.flatnonzero((gap > 100) & (gap < 200))[0]])
+    ends = [[float(v) for v in to_wgs.transform(*xy[i])] for i in (a, b)]
+    path = tmp_path / "bro.toml"
+    path.write_text(
+        f'[scenario]\nname = "bro"\n\n[[links]]\nname = "Bro"\ncoordinates = {ends}\n',
+        encoding="utf-8",
+    )
+    points = pd.DataFrame(
+        {"id": ["a", "b"], "lon": [ends[0][0], ends[1][0]], "lat": [ends[0][1], ends[1][1]]}
+    )
+    assert pack.osm_path is not None
+    kwargs = {"crs": net.crs, "mode": "walk"}
+    today = od_travel_times(pack.osm_path, points, points, **kwargs)  # type: ignore[arg-type]
+    plan = od_travel_times(
+        pack.osm_path,
+        points,
+        points,
+        scenario=load_scenario(path),
+        **kwargs,  # type: ignore[arg-type]
+    )
+    pair = (plan["origin_id"] == "a") & (plan["destination_id"] == "b")
+    bridge = float(np.hypot(*(xy[a] - xy[b])))
+    assert float(plan.loc[pair, "distance_m"].iloc[0]) == pytest.approx(bridge, abs=0.01)
+    assert float(today.loc[pair, "distance_m"].iloc[0]) >= bridge - 1e-6

@@ -38,8 +38,14 @@ def travel_times(
     max_snap_m: Annotated[
         float, typer.Option("--max-snap-m", help="Farthest snap to a street, metres.")
     ] = 500.0,
+    scenario: Annotated[
+        Path | None, typer.Option("--scenario", help=t("scenario.opt_scenario_od"))
+    ] = None,
 ) -> None:
     """Walk or bike travel times between points: origin_id,destination_id,distance_m,minutes."""
+    from jamlik.ingest.scenario import load_scenario
+
+    plan = fail_cleanly(lambda: load_scenario(scenario)) if scenario is not None else None
     o = fail_cleanly(lambda: _points(origins))
     d = fail_cleanly(lambda: _points(destinations))
     # od_travel_times names a mode other than walk or bike in its error
@@ -54,6 +60,7 @@ def travel_times(
                 speed_kmh=speed_kmh,
                 max_snap_m=max_snap_m,
                 progress=advance,
+                scenario=plan,
             )
         )
     fail_cleanly(lambda: write_csv(table, out))

@@ -83,9 +83,9 @@ class PlacedScenario:
         return bool(self.links or self.closures)
 
 
-def place_scenario(scenario: Scenario, pack: Pack) -> PlacedScenario:
-    """Transform every geometry of ``scenario`` to the pack's CRS."""
-    crs = pack.crs.to_string()
+def place_scenario(scenario: Scenario, pack: Pack | str) -> PlacedScenario:
+    """Transform every geometry of ``scenario`` to the pack's CRS (or a CRS given by name)."""
+    crs = pack if isinstance(pack, str) else pack.crs.to_string()
 
     def geom(entry: object) -> shapely.Geometry:
         return entry_geometry(scenario, entry, crs=crs)  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ import pandas as pd
 from jamlik.errors import DataError, MissingColumnError
 from jamlik.geo import project
 from jamlik.ingest.osm import read_osm
+from jamlik.ingest.scenario import Scenario
 from jamlik.networks import (
     Snapped,
     StreetNetwork,
@@ -40,6 +41,7 @@ from jamlik.networks import (
     snap_points,
 )
 from jamlik.routing.engine import travel_costs
+from jamlik.runs.scenario import edit_streets, place_scenario
 
 __all__ = ["od_travel_times"]
 
@@ -57,6 +59,7 @@ def od_travel_times(
     max_snap_m: float = 500.0,
     crs: str | None = None,
     progress: Callable[[int], None] | None = None,
+    scenario: Scenario | None = None,
 ) -> pd.DataFrame:
     """Return the walk or bike OD table between two sets of ``id, lon, lat`` points.
 
@@ -76,6 +79,9 @@ def od_travel_times(
         Metric CRS for the network; default: the UTM zone of the extract.
     progress
         Called with the number of origins finished since the last call.
+    scenario
+        A plan whose street links and closures apply (:mod:`jamlik.runs.scenario`); its
+        homes and places do not change an OD table.
 
     Returns
     -------
@@ -103,6 +109,8 @@ def od_travel_times(
 
     data = read_osm(osm)
     network = build_street_network(data, mode=mode, crs=crs)
+    if scenario is not None:
+        network = edit_streets(network, place_scenario(scenario, network.crs))
     graph = network.to_distance_graph()
 
     def snap(frame: pd.DataFrame) -> tuple[Snapped, FloatArray, FloatArray, FloatArray]:
