@@ -18,6 +18,7 @@ from jamlik.cli._common import console, fail_cleanly, progress_bar
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.ingest.gtfs_tables import read_points
+from jamlik.ingest.scenario import load_scenario
 from jamlik.networks.timetable import DEFAULT_DETOUR_FACTOR
 from jamlik.routing.raptor import TravelTimes
 from jamlik.runs.transit_times import transit_od_times
@@ -65,12 +66,14 @@ def _run(
     transfer_slack_s: int,
     percentiles: str,
     osm: Path | None = None,
+    scenario: Path | None = None,
 ) -> TravelTimes:
     service_date = _parse_date(date)
     departure_s = _parse_clock(depart)
     pct = _parse_percentiles(percentiles)
     if walk_speed_kmh <= 0:
         raise DataError(f"--walk-speed-kmh must be > 0 (got {walk_speed_kmh})")
+    plan = load_scenario(scenario) if scenario is not None else None
     origin_points = read_points(origins)
     destination_points = read_points(destinations)
     with progress_bar("GTFS + RAPTOR", total=3 if osm is None else 4) as advance:
@@ -89,6 +92,7 @@ def _run(
             percentiles=pct,
             osm=osm,
             progress=advance,
+            scenario=plan,
         )
     for note in result.notes:
         console.print(t("transit.note", note=note), markup=False, highlight=False)
@@ -133,6 +137,9 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--percentiles", help=t("transit.opt_percentiles"))
         ] = "50",
         osm: Annotated[Path | None, typer.Option("--osm", help=t("transit_access.opt_osm"))] = None,
+        scenario: Annotated[
+            Path | None, typer.Option("--scenario", help=t("scenario.opt_scenario_transit"))
+        ] = None,
     ) -> None:
         result = fail_cleanly(
             lambda: _run(
@@ -149,6 +156,7 @@ def register(app: typer.Typer) -> None:
                 transfer_slack_s,
                 percentiles,
                 osm,
+                scenario,
             )
         )
         frame = result.to_frame()

@@ -17,6 +17,8 @@ run and write or show its result; they hold no analysis logic.
 from jamlik._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
+    "edit_feed": "jamlik.runs.scenario_transit",
+    "place_scenario": "jamlik.runs.scenario",
     "AccessOptions": "jamlik.runs.access",
     "CohesionOptions": "jamlik.runs.cohesion",
     "DayType": "jamlik.runs.transit_access",

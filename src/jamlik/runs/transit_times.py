@@ -14,10 +14,13 @@ from pathlib import Path
 import pandas as pd
 
 from jamlik.ingest.gtfs import read_gtfs
+from jamlik.ingest.scenario import Scenario
 from jamlik.networks import build_street_network
 from jamlik.networks.timetable import DEFAULT_DETOUR_FACTOR, build_timetable
 from jamlik.routing.raptor import PointWalks, TravelTimes, travel_times
 from jamlik.routing.transit_walk import StreetWalker, street_point_walks, street_transfers
+from jamlik.runs.scenario import edit_streets, place_scenario
+from jamlik.runs.scenario_transit import edit_feed
 
 __all__ = ["TransitTimes", "transit_od_times"]
 
@@ -49,15 +52,20 @@ def transit_od_times(
     percentiles: tuple[float, ...] = (50.0,),
     osm: Path | None = None,
     progress: Progress | None = None,
+    scenario: Scenario | None = None,
 ) -> TransitTimes:
     """Range-RAPTOR travel times between points over a departure window.
 
     ``origins`` and ``destinations`` are ``id, lon, lat`` tables; the statistics of the times
     over the window's minutes are ``percentiles`` (see :func:`jamlik.routing.raptor.travel_times`).
-    ``progress`` is called once per finished stage (3 stages, 4 with ``osm``).
+    ``progress`` is called once per finished stage (3 stages, 4 with ``osm``). A ``scenario``
+    adds its new lines and closes its stops (:mod:`jamlik.runs.scenario_transit`) and, with
+    ``osm``, its street links and closures.
     """
     step = progress or (lambda: None)
     feed = read_gtfs(list(gtfs), service_date=service_date)
+    if scenario is not None:
+        feed = edit_feed(feed, scenario)
     step()
     timetable = build_timetable(
         feed, walk_speed_m_s=walk_speed_m_s, max_walk_m=max_walk_m, detour_factor=detour_factor
@@ -65,8 +73,11 @@ def transit_od_times(
     step()
     walks: PointWalks | None = None
     if osm is not None:
+        network = build_street_network(osm, mode="walk")
+        if scenario is not None:
+            network = edit_streets(network, place_scenario(scenario, network.crs))
         walker = StreetWalker(
-            build_street_network(osm, mode="walk"),
+            network,
             max_walk_m=max_walk_m,
             walk_speed_m_s=walk_speed_m_s,
         )

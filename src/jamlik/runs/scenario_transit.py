@@ -1,0 +1,147 @@
+"""Apply a scenario's public-transport changes to one service day of a feed, without GTFS files.
+
+Rules the changes follow
+------------------------
+* **A new line** (``[[transit_lines]]``) gets one stop per listed point (ids
+  ``scenario:<line>:<i>``), a route ``scenario:<line>`` with the GTFS ``route_type`` of its mode
+  (tram 0, metro 1, rail 2, bus 3, ferry 4), and trips that leave the first stop at ``start``,
+  ``start + h``, … while before ``end`` for every headway of the service date's day type
+  (weekday, Saturday, Sunday). Run time of leg ``i`` is ``run_times_min[i]``, or the great-circle
+  length of the leg at ``speed_kmh``; each intermediate stop adds ``dwell_s`` (arrival, then
+  departure ``dwell_s`` later). Times are rounded to whole seconds. With ``both_directions``
+  the same trips run back from the last stop.
+* **Closed stops** (``[[closed_stops]]``): trips no longer stop there (their other stops keep
+  their times); a trip left with fewer than two stops is dropped.
+* **Headway changes** are not applied yet: :func:`edit_feed` refuses them with a clear error.
+
+The result is a :class:`~jamlik.ingest.gtfs.GTFSFeed` like one read from files, so timetables,
+RAPTOR and transit access run on it unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from jamlik.errors import DataError
+from jamlik.geo import haversine_m
+from jamlik.ingest.gtfs import GTFSFeed
+from jamlik.ingest.scenario import Scenario, TransitLine, entry_crs, to_crs
+
+__all__ = ["ROUTE_TYPES", "edit_feed", "line_tables"]
+
+ROUTE_TYPES = {"tram": 0, "metro": 1, "rail": 2, "bus": 3, "ferry": 4}
+_DAY_TYPES = {5: "saturday", 6: "sunday"}
+
+
+def _day_type(date: dt.date) -> str:
+    return _DAY_TYPES.get(date.weekday(), "weekday")
+
+
+def _schedule(legs_s: np.ndarray, dwell_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Arrival and departure at each stop, seconds after the first departure."""
+    n = legs_s.size + 1
+    arrive, depart = np.zeros(n), np.zeros(n)
+    for i in range(1, n):
+        arrive[i] = depart[i - 1] + legs_s[i - 1]
+        depart[i] = arrive[i] + (dwell_s if i < n - 1 else 0.0)
+    return arrive, depart
+
+
+def line_tables(
+    scenario: Scenario, line: TransitLine, service_date: dt.date
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return the stops, trips and stop times of one new line on ``service_date``.
+
+    Returns ``stops`` (``stop_id, stop_name, lon, lat``), ``trips`` (``trip_id, route_id,
+    service_id, route_type``) and ``stop_times`` (``trip_id``, ``stop_id``, ``stop_sequence``,
+    ``arrival_s``, ``departure_s``).
+    """
+    lonlat = to_crs(line.stops, from_crs=entry_crs(scenario, line), to="EPSG:4326")
+    lon, lat = lonlat[:, 0], lonlat[:, 1]
+    n = lon.size
+    ids = [f"scenario:{line.name}:{i}" for i in range(n)]
+    names = line.stop_names or [f"{line.name} {i + 1}" for i in range(n)]
+    stops = pd.DataFrame({"stop_id": ids, "stop_name": names, "lon": lon, "lat": lat})
+    if line.run_times_min is not None:
+        legs_s = np.asarray(line.run_times_min, dtype=np.float64) * 60.0
+    else:
+        assert line.speed_kmh is not None  # validated: one of the two is given
+        legs_s = haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:]) / (line.speed_kmh / 3.6)
+    day = _day_type(service_date)
+    starts: list[int] = []
+    for headway in line.headways:
+        if headway.day_type != day:
+            continue
+        lo, hi = headway.window_s
+        starts.extend(np.arange(lo, hi, headway.minutes * 60.0).round().astype(int).tolist())
+    starts = sorted(set(starts))
+    directions = [("out", np.arange(n))]
+    if line.both_directions:
+        directions.append(("back", np.arange(n)[::-1]))
+    trips, times = [], []
+    route = f"scenario:{line.name}"
+    for direction, order in directions:
+        legs = legs_s if direction == "out" else legs_s[::-1]
+        arrive, depart = _schedule(legs, line.dwell_s)
+        for start in starts:
+            trip_id = f"{route}:{direction}:{start}"
+            trips.append((trip_id, route, "scenario", ROUTE_TYPES[line.mode]))
+            for seq, stop in enumerate(order):
+                at, off = int(round(start + arrive[seq])), int(round(start + depart[seq]))
+                times.append((trip_id, ids[stop], seq, at, off))
+    trips_frame = pd.DataFrame(trips, columns=["trip_id", "route_id", "service_id", "route_type"])
+    columns = ["trip_id", "stop_id", "stop_sequence", "arrival_s", "departure_s"]
+    return stops, trips_frame, pd.DataFrame(times, columns=columns)
+
+
+def edit_feed(feed: GTFSFeed, scenario: Scenario) -> GTFSFeed:
+    """Return ``feed`` with the scenario's new lines and closed stops (module docstring).
+
+    Raises
+    ------
+    DataError
+        On headway changes (not applied yet), or a closed stop that is not in the feed.
+    """
+    if scenario.headway_changes:
+        names = ", ".join(repr(h.name or h.route_id) for h in scenario.headway_changes)
+        raise DataError(
+            f"scenario {scenario.scenario.name!r}: headway changes ({names}) are checked but not "
+            "applied yet; describe the new service as a [[transit_lines]] entry instead"
+        )
+    stops, trips, stop_times = feed.stops, feed.trips, feed.stop_times
+    closed = {s for entry in scenario.closed_stops for s in entry.stop_ids}
+    if closed:
+        unknown = sorted(closed - set(stops["stop_id"]))
+        if unknown:
+            raise DataError(f"closed stop(s) {unknown[:5]} are not stops of the feed")
+        rows = np.flatnonzero(stops["stop_id"].isin(closed).to_numpy())
+        stop_times = stop_times[~stop_times["stop"].isin(rows)]
+        count = stop_times.groupby("trip")["stop"].transform("size")
+        stop_times = stop_times[count >= 2]
+    for line in scenario.transit_lines:
+        new_stops, new_trips, new_times = line_tables(scenario, line, feed.service_date)
+        stop_row = {sid: len(stops) + i for i, sid in enumerate(new_stops["stop_id"])}
+        trip_row = {tid: len(trips) + i for i, tid in enumerate(new_trips["trip_id"])}
+        stops = pd.concat([stops, new_stops], ignore_index=True)
+        trips = pd.concat([trips, new_trips], ignore_index=True)
+        added = pd.DataFrame(
+            {
+                "trip": new_times["trip_id"].map(trip_row).to_numpy(),
+                "stop": new_times["stop_id"].map(stop_row).to_numpy(),
+                "stop_sequence": new_times["stop_sequence"].to_numpy(),
+                "arrival_s": new_times["arrival_s"].to_numpy(dtype=np.int64),
+                "departure_s": new_times["departure_s"].to_numpy(dtype=np.int64),
+            }
+        )
+        stop_times = pd.concat(
+            [stop_times, added.astype({c: t for c, t in stop_times.dtypes.items() if c in added})],
+            ignore_index=True,
+        )
+    stop_times = stop_times.sort_values(["trip", "stop_sequence"], kind="stable").reset_index(
+        drop=True
+    )
+    return dataclasses.replace(feed, stops=stops, trips=trips, stop_times=stop_times)
