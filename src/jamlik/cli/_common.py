@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import typer
@@ -20,8 +21,9 @@ from rich.progress import (
 )
 
 from jamlik.errors import JamlikError, PackError
+from jamlik.i18n import t
 
-__all__ = ["console", "fail_cleanly", "progress_bar", "setup_logging"]
+__all__ = ["check_output", "console", "fail_cleanly", "progress_bar", "setup_logging"]
 
 console = Console(stderr=True)
 T = TypeVar("T")
@@ -68,3 +70,36 @@ def fail_cleanly(func: Callable[[], T]) -> T:
     except JamlikError as exc:
         console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
+
+
+def check_output(out: Path, *, inputs: Sequence[Path | None] = (), folder: bool = False) -> Path:
+    """Refuse an output path that would fail or destroy input, before any computing.
+
+    A file output may not be an existing folder, may not have a file as a parent, and may not
+    be one of the command's inputs; a folder output may not be an existing file. Exits with
+    code 2 and a message naming the option's path.
+    """
+
+    def refuse(key: str) -> None:
+        message = escape(t(key, path=str(out)))
+        console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2)
+
+    if folder and out.exists() and not out.is_dir():
+        refuse("common.out_is_file")
+    if not folder and out.is_dir():
+        refuse("common.out_is_folder")
+    parent = out if folder else out.parent
+    for ancestor in (parent, *parent.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                refuse("common.out_parent_is_file")
+            break
+    target = out.resolve()
+    for given in inputs:
+        if given is None:
+            continue
+        source = Path(given).resolve()
+        if target == source:
+            refuse("common.out_is_input")
+    return out

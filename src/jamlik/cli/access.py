@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jamlik.cli._common import fail_cleanly, progress_bar
+from jamlik.cli._common import check_output, fail_cleanly, progress_bar
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import share_within
@@ -142,6 +142,8 @@ def access(
 
     With --mode transit: public transport by hour and day type, places open on arrival (CSV).
     """
+    written = out.with_suffix(".csv") if mode == "transit" else out.with_suffix(".gpkg")
+    check_output(written, inputs=[pack, scenario, *_pack_files(pack)])
     if mode == "transit" and scenario is not None:
         fail_cleanly(lambda: _no_transit_scenario())
     if mode == "transit":
@@ -158,6 +160,12 @@ def access(
         fail_cleanly(lambda: _bad_detail(detail))
     chosen: Detail = "origins" if detail == "origins" else "tidy"
     run_access(pack, out, options, detail=chosen, scenario_path=scenario)
+
+
+def _pack_files(pack: Path) -> list[Path]:
+    """Files of a pack folder (an output must never overwrite one of them)."""
+    folder = pack if pack.is_dir() else pack.parent
+    return [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
 
 
 def _no_transit_scenario() -> None:

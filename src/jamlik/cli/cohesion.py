@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jamlik.cli._common import fail_cleanly, progress_bar
+from jamlik.cli._common import check_output, fail_cleanly, progress_bar
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import ALL_AREAS
@@ -133,6 +133,7 @@ def cohesion(
     year: Annotated[int | None, typer.Option(help="Statistics year (default: latest).")] = None,
 ) -> None:
     """Meeting places within reach, local centrality, detours between areas, co-accessibility."""
+    check_output(out, inputs=[pack], folder=True)
     options = fail_cleanly(
         lambda: _options(minutes, radii, vulnerable_top_k, vulnerable_areas, year)
     )

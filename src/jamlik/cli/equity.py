@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jamlik.cli._common import console, fail_cleanly
+from jamlik.cli._common import check_output, console, fail_cleanly
 from jamlik.cli.segregation import read_csv
 from jamlik.i18n import t
 from jamlik.indicators.equity import equity_indices
@@ -52,6 +52,7 @@ def register(app: typer.Typer) -> None:
             float, typer.Option("--atkinson-e", help=t("equity.opt_atkinson_e"))
         ] = 0.5,
     ) -> None:
+        check_output(out, inputs=[input_path])
         result, n = fail_cleanly(lambda: _run(input_path, value, weight, group, rank, atkinson_e))
         write_json(result, out)
         console.print(t("equity.done", n=n, path=out), highlight=False)

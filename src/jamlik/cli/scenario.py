@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jamlik.cli._common import console, fail_cleanly, progress_bar
+from jamlik.cli._common import check_output, console, fail_cleanly, progress_bar
 from jamlik.i18n import t
 
 __all__ = ["register"]
@@ -57,6 +57,7 @@ def run(
     categories: Annotated[str | None, typer.Option(help=t("scenario.opt_categories"))] = None,
 ) -> None:
     """Compute access with the scenario (the outputs of ``jamlik access``)."""
+    check_output(out, inputs=[pack, scenario])
     from jamlik.cli.access import run_access
 
     options = fail_cleanly(lambda: _options(profiles, categories))
@@ -77,6 +78,7 @@ def compare(
     ] = None,
 ) -> None:
     """Compare the scenario with today: deltas, winners and losers, gaps, the SKA matrix."""
+    check_output(out, inputs=[pack, scenario], folder=True)
     from jamlik.cli.scenario_output import print_comparison, write_comparison
     from jamlik.ingest.pack import load_pack
     from jamlik.ingest.scenario import load_scenario

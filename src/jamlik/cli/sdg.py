@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from jamlik.cli._common import console, fail_cleanly, progress_bar
+from jamlik.cli._common import check_output, console, fail_cleanly, progress_bar
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.ingest import load_pack
@@ -85,6 +85,7 @@ def register(app: typer.Typer) -> None:
             "average"
         ),
     ) -> None:
+        check_output(out, inputs=[pack], folder=True)
         result = fail_cleanly(lambda: _run(pack, date, window, rule, out))
         console.print(
             t(

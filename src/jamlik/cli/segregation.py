@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from jamlik.cli._common import console, fail_cleanly
+from jamlik.cli._common import check_output, console, fail_cleanly
 from jamlik.errors import DataError, MissingFileError
 from jamlik.i18n import t
 from jamlik.indicators.segregation.indices import align_areas, segregation_indices
@@ -110,6 +110,7 @@ def register(app: typer.Typer) -> None:
             float, typer.Option("--atkinson-b", help=t("segregation.opt_atkinson_b"))
         ] = 0.5,
     ) -> None:
+        check_output(out, inputs=[input_path, areas])
         result, n = fail_cleanly(
             lambda: _run(input_path, id_column, group, total, areas, atkinson_b)
         )

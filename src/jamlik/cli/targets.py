@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jamlik.cli._common import console, fail_cleanly
+from jamlik.cli._common import check_output, console, fail_cleanly
 from jamlik.i18n import t
 
 __all__ = ["register"]
@@ -40,6 +40,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--reference", help="wider pack whose areas fix absolute thresholds"),
         ] = None,
     ) -> None:
+        check_output(out_dir, inputs=[pack, targets_file, reference], folder=True)
         from jamlik.indicators.vulnerability.targets import progress_table
         from jamlik.report.charts import target_chart
         from jamlik.storage import atomic_path, write_csv, write_json

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from jamlik.cli._common import console, fail_cleanly, progress_bar
+from jamlik.cli._common import check_output, console, fail_cleanly, progress_bar
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.ingest.gtfs_tables import read_points
@@ -141,6 +141,7 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--scenario", help=t("scenario.opt_scenario_transit"))
         ] = None,
     ) -> None:
+        check_output(out, inputs=[*gtfs, origins, destinations, osm, scenario])
         result = fail_cleanly(
             lambda: _run(
                 gtfs,

@@ -1,0 +1,98 @@
+"""Bad --out paths are refused before any computing, and never overwrite an input."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from jamlik.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[1]
+TAMPERE = ROOT / "packs" / "tampere"
+OSM = (ROOT / ".." / "shared" / "data" / "osm_gtfs_tampere" / "tampere.osm.pbf").resolve()
+GTFS = (ROOT / ".." / "shared" / "data" / "osm_gtfs_tampere" / "tampere_gtfs.zip").resolve()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def points(tmp_path: Path) -> Path:
+    path = tmp_path / "points.csv"
+    path.write_text("id,lon,lat\na,23.76,61.50\nb,23.77,61.49\n", encoding="utf-8")
+    return path
+
+
+def _commands(tmp: Path, points: Path, out: Path | None) -> list[list[str]]:
+    """Each command with ``--out out`` (``None``: its own first input file)."""
+    table = tmp / "table.csv"
+    table.write_text("id,g,t\nA,1,3\nB,2,3\n", encoding="utf-8")
+    own = out or points
+    rows = out or table
+    return [
+        ["access", str(TAMPERE), "--out", str(own)],
+        ["travel-times", "--osm", str(OSM), "--origins", str(points), "--destinations",
+         str(points), "--out", str(own)],
+        ["transit-times", "--gtfs", str(GTFS), "--date", "2021-12-14", "--depart", "07:00",
+         "--origins", str(points), "--destinations", str(points), "--out", str(own)],
+        ["segregation", "--input", str(table), "--id", "id", "--group", "g", "--total", "t",
+         "--out", str(rows)],
+        ["equity", "--input", str(table), "--value", "g", "--out", str(rows)],
+    ]  # fmt: skip
+
+
+def test_out_equal_to_an_input_is_refused_and_the_input_kept(tmp_path: Path, points: Path) -> None:
+    runner = CliRunner()
+    for args in _commands(tmp_path, points, None)[1:]:
+        target = Path(args[-1])
+        before = _digest(target)
+        result = runner.invoke(app, args, env={"JAMLIK_LANG": "en"})
+        assert result.exit_code == 2, (args[0], result.output)
+        assert "would overwrite an input" in result.output, args[0]
+        assert _digest(target) == before
+
+
+def test_out_that_is_a_folder_or_under_a_file(tmp_path: Path, points: Path) -> None:
+    runner = CliRunner()
+    folder = tmp_path / "a_folder"
+    folder.mkdir()
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x", encoding="utf-8")
+    for out, message in (
+        (folder, "is a folder"),
+        (blocker / "out.csv", "part of the path is a file"),
+    ):
+        for args in _commands(tmp_path, points, out)[1:]:
+            result = runner.invoke(app, args, env={"JAMLIK_LANG": "en"})
+            assert result.exit_code == 2, (args[0], result.output)
+            assert message in result.output, (args[0], result.output)
+
+
+def test_access_refuses_a_pack_file_as_output(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "pack.toml").write_text((TAMPERE / "pack.toml").read_text(encoding="utf-8"))
+    areas = pack / "areas.gpkg"
+    areas.write_bytes(b"not really a geopackage")
+    result = CliRunner().invoke(
+        app, ["access", str(pack), "--out", str(areas)], env={"JAMLIK_LANG": "en"}
+    )
+    assert result.exit_code == 2
+    assert "would overwrite an input" in result.output
+    assert areas.read_bytes() == b"not really a geopackage"
+
+
+def test_folder_outputs_refuse_a_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "report"
+    blocker.write_text("x", encoding="utf-8")
+    for args in (
+        ["vulnerability", str(ROOT / "packs" / "kungalv"), "--out", str(blocker)],
+        ["cohesion", str(TAMPERE), "--out", str(blocker)],
+    ):
+        result = CliRunner().invoke(app, args, env={"JAMLIK_LANG": "en"})
+        assert result.exit_code == 2, (args[0], result.output)
+        assert "is a file; give a folder" in result.output
