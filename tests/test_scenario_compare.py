@@ -152,3 +152,58 @@ def test_cli_compare_writes_tables_and_prints_the_matrix(town: Pack, tmp_path: P
     )
     assert run.exit_code == 0, run.output
     assert (tmp_path / "p.gpkg").is_file()
+
+
+def test_cli_compares_alternatives_and_lists_iterations(town: Pack, tmp_path: Path) -> None:
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from jamlik.cli.main import app
+
+    today = compare_scenario(town, load_scenario(_scenario(tmp_path, "")), options=OPTIONS).today
+    x, y = today.origins.geometry.iloc[10].coords[0]
+    where = _lonlat(town, x, y)
+    v1 = tmp_path / "v1.toml"
+    v1.write_text(
+        f'[scenario]\nname = "v1"\n\n[[homes]]\nname = "Kvarter"\npoint = {where}\n'
+        "dwellings = 120\n",
+        encoding="utf-8",
+    )
+    v2 = tmp_path / "v2.toml"
+    v2.write_text(
+        f'[scenario]\nname = "v2"\nbased_on = "v1.toml"\n\n[[homes]]\nname = "Kvarter"\n'
+        f"point = {where}\ndwellings = 200\n\n"
+        f'[[services]]\nname = "Skola"\ncategory = "school"\npoint = {where}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "labs"
+    result = CliRunner().invoke(
+        app,
+        [
+            "scenario",
+            "compare",
+            str(town.root),
+            str(v1),
+            str(v2),
+            "--out",
+            str(out),
+            "--categories",
+            "school,grocery",
+            "--profiles",
+            "adult,child",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "v1" / "comparison.gpkg").is_file() and (out / "v2" / "comparison.gpkg").is_file()
+    side = pd.read_csv(out / "alternatives.csv")
+    assert {"v1_gain", "v1_loss", "v2_gain", "v2_loss"} <= set(side.columns)
+    school = side[
+        (side["indicator"] == "school_nearest_1_min_child") & (side["group"] == "pop_total")
+    ]
+    assert float(school["v1_gain"].iloc[0]) == 0 and float(school["v2_gain"].iloc[0]) > 0
+    steps = pd.read_csv(out / "iterations.csv")
+    assert steps[["version", "kind", "name", "change"]].values.tolist() == [
+        ["v1", "homes", "Kvarter", "added"],
+        ["v2", "homes", "Kvarter", "replaced"],
+        ["v2", "services", "Skola", "added"],
+    ]

@@ -61,7 +61,7 @@ def demo(
     plan = fail_cleanly(lambda: write_town_scenario(town, out / "sample_plan.toml"))
     compare(
         pack_file,
-        plan,
+        [plan],
         out=out / "scenario",
         profiles="adult,child,senior",
         categories=None,

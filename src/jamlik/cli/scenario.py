@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -66,7 +67,7 @@ def run(
 
 def compare(
     pack: Annotated[Path, typer.Argument(help=t("scenario.opt_pack"))],
-    scenario: Annotated[Path, typer.Argument(help=t("scenario.opt_scenario"))],
+    scenarios: Annotated[list[Path], typer.Argument(help=t("scenario.opt_scenarios"))],
     out: Annotated[Path, typer.Option("--out", "-o", help=t("scenario.opt_out_dir"))] = Path(
         "scenario_comparison"
     ),
@@ -77,35 +78,66 @@ def compare(
         Path | None, typer.Option("--ska-rules", help=t("scenario.opt_ska_rules"))
     ] = None,
 ) -> None:
-    """Compare the scenario with today: deltas, winners and losers, gaps, the SKA matrix."""
-    check_output(out, inputs=[pack, scenario], folder=True)
+    """Compare scenarios with today: deltas, winners and losers, gaps, the SKA matrix.
+
+    With several scenarios (alternatives or lab iterations) each gets a sub-folder, and
+    alternatives.csv puts them side by side; iterations.csv lists what each version of a
+    based_on chain changed.
+    """
+    check_output(out, inputs=[pack, *scenarios], folder=True)
     from jamlik.cli.scenario_output import print_comparison, write_comparison
     from jamlik.ingest.pack import load_pack
-    from jamlik.ingest.scenario import load_scenario
-    from jamlik.scenarios.compare import compare_scenario
+    from jamlik.ingest.scenario import load_scenario, scenario_chain
+    from jamlik.runs.access import compute_pack_access
+    from jamlik.scenarios.compare import alternatives_table, compare_scenario, iteration_changes
     from jamlik.ska.assess import assess_scenario
     from jamlik.ska.matrix import load_ska_rules
+    from jamlik.storage import write_csv
 
     options = fail_cleanly(lambda: _options(profiles, categories))
     rules = fail_cleanly(lambda: load_ska_rules(ska_rules))
-    loaded = fail_cleanly(lambda: load_scenario(scenario))
+    loaded = [fail_cleanly(partial(load_scenario, path)) for path in scenarios]
+    chains = [fail_cleanly(partial(scenario_chain, path)) for path in scenarios]
     data_pack = fail_cleanly(lambda: load_pack(pack))
     areas = tuple(a.strip() for a in vulnerable.split(",") if a.strip()) if vulnerable else None
-    with progress_bar(t("scenario.comparing"), total=2 * (3 + len(options.profiles))) as advance:
+    steps = (1 + len(loaded)) * (3 + len(options.profiles))
+    with progress_bar(t("scenario.comparing"), total=steps) as advance:
 
         def progress(label: str, done: int, total: int) -> None:
             advance(1)
 
-        comparison = fail_cleanly(
-            lambda: compare_scenario(
-                data_pack, loaded, options=options, vulnerable=areas, progress=progress
-            )
+        today = fail_cleanly(
+            lambda: compute_pack_access(data_pack, options=options, progress=progress)
         )
-    assessment = fail_cleanly(lambda: assess_scenario(comparison, data_pack, rules=rules))
-    written = fail_cleanly(
-        lambda: write_comparison(comparison, assessment, data_pack, out, rules=rules)
-    )
-    print_comparison(comparison, assessment, rules)
+        comparisons = [
+            fail_cleanly(
+                partial(
+                    compare_scenario,
+                    data_pack,
+                    plan,
+                    options=options,
+                    vulnerable=areas,
+                    progress=progress,
+                    today=today,
+                )
+            )
+            for plan in loaded
+        ]
+    written = []
+    for comparison in comparisons:
+        folder = out if len(comparisons) == 1 else out / comparison.scenario.scenario.name
+        assessment = fail_cleanly(partial(assess_scenario, comparison, data_pack, rules=rules))
+        written += fail_cleanly(
+            partial(write_comparison, comparison, assessment, data_pack, folder, rules=rules)
+        )
+        print_comparison(comparison, assessment, rules)
+    if len(comparisons) > 1:
+        written.append(write_csv(alternatives_table(comparisons), out / "alternatives.csv"))
+    changes = [iteration_changes(chain) for chain in chains if len(chain) > 1]
+    if changes:
+        import pandas as pd
+
+        written.append(write_csv(pd.concat(changes, ignore_index=True), out / "iterations.csv"))
     for path in written:
         console.print(t("scenario.wrote", path=str(path)), highlight=False)
 

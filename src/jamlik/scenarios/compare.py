@@ -25,12 +25,18 @@ from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access.change import area_change, gap_change, winners_losers
 from jamlik.ingest import Pack
-from jamlik.ingest.scenario import Scenario
+from jamlik.ingest.scenario import Scenario, entry_names
 from jamlik.runs.access import AccessOptions, PackAccess, compute_pack_access
 from jamlik.runs.inputs import vulnerable_areas
 from jamlik.runs.scenario import PlacedScenario, place_scenario
 
-__all__ = ["ScenarioComparison", "compare_scenario", "per_origin_values"]
+__all__ = [
+    "ScenarioComparison",
+    "alternatives_table",
+    "compare_scenario",
+    "iteration_changes",
+    "per_origin_values",
+]
 
 Progress = Callable[[str, int, int], None]
 
@@ -118,6 +124,7 @@ def compare_scenario(
     options: AccessOptions | None = None,
     vulnerable: Sequence[str] | None = None,
     progress: Progress | None = None,
+    today: PackAccess | None = None,
 ) -> ScenarioComparison:
     """Run access today and with ``scenario``, and compare them (see the module docstring).
 
@@ -131,6 +138,8 @@ def compare_scenario(
         Access options of both runs.
     vulnerable
         Vulnerable area ids (default: the three most vulnerable by the pack's index).
+    today
+        Today's run with the same ``options``, when it is already computed (alternatives).
 
     Raises
     ------
@@ -142,7 +151,8 @@ def compare_scenario(
         raise DataError(t("scenario.transit_not_yet", name=scenario.scenario.name))
     opts = options or AccessOptions()
     placed = place_scenario(scenario, pack)
-    today = compute_pack_access(pack, options=opts, progress=progress)
+    if today is None:
+        today = compute_pack_access(pack, options=opts, progress=progress)
     plan = compute_pack_access(pack, options=opts, progress=progress, scenario=placed)
     assert today.residents is not None and plan.residents is not None
     before, after = per_origin_values(today), per_origin_values(plan)
@@ -187,3 +197,47 @@ _NOT_GROUPS = {"node", "area_id", "pop_total", "snap_distance_m"}
 
 def _front(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return frame[[column, *[c for c in frame.columns if c != column]]]
+
+
+def alternatives_table(comparisons: Sequence[ScenarioComparison]) -> pd.DataFrame:
+    """Scenarios side by side: people who gain and lose per indicator and group.
+
+    Returns one row per ``profile, indicator, group`` and, per scenario ``name``, the columns
+    ``<name>_gain`` and ``<name>_loss`` (today's residents; time to the nearest place).
+    """
+    parts = []
+    for comparison in comparisons:
+        name = comparison.scenario.scenario.name
+        winners = comparison.winners
+        rows = winners[winners["indicator"].str.contains("_nearest_1_")]
+        table = rows.set_index(["profile", "indicator", "group"])[["gain", "loss"]]
+        parts.append(table.rename(columns={"gain": f"{name}_gain", "loss": f"{name}_loss"}))
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, axis=1).reset_index()
+
+
+def iteration_changes(chain: Sequence[Scenario]) -> pd.DataFrame:
+    """List what each iteration of a ``based_on`` chain changed from the one before.
+
+    ``chain`` is parent first (:func:`jamlik.ingest.scenario.scenario_chain`); each row is
+    ``version, kind, name, change`` with ``change`` one of ``added`` or ``replaced``.
+    """
+    rows = []
+    seen: dict[tuple[str, str], object] = {}
+    for version in chain:
+        for kind, names in entry_names(version).items():
+            for entry, name in zip(getattr(version, kind), names, strict=True):
+                key = (kind, name)
+                change = "replaced" if key in seen else "added"
+                if key not in seen or seen[key] != entry:
+                    rows.append(
+                        {
+                            "version": version.scenario.name,
+                            "kind": kind,
+                            "name": name,
+                            "change": change,
+                        }
+                    )
+                seen[key] = entry
+    return pd.DataFrame(rows, columns=["version", "kind", "name", "change"])
