@@ -64,6 +64,9 @@ from jamlik.runs.scenario import PlacedScenario, edit_opportunities, edit_reside
 __all__ = ["AccessOptions", "PackAccess", "compute_pack_access"]
 
 log = logging.getLogger(__name__)
+#: Fewer places of a category than this: its access says more about the extract than the
+#: service (one park in the extract gives '3 % reach a park'); the run says so in its notes.
+MIN_PLACES = 5
 Progress = Callable[[str, int, int], None]
 Detail = Literal["tidy", "origins"]
 
@@ -314,6 +317,9 @@ def compute_pack_access(
     if scenario is not None:
         opportunities = _only_categories(edit_opportunities(opportunities, scenario), opts)
     del osm  # the extract is the largest input; everything needed from it is built
+    counts = opportunities["category"].value_counts()
+    for category, n in counts[counts < MIN_PLACES].items():
+        notes.append(t("access.note_few_places", category=category, n=int(n), min=MIN_PLACES))
     if opportunities.empty:
         raise DataError(f"pack {pack.name!r}: no opportunities of the requested categories")
 
