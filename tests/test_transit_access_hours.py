@@ -117,3 +117,24 @@ def test_cli_transit_mode(tmp_path: Path) -> None:
         assert res.exit_code == 2, res.output
     res = runner.invoke(app, ["access", str(PACKS / "tampere"), "--mode", "boat"])
     assert res.exit_code == 2
+
+
+def test_hours_without_service_are_reported_not_averaged() -> None:
+    """Tampere's feed ends at noon: 18:00 has no departure, 11:00 lies at the feed's edge."""
+    pack = load_pack(PACKS / "tampere")
+    options = TransitAccessOptions(
+        date=dt.date(2021, 12, 14),
+        day_types=("weekday",),
+        hours=(8, 11, 18),
+        categories=("grocery",),
+        origin_cell_m=2000,
+    )
+    result = compute_transit_access(pack, options=options)
+    service = result.summary.groupby("hour")["service"].first().to_dict()
+    assert service == {8: "ok", 11: "feed_ends", 18: "no_service"}
+    evening = result.summary[result.summary["hour"] == 18]
+    assert evening["value"].isna().all() and evening["no_access_share"].isna().all()
+    morning = result.summary[result.summary["hour"] == 8]
+    assert morning["value"].notna().any()
+    assert any("18" in n and "no_service" in n for n in result.notes)
+    assert any("11" in n and "feed_ends" in n for n in result.notes)

@@ -309,6 +309,23 @@ def _indicators(
     return out
 
 
+def _service(departures: npt.NDArray[np.int32], last_departure: int, hour: int) -> str:
+    """Classify the service of an hour: ``no_service``, ``feed_ends`` or ``ok``.
+
+    ``no_service``: no departure in the hour; ``feed_ends``: the feed's last departure is within
+    an hour of the window's end, so later journeys are missing.
+    """
+    lo, hi = 3600 * hour, 3600 * (hour + 1)
+    count = int(np.searchsorted(departures, hi) - np.searchsorted(departures, lo))
+    if count == 0:
+        return "no_service"
+    return "feed_ends" if last_departure < hi + 3600 else "ok"
+
+
+def _hours(hours: list[int]) -> str:
+    return ", ".join(f"{h:02d}" for h in hours)
+
+
 def compute_transit_access(
     pack: Pack, *, options: TransitAccessOptions, progress: Progress | None = None
 ) -> TransitAccess:
@@ -412,8 +429,16 @@ def compute_transit_access(
             opp["opening_hours"].tolist(), date=date, ids=opp["id"].tolist(),
             categories=opp["category"].tolist(), overrides=overrides, country=opts.country,
         )  # fmt: skip
+        departures = np.sort(tt.departure_s)
+        last_departure = int(departures[-1]) if departures.size else -1
+        quiet: list[int] = []
+        edge: list[int] = []
         for hour in opts.hours:
             step(t("transit_access.step_hour", day_type=kind, hour=hour))
+            service = _service(departures, last_departure, hour)
+            (quiet if service == "no_service" else edge if service == "feed_ends" else []).append(
+                hour
+            )
             minutes = open_travel_times(
                 tt, access=access, egress=egress, direct=direct, schedule=schedule,
                 departure_s=3600 * hour, window_min=60, percentile=opts.percentile,
@@ -425,15 +450,32 @@ def compute_transit_access(
                 kept.append(values.assign(day_type=kind, hour=hour, origin=nodes[reps]))
             per_node = values.iloc[rep_pos].set_index(pd.Index(nodes, name="node"))
             part = aggregate_access(per_node, table, groups=groups)
-            frames.append(part.assign(day_type=kind, date=date.isoformat(), hour=hour))
+            if service == "no_service":
+                # No departure in the hour: a mean over the few who still walk somewhere would
+                # read as transit access; the hour is reported as without service instead.
+                part[["value", "no_access_share"]] = np.nan
+            frames.append(
+                part.assign(day_type=kind, date=date.isoformat(), hour=hour, service=service)
+            )
+        if quiet:
+            notes.append(t("transit_access.note_no_departures", day_type=kind, hours=_hours(quiet)))
+        if edge:
+            notes.append(
+                t(
+                    "transit_access.note_feed_ends",
+                    day_type=kind,
+                    hours=_hours(edge),
+                    last=f"{last_departure // 3600:02d}:{last_departure // 60 % 60:02d}",
+                )
+            )
     assert schedule is not None
     notes.append(t("transit_access.note_dates",
                    dates=", ".join(f"{k} {v.isoformat()}" for k, v in used.items())))  # fmt: skip
     notes.append(t("transit_access.note_hours", n=schedule.n_without_hours, total=len(opp)))
     notes.extend(schedule.warnings)
     summary = pd.concat(frames, ignore_index=True)
-    summary = summary[["day_type", "date", "hour", "area_id", "group", "indicator", "value",
-                       "population", "no_access_share"]]  # fmt: skip
+    summary = summary[["day_type", "date", "hour", "service", "area_id", "group", "indicator",
+                       "value", "population", "no_access_share"]]  # fmt: skip
     opp_out = opp[["id", "category", "weight"]].assign(
         opening_hours=[h or "" for h in schedule.hours]
     )
