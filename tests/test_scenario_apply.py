@@ -154,7 +154,7 @@ def test_homes_and_removed_homes_conserve_people(town: Pack, tmp_path: Path) -> 
         encoding="utf-8",
     )
     placed = place_scenario(load_scenario(path), town)
-    table, changes, _ = edit_residents(
+    table, staying, changes, _ = edit_residents(
         residents.table,
         groups=residents.groups,
         network=walk,
@@ -174,6 +174,8 @@ def test_homes_and_removed_homes_conserve_people(town: Pack, tmp_path: Path) -> 
     before = residents.table["pop_total"].sum()
     assert table["pop_total"].sum() == before + added["pop_total"] - displaced["pop_total"]
     assert (table[list(residents.groups)] >= 0).all().all()
+    # who stays: today's residents less the displaced, without the newcomers
+    assert staying["pop_total"].sum() == before - displaced["pop_total"]
 
 
 def test_services_open_and_close(town: Pack, tmp_path: Path) -> None:

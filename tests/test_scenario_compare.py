@@ -207,3 +207,23 @@ def test_cli_compares_alternatives_and_lists_iterations(town: Pack, tmp_path: Pa
         ["v2", "homes", "Kvarter", "replaced"],
         ["v2", "services", "Skola", "added"],
     ]
+
+
+def test_displaced_residents_are_not_losers(town: Pack, tmp_path: Path) -> None:
+    """Demolishing every home at a node moves people out; it does not cut their access."""
+    today = compare_scenario(town, load_scenario(_scenario(tmp_path, "")), options=OPTIONS).today
+    assert today.residents is not None
+    busy = today.residents.groupby("node")["pop_total"].sum().idxmax()
+    x, y = today.origins.set_index("node").loc[busy, "geometry"].coords[0]
+    path = _scenario(
+        tmp_path,
+        f'[[removed_homes]]\nname = "Rivs"\npoint = {_lonlat(town, x, y)}\ndwellings = 100000\n',
+    )
+    comparison = compare_scenario(town, load_scenario(path), options=OPTIONS, today=today)
+    assert comparison.plan.resident_changes is not None
+    displaced = int(comparison.plan.resident_changes["pop_total"].iloc[0])
+    assert displaced == int(today.residents.loc[today.residents["node"] == busy, "pop_total"].sum())
+    assert busy not in set(comparison.staying["node"])
+    assert (comparison.winners[["gain", "loss", "lost_access"]].to_numpy() == 0).all()
+    everyone = comparison.winners[comparison.winners["group"] == "pop_total"]
+    assert (everyone["people"] == today.residents["pop_total"].sum() - displaced).all()

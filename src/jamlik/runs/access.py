@@ -162,6 +162,9 @@ class PackAccess:
     resident_changes
         With a scenario: residents added by new homes and displaced by removed homes, one row
         per entry (:func:`jamlik.runs.scenario.edit_residents`).
+    residents_staying
+        With a scenario: today's residents who still live there (``residents`` without the
+        newcomers and the displaced).
     """
 
     origins: gpd.GeoDataFrame
@@ -176,6 +179,7 @@ class PackAccess:
     notes: tuple[str, ...] = field(default=())
     residents: pd.DataFrame | None = None
     resident_changes: pd.DataFrame | None = None
+    residents_staying: pd.DataFrame | None = None
 
     @property
     def profiles(self) -> tuple[str, ...]:
@@ -290,7 +294,7 @@ def compute_pack_access(
 
     step(t("access.step_residents"), 1)
     notes: list[str] = []
-    moved = None
+    moved = staying = None
     adult = profile("adult")
     # Residents live on today's street nodes; a plan changes the streets, not where people live.
     today_graph = today.to_graph(adult)
@@ -300,7 +304,7 @@ def compute_pack_access(
     assert residents is not None  # if_missing="uniform" always places someone
     notes.extend(residents.warnings)
     if scenario is not None:
-        table, moved, moved_notes = edit_residents(
+        table, staying, moved, moved_notes = edit_residents(
             residents.table,
             groups=residents.groups,
             network=today,
@@ -384,7 +388,9 @@ def compute_pack_access(
     per_origin = pd.DataFrame(values, index=pd.Index(resident_nodes, name="node"), columns=names)
     packed = _assemble(pack, walk, residents, per_origin, main, opportunities, snap_by_profile,
                        descriptions, notes, opts)  # fmt: skip
-    return packed if moved is None else dataclasses.replace(packed, resident_changes=moved)
+    if moved is None:
+        return packed
+    return dataclasses.replace(packed, resident_changes=moved, residents_staying=staying)
 
 
 def _profile(name: str) -> TravelProfile:

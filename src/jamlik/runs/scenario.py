@@ -14,7 +14,9 @@ Rules the changes follow
   them evenly over the nodes inside it (its nearest node when none is inside).
 * **Removed homes** displace ``dwellings × persons_per_dwelling`` residents from the nodes they
   stand on (the nearest node of a point, the nodes inside a polygon), by the groups living there,
-  never more than live there; the displaced are reported by group.
+  never more than live there (today's residents only: removals come before new homes); the
+  displaced are reported by group, and the residents who stay are kept apart, so that winners
+  and losers count only people who live there both today and with the plan.
 * **New services** are opportunities of their category with their weight (a polygon is reached
   at its edge, as parks are); **closed services** drop the pack's opportunities of that category
   with the listed OSM ids, or within ``radius_m`` of the point.
@@ -210,8 +212,8 @@ def edit_residents(
     placed: PlacedScenario,
     pack: Pack,
     year: int | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Return residents with the scenario's new homes added and removed homes' residents taken.
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
+    """Return residents with removed homes' residents taken and the new homes' added.
 
     Parameters
     ----------
@@ -224,14 +226,44 @@ def edit_residents(
 
     Returns
     -------
-    table, changes, notes
-        The new table; one row per entry: ``entry``, ``kind`` (``homes``/``removed_homes``),
+    table, staying, changes, notes
+        The new table; today's residents who stay (removals only: the people whose change
+        in access is theirs); one row per entry: ``entry``, ``kind`` (``homes``/``removed_homes``),
         ``area_id``, ``pop_total`` and the groups (added or displaced residents); notes.
     """
     columns = ["pop_total", *groups]
     out = table.copy()
     changes: list[dict[str, object]] = []
     notes: list[str] = []
+    for removed, geometry in placed.removed_homes:
+        area = _area_of(pack, geometry, removed.area_id)
+        ppd = _persons_per_dwelling(pack, area, year)
+        wanted = int(round(removed.dwellings * ppd))
+        targets = _entry_nodes(network, nodes, geometry)
+        here = out["node"].isin(targets).to_numpy()
+        living = float(out.loc[here, "pop_total"].sum())
+        share = min(1.0, wanted / living) if living > 0 else 0.0
+        taken = np.rint(out.loc[here, columns].to_numpy(dtype=np.float64) * share).astype(np.int64)
+        out.loc[here, columns] = out.loc[here, columns].to_numpy() - taken
+        displaced = taken.sum(axis=0)
+        changes.append(
+            {
+                "entry": removed.name,
+                "kind": "removed_homes",
+                "area_id": area,
+                **dict(zip(columns, displaced.tolist(), strict=True)),
+            }
+        )
+        if living < wanted:
+            notes.append(
+                t(
+                    "scenario.note_fewer_displaced",
+                    name=removed.name,
+                    wanted=wanted,
+                    living=int(living),
+                )
+            )
+    staying = out.loc[out["pop_total"] > 0].reset_index(drop=True)
     for homes, geometry in placed.homes:
         area = _area_of(pack, geometry, homes.area_id)
         ppd = homes.persons_per_dwelling or _persons_per_dwelling(pack, area, year)
@@ -262,34 +294,6 @@ def edit_residents(
         )
         if homes.persons_per_dwelling is None and area is None:
             notes.append(t("scenario.note_default_ppd", name=homes.name, ppd=f"{ppd:g}"))
-    for removed, geometry in placed.removed_homes:
-        area = _area_of(pack, geometry, removed.area_id)
-        ppd = _persons_per_dwelling(pack, area, year)
-        wanted = int(round(removed.dwellings * ppd))
-        targets = _entry_nodes(network, nodes, geometry)
-        here = out["node"].isin(targets).to_numpy()
-        living = float(out.loc[here, "pop_total"].sum())
-        share = min(1.0, wanted / living) if living > 0 else 0.0
-        taken = np.rint(out.loc[here, columns].to_numpy(dtype=np.float64) * share).astype(np.int64)
-        out.loc[here, columns] = out.loc[here, columns].to_numpy() - taken
-        displaced = taken.sum(axis=0)
-        changes.append(
-            {
-                "entry": removed.name,
-                "kind": "removed_homes",
-                "area_id": area,
-                **dict(zip(columns, displaced.tolist(), strict=True)),
-            }
-        )
-        if living < wanted:
-            notes.append(
-                t(
-                    "scenario.note_fewer_displaced",
-                    name=removed.name,
-                    wanted=wanted,
-                    living=int(living),
-                )
-            )
     out = out.loc[out["pop_total"] > 0].reset_index(drop=True)
     frame = pd.DataFrame(changes, columns=["entry", "kind", "area_id", *columns])
-    return out, frame, notes
+    return out, staying, frame, notes

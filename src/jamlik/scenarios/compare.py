@@ -54,7 +54,8 @@ class ScenarioComparison:
     area_change
         ``profile, area_id, group, indicator, before, after, delta, ...``.
     winners
-        ``profile, indicator, group, gain, loss, same, gained_access, lost_access, people``.
+        ``profile, indicator, group, gain, loss, same, gained_access, lost_access, people`` among
+        the residents who stay.
     gaps
         Vulnerable vs other areas: ``profile, indicator, gap_before, gap_after, narrows, ...``.
     profile_gaps
@@ -62,6 +63,9 @@ class ScenarioComparison:
         gap_after, narrows`` (the adult value minus... see :func:`compare_scenario`).
     placed
         The scenario in the pack's CRS (for the scales of the SKA).
+    staying
+        Today's residents who live there with the plan too: the people ``winners`` counts
+        (the displaced and the newcomers are in ``plan.resident_changes``).
     vulnerable_areas
         The areas on the vulnerable side of ``gaps``.
     notes
@@ -76,6 +80,7 @@ class ScenarioComparison:
     gaps: pd.DataFrame
     profile_gaps: pd.DataFrame
     placed: PlacedScenario
+    staying: pd.DataFrame
     vulnerable_areas: tuple[str, ...]
     notes: tuple[str, ...]
 
@@ -156,7 +161,7 @@ def compare_scenario(
     plan = compute_pack_access(pack, options=opts, progress=progress, scenario=placed)
     assert today.residents is not None and plan.residents is not None
     before, after = per_origin_values(today), per_origin_values(plan)
-    after = after.reindex(after.index.union(before.index))
+    staying = plan.residents_staying if plan.residents_staying is not None else today.residents
     groups = ["pop_total", *[g for g in today.residents.columns if g not in _NOT_GROUPS]]
     notes = list(dict.fromkeys([*today.notes, *plan.notes]))
     areas: tuple[str, ...] = ()
@@ -171,7 +176,7 @@ def compare_scenario(
         )
         changes.append(change.assign(profile=profile))
         winners.append(
-            winners_losers(before[cols], after[cols], today.residents, groups=groups).assign(
+            winners_losers(before[cols], after[cols], staying, groups=groups).assign(
                 profile=profile
             )
         )
@@ -187,6 +192,7 @@ def compare_scenario(
         gaps=_front(pd.concat(gaps, ignore_index=True), "profile") if gaps else pd.DataFrame(),
         profile_gaps=_profile_gaps(area_table),
         placed=placed,
+        staying=staying,
         vulnerable_areas=areas,
         notes=tuple(dict.fromkeys(notes)),
     )

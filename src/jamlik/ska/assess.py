@@ -103,8 +103,7 @@ def assess_scenario(
     rules = rules or load_ska_rules()
     before = per_origin_values(comparison.today)
     after = per_origin_values(comparison.plan).reindex(before.index)
-    residents = comparison.today.residents
-    assert residents is not None
+    residents = comparison.staying
     scales = scale_nodes(comparison.today, comparison.placed, rules, pack)
     matrix = ska_matrix(before, after, residents, scales, rules=rules, language=language)
     details = matrix.indicators
