@@ -96,3 +96,22 @@ def test_folder_outputs_refuse_a_file(tmp_path: Path) -> None:
         result = CliRunner().invoke(app, args, env={"JAMLIK_LANG": "en"})
         assert result.exit_code == 2, (args[0], result.output)
         assert "is a file; give a folder" in result.output
+
+
+def test_access_refuses_a_data_file_the_pack_names_outside_its_folder(tmp_path: Path) -> None:
+    data = tmp_path / "shared"
+    data.mkdir()
+    areas = data / "areas.gpkg"
+    areas.write_bytes(b"the real areas")
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "pack.toml").write_text(
+        '[pack]\nname = "p"\ncrs = "EPSG:3006"\n\n'
+        '[areas]\npath = "../shared/areas.gpkg"\nid = "id"\n',
+        encoding="utf-8",
+    )
+    for args in (["access", str(pack)], ["scenario", "run", str(pack), str(tmp_path / "s.toml")]):
+        result = CliRunner().invoke(app, [*args, "--out", str(areas)], env={"JAMLIK_LANG": "en"})
+        assert result.exit_code == 2, result.output
+        assert "would overwrite an input" in result.output
+    assert areas.read_bytes() == b"the real areas"

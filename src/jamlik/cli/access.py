@@ -19,6 +19,7 @@ from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import share_within
 from jamlik.ingest import load_categories, load_pack
+from jamlik.ingest.pack import pack_files
 from jamlik.runs.access import AccessOptions, Detail, PackAccess, compute_pack_access
 from jamlik.runs.transit_access import TransitAccessOptions, compute_transit_access
 from jamlik.storage import sources_table, write_csv, write_result_set
@@ -143,7 +144,7 @@ def access(
     With --mode transit: public transport by hour and day type, places open on arrival (CSV).
     """
     written = out.with_suffix(".csv") if mode == "transit" else out.with_suffix(".gpkg")
-    check_output(written, inputs=[pack, scenario, *_pack_files(pack)])
+    check_output(written, inputs=[pack, scenario, *pack_files(pack)])
     if mode == "transit" and scenario is not None:
         fail_cleanly(lambda: _no_transit_scenario())
     if mode == "transit":
@@ -160,12 +161,6 @@ def access(
         fail_cleanly(lambda: _bad_detail(detail))
     chosen: Detail = "origins" if detail == "origins" else "tidy"
     run_access(pack, out, options, detail=chosen, scenario_path=scenario)
-
-
-def _pack_files(pack: Path) -> list[Path]:
-    """Files of a pack folder (an output must never overwrite one of them)."""
-    folder = pack if pack.is_dir() else pack.parent
-    return [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
 
 
 def _no_transit_scenario() -> None:

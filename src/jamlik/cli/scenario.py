@@ -58,7 +58,9 @@ def run(
     categories: Annotated[str | None, typer.Option(help=t("scenario.opt_categories"))] = None,
 ) -> None:
     """Compute access with the scenario (the outputs of ``jamlik access``)."""
-    check_output(out, inputs=[pack, scenario])
+    from jamlik.ingest.pack import pack_files
+
+    check_output(out, inputs=[pack, scenario, *pack_files(pack)])
     from jamlik.cli.access import run_access
 
     options = fail_cleanly(lambda: _options(profiles, categories))

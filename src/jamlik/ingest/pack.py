@@ -38,6 +38,7 @@ __all__ = [
     "check_pack",
     "is_error",
     "load_pack",
+    "pack_files",
 ]
 
 logger = logging.getLogger(__name__)
@@ -334,6 +335,34 @@ def _read_config(path: Path) -> tuple[Path, PackConfig | None, list[Problem]]:
         return toml_path, PackConfig.model_validate(raw), []
     except ValidationError as exc:
         return toml_path, None, [_validation_problem(label, err, raw) for err in exc.errors()]
+
+
+def pack_files(path: str | Path) -> list[Path]:
+    """Every file of a pack: those in its folder and each ``path`` its ``pack.toml`` names.
+
+    Cheap (no data is read), so a command can refuse an output that would overwrite one of them
+    before it computes anything; a pack that does not parse gives the files of its folder.
+    """
+    toml_path, config, _ = _read_config(Path(path))
+    folder = toml_path.parent
+    files = [f.resolve() for f in folder.iterdir() if f.is_file()] if folder.is_dir() else []
+    if config is None:
+        return files
+
+    def walk(node: Any) -> None:
+        if isinstance(node, BaseModel):
+            for name in type(node).model_fields:
+                value = getattr(node, name)
+                if name == "path" and isinstance(value, str):
+                    files.append((toml_path.parent / value).resolve())
+                else:
+                    walk(value)
+        elif isinstance(node, list | tuple):
+            for item in node:
+                walk(item)
+
+    walk(config)
+    return files
 
 
 def _validation_problem(label: str, err: Any, raw: dict[str, Any]) -> Problem:
