@@ -24,7 +24,7 @@ from jamlik.runs.access import AccessOptions, Detail, PackAccess, compute_pack_a
 from jamlik.runs.transit_access import TransitAccessOptions, compute_transit_access
 from jamlik.storage import sources_table, write_csv, write_result_set
 
-__all__ = ["print_access_summary", "register", "run_access"]
+__all__ = ["parse_access_options", "print_access_summary", "register", "run_access"]
 
 _out = Console(highlight=False)
 SUMMARY_GROUPS = ("pop_total", "age_6_15", "age_65_plus", "born_abroad", "low_income")
@@ -155,7 +155,7 @@ def access(
         fail_cleanly(lambda: _bad_mode(mode))
     walk_cutoffs = cutoffs or "5,10,15,20,30"
     options = fail_cleanly(
-        lambda: _options(profiles, categories, walk_cutoffs, k, year, grid_m, threshold)
+        lambda: parse_access_options(profiles, categories, walk_cutoffs, k, year, grid_m, threshold)
     )
     if detail not in ("tidy", "origins"):
         fail_cleanly(lambda: _bad_detail(detail))
@@ -219,15 +219,16 @@ def _run_transit(pack_path: Path, out: Path, opts: TransitAccessOptions) -> None
     _out.print(t("cli_access.wrote", kind="transit", path=str(written)))
 
 
-def _options(
+def parse_access_options(
     profiles: str,
     categories: str | None,
-    cutoffs: str,
-    k: int,
-    year: int | None,
-    grid_m: int,
-    threshold: float | None,
+    cutoffs: str = "5,10,15,20,30",
+    k: int = 3,
+    year: int | None = None,
+    grid_m: int = 250,
+    threshold: float | None = None,
 ) -> AccessOptions:
+    """Access options from the command line's text; a bad value names the option."""
     try:
         return AccessOptions(
             profiles=_split(profiles) or (),

@@ -145,18 +145,9 @@ def compare(
 
 
 def _options(profiles: str, categories: str | None) -> Any:
-    from jamlik.errors import DataError
-    from jamlik.runs.access import AccessOptions
+    from jamlik.cli.access import parse_access_options
 
-    try:
-        return AccessOptions(
-            profiles=tuple(p.strip() for p in profiles.split(",") if p.strip()),
-            categories=(
-                tuple(c.strip() for c in categories.split(",") if c.strip()) if categories else None
-            ),
-        )
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        raise DataError(t("cli_access.bad_option", error=str(exc))) from None
+    return parse_access_options(profiles, categories)
 
 
 def register(app: typer.Typer) -> None:

@@ -18,7 +18,8 @@ and the key, so ``jamlik scenario check`` can list all of them at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ from pydantic import BaseModel
 from scipy.spatial import cKDTree
 
 from jamlik.errors import CRSError, JamlikError, Problem, ProblemWarning
-from jamlik.ingest import Pack, load_categories
+from jamlik.ingest import OSMData, Pack, load_categories
 from jamlik.ingest.gtfs_tables import read_feed_files
 from jamlik.ingest.scenario import (
     ClosedStops,
@@ -72,13 +73,20 @@ class _Reporter:
         )
 
 
-def _pack_extent(pack: Pack) -> shapely.Geometry | None:
+def _osm_reader(pack: Pack) -> Callable[[], OSMData]:
+    """Read the pack's extract at most once, and only if a check needs it."""
+    from jamlik.ingest import read_osm
+
+    assert pack.osm_path is not None
+    path = pack.osm_path
+    return functools.cache(lambda: read_osm(path))
+
+
+def _pack_extent(pack: Pack, osm: Callable[[], OSMData] | None) -> shapely.Geometry | None:
     if pack.has_areas:
         return shapely.union_all(pack.areas().geometry.to_numpy())
-    if pack.osm_path is not None:
-        from jamlik.ingest import read_osm
-
-        data = read_osm(pack.osm_path)
+    if osm is not None:
+        data = osm()
         lon = np.concatenate([data.node_lon, data.way_lon])
         lat = np.concatenate([data.node_lat, data.way_lat])
         if lon.size:
@@ -166,20 +174,20 @@ def _check_streets(
     pack: Pack,
     placed: list[tuple[str, int, BaseModel, shapely.Geometry]],
     report: _Reporter,
+    osm: Callable[[], OSMData] | None,
 ) -> None:
     links = [(k, i, e, g) for k, i, e, g in placed if isinstance(e, Link)]
     closures = [(k, i, e) for k, i, e in entries(scenario) if isinstance(e, StreetClosure)]
     link_modes: set[LinkMode] = {m for _, _, e, _ in links for m in e.modes}
     if not links and not closures:
         return
-    if pack.osm_path is None:
+    if osm is None:
         for kind, index, entry, _ in links:
             report.add(kind, index, entry, "the pack has no OSM streets to join", key="coordinates")
         return
-    from jamlik.ingest import read_osm
     from jamlik.networks import build_street_network
 
-    data = read_osm(pack.osm_path)
+    data = osm()
     crs = pack.crs.to_string()
     modes: set[LinkMode] = link_modes | ({"walk"} if closures else set())
     networks = {mode: build_street_network(data, mode=mode, crs=crs) for mode in sorted(modes)}
@@ -250,11 +258,12 @@ def check_scenario(scenario: Scenario, pack: Pack) -> list[Problem]:
     """
     report = _Reporter(scenario)
     try:
+        osm = _osm_reader(pack) if pack.osm_path is not None else None
         placed = _geometries(scenario, pack, report)
-        _check_inside(placed, _pack_extent(pack), report)
+        _check_inside(placed, _pack_extent(pack, osm), report)
         _check_areas(scenario, pack, placed, report)
         _check_categories(scenario, pack, report)
-        _check_streets(scenario, pack, placed, report)
+        _check_streets(scenario, pack, placed, report, osm)
         _check_feeds(scenario, pack, report)
     except JamlikError as exc:
         report.problems.append(Problem(report.file, f"cannot check against the pack: {exc}"))
