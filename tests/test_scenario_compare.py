@@ -227,3 +227,45 @@ def test_displaced_residents_are_not_losers(town: Pack, tmp_path: Path) -> None:
     assert (comparison.winners[["gain", "loss", "lost_access"]].to_numpy() == 0).all()
     everyone = comparison.winners[comparison.winners["group"] == "pop_total"]
     assert (everyone["people"] == today.residents["pop_total"].sum() - displaced).all()
+
+
+def test_profile_gaps_by_hand() -> None:
+    import pandas as pd
+
+    from jamlik.scenarios.compare import _profile_gaps
+
+    rows = [
+        ("adult", "school_nearest_1_min_adult", 10.0, 8.0),
+        ("child", "school_nearest_1_min_child", 14.0, 9.0),
+        ("senior", "school_nearest_1_min_senior", 16.0, 15.0),
+        ("child", "park_nearest_1_min_child", 5.0, 5.0),  # no adult value: left out
+    ]
+    change = pd.DataFrame(
+        [
+            {
+                "profile": p,
+                "area_id": "*",
+                "group": "pop_total",
+                "indicator": i,
+                "before": b,
+                "after": a,
+            }
+            for p, i, b, a in rows
+        ]
+        + [
+            {
+                "profile": "child",
+                "area_id": "A",
+                "group": "pop_total",
+                "indicator": "school_nearest_1_min_child",
+                "before": 99.0,
+                "after": 99.0,
+            }
+        ]
+    )
+    gaps = _profile_gaps(change).set_index("profile")
+    assert list(gaps.index) == ["child", "senior"]
+    assert (gaps.loc["child", "gap_before"], gaps.loc["child", "gap_after"]) == (4.0, 1.0)
+    assert bool(gaps.loc["child", "narrows"])
+    assert (gaps.loc["senior", "gap_before"], gaps.loc["senior", "gap_after"]) == (6.0, 7.0)
+    assert not bool(gaps.loc["senior", "narrows"])

@@ -112,7 +112,11 @@ def _label(kind: str, key: str) -> str:
 
 
 def _fmt(value: float) -> str:
-    return "–" if not np.isfinite(value) else f"{value:,.0f}".replace(",", "\u202f")
+    """People as a reader of the language writes them: sv ``1 278``, en ``1,278``."""
+    if not np.isfinite(value):
+        return "–"
+    text = f"{value:,.0f}"
+    return text.replace(",", "\u202f") if current_language() == "sv" else text
 
 
 def print_comparison(

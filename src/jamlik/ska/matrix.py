@@ -27,6 +27,7 @@ Each cell's evidence names the indicator, the means before and after, and the pe
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -250,6 +251,13 @@ def ska_matrix(
     cells: list[dict[str, Any]] = []
     details: list[dict[str, Any]] = []
     node = residents["node"].to_numpy()
+
+    @functools.cache
+    def _aligned(column: str) -> tuple[np.ndarray, np.ndarray]:
+        # One indicator serves many cells (scales x perspectives): align it with residents once.
+        x0 = before[column].reindex(node).to_numpy(dtype=np.float64)
+        return x0, after[column].reindex(node).to_numpy(dtype=np.float64)
+
     for p_key, perspective in rules.perspectives.items():
         group = perspective.group
         if group not in residents.columns:
@@ -293,8 +301,7 @@ def ska_matrix(
                     continue
                 judged: list[dict[str, Any]] = []
                 for column in columns:
-                    x0 = before[column].reindex(node).to_numpy(dtype=np.float64)
-                    x1 = after[column].reindex(node).to_numpy(dtype=np.float64)
+                    x0, x1 = _aligned(column)
                     row: dict[str, Any] = {**base, "indicator": column, "people": people}
                     row.update(_judge_indicator(column, x0, x1, w, rules.rules))
                     details.append(row)
