@@ -59,10 +59,11 @@ def with_links(
     """
     if not links:
         return network
-    starts = np.array([link.line.coords[0][:2] for link in links])
-    ends = np.array([link.line.coords[-1][:2] for link in links])
-    u, du = nearest_nodes(network, starts[:, 0], starts[:, 1])
-    v, dv = nearest_nodes(network, ends[:, 0], ends[:, 1])
+    n = len(links)
+    # First points, then last points, in one query of one tree.
+    ends = np.array([link.line.coords[i][:2] for i in (0, -1) for link in links])
+    node, distance = nearest_nodes(network, ends[:, 0], ends[:, 1])
+    u, v, du, dv = node[:n], node[n:], distance[:n], distance[n:]
     for i, link in enumerate(links):
         for which, distance in (("first", du[i]), ("last", dv[i])):
             if distance > max_snap_m:
@@ -72,7 +73,6 @@ def with_links(
                 )
         if u[i] == v[i]:
             raise DataError(f"link {link.name!r}: both ends join the same street node")
-    n = len(links)
     extra: dict[str, Any] = {
         "street_u": u,
         "street_v": v,
