@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # numba... from source again (about 2 s of each `jamlik` command).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: demo test check lint setup bench clean
+.PHONY: demo test check lint setup services bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -21,13 +21,26 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-setup: $(VENV)/.synced
+# The web app's front-end libraries come from npm (frontend/package-lock.json), never from a CDN.
+VENDOR := src/jamlik/web/static/vendor
+$(VENDOR)/.copied: frontend/package.json frontend/package-lock.json
+	npm ci --prefix frontend --ignore-scripts --no-audit --no-fund
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	cp -r frontend/node_modules/leaflet/dist $(VENDOR)/leaflet
+	touch $@
+
+setup: $(VENV)/.synced $(VENDOR)/.copied
 
 demo: setup
 	$(JAMLIK) demo --out demo-output
 
-test: setup
-	$(VENV)/bin/python -m pytest -n 2 --dist loadfile
+# PostgreSQL + PostGIS, Chromium and Pango from Debian, a PostgreSQL server on loopback.
+services:
+	.ci/services
+
+test: setup services
+	JAMLIK_TEST_PG_URL=$${JAMLIK_TEST_PG_URL:-postgresql+psycopg://jamlik@127.0.0.1:55432/jamlik_test} \
+		$(VENV)/bin/python -m pytest -n 2 --dist loadfile
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks
@@ -43,4 +56,4 @@ bench: $(UV)
 	.venv-bench/bin/python benchmarks/indicators_bench.py
 
 clean:
-	rm -rf $(VENV) .venv-bench $(TOOLS) demo-output
+	rm -rf $(VENV) .venv-bench $(TOOLS) demo-output frontend/node_modules $(VENDOR)

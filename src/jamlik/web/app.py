@@ -1,0 +1,24 @@
+"""The FastAPI application factory: settings, store, routers, static files, templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from jamlik.web import analyst, dialogue
+
+__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app"]
+
+STATIC_DIR = Path(__file__).parent / "static"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+def create_app() -> FastAPI:
+    """Return the jamlik web application."""
+    app = FastAPI(title="jamlik")
+    app.include_router(analyst.router)
+    app.include_router(dialogue.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
