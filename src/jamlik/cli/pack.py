@@ -35,9 +35,19 @@ def _summary_table(problems: list[Problem]) -> Table:
     return table
 
 
-def check(pack: PackPath) -> None:
+def check(
+    pack: PackPath,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick",
+            help="Only headers and framing, not every OSM block and GTFS row / "
+            "bara rubriker, inte varje OSM-block och GTFS-rad.",
+        ),
+    ] = False,
+) -> None:
     """Check a data pack and list every problem (exit code 2 on errors)."""
-    problems = check_pack(pack)
+    problems = check_pack(pack, deep=not quick)
     name = pack.name if pack.is_dir() else pack.parent.name
     n_errors = sum(is_error(p) for p in problems)
     n_warnings = len(problems) - n_errors

@@ -142,6 +142,10 @@ def _apply_filter(
     return frame.loc[keep], problems
 
 
+#: No statistical area or cell anywhere holds more people (or jobs) than this.
+MAX_COUNT = 50_000_000
+
+
 def to_counts(
     frame: pd.DataFrame, column: str, *, label: str, what: str, empty_as_zero: bool = False
 ) -> tuple[np.ndarray, list[Problem]]:
@@ -177,6 +181,13 @@ def to_counts(
     if negative.size:
         msg = f"{what} is negative ({values[negative[0]]:g}); counts must be 0 or more"
         problems.append(Problem(label, msg, format_rows(pos[negative]), column))
+    absurd = np.flatnonzero(np.isfinite(values) & (values > MAX_COUNT))
+    if absurd.size:
+        msg = (
+            f"{what} is {values[absurd[0]]:g}: more than {MAX_COUNT:,} in one row is not a real "
+            "count (a unit or export error?)"
+        )
+        problems.append(Problem(label, msg, format_rows(pos[absurd]), column))
     return values, problems
 
 

@@ -25,7 +25,7 @@ import pyproj
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from jamlik.errors import DataError, MissingFileError, PackError, Problem, ProblemWarning
-from jamlik.ingest import _pack_files
+from jamlik.ingest import _pack_deep, _pack_files
 from jamlik.ingest._pack_build import PackData, build_pack_data
 
 __all__ = [
@@ -399,15 +399,22 @@ def _model_at(loc: list[str]) -> type[BaseModel] | None:
     return model
 
 
-def check_pack(path: str | Path) -> list[Problem]:
+def check_pack(path: str | Path, *, deep: bool = False) -> list[Problem]:
     """Check a pack and return every problem found (errors and warnings); never raises on data.
 
     Parameters
     ----------
     path
         The pack folder or its ``pack.toml``.
+    deep
+        Also read everything: decode every OSM block, validate every GTFS row (with the canonical
+        validator's notice codes), look for feeds listed twice and implausible incomes.
     """
-    _, _, problems = _check(Path(path))
+    toml_path, loaded, problems = _check(Path(path))
+    if deep and loaded is not None:
+        config, data = loaded
+        damaged = {p.file for p in problems if is_error(p)}
+        problems += _pack_deep.deep_problems(config, data, root=toml_path.parent, skip=damaged)
     return problems
 
 
