@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 from typing import Any
 
 import typer
@@ -95,8 +96,15 @@ def main(
     from jamlik.cli._common import setup_logging
 
     setup_logging(-1 if quiet else verbose)
+    # `kill` (SIGTERM) unwinds like Ctrl-C, so every writer's clean-up runs: temporary files and
+    # staging folders are removed and the previous output stays as it was.
+    signal.signal(signal.SIGTERM, _exit_on_terminate)
     if language:
         os.environ["JAMLIK_LANG"] = language
+
+
+def _exit_on_terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @app.command("version", help=t("cli.commands.version"))
