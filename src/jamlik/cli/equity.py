@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from jamlik.cli._common import check_output, console, fail_cleanly
+from jamlik.cli._years import select_year
 from jamlik.cli.segregation import read_csv
 from jamlik.i18n import t
 from jamlik.indicators.equity import equity_indices
@@ -23,8 +24,15 @@ def _run(
     group: str | None,
     rank: str | None,
     atkinson_e: float,
+    year: int | None,
+    year_column: str,
 ) -> tuple[dict[str, Any], int]:
-    frame = read_csv(input_path, id_columns=(group,) if group else ())
+    frame = select_year(
+        read_csv(input_path, id_columns=(group,) if group else ()),
+        year,
+        column=year_column,
+        source=str(input_path),
+    )
     result = equity_indices(
         frame,
         value=value,
@@ -34,7 +42,8 @@ def _run(
         atkinson_e=atkinson_e,
         source=str(input_path),
     )
-    return dict(result.to_dict()), len(frame)
+    chosen = {"year": year} if year is not None else {}
+    return chosen | dict(result.to_dict()), len(frame)
 
 
 def register(app: typer.Typer) -> None:
@@ -51,8 +60,14 @@ def register(app: typer.Typer) -> None:
         atkinson_e: Annotated[
             float, typer.Option("--atkinson-e", help=t("equity.opt_atkinson_e"))
         ] = 0.5,
+        year: Annotated[int | None, typer.Option("--year", help=t("years.opt_year"))] = None,
+        year_column: Annotated[
+            str, typer.Option("--year-column", help=t("years.opt_year_column"))
+        ] = "year",
     ) -> None:
         check_output(out, inputs=[input_path])
-        result, n = fail_cleanly(lambda: _run(input_path, value, weight, group, rank, atkinson_e))
+        result, n = fail_cleanly(
+            lambda: _run(input_path, value, weight, group, rank, atkinson_e, year, year_column)
+        )
         write_json(result, out)
         console.print(t("equity.done", n=n, path=out), highlight=False)

@@ -13,10 +13,11 @@ import pandas as pd
 import typer
 
 from jamlik.cli._common import check_output, console, fail_cleanly
-from jamlik.errors import DataError, MissingFileError
+from jamlik.cli._years import select_year, years_of
+from jamlik.errors import DataError, MissingColumnError, MissingFileError
 from jamlik.i18n import t
 from jamlik.indicators.segregation.indices import align_areas, segregation_indices
-from jamlik.storage import write_json
+from jamlik.storage import write_csv, write_json
 
 __all__ = ["read_csv", "register"]
 
@@ -30,6 +31,8 @@ RESULT_KEYS = (
     "correlation_ratio",
 )
 SPATIAL_KEYS = ("spatial_dissimilarity", "contiguity")
+#: Indices whose change between years is tested with --change.
+CHANGE_KEYS = ("dissimilarity", "gini", "entropy", "isolation")
 
 
 def read_csv(path: Path, *, id_columns: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -68,9 +71,13 @@ def _run(
     total: str,
     areas_path: Path | None,
     atkinson_b: float,
+    year: int | None,
+    year_column: str,
 ) -> tuple[dict[str, Any], int]:
-    frame = read_csv(input_path, id_columns=(id_column,))
     source = str(input_path)
+    frame = select_year(
+        read_csv(input_path, id_columns=(id_column,)), year, column=year_column, source=source
+    )
     areas = None
     if areas_path is not None:
         areas = align_areas(
@@ -90,7 +97,39 @@ def _run(
         source=source,
     ).to_dict()
     keys = RESULT_KEYS + (SPATIAL_KEYS if areas is not None else ())
-    return {k: result[k] for k in keys}, len(frame)
+    chosen = {"year": year} if year is not None else {}
+    return chosen | {k: result[k] for k in keys}, len(frame)
+
+
+def _change(
+    input_path: Path, group: str, total: str, year_column: str, atkinson_b: float, draws: int
+) -> pd.DataFrame:
+    from jamlik.indicators.segregation.inference import segregation_trend
+
+    source = str(input_path)
+    frame = read_csv(input_path)
+    if year_column not in frame.columns:
+        raise MissingColumnError(t("years.no_column", source=source, column=year_column))
+    years_of(frame, year_column, source=source)  # a clear error on a non-year
+    tables = [
+        segregation_trend(
+            frame,
+            year=year_column,
+            group=group,
+            total=total,
+            index=index,
+            atkinson_b=atkinson_b,
+            permutations=draws,
+            bootstraps=draws,
+        )
+        .rename_axis("year_b")
+        .reset_index()
+        .assign(index=index)
+        for index in CHANGE_KEYS
+    ]
+    table = pd.concat(tables, ignore_index=True).rename(columns={"base_year": "year_a"})
+    first = ["index", "year_a", "year_b"]
+    return table[first + [c for c in table.columns if c not in first]]
 
 
 def register(app: typer.Typer) -> None:
@@ -109,10 +148,33 @@ def register(app: typer.Typer) -> None:
         atkinson_b: Annotated[
             float, typer.Option("--atkinson-b", help=t("segregation.opt_atkinson_b"))
         ] = 0.5,
+        year: Annotated[int | None, typer.Option("--year", help=t("years.opt_year"))] = None,
+        year_column: Annotated[
+            str, typer.Option("--year-column", help=t("years.opt_year_column"))
+        ] = "year",
+        change: Annotated[bool, typer.Option("--change", help=t("segregation.opt_change"))] = False,
+        permutations: Annotated[
+            int,
+            typer.Option("--permutations", min=1, help=t("segregation.opt_permutations")),
+        ] = 999,
     ) -> None:
         check_output(out, inputs=[input_path, areas])
+        changes = None
+        if change:
+            changes = fail_cleanly(
+                lambda: _change(input_path, group, total, year_column, atkinson_b, permutations)
+            )
+            if year is None:  # the indices of the latest year go beside its change
+                year = int(changes["year_b"].max())
         result, n = fail_cleanly(
-            lambda: _run(input_path, id_column, group, total, areas, atkinson_b)
+            lambda: _run(input_path, id_column, group, total, areas, atkinson_b, year, year_column)
         )
         write_json(result, out)
         console.print(t("segregation.done", n=n, path=out), highlight=False)
+        if changes is not None:
+            path = write_csv(changes, out.with_name(f"{out.stem}_change.csv"))
+            first, last = int(changes["year_a"].min()), int(changes["year_b"].max())
+            message = t(
+                "segregation.change_written", first=first, last=last, n=len(CHANGE_KEYS), path=path
+            )
+            console.print(message, highlight=False)
