@@ -94,8 +94,8 @@ def test_change_table_values_and_differences(stats: Path, tmp_path: Path) -> Non
     frame = pd.read_csv(stats)
     for index, cls in (("dissimilarity", Dissim), ("entropy", Entropy), ("isolation", Isolation)):
         for year in (2021, 2023):
-            row = change.query("index == @index and year_b == @year").iloc[0]
-            rows = frame.query("year == @year")
+            row = change[(change["index"] == index) & (change["year_b"] == year)].iloc[0]
+            rows = frame[frame["year"] == year]
             expected = cls(rows, group_pop_var="born_abroad", total_pop_var="pop_total").statistic
             assert row["value_b"] == pytest.approx(expected)
             assert row["difference"] == pytest.approx(row["value_b"] - row["value_a"])
