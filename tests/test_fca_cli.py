@@ -107,7 +107,7 @@ def _rewrite(path: Path, **changes: list[object]) -> None:
         ("cost", {"destination_id": ["X", "X", "Q", "Y"]}, "not in"),
         ("demand", {"demand": [100, -5, 10]}, "negative"),
         ("supply", {"id": ["X", "X"]}, "repeated"),
-        ("cost", {"minutes": [5, None, 12, 20]}, "missing or non-numeric"),
+        ("cost", {"minutes": [5, "soon", 12, 20]}, "not a number"),  # blank = unreachable
     ],
 )
 def test_bad_input_exit_2(

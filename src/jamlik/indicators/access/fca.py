@@ -135,6 +135,27 @@ def parse_step_weights(text: str) -> StepWeights:
     return StepWeights(minutes=tuple(minutes), weights=tuple(weights))
 
 
+def _cost_minutes(costs: pd.DataFrame, source: str) -> FloatArray:
+    """Return the costs in minutes; a blank cell (unreachable in ``travel-times``) is NaN.
+
+    Text that is not a number and negative costs are errors, named by the file's row.
+    """
+    raw = costs["minutes"]
+    minutes = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    filled = raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
+    for bad, what in (
+        (np.isnan(minutes) & filled, "not a number"),
+        (np.isinf(minutes), "infinite"),
+        (minutes < 0, "negative"),
+    ):
+        if bad.any():
+            raise DataError(
+                f"{source}, column 'minutes': {what} at {rows_label(costs, bad)}; leave the cell "
+                "empty for a pair that cannot be reached."
+            )
+    return minutes
+
+
 def _indexed_costs(
     demand: pd.DataFrame,
     supply: pd.DataFrame,
@@ -152,7 +173,7 @@ def _indexed_costs(
     require_unique_ids(supply["id"], source=s_src)
     require_non_negative(demand, ["demand"], source=d_src)
     require_non_negative(supply, ["capacity"], source=s_src)
-    require_non_negative(costs, ["minutes"], source=c_src)
+    minutes = _cost_minutes(costs, c_src)
     d_ids = pd.Index(demand["id"].astype(str))
     s_ids = pd.Index(supply["id"].astype(str))
     o = d_ids.get_indexer(costs["origin_id"].astype(str))
@@ -165,6 +186,8 @@ def _indexed_costs(
                 f"{c_src}, column {col!r}: ids {first} at {rows_label(costs, bad)} are not in "
                 f"{known}. Every {col} must be an id of that table."
             )
+    # Blank costs (unreachable pairs) are dropped only now, so every message names file rows.
+    reachable = ~np.isnan(minutes)
     pair = pd.Series(o.astype(np.int64) * len(s_ids) + j)
     dup = pair.duplicated(keep=False).to_numpy()
     if dup.any():
@@ -176,9 +199,9 @@ def _indexed_costs(
         d_ids,
         demand["demand"].to_numpy(dtype=np.float64),
         supply["capacity"].to_numpy(dtype=np.float64),
-        o,
-        j,
-        costs["minutes"].to_numpy(dtype=np.float64),
+        o[reachable],
+        j[reachable],
+        minutes[reachable],
     )
 
 
