@@ -12,7 +12,7 @@ from rich.table import Table
 
 from jamlik.cli._common import fail_cleanly
 from jamlik.errors import Problem
-from jamlik.i18n import t
+from jamlik.i18n import format_number, t
 from jamlik.ingest.pack import Pack, check_pack, is_error, load_pack
 
 __all__ = ["register"]
@@ -79,18 +79,20 @@ def _info_table(pack: Pack) -> Table:
         population = pack.population(year)
         table.add_row(
             t("pack.population", year=year if year is not None else ""),
-            ", ".join(f"{c} {population[c].sum():,.0f}" for c in population.columns),
+            ", ".join(f"{c} {format_number(population[c].sum())}" for c in population.columns),
         )
     else:
         table.add_row(t("pack.areas"), none)
     cells = pack.cells()
     if cells is not None:
-        value = t("pack.cells_value", n=len(cells), people=f"{cells['pop_total'].sum():,.0f}")
+        value = t("pack.cells_value", n=len(cells), people=format_number(cells["pop_total"].sum()))
         table.add_row(t("pack.cells"), value)
     layers = pack.opportunity_layers()
     if layers is not None:
         sums = layers.groupby("category")["count"].sum()
-        table.add_row(t("pack.opportunities"), ", ".join(f"{c} {v:,.0f}" for c, v in sums.items()))
+        table.add_row(
+            t("pack.opportunities"), ", ".join(f"{c} {format_number(v)}" for c, v in sums.items())
+        )
     table.add_row(t("pack.method"), pack.config.population.method)
     table.add_row(t("pack.osm"), str(pack.osm_path) if pack.osm_path else none)
     table.add_row(t("pack.gtfs"), "\n".join(map(str, pack.gtfs_paths)) or none)

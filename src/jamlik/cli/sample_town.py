@@ -10,7 +10,7 @@ from rich.console import Console
 
 from jamlik.cli._common import fail_cleanly, progress_bar
 from jamlik.datasets import Town, generate_town, write_town_pack
-from jamlik.i18n import t
+from jamlik.i18n import format_number, t
 
 __all__ = ["register"]
 
@@ -34,11 +34,11 @@ def sample_town(
             "datasets.written",
             pack=pack,
             areas=len(town.areas),
-            people=f"{int(latest['pop_total'].sum()):,}",
+            people=format_number(latest["pop_total"].sum()),
             year=int(latest["year"].iloc[0]),
-            nodes=f"{town.node_x.size:,}",
-            buildings=f"{len(town.buildings):,}",
-            pois=f"{len(town.pois):,}",
+            nodes=format_number(town.node_x.size),
+            buildings=format_number(len(town.buildings)),
+            pois=format_number(len(town.pois)),
         ),
         soft_wrap=True,
     )

@@ -21,7 +21,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["LANGUAGES", "catalogue", "current_language", "t"]
+__all__ = ["LANGUAGES", "catalogue", "current_language", "format_number", "t"]
 
 LANGUAGES: tuple[str, ...] = ("sv", "en")
 
@@ -72,3 +72,15 @@ def t(key: str, /, language: str | None = None, **values: object) -> str:
     """
     texts = catalogue()[key]
     return texts[current_language(language)].format(**values)
+
+
+def format_number(value: float, decimals: int = 0, *, language: str | None = None) -> str:
+    """Format a number for people: sv ``132 889`` and ``0,83``; en ``132,889`` and ``0.83``.
+
+    Swedish groups thousands with a narrow no-break space (so a number never breaks across
+    lines) and writes a decimal comma.
+    """
+    text = f"{value:,.{decimals}f}"
+    if current_language(language) == "sv":
+        return text.replace(",", "\u202f").replace(".", ",")
+    return text

@@ -40,7 +40,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from jamlik.errors import ConfigError
-from jamlik.i18n import t
+from jamlik.i18n import format_number, t
 
 __all__ = [
     "OWN_ASSESSMENT",
@@ -210,17 +210,17 @@ def _evidence(column: str, row: Mapping[str, Any], language: str | None) -> str:
         key,
         language,
         indicator=column,
-        before=f"{row['before']:.1f}",
-        after=f"{row['after']:.1f}",
-        delta=f"{row['delta']:+.1f}",
-        people=f"{row['people']:,.0f}",
+        before=format_number(row["before"], 1, language=language),
+        after=format_number(row["after"], 1, language=language),
+        delta=("+" if row["delta"] > 0 else "") + format_number(row["delta"], 1, language=language),
+        people=format_number(row["people"], language=language),
     )
     if row["gained_access"] or row["lost_access"]:
         text += t(
             "ska.evidence_access",
             language,
-            gained=f"{row['gained_access']:,.0f}",
-            lost=f"{row['lost_access']:,.0f}",
+            gained=format_number(row["gained_access"], language=language),
+            lost=format_number(row["lost_access"], language=language),
         )
     return text
 
