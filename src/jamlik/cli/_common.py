@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -20,7 +20,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from jamlik.errors import JamlikError, PackError
+from jamlik.errors import DataError, JamlikError, PackError
 from jamlik.i18n import t
 
 __all__ = ["check_output", "console", "fail_cleanly", "progress_bar", "setup_logging"]
@@ -56,6 +56,42 @@ def progress_bar(description: str, total: float | None = None) -> Iterator[Calla
             bar.advance(task, step)
 
         yield advance
+
+
+def option_error(exc: ValueError, options: Mapping[str, str]) -> DataError:
+    """Turn an options model's validation error into one line per bad option, named as typed.
+
+    ``options`` maps a model field to its command-line option (``cutoffs_min`` → ``--cutoffs``);
+    other fields are shown as ``--field-name``. pydantic's own texts ("Input should be greater
+    than or equal to 1") are replaced by a catalogued sentence for the common bounds.
+    """
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return DataError(str(exc))
+    lines = []
+    for error in exc.errors(include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        option = options.get(field, "--" + field.replace("_", "-"))
+        given = error.get("input")
+        shown = ",".join(map(_plain, given)) if isinstance(given, tuple | list) else _plain(given)
+        bound = {**error.get("ctx", {})}
+        key = f"common.option_{error['type']}"
+        if error["type"] in _BOUND_TYPES:
+            reason = t(key, limit=_plain(next(iter(bound.values()))))
+        else:
+            reason = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(t("common.bad_option", option=option, given=shown, reason=reason))
+    return DataError("\n".join(lines))
+
+
+_BOUND_TYPES = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def fail_cleanly(func: Callable[[], T]) -> T:

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jamlik.cli._common import check_output, fail_cleanly, progress_bar
+from jamlik.cli._common import check_output, fail_cleanly, option_error, progress_bar
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import share_within
@@ -199,7 +199,7 @@ def _transit_options(
             origin_cell_m=origin_cell_m,
         )
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        raise DataError(t("cli_access.bad_option", error=str(exc))) from None
+        raise option_error(exc, TRANSIT_OPTION_NAMES) from None
 
 
 def _run_transit(pack_path: Path, out: Path, opts: TransitAccessOptions) -> None:
@@ -240,7 +240,16 @@ def parse_access_options(
             threshold_min=threshold,
         )
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        raise DataError(t("cli_access.bad_option", error=str(exc))) from None
+        raise option_error(exc, ACCESS_OPTION_NAMES) from None
+
+
+#: Options model field -> the command-line option a user typed.
+ACCESS_OPTION_NAMES = {"cutoffs_min": "--cutoffs", "threshold_min": "--threshold"}
+TRANSIT_OPTION_NAMES = {
+    "cutoffs_min": "--cutoffs",
+    "day_types": "--day-type",
+    "origin_cell_m": "--origin-cell-m",
+}
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jamlik.cli._common import check_output, fail_cleanly, progress_bar
+from jamlik.cli._common import check_output, fail_cleanly, option_error, progress_bar
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import ALL_AREAS
@@ -45,7 +45,16 @@ def _options(
             year=year,
         )
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        raise DataError(t("cohesion.bad_option", error=str(exc))) from None
+        raise option_error(exc, COHESION_OPTION_NAMES) from None
+
+
+#: Options model field -> the command-line option a user typed.
+COHESION_OPTION_NAMES = {
+    "thresholds_min": "--minutes",
+    "radii_m": "--radii",
+    "vulnerable_top_k": "--vulnerable-top-k",
+    "vulnerable_areas": "--vulnerable-areas",
+}
 
 
 def write_cohesion_outputs(result: PackCohesion, out: Path, pack: Pack) -> dict[str, Path]:
