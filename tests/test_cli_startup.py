@@ -43,6 +43,9 @@ def test_every_command_loads_and_has_help() -> None:
     from jamlik.cli.main import COMMANDS, app
 
     for name in COMMANDS:
-        result = CliRunner().invoke(app, [name, "--help"])
+        result = CliRunner().invoke(app, ["--lang", "en", name, "--help"])
         assert result.exit_code == 0, (name, result.output)
         assert "Usage" in result.output
+        result = CliRunner().invoke(app, ["--lang", "sv", name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
+        assert "Användning" in result.output

@@ -127,19 +127,13 @@ def _print(result: PackCohesion) -> None:
 
 
 def cohesion(
-    pack: Annotated[Path, typer.Argument(help="Pack folder or pack.toml.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("cohesion"),
-    minutes: Annotated[
-        str, typer.Option(help="Walking thresholds in minutes; co-accessibility uses the first.")
-    ] = "10,15",
-    radii: Annotated[str, typer.Option(help="Centrality radii in metres.")] = "400,800,1600",
-    vulnerable_top_k: Annotated[
-        int, typer.Option(help="How many most vulnerable areas form the vulnerable side.")
-    ] = 3,
-    vulnerable_areas: Annotated[
-        str | None, typer.Option(help="Vulnerable area ids, comma-separated (overrides top-k).")
-    ] = None,
-    year: Annotated[int | None, typer.Option(help="Statistics year (default: latest).")] = None,
+    pack: Annotated[Path, typer.Argument(help=t("opt.pack"))],
+    out: Annotated[Path, typer.Option("--out", "-o", help=t("opt.out_folder"))] = Path("cohesion"),
+    minutes: Annotated[str, typer.Option(help=t("cohesion.opt_minutes"))] = "10,15",
+    radii: Annotated[str, typer.Option(help=t("cohesion.opt_radii"))] = "400,800,1600",
+    vulnerable_top_k: Annotated[int, typer.Option(help=t("cohesion.opt_top_k"))] = 3,
+    vulnerable_areas: Annotated[str | None, typer.Option(help=t("cohesion.opt_areas"))] = None,
+    year: Annotated[int | None, typer.Option(help=t("opt.statistics_year"))] = None,
 ) -> None:
     """Meeting places within reach, local centrality, detours between areas, co-accessibility."""
     check_output(out, inputs=[pack], folder=True)
@@ -163,4 +157,4 @@ def cohesion(
 
 def register(app: typer.Typer) -> None:
     """Add ``cohesion`` to ``app``."""
-    app.command("cohesion")(cohesion)
+    app.command("cohesion", help=t("cohesion.help"))(cohesion)

@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from jamlik import __version__
+from jamlik.cli._help_language import localise_group_help, localise_help
 from jamlik.i18n import t
 
 __all__ = ["COMMANDS", "app"]
@@ -74,11 +75,20 @@ class LazyGroup(TyperGroup):
             self._listing = False
 
 
+def _set_language(ctx: Any, param: Any, value: str | None) -> str | None:
+    """``--lang`` is read before anything else (even ``--help``) and applies to every text."""
+    if value:
+        os.environ["JAMLIK_LANG"] = value
+    localise_help()
+    localise_group_help(ctx.command)
+    return value
+
+
+localise_help()
 app = typer.Typer(
     name="jamlik",
     cls=LazyGroup,
-    help="jamlik: jämlik tillgång, segregation och social konsekvensanalys / equal access, "
-    "segregation and social impact assessment.",
+    help=t("cli.help.app"),
     no_args_is_help=True,
     add_completion=False,
 )
@@ -86,10 +96,15 @@ app = typer.Typer(
 
 @app.callback()
 def main(
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=t("cli.help.opt_verbose")),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=t("cli.help.opt_quiet")),
     language: str = typer.Option(
-        None, "--lang", help="sv (default) or en; also JAMLIK_LANG.", show_default=False
+        None,
+        "--lang",
+        help=t("cli.help.opt_language"),
+        show_default=False,
+        is_eager=True,
+        callback=_set_language,
     ),
 ) -> None:
     """Set up logging and language for every command."""
@@ -99,8 +114,6 @@ def main(
     # `kill` (SIGTERM) unwinds like Ctrl-C, so every writer's clean-up runs: temporary files and
     # staging folders are removed and the previous output stays as it was.
     signal.signal(signal.SIGTERM, _exit_on_terminate)
-    if language:
-        os.environ["JAMLIK_LANG"] = language
 
 
 def _exit_on_terminate(signum: int, frame: object) -> None:

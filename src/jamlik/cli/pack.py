@@ -18,9 +18,7 @@ from jamlik.ingest.pack import Pack, check_pack, is_error, load_pack
 __all__ = ["register"]
 
 _out = Console(highlight=False)
-PackPath = Annotated[
-    Path, typer.Argument(help="Pack folder or pack.toml / paketmapp eller pack.toml.")
-]
+PackPath = Annotated[Path, typer.Argument(help=t("opt.pack"))]
 
 
 def _summary_table(problems: list[Problem]) -> Table:
@@ -41,8 +39,7 @@ def check(
         bool,
         typer.Option(
             "--quick",
-            help="Only headers and framing, not every OSM block and GTFS row / "
-            "bara rubriker, inte varje OSM-block och GTFS-rad.",
+            help=t("pack.opt_quick"),
         ),
     ] = False,
 ) -> None:

@@ -29,15 +29,17 @@ def register(app: typer.Typer) -> None:
 
     @app.command("targets", help=t("vulnerability.targets.cli_help"))
     def targets(
-        pack: Annotated[Path, typer.Argument(help="pack folder or pack.toml")],
-        targets_file: Annotated[Path, typer.Argument(help="target file (TOML)")],
+        pack: Annotated[Path, typer.Argument(help=t("opt.pack"))],
+        targets_file: Annotated[Path, typer.Argument(help=t("vulnerability.targets.opt_file"))],
         out_dir: Annotated[
-            Path, typer.Option("--out", "--out-dir", "-o", help="output folder")
+            Path, typer.Option("--out", "--out-dir", "-o", help=t("opt.out_folder"))
         ] = Path("."),
-        chart: Annotated[bool, typer.Option("--chart/--no-chart", help="PNG per target")] = True,
+        chart: Annotated[
+            bool, typer.Option("--chart/--no-chart", help=t("vulnerability.targets.opt_chart"))
+        ] = True,
         reference: Annotated[
             Path | None,
-            typer.Option("--reference", help="wider pack whose areas fix absolute thresholds"),
+            typer.Option("--reference", help=t("opt.reference")),
         ] = None,
     ) -> None:
         check_output(out_dir, inputs=[pack, targets_file, reference], folder=True)

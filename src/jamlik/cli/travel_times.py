@@ -29,14 +29,18 @@ def _points(path: Path) -> pd.DataFrame:
 
 
 def travel_times(
-    osm: Annotated[Path, typer.Option("--osm", help="OSM extract (.osm.pbf).")],
-    origins: Annotated[Path, typer.Option("--origins", help="CSV id,lon,lat.")],
-    destinations: Annotated[Path, typer.Option("--destinations", help="CSV id,lon,lat.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV.")],
-    mode: Annotated[str, typer.Option(help="walk or bike.")] = "walk",
-    speed_kmh: Annotated[float, typer.Option("--speed-kmh", help="Speed, km/h.")] = 5.0,
+    osm: Annotated[Path, typer.Option("--osm", help=t("travel_times.opt_osm"))],
+    origins: Annotated[Path, typer.Option("--origins", help=t("travel_times.opt_points"))],
+    destinations: Annotated[
+        Path, typer.Option("--destinations", help=t("travel_times.opt_points"))
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help=t("opt.out_csv"))],
+    mode: Annotated[str, typer.Option(help=t("travel_times.opt_mode"))] = "walk",
+    speed_kmh: Annotated[
+        float, typer.Option("--speed-kmh", help=t("travel_times.opt_speed"))
+    ] = 5.0,
     max_snap_m: Annotated[
-        float, typer.Option("--max-snap-m", help="Farthest snap to a street, metres.")
+        float, typer.Option("--max-snap-m", help=t("travel_times.opt_snap"))
     ] = 500.0,
     scenario: Annotated[
         Path | None, typer.Option("--scenario", help=t("scenario.opt_scenario_od"))
@@ -71,4 +75,4 @@ def travel_times(
 
 def register(app: typer.Typer) -> None:
     """Add ``travel-times`` to ``app``."""
-    app.command("travel-times")(travel_times)
+    app.command("travel-times", help=t("travel_times.help"))(travel_times)
