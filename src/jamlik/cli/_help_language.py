@@ -132,3 +132,5 @@ def localise_group_help(command: Any, language: str | None = None) -> None:
     for param in getattr(command, "params", ()):
         if param.name in ("verbose", "quiet", "language"):
             param.help = t(f"cli.help.opt_{param.name}", lang)
+    for name, sub in getattr(command, "commands", {}).items():  # those registered eagerly
+        sub.help = t(f"cli.commands.{name}", lang)
