@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,17 +22,13 @@ EXTRACTS = [
 
 @pytest.mark.parametrize(("name", "n_highway"), EXTRACTS)
 def test_real_extract_counts(shared_data, name, n_highway):
-    start = time.perf_counter()
     osm = read_osm(shared_data / name)
-    elapsed = time.perf_counter() - start
     highway_ways = {int(w) for w, t in zip(osm.way_id, osm.way_tags, strict=True) if "highway" in t}
     assert len(highway_ways) == n_highway
     assert osm.n_broken_ways == 0
     # CSR vertex arrays are consistent and every way has at least two vertices.
     assert osm.way_indptr[-1] == osm.way_node_id.size == osm.way_lon.size
     assert np.diff(osm.way_indptr).min() >= 2
-    # A ~2 MB PBF reads in a couple of seconds (generous bound: the test machine is shared).
-    assert elapsed < 10
 
 
 def test_lund_bounds_and_swedish_names(shared_data):
