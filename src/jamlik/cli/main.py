@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "targets": "jamlik.cli.targets",
     "cohesion": "jamlik.cli.cohesion",
     "scenario": "jamlik.cli.scenario",
+    "fetch": "jamlik.cli.fetch",
 }
 
 
