@@ -357,7 +357,7 @@ class HttpClient:
                 total = have + expected if expected is not None else None
                 done = have
                 with part.open("ab" if resumed else "wb") as handle:
-                    for block in response.iter_bytes(_CHUNK):
+                    for block in response.iter_bytes():
                         handle.write(block)
                         done += len(block)
                         if progress is not None:
