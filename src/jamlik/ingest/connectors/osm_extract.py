@@ -8,8 +8,11 @@ completed). Three passes over the source file, none of them holding more than th
 1. nodes: coordinates are tested in batches of 1,000,000 with shapely's vectorised
    ``contains_xy`` against the polygon (in WGS84 after a bounding-box cut);
 2. ways and relations: kept when they reference a kept node (relations also a kept way);
-3. writing: the kept objects go through :class:`osmium.BackReferenceWriter`, which adds the
-   nodes the kept ways reference (tags kept).
+   the nodes of kept ways are added to the nodes to write;
+3. writing: the kept objects, in file order, through :class:`osmium.SimpleWriter`.
+
+Relations are not completed (a route or a national boundary would pull in the whole country);
+their members outside the area are simply absent, as in osmium's own strategy.
 
 The polygon is the study area plus a buffer (metres, in the area's CRS): trips to services
 just outside the boundary stay possible.
@@ -113,10 +116,13 @@ def clip_osm(
         nodes = _inside_nodes(source, polygon)
         ways: set[int] = set()
         relations: set[int] = set()
+        needed = set(nodes)
         for obj in osmium.FileProcessor(str(source), osmium.osm.WAY | osmium.osm.RELATION):
             if isinstance(obj, osmium.osm.Way):
-                if any(ref.ref in nodes for ref in obj.nodes):
+                refs = [ref.ref for ref in obj.nodes]
+                if any(ref in nodes for ref in refs):
                     ways.add(obj.id)
+                    needed.update(refs)
             elif isinstance(obj, osmium.osm.Relation):
                 for member in obj.members:
                     if (member.type == "n" and member.ref in nodes) or (
@@ -135,14 +141,14 @@ def clip_osm(
     os.close(fd)
     os.unlink(tmp)  # the writer refuses to overwrite an existing file
     try:
-        with osmium.BackReferenceWriter(tmp, ref_src=str(source), remove_tags=False) as writer:
+        with osmium.SimpleWriter(tmp) as writer:
             for obj in osmium.FileProcessor(str(source)):
-                if (
-                    (isinstance(obj, osmium.osm.Node) and obj.id in nodes)
-                    or (isinstance(obj, osmium.osm.Way) and obj.id in ways)
-                    or (isinstance(obj, osmium.osm.Relation) and obj.id in relations)
-                ):
-                    writer.add(obj)
+                if isinstance(obj, osmium.osm.Node) and obj.id in needed:
+                    writer.add_node(obj)
+                elif isinstance(obj, osmium.osm.Way) and obj.id in ways:
+                    writer.add_way(obj)
+                elif isinstance(obj, osmium.osm.Relation) and obj.id in relations:
+                    writer.add_relation(obj)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
