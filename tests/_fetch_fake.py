@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -136,3 +137,38 @@ class FakeServices:
         start, count = int(params["startIndex"]), int(params["maxFeatures"])
         doc["features"] = doc["features"][start : start + count]
         return httpx.Response(200, json=doc)
+
+
+STOPS = {  # stop_id: (lon, lat)
+    "S1": (13.1866, 55.7053),  # Lund C: inside
+    "S2": (13.1880, 55.7070),  # inside
+    "S3": (13.2100, 55.7200),  # outside
+    "S4": (13.0000, 55.6000),  # far outside
+    "P1": (13.1867, 55.7054),  # parent station of S1
+}
+
+
+def make_feed(path: Path, *, folder: str = "feed/") -> None:
+    tables = {
+        "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\nA,Bus,https://x.test,Europe/Stockholm\n"
+        "B,Other,https://y.test,Europe/Stockholm\n",
+        "stops.txt": "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+        + "".join(
+            f"{s},{s},{lat},{lon},{1 if s == 'P1' else 0},{'P1' if s == 'S1' else ''}\n"
+            for s, (lon, lat) in STOPS.items()
+        ),
+        "routes.txt": "route_id,agency_id,route_short_name,route_type\n"
+        "R1,A,1,3\nR2,B,2,3\nR3,A,3,3\n",
+        "trips.txt": "route_id,service_id,trip_id\nR1,W,T1\nR2,X,T2\nR3,W,T3\n",
+        "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+        "T1,08:00:00,08:00:00,S1,1\nT1,08:10:00,08:10:00,S3,2\n"
+        "T2,09:00:00,09:00:00,S3,1\nT2,09:20:00,09:20:00,S4,2\n"
+        "T3,10:00:00,10:00:00,S2,1\nT3,10:05:00,10:05:00,S1,2\n",
+        "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+        "start_date,end_date\n"
+        "W,1,1,1,1,1,0,0,20260101,20261231\nX,0,0,0,0,0,1,1,20260101,20261231\n",
+    }
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(folder, "") if folder else None
+        for name, text in tables.items():
+            archive.writestr(f"{folder}{name}", text)

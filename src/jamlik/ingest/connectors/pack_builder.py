@@ -425,6 +425,12 @@ def _pack_toml(
 
 
 def _move_into_place(work: Path, out: Path) -> None:
+    mask = os.umask(0)
+    os.umask(mask)
+    # mkdtemp/mkstemp create private files: give the pack the user's usual permissions.
+    os.chmod(work, 0o777 & ~mask)
+    for path in work.iterdir():
+        os.chmod(path, 0o666 & ~mask)
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
         os.replace(out, old)
