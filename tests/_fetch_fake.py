@@ -39,8 +39,12 @@ def cell_value(table: str, codes: dict[str, str]) -> float | None:
     contents = codes.get("ContentsCode", "")
     if contents == "000008IU":
         return float(1 + h % 5)  # områdestyp 1-5
-    if contents in {"000008AC", "000008AD", "000008IT"}:
+    if contents in {"000008AC", "000008AD", "000008IT", "000008A2", "000008A4"}:
         return (h % 400) / 10.0  # percent / index
+    if table == "TAB6680" and contents in {"0000089X", "0000089W"}:
+        # employed and unemployed: parts of the population 20-64 (0000089Y) of the same cell
+        whole = cell_value(table, {**codes, "ContentsCode": "0000089Y"})
+        return None if whole is None else float(int(whole * (0.3 + (h % 40) / 100)))
     if table == "TAB4590":
         return float(900 + h % 900)  # SEK per m² and year
     return float(1 + h % 400)

@@ -23,6 +23,7 @@ import pytest
 import respx
 from typer.testing import CliRunner
 
+import _fetch_fake
 from _fetch_fake import GTFS, SCB, WFS, FakeServices, cell_value, make_feed
 from jamlik.cli.main import app
 from jamlik.ingest.pack import check_pack, is_error, load_pack
@@ -59,8 +60,9 @@ def key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.slow
 def test_fetched_pack_passes_check_and_access_runs(
-    tmp_path: Path, shared_data: Path, key: None
+    tmp_path: Path, shared_data: Path, key: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(_fetch_fake, "SUPPRESSED", set())  # every cell published
     result, fake, out = _fetch(tmp_path, shared_data)
     assert result.exit_code == 0, result.output
     assert "3 areas" in result.output and "2023" in result.output  # the education fallback
@@ -113,6 +115,12 @@ def test_fetched_pack_passes_check_and_access_runs(
     assert sources["retrieved"].notna().all()
     assert sources["name"].str.contains("TAB6574").any()
     assert sources["name"].str.contains("OpenStreetMap").any()
+    vulnerability = runner.invoke(
+        app,
+        ["--lang", "en", "vulnerability", str(out), "--config", str(out / "vulnerability.toml"),
+         "--out", str(tmp_path / "vuln")],
+    )  # fmt: skip
+    assert vulnerability.exit_code == 0, vulnerability.output
 
 
 def test_refuses_a_non_empty_folder_and_bad_codes(tmp_path: Path) -> None:

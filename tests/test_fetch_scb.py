@@ -185,6 +185,7 @@ def test_labels_rules_missing_year_and_suppressed_values(tmp_path: Path) -> None
         v for c, v in levels.items() if c != "US"
     )
     assert edu.table["post_secondary_25_65"].iloc[0] == levels["5"] + levels["6"]
+    assert edu.table["low_education_25_65"].iloc[0] == levels["1"] + levels["2"]  # by label
     table = econ.table.set_index("area_id")
     assert np.isnan(table.loc["1281R003", "low_economic_standard_pct"])  # ".." stays missing
     expected = cell_value(
@@ -245,7 +246,7 @@ def test_the_shipped_data_file_is_valid_and_complete() -> None:
     tables = load_tables_file()
     names = {s.name for s in tables.statistics}
     assert {"population_age_sex", "birth_region", "economic_standard", "employment", "education",
-            "dwellings_tenure", "households", "area_type", "rents"} <= names  # fmt: skip
+            "dwellings_tenure", "households", "area_type", "rents", "net_income"} <= names  # fmt: skip
     for spec in tables.statistics:
         assert set(spec.groups) <= set(spec.columns), spec.name
         assert spec.total is None or spec.total in spec.columns

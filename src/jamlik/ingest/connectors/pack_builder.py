@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -317,7 +318,9 @@ def _write_tables(
     for level, frame in layers.items():
         frame.to_file(work / "areas.gpkg", layer=level, driver="GPKG")
     stats.to_csv(work / "statistics.csv", index=False)
-    return ["areas.gpkg", "statistics.csv"]
+    text = resources.files(__package__).joinpath("vulnerability.toml").read_text("utf-8")
+    (work / "vulnerability.toml").write_text(text, encoding="utf-8")
+    return ["areas.gpkg", "statistics.csv", "vulnerability.toml"]
 
 
 def _osm(
