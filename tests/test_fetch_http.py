@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import json
 import socket
 import threading
 import time
@@ -254,3 +255,22 @@ def test_offline_fails_within_seconds_with_a_clear_message(tmp_path: Path) -> No
     assert time.monotonic() - start < 5.0
     assert "cannot reach 127.0.0.1" in str(info.value)
     assert "network" in str(info.value)
+
+
+def test_cache_entries_older_than_max_age_and_refresh_are_fetched_again(tmp_path: Path) -> None:
+    fake = FakeTime()
+    with respx.mock() as mock:
+        route = mock.get(URL).mock(return_value=httpx.Response(200, json={"v": 1}))
+        with _client(tmp_path, fake) as client:
+            client.get(URL, max_age_s=3600)
+            client.get(URL, max_age_s=3600)
+            assert route.call_count == 1
+            meta = next((tmp_path / "cache").glob("*.json"))
+            info = json.loads(meta.read_text())
+            info["fetched_at"] -= 7200  # two hours old
+            meta.write_text(json.dumps(info))
+            client.get(URL, max_age_s=3600)
+            assert route.call_count == 2
+        with _client(tmp_path, fake, refresh=True) as client:
+            client.get(URL)
+    assert route.call_count == 3

@@ -9,6 +9,7 @@ figures are recomputed from.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import subprocess
@@ -175,3 +176,74 @@ def test_missing_trafiklab_key_is_named_before_any_download(tmp_path: Path) -> N
     assert done.returncode == 2
     assert "TRAFIKLAB_API_KEY" in done.stderr and "--no-gtfs" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _build(tmp_path: Path, **changes: object) -> tuple[object, respx.MockRouter]:
+    from jamlik.ingest.connectors import FetchOptions
+
+    options = FetchOptions(
+        out=tmp_path / "pack", kommuner=("1281",), gtfs=False, scb_api_url=SCB,
+        geodata_url=WFS, buffer_m=200.0,
+    )  # fmt: skip
+    options = dataclasses.replace(options, **changes)  # type: ignore[arg-type]
+    mock = respx.mock(assert_all_called=False)
+    return options, mock
+
+
+def test_regional_extract_is_downloaded_and_clipped(tmp_path: Path, shared_data: Path) -> None:
+    from jamlik.ingest.connectors import HttpClient, build_pack
+
+    extract = (shared_data / "osm_lund_station" / "lund_station.osm.pbf").read_bytes()
+    url = "https://download.example.test/europe/sweden-latest.osm.pbf"
+    options, mock = _build(tmp_path, osm="extract", osm_url=url)
+    with mock:
+        FakeServices(mock)
+        route = mock.get(url).mock(return_value=httpx.Response(200, content=extract))
+        with HttpClient(cache_dir=tmp_path / "cache") as client:
+            result = build_pack(options, client=client)
+    assert route.call_count == 1
+    assert not [p for p in check_pack(result.pack_dir) if is_error(p)]
+    config = tomllib.loads((result.pack_dir / "pack.toml").read_text("utf-8"))
+    assert config["osm"]["path"] == "osm.osm.pbf"
+    assert any(s["url"] == url and s["licence"] == "ODbL 1.0" for s in config["sources"])
+    assert "gtfs" not in config
+
+
+def test_overpass_for_a_small_area(tmp_path: Path, shared_data: Path) -> None:
+    import osmium
+
+    from jamlik.ingest.connectors import HttpClient, build_pack
+
+    xml = tmp_path / "lund.osm"
+    with osmium.SimpleWriter(str(xml)) as writer:
+        for obj in osmium.FileProcessor(
+            str(shared_data / "osm_lund_station" / "lund_station.osm.pbf")
+        ):
+            writer.add(obj)
+    url = "https://overpass.example.test/api/interpreter"
+    options, mock = _build(tmp_path, osm="overpass", overpass_url=url)
+    with mock:
+        FakeServices(mock)
+        route = mock.get(url__startswith=url).mock(
+            return_value=httpx.Response(200, content=xml.read_bytes())
+        )
+        with HttpClient(cache_dir=tmp_path / "cache") as client:
+            result = build_pack(options, client=client)
+    query = route.calls[0].request.url.params["data"]
+    assert query.startswith("[out:xml]") and "nwr(55.6" in query  # south,west,north,east
+    assert not [p for p in check_pack(result.pack_dir) if is_error(p)]
+
+
+def test_county_at_deso_level(tmp_path: Path) -> None:
+    from jamlik.ingest.connectors import HttpClient, build_pack
+
+    options, mock = _build(tmp_path, kommuner=(), lan="12", level="deso", osm="none")
+    with mock:
+        FakeServices(mock)
+        with HttpClient(cache_dir=tmp_path / "cache") as client:
+            result = build_pack(options, client=client)
+    pack = load_pack(result.pack_dir)
+    assert len(pack.areas()) == 6 and pack.areas().index[0].startswith("1281C")
+    assert any("TAB6586" in n and "deso" in n for n in result.notes)  # area type: RegSO only
+    assert "area_type" not in pack.statistics().columns
+    assert not [p for p in check_pack(result.pack_dir) if is_error(p)]

@@ -41,6 +41,7 @@ def fetch(
     ] = None,
     cache: Annotated[Path | None, typer.Option("--cache", help=t("fetch.help.cache"))] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help=t("fetch.help.overwrite"))] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help=t("fetch.help.refresh"))] = False,
     scb_api_url: Annotated[str | None, typer.Option(hidden=True)] = None,
     geodata_url: Annotated[str | None, typer.Option(hidden=True)] = None,
     osm_url: Annotated[str | None, typer.Option(hidden=True)] = None,
@@ -76,7 +77,7 @@ def fetch(
         console.print(t(key, **values), highlight=False, markup=False)
 
     with (
-        HttpClient(cache_dir=cache or DEFAULT_CACHE) as client,
+        HttpClient(cache_dir=cache or DEFAULT_CACHE, refresh=refresh) as client,
         Progress(
             TextColumn("{task.description}"),
             DownloadColumn(),

@@ -15,7 +15,8 @@ transport; these rules are the services' own and small enough to state here):
   ``window_s`` seconds (SCB's PxWebApi documents 30 calls per 10 s per IP address).
 * **A content-hashed cache** (``cache_dir``): a response is stored under the SHA-256 of its
   request (method, URL, body) together with the SHA-256 of its content, and is used again only
-  when the stored content still has that hash. Downloads go to a ``.part`` file first; a
+  when the stored content still has that hash and is younger than ``max_age_s`` (per call, or
+  the client's; ``refresh=True`` ignores every entry). Downloads go to a ``.part`` file first; a
   connection dropped mid-way is resumed with an HTTP ``Range`` request from the bytes already
   received, and a download shorter than its ``Content-Length`` is never accepted.
 
@@ -147,6 +148,10 @@ class HttpClient:
         First wait between retries; doubled each time when the server says nothing.
     max_wait_s
         Longest single wait accepted (``Retry-After`` included).
+    max_age_s
+        Default age (seconds) after which a cache entry is fetched again; ``None``: never.
+    refresh
+        Fetch everything again (the cache is still written).
     transport
         An httpx transport (tests pass a mock); default: the network.
     sleep, clock
@@ -162,6 +167,8 @@ class HttpClient:
         connect_retries: int = 1,
         backoff_s: float = 1.0,
         max_wait_s: float = 120.0,
+        max_age_s: float | None = None,
+        refresh: bool = False,
         user_agent: str = "jamlik-fetch (https://github.com/jamlik)",
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -172,6 +179,8 @@ class HttpClient:
         self.connect_retries = connect_retries
         self.backoff_s = backoff_s
         self.max_wait_s = max_wait_s
+        self.max_age_s = max_age_s
+        self.refresh = refresh
         self._sleep = sleep
         self._clock = clock
         self._windows: dict[str, _Window] = {}
@@ -206,8 +215,8 @@ class HttpClient:
     def _paths(self, key: str, folder: Path) -> tuple[Path, Path, Path]:
         return folder / key, folder / f"{key}.json", folder / f"{key}.part"
 
-    def _cached(self, key: str, url: str) -> Retrieved | None:
-        if self.cache_dir is None:
+    def _cached(self, key: str, url: str, max_age_s: float | None) -> Retrieved | None:
+        if self.cache_dir is None or self.refresh:
             return None
         body, meta, _ = self._paths(key, self.cache_dir)
         if not (body.is_file() and meta.is_file()):
@@ -215,6 +224,10 @@ class HttpClient:
         try:
             info = json.loads(meta.read_text(encoding="utf-8"))
         except (ValueError, OSError):
+            return None
+        age_s = time.time() - float(info.get("fetched_at", 0.0))
+        limit = max_age_s if max_age_s is not None else self.max_age_s
+        if limit is not None and age_s > limit:
             return None
         if _sha256_file(body) != info.get("sha256"):
             logger.warning("cache entry for %s does not match its hash; downloading again", url)
@@ -231,16 +244,22 @@ class HttpClient:
         progress: Progress | None = None,
         expected_sha256: str | None = None,
         use_cache: bool = True,
+        max_age_s: float | None = None,
     ) -> Retrieved:
         """GET ``url`` (with ``params``) into the cache and return it."""
         full = str(httpx.URL(url, params=params)) if params else url
         return self._fetch(
             "GET", full, body=None, headers=headers or {}, progress=progress,
-            expected_sha256=expected_sha256, use_cache=use_cache,
+            expected_sha256=expected_sha256, use_cache=use_cache, max_age_s=max_age_s,
         )  # fmt: skip
 
     def post_json(
-        self, url: str, payload: Any, *, params: Mapping[str, str] | None = None
+        self,
+        url: str,
+        payload: Any,
+        *,
+        params: Mapping[str, str] | None = None,
+        max_age_s: float | None = None,
     ) -> Retrieved:
         """POST ``payload`` as JSON to ``url`` and return the answer."""
         full = str(httpx.URL(url, params=params)) if params else url
@@ -248,7 +267,7 @@ class HttpClient:
         headers = {"Content-Type": "application/json"}
         return self._fetch(
             "POST", full, body=body, headers=headers, progress=None,
-            expected_sha256=None, use_cache=True,
+            expected_sha256=None, use_cache=True, max_age_s=max_age_s,
         )  # fmt: skip
 
     def _fetch(
@@ -261,10 +280,11 @@ class HttpClient:
         progress: Progress | None,
         expected_sha256: str | None,
         use_cache: bool,
+        max_age_s: float | None,
     ) -> Retrieved:
         key = self._key(method, url, body)
         if use_cache:
-            hit = self._cached(key, url)
+            hit = self._cached(key, url, max_age_s)
             if hit is not None and (expected_sha256 in (None, hit.sha256)):
                 return hit
         folder = self.cache_dir or Path(tempfile.gettempdir()) / "jamlik-fetch"
@@ -314,7 +334,10 @@ class HttpClient:
         retrieved = datetime.now(UTC).date().isoformat()
         os.replace(part, target)
         meta.write_text(
-            json.dumps({"url": url, "sha256": digest, "retrieved": retrieved}), encoding="utf-8"
+            json.dumps(
+                {"url": url, "sha256": digest, "retrieved": retrieved, "fetched_at": time.time()}
+            ),
+            encoding="utf-8",
         )
         return Retrieved(target, url, digest, retrieved, from_cache=False)
 

@@ -47,6 +47,10 @@ __all__ = ["FetchOptions", "FetchResult", "build_pack"]
 logger = logging.getLogger(__name__)
 
 OsmMode = Literal["extract", "overpass", "none"]
+#: How long a cached download is used again: a day for timetables (Trafiklab's smallest key
+#: allows 50 calls a month), a week for OpenStreetMap (the extract is 700 MB).
+DAY_S = 24 * 3600.0
+WEEK_S = 7 * DAY_S
 #: ``step(key, **values)``: a stage has started (``key`` names a catalogue text).
 Step = Callable[..., None]
 
@@ -268,7 +272,7 @@ def build_pack(
                     )
                 say("fetch.step.gtfs", operator=operator)
                 url = (options.gtfs_url or str(tables.gtfs["url"])).format(operator=operator)
-                got = client.get(url, params={"key": key}, progress=progress)
+                got = client.get(url, params={"key": key}, progress=progress, max_age_s=DAY_S)
                 name = f"gtfs_{operator}.zip"
                 summary = clip_feed(
                     got.path, work / name, area=footprint.buffer(buffer_m), area_crs=crs
@@ -346,14 +350,14 @@ def _osm(
         say("fetch.step.overpass")
         url = options.overpass_url or str(osm["overpass"])
         query = overpass_query(to_wgs84(footprint.buffer(buffer_m), crs))
-        got = client.get(url, params={"data": query}, progress=progress)
+        got = client.get(url, params={"data": query}, progress=progress, max_age_s=WEEK_S)
         source = got.path.with_name(got.path.name + ".osm")
         shutil.copyfile(got.path, source)
         retrieved = got.retrieved
     else:
         url = options.osm_url or str(osm["extract"])
         say("fetch.step.osm", url=url)
-        got = client.get(url, progress=progress)
+        got = client.get(url, progress=progress, max_age_s=WEEK_S)
         source = got.path.with_name(got.path.name + ".osm.pbf")
         if not source.exists():
             os.link(got.path, source) if hasattr(os, "link") else shutil.copyfile(got.path, source)

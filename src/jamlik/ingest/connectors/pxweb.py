@@ -82,6 +82,8 @@ class TableMeta:
             )
 
 
+#: Metadata and data answers are asked again after a day (new years, revisions).
+CACHE_AGE_S = 24 * 3600.0
 #: SCB's documented limits (``/config``, 2025-2026): used when an installation states none.
 SCB_LIMITS = ApiLimits(max_cells=150_000, calls=30, window_s=10.0)
 
@@ -225,6 +227,7 @@ class PxWebApi:
             got = self.client.get(
                 f"{self.base_url}/tables/{table_id}/metadata",
                 params={"lang": self.language, "outputFormat": "json-stat2"},
+                max_age_s=CACHE_AGE_S,
             )
             self.retrieved = got.retrieved
             doc = got.json()
@@ -268,6 +271,7 @@ class PxWebApi:
                 f"{self.base_url}/tables/{table_id}/data",
                 payload,
                 params={"lang": self.language, "outputFormat": "json-stat2"},
+                max_age_s=CACHE_AGE_S,
             )
             self.retrieved = got.retrieved
             try:

@@ -88,7 +88,7 @@ def fetch_areas(
     start = 0
     while True:
         params = wfs_params(layer, selection, crs=crs, start=start, count=page_size, sort_by=code)
-        got = client.get(wfs_url, params=params)
+        got = client.get(wfs_url, params=params, max_age_s=30 * 24 * 3600.0)
         retrieved = got.retrieved
         doc = got.json()
         features = doc.get("features") if isinstance(doc, dict) else None
