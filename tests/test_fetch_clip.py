@@ -8,6 +8,7 @@ of the boundary, where WGS84 and SWEREF 99 TM straight edges differ by millimetr
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -48,14 +49,26 @@ def _ways_touching(polygon, nodes, ways) -> set[int]:  # noqa: ANN001
     return {w for w, refs in ways.items() if any(r in inside for r in refs)}, inside
 
 
+TOOLS = [
+    "pyosmium",
+    pytest.param(
+        "osmium",
+        marks=pytest.mark.skipif(
+            shutil.which("osmium") is None, reason="osmium-tool is not installed"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("tool", TOOLS)
 def test_clip_keeps_exactly_the_ways_that_reach_into_the_area(
-    shared_data: Path, tmp_path: Path
+    shared_data: Path, tmp_path: Path, tool: str
 ) -> None:
     source = shared_data / "osm_lund_station" / "lund_station.osm.pbf"
     area = box(385_600, 6_175_000, 385_900, 6_175_400)  # around Lund C, SWEREF 99 TM
     buffer_m = 100.0
     target = tmp_path / "clip.osm.pbf"
-    counts = clip_osm(source, target, area=area, area_crs="EPSG:3006", buffer_m=buffer_m)
+    counts = clip_osm(source, target, area=area, area_crs="EPSG:3006", buffer_m=buffer_m, tool=tool)
     nodes, ways, _ = _read(source)
     out_nodes, out_ways, out_relations = _read(target)
     grown = area.buffer(buffer_m + 0.5)
@@ -64,7 +77,7 @@ def test_clip_keeps_exactly_the_ways_that_reach_into_the_area(
     may, inside_loose = _ways_touching(grown, nodes, ways)
     assert must <= set(out_ways) <= may
     assert 0 < len(out_ways) < len(ways)  # a real cut, not everything
-    assert counts.ways == len(out_ways)
+    assert counts.ways == len(out_ways) and counts.relations == len(out_relations)
     # complete ways: every node of a kept way is in the output, with its position
     for way, refs in out_ways.items():
         assert refs == ways[way]
@@ -77,11 +90,16 @@ def test_clip_keeps_exactly_the_ways_that_reach_into_the_area(
     assert not list(tmp_path.glob(".clip*"))  # no temporary file left behind
 
 
-def test_clip_outside_the_extract_is_a_clear_error(shared_data: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("tool", TOOLS)
+def test_clip_outside_the_extract_is_a_clear_error(
+    shared_data: Path, tmp_path: Path, tool: str
+) -> None:
     source = shared_data / "osm_lund_station" / "lund_station.osm.pbf"
     far = box(0, 0, 100, 100)
     with pytest.raises(OSMReadError, match="no OSM node"):
-        clip_osm(source, tmp_path / "x.osm.pbf", area=far, area_crs="EPSG:3006", buffer_m=10)
+        clip_osm(
+            source, tmp_path / "x.osm.pbf", area=far, area_crs="EPSG:3006", buffer_m=10, tool=tool
+        )
     assert not list(tmp_path.iterdir())
 
 

@@ -1,4 +1,9 @@
-"""An OpenStreetMap extract clipped to a polygon, with pyosmium (the libosmium bindings).
+"""An OpenStreetMap extract clipped to a polygon: osmium-tool when installed, else pyosmium.
+
+``osmium extract --strategy complete_ways`` (osmium-tool, C++) is the well-kept tool and is
+used when the ``osmium`` command is on the PATH (Debian/Ubuntu: ``apt install osmium-tool``).
+Without it the same strategy runs on pyosmium, a dependency of jamlik; its first pass tests
+every node in Python and takes minutes for a national extract (see benchmarks/fetch_bench.py).
 
 The strategy is osmium's ``complete_ways``: every node inside the polygon, every way with at
 least one node inside, *all* nodes of those ways (so a street that leaves the area keeps its
@@ -7,8 +12,8 @@ completed). Three passes over the source file, none of them holding more than th
 
 1. nodes: coordinates are tested in batches of 1,000,000 with shapely's vectorised
    ``contains_xy`` against the polygon (in WGS84 after a bounding-box cut);
-2. ways and relations: kept when they reference a kept node (relations also a kept way);
-   the nodes of kept ways are added to the nodes to write;
+2. ways and relations that reference a kept node, then the nodes of those ways, are found by
+   :class:`osmium.IdTracker` (in C++);
 3. writing: the kept objects, in file order, through :class:`osmium.SimpleWriter`.
 
 Relations are not completed (a route or a national boundary would pull in the whole country);
@@ -20,14 +25,19 @@ just outside the boundary stay possible.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
 import tempfile
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import osmium
 import pyproj
 import shapely
+import shapely.geometry
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import transform
 
@@ -39,7 +49,7 @@ _BATCH = 1_000_000
 
 
 class ClipCounts:
-    """Objects written by :func:`clip_osm`."""
+    """Objects written by :func:`clip_osm` (``nodes_inside`` counts every node written)."""
 
     def __init__(self, nodes_inside: int, ways: int, relations: int) -> None:
         self.nodes_inside = nodes_inside
@@ -99,12 +109,20 @@ def _inside_nodes(path: Path, polygon: BaseGeometry) -> set[int]:
 
 
 def clip_osm(
-    source: Path, target: Path, *, area: BaseGeometry, area_crs: str, buffer_m: float
+    source: Path,
+    target: Path,
+    *,
+    area: BaseGeometry,
+    area_crs: str,
+    buffer_m: float,
+    tool: Literal["auto", "osmium", "pyosmium"] = "auto",
 ) -> ClipCounts:
     """Write the part of ``source`` (PBF or OSM XML) within ``area`` + ``buffer_m`` to ``target``.
 
-    The output format follows the suffix of ``target`` (``.osm.pbf`` recommended). It is
-    written to a temporary name and renamed, so a failed clip leaves no file.
+    ``tool="auto"`` uses the ``osmium`` command (osmium-tool, ``osmium extract --strategy
+    complete_ways``) when it is installed, else pyosmium (same result, much slower on a national
+    extract). The output format follows the suffix of ``target`` (``.osm.pbf`` recommended). It
+    is written to a temporary name and renamed, so a failed clip leaves no file.
 
     Raises
     ------
@@ -112,48 +130,87 @@ def clip_osm(
         When ``source`` cannot be read or nothing of it lies in the area.
     """
     polygon = to_wgs84(area.buffer(buffer_m), area_crs)
-    try:
-        nodes = _inside_nodes(source, polygon)
-        ways: set[int] = set()
-        relations: set[int] = set()
-        needed = set(nodes)
-        for obj in osmium.FileProcessor(str(source), osmium.osm.WAY | osmium.osm.RELATION):
-            if isinstance(obj, osmium.osm.Way):
-                refs = [ref.ref for ref in obj.nodes]
-                if any(ref in nodes for ref in refs):
-                    ways.add(obj.id)
-                    needed.update(refs)
-            elif isinstance(obj, osmium.osm.Relation):
-                for member in obj.members:
-                    if (member.type == "n" and member.ref in nodes) or (
-                        member.type == "w" and member.ref in ways
-                    ):
-                        relations.add(obj.id)
-                        break
-    except RuntimeError as exc:
-        raise OSMReadError(f"{source}: cannot read the OSM file ({exc})") from None
-    if not nodes:
-        raise OSMReadError(f"{source}: no OSM node lies in the area; is it the right extract?")
+    exe = shutil.which("osmium") if tool != "pyosmium" else None
+    if tool == "osmium" and exe is None:
+        raise OSMReadError("the osmium command (osmium-tool) is not installed")
     target.parent.mkdir(parents=True, exist_ok=True)
     suffix = "".join(target.suffixes) or ".osm.pbf"
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name.split('.')[0]}.", suffix=suffix,
-                               dir=target.parent)  # fmt: skip
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.name.split('.')[0]}.", suffix=suffix, dir=target.parent
+    )
     os.close(fd)
-    os.unlink(tmp)  # the writer refuses to overwrite an existing file
+    tmp = Path(tmp_name)
     try:
-        with osmium.SimpleWriter(tmp) as writer:
-            for obj in osmium.FileProcessor(str(source)):
-                if isinstance(obj, osmium.osm.Node) and obj.id in needed:
-                    writer.add_node(obj)
-                elif isinstance(obj, osmium.osm.Way) and obj.id in ways:
-                    writer.add_way(obj)
-                elif isinstance(obj, osmium.osm.Relation) and obj.id in relations:
-                    writer.add_relation(obj)
+        if exe is not None:
+            _clip_with_osmium_tool(exe, source, tmp, polygon)
+        else:
+            _clip_with_pyosmium(source, tmp, polygon)
+        counts = _count(tmp)
+        if counts.nodes_inside == 0:
+            raise OSMReadError(f"{source}: no OSM node lies in the area; is it the right extract?")
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
-    return ClipCounts(nodes_inside=len(nodes), ways=len(ways), relations=len(relations))
+    return counts
+
+
+def _clip_with_osmium_tool(exe: str, source: Path, out: Path, polygon: BaseGeometry) -> None:
+    with tempfile.NamedTemporaryFile("w", suffix=".geojson", delete=False) as handle:
+        handle.write(json.dumps({"type": "Feature", "properties": {},
+                                 "geometry": shapely.geometry.mapping(polygon)}))  # fmt: skip
+    try:
+        done = subprocess.run(
+            [exe, "extract", "--polygon", handle.name, "--strategy", "complete_ways",
+             "--overwrite", "--no-progress", "-o", str(out), str(source)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+    finally:
+        os.unlink(handle.name)
+    if done.returncode != 0:
+        raise OSMReadError(f"{source}: osmium extract failed: {done.stderr.strip()[:500]}")
+
+
+def _clip_with_pyosmium(source: Path, out: Path, polygon: BaseGeometry) -> None:
+    try:
+        inside = _inside_nodes(source, polygon)
+        # ways with a node inside and relations with such a member (C++: IdTracker)
+        tracker = osmium.IdTracker()
+        for node in inside:
+            tracker.add_node(node)
+        tracker.complete_forward_references(str(source), relation_depth=0)
+        # the nodes of those ways, without completing the relations
+        keep = osmium.IdTracker()
+        relations: list[int] = []
+        kinds = osmium.osm.WAY | osmium.osm.RELATION
+        for obj in osmium.FileProcessor(str(source), kinds).with_filter(tracker.id_filter()):
+            if isinstance(obj, osmium.osm.Way):
+                keep.add_way(obj.id)
+            elif isinstance(obj, osmium.osm.Relation):
+                relations.append(obj.id)
+        keep.complete_backward_references(str(source))  # only ways are tracked so far
+        for node in inside:
+            keep.add_node(node)
+        for relation in relations:
+            keep.add_relation(relation)
+        out.unlink(missing_ok=True)  # the writer refuses to overwrite a file
+        with osmium.SimpleWriter(str(out)) as writer:
+            for obj in osmium.FileProcessor(str(source)).with_filter(keep.id_filter()):
+                writer.add(obj)
+    except RuntimeError as exc:
+        raise OSMReadError(f"{source}: cannot read the OSM file ({exc})") from None
+
+
+def _count(path: Path) -> ClipCounts:
+    nodes = ways = relations = 0
+    for obj in osmium.FileProcessor(str(path)):
+        if isinstance(obj, osmium.osm.Node):
+            nodes += 1
+        elif isinstance(obj, osmium.osm.Way):
+            ways += 1
+        elif isinstance(obj, osmium.osm.Relation):
+            relations += 1
+    return ClipCounts(nodes_inside=nodes, ways=ways, relations=relations)
 
 
 def overpass_query(polygon_wgs84: BaseGeometry, *, timeout_s: int = 180) -> str:

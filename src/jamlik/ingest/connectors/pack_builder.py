@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
-import httpx
 import pandas as pd
 import shapely
 
@@ -36,6 +35,7 @@ from jamlik.ingest.connectors.osm_extract import clip_osm, overpass_query, to_wg
 from jamlik.ingest.connectors.pxweb import ApiLimits, PxWebApi
 from jamlik.ingest.connectors.scb_geo import AreaSelection, fetch_areas
 from jamlik.ingest.connectors.scb_stats import (
+    DATA_FILE,
     StatisticResult,
     TablesFile,
     fetch_statistic,
@@ -126,21 +126,25 @@ def _source(name: str, licence: str, attribution: str, url: str, retrieved: str)
 def _merge_statistics(
     results: list[StatisticResult], areas: gpd.GeoDataFrame, kommun_of: pd.Series
 ) -> pd.DataFrame:
+    """One row per area: the area-level tables joined on the id, kommun tables on the kommun."""
     merged = pd.DataFrame({"area_id": areas["area_id"].to_numpy()})
     for result in results:
-        table = result.table
+        table = result.table.drop(columns="year")
         if "kommun" in result.spec.levels:
-            table = table.rename(columns={"area_id": "kommunkod"})
-            table = pd.DataFrame({"area_id": merged["area_id"], "kommunkod": kommun_of.to_numpy()})
-            table = table.merge(
-                result.table.rename(columns={"area_id": "kommunkod"}).drop(columns="year"),
-                on="kommunkod",
-                how="left",
+            # a municipality's value (e.g. its median rent) is given to each of its areas
+            per_area = pd.DataFrame(
+                {"area_id": merged["area_id"], "kommunkod": kommun_of.to_numpy()}
+            )
+            table = per_area.merge(
+                table.rename(columns={"area_id": "kommunkod"}), on="kommunkod", how="left"
             ).drop(columns="kommunkod")
-        else:
-            table = table.drop(columns="year")
-        duplicate = [c for c in table.columns if c != "area_id" and c in merged.columns]
-        merged = merged.merge(table.drop(columns=duplicate), on="area_id", how="left")
+        twice = [c for c in table.columns if c != "area_id" and c in merged.columns]
+        if twice:
+            raise FetchError(
+                f"{DATA_FILE}: column(s) {', '.join(twice)} come from two statistics; "
+                f"rename them in {result.spec.name!r}"
+            )
+        merged = merged.merge(table, on="area_id", how="left")
     return merged
 
 
@@ -359,8 +363,8 @@ def _osm(
         say("fetch.step.osm", url=url)
         got = client.get(url, progress=progress, max_age_s=WEEK_S)
         source = got.path.with_name(got.path.name + ".osm.pbf")
-        if not source.exists():
-            os.link(got.path, source) if hasattr(os, "link") else shutil.copyfile(got.path, source)
+        source.unlink(missing_ok=True)  # a link to an older download would be stale
+        os.link(got.path, source)  # pyosmium reads the format from the file name
         retrieved = got.retrieved
     say("fetch.step.clip", buffer_m=f"{buffer_m:.0f}")
     clip_osm(source, work / name, area=footprint, area_crs=crs, buffer_m=buffer_m)
@@ -449,8 +453,3 @@ def _move_into_place(work: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(work, out)
-
-
-def host_of(url: str) -> str:
-    """Return the host of ``url`` (for messages)."""
-    return httpx.URL(url).host

@@ -10,7 +10,6 @@ the area code) so a large county is never cut off by the server's feature limit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -120,8 +119,3 @@ def fetch_areas(
         columns["regsokod"] = frame["regsokod"].astype(str)
     out = gpd.GeoDataFrame(columns, geometry=frame.geometry.to_numpy(), crs=crs)
     return out, retrieved
-
-
-def kommun_codes(areas: gpd.GeoDataFrame) -> Sequence[str]:
-    """Municipality codes present in ``areas``, sorted."""
-    return sorted(set(areas["kommunkod"]))
