@@ -72,7 +72,7 @@ def test_fetched_pack_passes_check_and_access_runs(
     problems = check_pack(out)
     assert not [p for p in problems if is_error(p)], problems
     pack = load_pack(out)
-    assert len(pack.areas()) == 3 and pack.years == (2024,)
+    assert len(pack.areas()) == 3 and pack.years == (2024,) and pack.title == "Lund"
     assert {"age_0_14", "age_65_plus", "women", "men", "born_abroad"} <= set(pack.groups)
     population = pack.population()
     for area in ("1281R001", "1281R002", "1281R003"):
@@ -153,11 +153,14 @@ def test_offline_fetch_stops_within_seconds_with_a_clear_message(tmp_path: Path)
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     start = time.monotonic()
+    _jamlik("version")  # Python and jamlik starting, slow on a loaded machine
+    startup_s = time.monotonic() - start
+    start = time.monotonic()
     done = _jamlik(
         "fetch", "--kommun", "1482", "--out", str(tmp_path / "kungalv"), "--no-gtfs",
         "--scb-api-url", f"http://127.0.0.1:{port}/api/v2", "--cache", str(tmp_path / "c"),
     )  # fmt: skip
-    assert time.monotonic() - start < 15.0  # includes starting Python
+    assert time.monotonic() - start - startup_s < 10.0
     assert done.returncode == 2
     assert "cannot reach 127.0.0.1" in done.stderr and "network" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
@@ -167,12 +170,10 @@ def test_offline_fetch_stops_within_seconds_with_a_clear_message(tmp_path: Path)
 
 def test_missing_trafiklab_key_is_named_before_any_download(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "TRAFIKLAB_API_KEY"}
-    start = time.monotonic()
     done = _jamlik(
         "fetch", "--kommun", "1482", "--out", str(tmp_path / "k"),
         "--scb-api-url", "http://127.0.0.1:9/never-called", env=env,
     )  # fmt: skip
-    assert time.monotonic() - start < 15.0
     assert done.returncode == 2
     assert "TRAFIKLAB_API_KEY" in done.stderr and "--no-gtfs" in done.stderr
     assert "Traceback" not in done.stderr

@@ -197,9 +197,9 @@ def build_pack(
     )
     say("fetch.step.scb")
     population_spec = next(s for s in tables.statistics if s.total)
+    meta = api.metadata(population_spec.table)
     year = options.year
     if year is None:
-        meta = api.metadata(population_spec.table)
         years = [int(y) for y in meta.codes[meta.time_variable or "Tid"] if y.isdigit()]
         year = max(years)
     division = tables.division(year)
@@ -296,11 +296,16 @@ def build_pack(
         spec_by_name = {r.spec.name: r.spec for r in results}
         total_spec = next((s for s in spec_by_name.values() if s.total), None)
         groups = [g for s in spec_by_name.values() for g in s.groups]
+        names = meta.labels.get("Region", {})
+        if selection.lan is None:
+            title = ", ".join(re.sub(r"^\d{4}\s+", "", names.get(k, k)) for k in kommuner)
+        else:
+            title = f"län {selection.lan}"
+        total = total_spec.total if total_spec else None
+        attributes = [c for c in statistics.columns if c not in {"area_id", "year", total, *groups}]
         toml = _pack_toml(
-            options, selection=selection, year=year, level=options.level, total=total_spec.total
-            if total_spec else None, groups=groups,
-            attributes=[c for c in statistics.columns if c not in {"area_id", "year", *groups}
-                        and c != (total_spec.total if total_spec else None)],
+            options, title=title, selection=selection, year=year, level=options.level,
+            total=total, groups=groups, attributes=attributes,
             osm_file=osm_file, gtfs_files=gtfs_files, sources=sources, notes=notes,
         )  # fmt: skip
         (work / "pack.toml").write_text(toml, encoding="utf-8")
@@ -385,6 +390,7 @@ def _quote(value: str) -> str:
 def _pack_toml(
     options: FetchOptions,
     *,
+    title: str,
     selection: AreaSelection,
     year: int,
     level: str,
@@ -404,7 +410,7 @@ def _pack_toml(
         *(f"# note: {n}" for n in notes),
         "[pack]",
         f"name = {_quote(name)}",
-        f"title = {_quote(options.out.name)}",
+        f"title = {_quote(title)}",
         'crs = "EPSG:3006"',
         f"description = {_quote(description)}",
         "",
