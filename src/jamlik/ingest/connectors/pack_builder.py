@@ -50,6 +50,8 @@ OsmMode = Literal["extract", "overpass", "none"]
 #: How long a cached download is used again: a day for timetables (Trafiklab's smallest key
 #: allows 50 calls a month), a week for OpenStreetMap (the extract is 700 MB).
 DAY_S = 24 * 3600.0
+#: Above this size, clipping without osmium-tool takes minutes: say so and how to speed it up.
+SLOW_CLIP_BYTES = 100_000_000
 WEEK_S = 7 * DAY_S
 #: ``step(key, **values)``: a stage has started (``key`` names a catalogue text).
 Step = Callable[..., None]
@@ -372,6 +374,8 @@ def _osm(
         os.link(got.path, source)  # pyosmium reads the format from the file name
         retrieved = got.retrieved
     say("fetch.step.clip", buffer_m=f"{buffer_m:.0f}")
+    if shutil.which("osmium") is None and source.stat().st_size > SLOW_CLIP_BYTES:
+        say("fetch.step.clip_slow", size_mb=f"{source.stat().st_size / 1e6:.0f}")
     clip_osm(source, work / name, area=footprint, area_crs=crs, buffer_m=buffer_m)
     sources.append(
         _source(
