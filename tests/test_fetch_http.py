@@ -274,3 +274,25 @@ def test_cache_entries_older_than_max_age_and_refresh_are_fetched_again(tmp_path
         with _client(tmp_path, fake, refresh=True) as client:
             client.get(URL)
     assert route.call_count == 3
+
+
+def test_an_api_key_never_shows_in_errors_logs_or_the_cache(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = FakeTime()
+    feed = "https://opendata.example.test/gtfs/vt/vt.zip"
+    caplog.set_level("INFO", logger="jamlik")
+    with respx.mock() as mock:
+        mock.get(url__startswith=feed).mock(
+            side_effect=[httpx.Response(503), httpx.Response(200, content=b"zip")]
+        )
+        with _client(tmp_path, fake) as client:
+            got = client.get(feed, params={"key": "s3cret"})
+    assert got.read_bytes() == b"zip" and "s3cret" not in got.url and "key=REDACTED" in got.url
+    assert "s3cret" not in caplog.text and "retry 1" in caplog.text
+    assert not any("s3cret" in p.read_text(errors="ignore") for p in (tmp_path / "cache").iterdir())
+    with respx.mock() as mock:
+        mock.get(url__startswith=feed).mock(return_value=httpx.Response(401))
+        with _client(tmp_path, fake) as client, pytest.raises(FetchError) as info:
+            client.get(feed, params={"key": "wrong"}, use_cache=False)
+    assert "wrong" not in str(info.value) and "API key" in str(info.value)

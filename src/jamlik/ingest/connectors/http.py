@@ -44,11 +44,12 @@ import httpx
 
 from jamlik.errors import JamlikError
 
-__all__ = ["FetchError", "HttpClient", "RateLimit", "Retrieved"]
+__all__ = ["FetchError", "HttpClient", "RateLimit", "Retrieved", "redact"]
 
 logger = logging.getLogger(__name__)
 
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+_SECRET_PARAMS = frozenset({"key", "apikey", "api_key", "token", "access_token"})
 _CHUNK = 1 << 16
 
 #: ``progress(done_bytes, total_bytes_or_None)`` while a download runs.
@@ -283,8 +284,9 @@ class HttpClient:
         max_age_s: float | None,
     ) -> Retrieved:
         key = self._key(method, url, body)
+        shown = redact(url)  # messages, logs and the cache never show an API key
         if use_cache:
-            hit = self._cached(key, url, max_age_s)
+            hit = self._cached(key, shown, max_age_s)
             if hit is not None and (expected_sha256 in (None, hit.sha256)):
                 return hit
         folder = self.cache_dir or Path(tempfile.gettempdir()) / "jamlik-fetch"
@@ -300,7 +302,7 @@ class HttpClient:
                 attempt += 1
                 if attempt > self.retries:
                     raise FetchError(
-                        f"{url}: {retry.reason}; gave up after {self.retries} retries, "
+                        f"{shown}: {retry.reason}; gave up after {self.retries} retries, "
                         "try again later"
                     ) from None
                 wait = (
@@ -310,10 +312,10 @@ class HttpClient:
                 )
                 if wait > self.max_wait_s:
                     raise FetchError(
-                        f"{url}: {retry.reason} and the server asks to wait {wait:.0f} s "
+                        f"{shown}: {retry.reason} and the server asks to wait {wait:.0f} s "
                         f"(more than {self.max_wait_s:.0f} s); try again later"
                     ) from None
-                logger.info("%s: %s; retry %d in %.1f s", url, retry.reason, attempt, wait)
+                logger.info("%s: %s; retry %d in %.1f s", shown, retry.reason, attempt, wait)
                 self._sleep(wait)
             except httpx.ConnectError as exc:
                 unreachable += 1
@@ -328,18 +330,18 @@ class HttpClient:
         if expected_sha256 is not None and digest != expected_sha256:
             part.unlink(missing_ok=True)
             raise FetchError(
-                f"{url}: the download has SHA-256 {digest}, expected {expected_sha256}; "
+                f"{shown}: the download has SHA-256 {digest}, expected {expected_sha256}; "
                 "the file changed or was damaged, try again"
             )
         retrieved = datetime.now(UTC).date().isoformat()
         os.replace(part, target)
         meta.write_text(
             json.dumps(
-                {"url": url, "sha256": digest, "retrieved": retrieved, "fetched_at": time.time()}
+                {"url": shown, "sha256": digest, "retrieved": retrieved, "fetched_at": time.time()}
             ),
             encoding="utf-8",
         )
-        return Retrieved(target, url, digest, retrieved, from_cache=False)
+        return Retrieved(target, shown, digest, retrieved, from_cache=False)
 
     def _send(
         self,
@@ -370,9 +372,14 @@ class HttpClient:
                 if response.status_code == 416 and have:
                     part.unlink(missing_ok=True)  # the server has no such range: start again
                     raise _RetryError("the partial download does not fit the file any more", 0.0)
+                if response.status_code in (401, 403):
+                    raise FetchError(
+                        f"{redact(url)}: HTTP {response.status_code}, the service refused the "
+                        "request; check the API key (and its quota) or the address"
+                    )
                 if response.status_code >= 400:
                     text = response.read()[:300].decode("utf-8", errors="replace")
-                    raise FetchError(f"{url}: HTTP {response.status_code}: {text.strip()}")
+                    raise FetchError(f"{redact(url)}: HTTP {response.status_code}: {text.strip()}")
                 resumed = have and response.status_code == 206
                 if not resumed:
                     have = 0
@@ -391,6 +398,18 @@ class HttpClient:
             raise _RetryError(f"connection dropped ({type(exc).__name__})", None) from None
         except httpx.ConnectTimeout as exc:
             raise httpx.ConnectError(str(exc)) from None
+
+
+def redact(url: str) -> str:
+    """Return ``url`` with the values of secret query parameters (``key``, ``token``) hidden."""
+    parsed = httpx.URL(url)
+    if not parsed.params:
+        return url
+    params = [
+        (name, "REDACTED" if name.lower() in _SECRET_PARAMS else value)
+        for name, value in parsed.params.multi_items()
+    ]
+    return str(parsed.copy_with(params=params))
 
 
 def _content_length(response: httpx.Response) -> int | None:
