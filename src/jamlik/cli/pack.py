@@ -94,7 +94,9 @@ def _info_table(pack: Pack) -> Table:
     table.add_row(t("pack.osm"), str(pack.osm_path) if pack.osm_path else none)
     table.add_row(t("pack.gtfs"), "\n".join(map(str, pack.gtfs_paths)) or none)
     sources = [
-        f"{s.name}: {s.licence}" + (f" ({s.attribution})" if s.attribution else "")
+        f"{s.name}: {s.licence}"
+        + (f" ({s.attribution})" if s.attribution else "")
+        + (f", {s.retrieved}" if s.retrieved else "")
         for s in pack.sources
     ]
     table.add_row(t("common.sources"), "\n".join(sources) or none)

@@ -150,6 +150,7 @@ class SourceConfig(_Model):
     licence: str
     attribution: str = ""
     url: str | None = None
+    retrieved: str | None = None  # date the data was downloaded (ISO, e.g. "2026-11-29")
 
 
 class PackConfig(_Model):

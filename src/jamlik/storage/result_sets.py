@@ -32,17 +32,18 @@ __all__ = ["recover_result_set", "sources_table", "write_result_set"]
 
 
 def sources_table(sources: Sequence[object]) -> pd.DataFrame:
-    """Return ``name, licence, attribution, url`` for the data sources of an output."""
+    """Return ``name, licence, attribution, url, retrieved`` for the data sources of an output."""
     rows = [
         {
             "name": getattr(s, "name", ""),
             "licence": getattr(s, "licence", ""),
             "attribution": getattr(s, "attribution", "") or "",
             "url": getattr(s, "url", "") or "",
+            "retrieved": getattr(s, "retrieved", "") or "",
         }
         for s in sources
     ]
-    return pd.DataFrame(rows, columns=["name", "licence", "attribution", "url"])
+    return pd.DataFrame(rows, columns=["name", "licence", "attribution", "url", "retrieved"])
 
 
 def write_result_set(
