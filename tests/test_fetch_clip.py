@@ -8,7 +8,6 @@ of the boundary, where WGS84 and SWEREF 99 TM straight edges differ by millimetr
 from __future__ import annotations
 
 import io
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -49,15 +48,8 @@ def _ways_touching(polygon, nodes, ways) -> set[int]:  # noqa: ANN001
     return {w for w, refs in ways.items() if any(r in inside for r in refs)}, inside
 
 
-TOOLS = [
-    "pyosmium",
-    pytest.param(
-        "osmium",
-        marks=pytest.mark.skipif(
-            shutil.which("osmium") is None, reason="osmium-tool is not installed"
-        ),
-    ),
-]
+# `make test` installs osmium-tool (.ci/services): both clip paths are always tested.
+TOOLS = ["pyosmium", "osmium"]
 
 
 @pytest.mark.parametrize("tool", TOOLS)
