@@ -6,10 +6,12 @@ group) are instead spread over points of the area's **populated part**:
 * ``buildings``: the residential buildings inside the area (when the pack has an OSM extract),
   each a point on its surface weighted by floor area (footprint x storeys, 1 storey when
   unknown), as :func:`jamlik.networks.place_population` weighs them;
-* ``lattice``: else the points of a square lattice of ``spacing_m`` metres inside the area
-  polygon, evenly (centres of the squares, aligned on multiples of ``spacing_m``); an area too
-  small to hold a lattice point gets its representative point. The whole polygon counts as
-  populated: forests, fields and water inside a statistical area are included, so a rural area's
+* ``lattice``: else the points of a square lattice inside the area polygon, evenly (centres of
+  the squares, aligned on multiples of the spacing). The spacing is ``spacing_m`` (100 m), finer
+  in a small area so that it holds about :data:`MIN_POINTS` points or more:
+  ``s = min(spacing_m, sqrt(area / MIN_POINTS))``; an area without a lattice point inside gets
+  its representative point. A point on an edge lies inside neither polygon and is not used.
+  The whole polygon counts as populated: forests, fields and water inside a statistical area are included, so a rural area's
   residents sit farther from its village stops than they live (stated in the notes);
 * ``cells``: population cells are points already and keep their people.
 
@@ -39,6 +41,8 @@ __all__ = ["SpreadResidents", "lattice_points", "spread_residents"]
 FloatArray = npt.NDArray[np.float64]
 #: Default spacing of the lattice, metres: 100 m puts a few hundred points in an urban RegSO.
 DEFAULT_SPACING_M = 100.0
+#: Lattice points an area gets at least (about): small, dense areas get a finer lattice.
+MIN_POINTS = 50
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,10 @@ def lattice_points(
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64]]:
     """Return the lattice points inside each polygon, with the polygon number of each.
 
-    The lattice is the centres of the squares of ``spacing_m`` aligned on its multiples; a point
-    on a shared edge belongs to the first polygon that covers it. A polygon without a lattice
-    point inside gets its representative point.
+    The lattice of a polygon of area ``A`` has the spacing ``s = min(spacing_m,
+    sqrt(A / MIN_POINTS))``: the centres of the squares of side ``s`` aligned on multiples of
+    ``s``, strictly inside the polygon. A polygon without a lattice point inside gets its
+    representative point.
     """
     if not spacing_m > 0:
         raise DataError(f"the spacing of the lattice must be positive metres, got {spacing_m!r}")
@@ -81,8 +86,9 @@ def lattice_points(
         if geom is None or shapely.is_empty(geom):
             continue
         x0, y0, x1, y1 = shapely.bounds(geom)
-        gx = (np.arange(np.floor(x0 / spacing_m), np.ceil(x1 / spacing_m)) + 0.5) * spacing_m
-        gy = (np.arange(np.floor(y0 / spacing_m), np.ceil(y1 / spacing_m)) + 0.5) * spacing_m
+        step = min(spacing_m, float(np.sqrt(shapely.area(geom) / MIN_POINTS)))
+        gx = (np.arange(np.floor(x0 / step), np.ceil(x1 / step)) + 0.5) * step
+        gy = (np.arange(np.floor(y0 / step), np.ceil(y1 / step)) + 0.5) * step
         px, py = (a.ravel() for a in np.meshgrid(gx, gy))
         inside = shapely.contains_xy(geom, px, py)
         if not inside.any():
@@ -93,12 +99,7 @@ def lattice_points(
         owners.append(np.full(int(inside.sum()), number, dtype=np.int64))
     if not xs:
         raise DataError("no area has a polygon to spread residents over")
-    x, y, owner = np.concatenate(xs), np.concatenate(ys), np.concatenate(owners)
-    # A lattice point on the edge of two areas: the first area keeps it.
-    key = np.round(x / spacing_m * 2).astype(np.int64), np.round(y / spacing_m * 2).astype(np.int64)
-    _, first = np.unique(np.column_stack(key), axis=0, return_index=True)
-    keep = np.sort(first)
-    return x[keep], y[keep], owner[keep]
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(owners)
 
 
 def spread_residents(
