@@ -11,8 +11,9 @@ group) are instead spread over points of the area's **populated part**:
   in a small area so that it holds about :data:`MIN_POINTS` points or more:
   ``s = min(spacing_m, sqrt(area / MIN_POINTS))``; an area without a lattice point inside gets
   its representative point. A point on an edge lies inside neither polygon and is not used.
-  The whole polygon counts as populated: forests, fields and water inside a statistical area are included, so a rural area's
-  residents sit farther from its village stops than they live (stated in the notes);
+  The whole polygon counts as populated: forests, fields and water inside a statistical area
+  are included, so a rural area's residents sit farther from its village stops than they live
+  (stated in the notes);
 * ``cells``: population cells are points already and keep their people.
 
 Residents are **fractions** here, ``N_a w_i / sum_a w``: an even spread of a few thousand people
