@@ -49,6 +49,8 @@ def test_access_without_osm_is_an_approximation(
     assert code == 0, output
     assert output.index("APPROXIMATION") < output.index("Wrote")
     assert "has no OSM extract" in output and "age_65_plus" in output
+    assert "APPROXIMATION along straight lines × 1.3" in output  # the summary table's title
+    assert "access --mode transit) need a GTFS feed" in output
     layers = [name for name, _ in pyogrio.list_layers(out)]
     assert layers and all(name.endswith("_approx") for name in layers)
     assert {"areas_adult_approx", "areas_senior_approx", "area_values_approx"} <= set(layers)
@@ -99,9 +101,10 @@ def test_straight_line_on_a_pack_with_streets(app: typer.Typer, tmp_path: Path) 
     town = write_town_pack(generate_town(n_nodes=600, seed=3), tmp_path / "town")
     out = tmp_path / "town.gpkg"
     code, output = _invoke(app, ["access", str(town), "--out", str(out), "--straight-line",
-                                 "--profiles", "adult", "--grid-m", "0"])  # fmt: skip
+                                 "--profiles", "adult"])  # fmt: skip
     assert code == 0, output
     assert "--straight-line" in output and "residential buildings" in output
+    assert "square of their point" in output and "street-network node" not in output
     assert all(name.endswith("_approx") for name, _ in pyogrio.list_layers(out))
 
 

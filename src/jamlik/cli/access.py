@@ -151,7 +151,10 @@ def print_access_summary(result: PackAccess, *, threshold_min: float) -> None:
     if not rows:
         return
     shares = share_within(origins, columns=rows, threshold=threshold_min, groups=groups)
-    table = Table(title=t("cli_access.summary_title", minutes=f"{threshold_min:g}"))
+    title = t("cli_access.summary_title", minutes=f"{threshold_min:g}")
+    if result.method != "network":
+        title = t("approximate.summary_title", title=title, detour=f"{result.detour_factor:g}")
+    table = Table(title=title)
     table.add_column(t("cli_access.col_category"))
     table.add_column(t("cli_access.col_profile"))
     for group in groups:

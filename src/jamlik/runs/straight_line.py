@@ -27,7 +27,7 @@ import datetime as dt
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -119,6 +119,8 @@ def straight_line_access(
     if opportunities.empty:
         raise DataError(f"pack {pack.name!r}: no opportunities of the requested categories")
     categories = sorted(set(opportunities["category"]))
+    if "transit_stop" in categories and not pack.gtfs_paths:
+        notes.append(t("approximate.note_stops_without_gtfs"))
     px, py, owner = _place_points(opportunities.geometry)
     weight = opportunities["weight"].to_numpy(dtype=np.float64)
     category_of = opportunities["category"].to_numpy()
@@ -164,13 +166,16 @@ def straight_line_access(
         pack, (spread.x, spread.y), spread.residents, per_origin, main, opportunities, no_snap,
         descriptions, notes, opts, home_note=False,
     )  # fmt: skip
-    return _as_approximation(result, detour_factor)
+    return _as_approximation(result, detour_factor, opts)
 
 
-def _as_approximation(result: PackAccess, detour_factor: float) -> PackAccess:
-    from dataclasses import replace
-
-    return replace(result, method="straight_line", detour_factor=float(detour_factor))
+def _as_approximation(result: PackAccess, detour_factor: float, opts: AccessOptions) -> PackAccess:
+    """Mark the result as the approximation; the grid note speaks of points, not street nodes."""
+    n_cells = 0 if result.grid is None else len(result.grid)
+    network_note = t("access.note_grid", size=opts.grid_m, n=n_cells)
+    own_note = t("approximate.note_grid", size=opts.grid_m, n=n_cells)
+    notes = tuple(own_note if note == network_note else note for note in result.notes)
+    return replace(result, method="straight_line", detour_factor=float(detour_factor), notes=notes)
 
 
 def _profile(name: str) -> TravelProfile:
