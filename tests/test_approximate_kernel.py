@@ -40,13 +40,16 @@ def test_hand_case() -> None:
     assert np.isinf(got.nearest_s[1, 0]) and got.counts[1].sum() == 0 and got.decayed[1] == 0
 
 
+@pytest.mark.parametrize("places", ["points", "parks"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_equals_brute_force(seed: int) -> None:
+def test_equals_brute_force(seed: int, places: str) -> None:
     rng = np.random.default_rng(seed)
     origins = rng.uniform(0, 3000, size=(400, 2))
     points = rng.uniform(0, 3000, size=(250, 2))
-    owner = np.sort(rng.integers(0, 90, size=250))  # places of several points (parks)
-    owner = np.unique(owner, return_inverse=True)[1]
+    if places == "parks":  # places of several points: the cheapest point of each counts
+        owner = np.unique(np.sort(rng.integers(0, 90, size=250)), return_inverse=True)[1]
+    else:  # one point per place, in shuffled order
+        owner = rng.permutation(250)
     weight = rng.integers(1, 4, size=int(owner.max()) + 1).astype(float)
     want = _brute(origins, points, owner, weight, detour=1.25, speed=1.1, k=3,
                   cutoffs=[120.0, 240.0, 360.0], beta=np.log(2) / 600.0, bound=360.0)  # fmt: skip

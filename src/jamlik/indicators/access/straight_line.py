@@ -156,22 +156,31 @@ def straight_line_measures(
     metres_per_s = speed_m_s / detour_factor  # straight-line metres covered per second
     radius_m = bound_s * metres_per_s
     tree = cKDTree(points)
-    # Block size from the density of points per search disc, so one block of pairs stays small.
-    density = len(points) / max(_bbox_area(points), 1.0)
-    per_origin = max(1.0, density * np.pi * radius_m**2)
-    block = int(max(1, min(n, _PAIRS_PER_BLOCK // per_origin)))
-    for start in range(0, n, block):
-        stop = min(n, start + block)
-        pairs = cKDTree(origins[start:stop]).sparse_distance_matrix(
-            tree, radius_m, output_type="ndarray"
-        )
+    single = np.unique(owners).size == owners.size  # every place is one point: no dedup
+    # Blocks of origins with at most _PAIRS_PER_BLOCK pairs each (exact counts per origin).
+    pairs_per_origin = tree.query_ball_point(origins, radius_m, return_length=True)
+    ends = np.searchsorted(
+        np.cumsum(pairs_per_origin),
+        np.arange(_PAIRS_PER_BLOCK, int(pairs_per_origin.sum()) + _PAIRS_PER_BLOCK,
+                  _PAIRS_PER_BLOCK),
+        side="right",
+    )  # fmt: skip
+    bounds = np.unique(np.clip(np.r_[0, ends, n], 0, n))
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        block = origins[start:stop]
+        pairs = cKDTree(block).sparse_distance_matrix(tree, radius_m, output_type="ndarray")
         i = pairs["i"].astype(np.int64)
         place = owners[pairs["j"]]
         cost = pairs["v"] / metres_per_s
-        i, place, cost = _closest_per_place(i, place, cost)
-        rank = _rank_within(i)
-        top = rank < k
-        nearest[start + i[top], rank[top]] = cost[top]
+        if single:  # the k nearest straight from the tree; the pairs only for sums
+            d, _ = tree.query(block, k=k, distance_upper_bound=np.nextafter(radius_m, np.inf))
+            d = d.reshape(len(block), k)
+            nearest[start:stop] = np.where(d <= radius_m, d / metres_per_s, np.inf)
+        else:
+            i, place, cost = _closest_per_place(i, place, cost)
+            rank = _rank_within(i)
+            top = rank < k
+            nearest[start + i[top], rank[top]] = cost[top]
         w = weights[place]
         for c, cutoff in enumerate(cutoffs):
             within = cost <= cutoff
@@ -183,11 +192,6 @@ def straight_line_measures(
                 i, weights=w * np.exp(-decay_beta * cost), minlength=stop - start
             )
     return StraightLineMeasures(nearest, counts, decayed)
-
-
-def _bbox_area(points: FloatArray) -> float:
-    span = points.max(axis=0) - points.min(axis=0)
-    return float(span[0] * span[1])
 
 
 def _closest_per_place(
