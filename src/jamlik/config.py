@@ -18,6 +18,13 @@ Default speeds and their sources
   Swedish planning guidance (SKL/Trafikverket, *GCM-handbok*, 2010) and the usual default of
   accessibility tools.
 
+Who a profile stands for
+------------------------
+``child`` and ``senior`` are people, not only speeds: their access is weighted by the pack's
+number of children (``age_6_15``, the school ages who walk on their own) and older residents
+(``age_65_plus``) per area, placed like the total population (``population_group``). A pack
+without these statistics falls back to everyone at the profile's speed, with a warning.
+
 Steps (``highway=steps``) slow walkers: adults and children climb at half their speed, seniors
 at a third; wheelchair users and cyclists do not use them. All values are configurable.
 """
@@ -46,6 +53,9 @@ class TravelProfile(BaseModel):
         ``"allow"`` (climb at ``steps_speed_factor`` × speed) or ``"forbid"``.
     steps_speed_factor
         Speed on steps as a share of ``speed_m_s``.
+    population_group
+        The residents the profile stands for (a population group column such as
+        ``age_65_plus``); ``None``: everyone.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -55,6 +65,7 @@ class TravelProfile(BaseModel):
     speed_m_s: float = Field(gt=0, le=30)
     steps: Literal["allow", "forbid"] = "allow"
     steps_speed_factor: float = Field(default=0.5, gt=0, le=1)
+    population_group: str | None = None
 
     @property
     def speed_kmh(self) -> float:
@@ -66,8 +77,12 @@ DEFAULT_PROFILES: dict[str, TravelProfile] = {
     p.name: p
     for p in (
         TravelProfile(name="adult", speed_m_s=1.33, steps_speed_factor=0.5),
-        TravelProfile(name="child", speed_m_s=1.10, steps_speed_factor=0.5),
-        TravelProfile(name="senior", speed_m_s=0.97, steps_speed_factor=1 / 3),
+        TravelProfile(
+            name="child", speed_m_s=1.10, steps_speed_factor=0.5, population_group="age_6_15"
+        ),
+        TravelProfile(
+            name="senior", speed_m_s=0.97, steps_speed_factor=1 / 3, population_group="age_65_plus"
+        ),
         TravelProfile(name="wheelchair", speed_m_s=0.90, steps="forbid"),
         TravelProfile(name="bike", mode="bike", speed_m_s=15 / 3.6, steps="forbid"),
     )

@@ -18,15 +18,28 @@ from jamlik.cli._common import check_output, fail_cleanly, option_error, progres
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import share_within
-from jamlik.ingest import load_categories, load_pack
+from jamlik.indicators.access.straight_line import DEFAULT_DETOUR_FACTOR
+from jamlik.ingest import Pack, load_categories, load_pack
 from jamlik.ingest.pack import pack_files
 from jamlik.runs.access import AccessOptions, Detail, PackAccess, compute_pack_access
 from jamlik.runs.transit_access import TransitAccessOptions, compute_transit_access
 from jamlik.storage import sources_table, write_csv, write_result_set
 
-__all__ = ["parse_access_options", "print_access_summary", "register", "run_access"]
+__all__ = [
+    "DetourOption",
+    "StraightLineOption",
+    "parse_access_options",
+    "print_access_summary",
+    "register",
+    "run_access",
+]
 
 _out = Console(highlight=False)
+#: ``--straight-line`` and ``--detour`` (the approximation), shared with ``sdg-11-2-1``.
+StraightLineOption = Annotated[
+    bool, typer.Option("--straight-line", help=t("approximate.opt_straight_line"))
+]
+DetourOption = Annotated[float, typer.Option("--detour", min=1.0, help=t("approximate.opt_detour"))]
 SUMMARY_GROUPS = ("pop_total", "age_6_15", "age_65_plus", "born_abroad", "low_income")
 SUMMARY_CATEGORIES = ("grocery", "school", "preschool", "health_centre", "park", "transit_stop")
 
@@ -44,9 +57,17 @@ def run_access(
     *,
     detail: Detail = "tidy",
     scenario_path: Path | None = None,
+    straight_line: bool = False,
+    detour: float = DEFAULT_DETOUR_FACTOR,
 ) -> PackAccess:
-    """Load the pack (and a scenario), compute, write the outputs and print a summary."""
+    """Load the pack (and a scenario), compute, write the outputs and print a summary.
+
+    Without an OSM extract, or with ``straight_line``, the approximation along straight lines
+    × ``detour`` runs instead (:mod:`jamlik.runs.straight_line`), and says so.
+    """
     pack = fail_cleanly(lambda: load_pack(pack_path))
+    if straight_line or pack.osm_path is None:
+        return _run_straight_line(pack, out, options, detail, scenario_path, straight_line, detour)
     placed = None
     if scenario_path is not None:
         from jamlik.ingest.scenario import load_scenario
@@ -62,12 +83,58 @@ def run_access(
         result = fail_cleanly(
             lambda: compute_pack_access(pack, options=options, progress=progress, scenario=placed)
         )
+    return _write_and_show(result, pack, out, detail)
+
+
+def _run_straight_line(
+    pack: Pack,
+    out: Path,
+    options: AccessOptions,
+    detail: Detail,
+    scenario_path: Path | None,
+    forced: bool,
+    detour: float,
+) -> PackAccess:
+    """Run the straight-line approximation; announce it and write ``*_approx`` layers."""
+    from jamlik.runs.straight_line import straight_line_access
+
+    if scenario_path is not None:
+        fail_cleanly(lambda: _no_straight_scenario())
+    key = "approximate.console_forced" if forced else "approximate.console_auto"
+    _out.print(t(key, pack=pack.name, detour=f"{detour:g}"), style="bold yellow", markup=False)
+    with progress_bar(t("cli_access.computing"), total=2 + len(options.profiles)) as advance:
+
+        def progress(label: str, done: int, total: int) -> None:
+            advance(0, total=total)
+            advance(1)
+
+        def compute() -> PackAccess:
+            try:
+                return straight_line_access(
+                    pack, options=options, detour_factor=detour, progress=progress
+                )
+            except DataError as exc:
+                if forced:
+                    raise
+                raise DataError(
+                    t("approximate.auto_failed", pack=pack.name, error=str(exc))
+                ) from None
+
+        result = fail_cleanly(compute)
+    return _write_and_show(result, pack, out, detail)
+
+
+def _write_and_show(result: PackAccess, pack: Pack, out: Path, detail: Detail) -> PackAccess:
     layers, tables = result.output_layers(sources_table(pack.sources), detail=detail)
     written = fail_cleanly(lambda: write_result_set(layers, out, csv_tables=tables))
     print_access_summary(result, threshold_min=15.0)
     for kind, path in written.items():
         _out.print(t("cli_access.wrote", kind=kind, path=str(path)))
     return result
+
+
+def _no_straight_scenario() -> None:
+    raise DataError(t("approximate.no_scenario"))
 
 
 def print_access_summary(result: PackAccess, *, threshold_min: float) -> None:
@@ -84,7 +151,10 @@ def print_access_summary(result: PackAccess, *, threshold_min: float) -> None:
     if not rows:
         return
     shares = share_within(origins, columns=rows, threshold=threshold_min, groups=groups)
-    table = Table(title=t("cli_access.summary_title", minutes=f"{threshold_min:g}"))
+    title = t("cli_access.summary_title", minutes=f"{threshold_min:g}")
+    if result.method != "network":
+        title = t("approximate.summary_title", title=title, detour=f"{result.detour_factor:g}")
+    table = Table(title=title)
     table.add_column(t("cli_access.col_category"))
     table.add_column(t("cli_access.col_profile"))
     for group in groups:
@@ -134,6 +204,8 @@ def access(
     scenario: Annotated[
         Path | None, typer.Option("--scenario", help=t("scenario.opt_scenario_access"))
     ] = None,
+    straight_line: StraightLineOption = False,
+    detour: DetourOption = DEFAULT_DETOUR_FACTOR,
 ) -> None:
     """Compute walk/bike accessibility for every resident of a pack (areas, grid, groups).
 
@@ -160,7 +232,8 @@ def access(
     if detail not in ("tidy", "origins"):
         fail_cleanly(lambda: _bad_detail(detail))
     chosen: Detail = "origins" if detail == "origins" else "tidy"
-    run_access(pack, out, options, detail=chosen, scenario_path=scenario)
+    run_access(pack, out, options, detail=chosen, scenario_path=scenario,
+               straight_line=straight_line, detour=detour)  # fmt: skip
 
 
 def _no_transit_scenario() -> None:

@@ -4,21 +4,30 @@ Writes into ``--out DIR``: ``sdg_11_2_1_groups.csv`` (share per population group
 ``sdg_11_2_1_areas.csv`` (per area and group), ``sdg_11_2_1_stops.csv`` (every stop with its
 capacity class and frequency) and ``sdg_11_2_1.json`` (date, window, rule, shares, notes and
 the pack's data sources). Every file is written atomically.
+
+Without an OSM extract (or with ``--straight-line``) the approximation along straight lines ×
+``--detour`` runs instead (:mod:`jamlik.runs.straight_line`): the share of residents within
+``--distances`` (400 and 800 m by default) and the UN 500 m of a stop, written as
+``sdg_11_2_1_approx_groups.csv``, ``sdg_11_2_1_approx_areas.csv``, ``sdg_11_2_1_approx_stops.csv``
+and ``sdg_11_2_1_approx.json``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from jamlik.cli._common import check_output, console, fail_cleanly, progress_bar
+from jamlik.cli.access import DetourOption, StraightLineOption
 from jamlik.errors import DataError
 from jamlik.i18n import t
-from jamlik.ingest import load_pack
+from jamlik.indicators.access.straight_line import DEFAULT_DETOUR_FACTOR
+from jamlik.ingest import Pack, load_pack
 from jamlik.runs.sdg import SDGResult, result_summary, sdg_11_2_1
 from jamlik.storage import write_csv, write_json
 
@@ -45,7 +54,9 @@ def parse_window(text: str) -> tuple[int, int]:
     return start, end
 
 
-def _run(pack_path: Path, date: str, window: str, rule: str, out: Path) -> SDGResult:
+def _run(pack_path: Path, date: str | None, window: str, rule: str, out: Path) -> SDGResult:
+    if date is None:
+        raise DataError(t("approximate.sdg_needs_date"))
     day = parse_date(date)
     span = parse_window(window)
     if rule not in ("average", "max_gap"):
@@ -70,22 +81,94 @@ def _run(pack_path: Path, date: str, window: str, rule: str, out: Path) -> SDGRe
     return result
 
 
+def _parse_distances(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise DataError(t("approximate.bad_distances", value=text)) from None
+    if not values or min(values) <= 0:
+        raise DataError(t("approximate.bad_distances", value=text))
+    return values
+
+
+def _run_straight_line(
+    pack: Pack, date: str | None, distances: str, detour: float, forced: bool, out: Path
+) -> None:
+    """Run the approximation along straight lines × ``detour``; announce it and write it."""
+    from jamlik.runs.straight_line import straight_line_sdg
+
+    key = "approximate.console_forced" if forced else "approximate.console_auto"
+    console.print(t(key, pack=pack.name, detour=f"{detour:g}"), style="bold yellow", markup=False)
+    result = straight_line_sdg(
+        pack,
+        distances_m=_parse_distances(distances),
+        detour_factor=detour,
+        date=None if date is None else parse_date(date),
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    rounded = {"population": 2} | {c: 4 for c in result.areas if c.startswith("share_")}
+    write_csv(result.groups.round(rounded).reset_index(), out / "sdg_11_2_1_approx_groups.csv")
+    write_csv(result.areas.round(rounded), out / "sdg_11_2_1_approx_areas.csv")
+    write_csv(result.stops.assign(method="straight_line"), out / "sdg_11_2_1_approx_stops.csv")
+    summary = dict(result.summary())
+    summary["pack"] = pack.name
+    summary["sources"] = [s.model_dump() for s in pack.sources]
+    write_json(summary, out / "sdg_11_2_1_approx.json")
+    for note in result.notes:
+        console.print(f"• {note}", markup=False, soft_wrap=True)
+    everyone = result.groups.loc["pop_total"]
+    shares = ", ".join(
+        f"{100 * everyone[f'share_within_{d:g}m']:.1f} % ≤ {d:g} m" for d in result.distances_m
+    )
+    console.print(
+        t("approximate.done_sdg", detour=f"{detour:g}", shares=shares,
+          population=f"{everyone['population']:.0f}", out=str(out)),
+        soft_wrap=True, markup=False,
+    )  # fmt: skip
+
+
+def _without_osm(pack: Pack, forced: bool, run: Callable[[], None]) -> None:
+    """Run the approximation; when it was chosen for want of OSM and fails, say both."""
+    try:
+        run()
+    except DataError as exc:
+        if forced:
+            raise
+        raise DataError(t("approximate.auto_failed", pack=pack.name, error=str(exc))) from None
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``sdg-11-2-1`` command to ``app``."""
 
     @app.command("sdg-11-2-1", help=t("transit_service.help_sdg"))
     def sdg_command(
         pack: Annotated[Path, typer.Argument(help=t("transit_service.opt_pack"))],
-        date: Annotated[str, typer.Option("--date", help=t("transit_service.opt_date"))],
         out: Annotated[Path, typer.Option("--out", help=t("transit_service.opt_out_dir"))],
+        date: Annotated[
+            str | None, typer.Option("--date", help=t("transit_service.opt_date"))
+        ] = None,
         window: Annotated[
             str, typer.Option("--window", help=t("transit_service.opt_window"))
         ] = "06:00-20:00",
         rule: Annotated[str, typer.Option("--rule", help=t("transit_service.opt_rule"))] = (
             "average"
         ),
+        straight_line: StraightLineOption = False,
+        detour: DetourOption = DEFAULT_DETOUR_FACTOR,
+        distances: Annotated[
+            str, typer.Option("--distances", help=t("approximate.opt_distances"))
+        ] = "400,800",
     ) -> None:
         check_output(out, inputs=[pack], folder=True)
+        loaded = fail_cleanly(lambda: load_pack(pack))
+        if straight_line or loaded.osm_path is None:
+            fail_cleanly(
+                lambda: _without_osm(
+                    loaded, straight_line,
+                    lambda: _run_straight_line(loaded, date, distances, detour, straight_line, out),
+                )
+            )  # fmt: skip
+            return
         result = fail_cleanly(lambda: _run(pack, date, window, rule, out))
         console.print(
             t(

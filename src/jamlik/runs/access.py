@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -58,7 +58,7 @@ from jamlik.runs.access_layers import (
     tidy_values,
     wide_layer,
 )
-from jamlik.runs.inputs import destination_seeds, pack_residents
+from jamlik.runs.inputs import destination_seeds, pack_residents, profile_groups
 from jamlik.runs.scenario import PlacedScenario, edit_opportunities, edit_residents, edit_streets
 
 __all__ = ["AccessOptions", "PackAccess", "compute_pack_access"]
@@ -165,6 +165,16 @@ class PackAccess:
     residents_staying
         With a scenario: today's residents who still live there (``residents`` without the
         newcomers and the displaced).
+    method
+        ``network`` (along the streets) or ``straight_line`` (the approximation of
+        :mod:`jamlik.runs.straight_line`: every layer and table then ends in ``_approx`` and
+        carries the columns ``method`` and ``detour_factor``).
+    detour_factor
+        The straight-line run's detour factor (``None`` along the network).
+    profile_groups
+        The residents each profile's area and grid layers stand for: ``age_6_15`` for
+        ``child`` and ``age_65_plus`` for ``senior`` when the pack has them, else ``pop_total``
+        (:func:`jamlik.runs.inputs.profile_groups`).
     """
 
     origins: gpd.GeoDataFrame
@@ -180,6 +190,9 @@ class PackAccess:
     residents: pd.DataFrame | None = None
     resident_changes: pd.DataFrame | None = None
     residents_staying: pd.DataFrame | None = None
+    method: Literal["network", "straight_line"] = "network"
+    detour_factor: float | None = None
+    profile_groups: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def profiles(self) -> tuple[str, ...]:
@@ -208,9 +221,11 @@ class PackAccess:
                 continue
             kind = "areas" if id_column == "area_id" else "grid"
             for prof in profiles:
+                # The grid holds everyone only; the areas hold each profile's own group.
+                group = self.profile_groups.get(prof, "pop_total") if kind == "areas" else None
                 layers[f"{kind}_{prof}"] = wide_layer(
                     values, polygons, id_column=id_column, profile=prof,
-                    threshold_min=self.threshold_min,
+                    threshold_min=self.threshold_min, group=group or "pop_total",
                 )  # fmt: skip
         layers["opportunities"] = self.opportunities
         values = self.area_values
@@ -230,7 +245,28 @@ class PackAccess:
             "column_descriptions": self.descriptions,
             "sources": sources,
         }
+        if self.method != "network":  # never mixed silently with network results
+            return _labelled(layers, self), _labelled(tables, self)
         return layers, tables
+
+
+def _labelled(frames: dict[str, pd.DataFrame], result: PackAccess) -> dict[str, pd.DataFrame]:
+    """Name every output ``<name>_approx`` and add ``method`` and ``detour_factor`` columns."""
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in frames.items():
+        labelled = frame.copy()
+        if name not in ("sources", "column_descriptions"):
+            labelled.insert(0, "method", result.method)
+            labelled.insert(1, "detour_factor", result.detour_factor)
+        elif name == "column_descriptions":
+            extra = pd.DataFrame(
+                [(c, t(f"approximate.col_{c}", language="sv"), t(f"approximate.col_{c}",
+                  language="en")) for c in ("method", "detour_factor")],
+                columns=["column", "sv", "en"],
+            )  # fmt: skip
+            labelled = pd.concat([extra, labelled], ignore_index=True)
+        out[f"{name}_approx"] = labelled
+    return out
 
 
 def _for_file(values: pd.DataFrame) -> pd.DataFrame:
@@ -386,8 +422,9 @@ def compute_pack_access(
         names.extend(own)
         del result, block
     per_origin = pd.DataFrame(values, index=pd.Index(resident_nodes, name="node"), columns=names)
-    packed = _assemble(pack, walk, residents, per_origin, main, opportunities, snap_by_profile,
-                       descriptions, notes, opts)  # fmt: skip
+    packed = assemble_pack_access(pack, (walk.node_x, walk.node_y), residents, per_origin, main,
+                                  opportunities, snap_by_profile, descriptions, notes,
+                                  opts)  # fmt: skip
     if moved is None:
         return packed
     return dataclasses.replace(packed, resident_changes=moved, residents_staying=staying)
@@ -500,9 +537,9 @@ def _subset_seeds(seeds: Seeds, keep: npt.NDArray[np.bool_]) -> Seeds:
     return Seeds(indptr, seeds.node[mask], seeds.cost[mask])
 
 
-def _assemble(
+def assemble_pack_access(
     pack: Pack,
-    walk: StreetNetwork,
+    node_xy: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
     residents: Residents,
     per_origin: pd.DataFrame,
     main: Sequence[CategoryColumns],
@@ -511,8 +548,17 @@ def _assemble(
     descriptions: dict[str, tuple[str, str]],
     notes: list[str],
     opts: AccessOptions,
+    *,
+    home_note: bool = True,
 ) -> PackAccess:
+    """Aggregate per-origin indicators into the result (also used by the straight-line run).
+
+    ``node_xy`` holds the coordinates of every origin number of ``residents.table["node"]``.
+    """
+    node_x, node_y = node_xy
     groups = ["pop_total", *residents.groups]
+    by_profile, group_notes = profile_groups([_profile(p) for p in opts.profiles], groups)
+    notes.extend(group_notes)
     table = residents.table
     summaries = []
     for prof in opts.profiles:
@@ -530,7 +576,7 @@ def _assemble(
     grid = grid_values = None
     if opts.grid_m:
         nodes = table["node"].to_numpy()
-        cell_of, grid = grid_cells(walk.node_x[nodes], walk.node_y[nodes], cell_m=opts.grid_m,
+        cell_of, grid = grid_cells(node_x[nodes], node_y[nodes], cell_m=opts.grid_m,
                                    crs=pack.crs)  # fmt: skip
         in_cells = pd.DataFrame(
             {"node": nodes, "cell_id": cell_of, "pop_total": table["pop_total"].to_numpy()}
@@ -549,7 +595,8 @@ def _assemble(
         per_node["home_to_node_m"] = (weighted / per_node["pop_total"]).fillna(0.0)
     mean_home = float((table["snap_distance_m"] * table["pop_total"]).sum())
     mean_home /= max(float(table["pop_total"].sum()), 1.0)
-    notes.append(t("access.note_home_snap", mean=f"{mean_home:.0f}"))
+    if home_note:
+        notes.append(t("access.note_home_snap", mean=f"{mean_home:.0f}"))
     nodes = per_node.index.to_numpy()
     # The indicator block is shared, not copied (reset_index, concat and a GeoDataFrame of a
     # mixed frame would each copy it): a frame over the same array, the few meta columns
@@ -558,7 +605,7 @@ def _assemble(
     for position, (column, series) in enumerate(per_node.reset_index().items()):
         frame.insert(position, column, series.to_numpy())
     origins = gpd.GeoDataFrame(
-        frame, geometry=gpd.points_from_xy(walk.node_x[nodes], walk.node_y[nodes]),
+        frame, geometry=gpd.points_from_xy(node_x[nodes], node_y[nodes]),
         crs=pack.crs, copy=False,
     )  # fmt: skip
     opp = opportunities.copy()
@@ -575,4 +622,5 @@ def _assemble(
     )
     return PackAccess(origins=origins, summary=summary, areas=areas, area_values=area_values,
                       grid=grid, grid_values=grid_values, opportunities=opp, descriptions=desc,
-                      threshold_min=threshold, notes=tuple(notes), residents=table)  # fmt: skip
+                      threshold_min=threshold, notes=tuple(notes), residents=table,
+                      profile_groups=by_profile)  # fmt: skip

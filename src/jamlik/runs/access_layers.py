@@ -169,14 +169,17 @@ def wide_layer(
     id_column: str,
     profile: str,
     threshold_min: float,
+    group: str = "pop_total",
 ) -> gpd.GeoDataFrame:
     """Return one polygon layer for one profile: id, population, five columns per category.
 
-    Values are for everyone (``pop_total``) and rounded for reading (:data:`ROUND_DECIMALS`).
-    Polygons without residents have population 0 and empty values.
+    Values are for the residents of ``group`` (everyone by default; the profile's own group,
+    e.g. ``age_65_plus`` for seniors, when the pack has it), named in the column ``group``, and
+    rounded for reading (:data:`ROUND_DECIMALS`). Polygons without residents have population 0
+    and empty values.
     """
     codes = measure_codes(threshold_min)
-    rows = values[(values["profile"] == profile) & (values["group"] == "pop_total")]
+    rows = values[(values["profile"] == profile) & (values["group"] == group)]
     rows = rows[rows[id_column] != ALL_AREAS]
     wide = rows.pivot(index=id_column, columns=["category", "measure"], values="value")
     no_access = rows[rows["measure"] == codes[0]].pivot(
@@ -195,6 +198,7 @@ def wide_layer(
     shapes = polygons.set_index(id_column)
     joined = shapes.join(table, how="left")
     joined["population"] = _as_int(joined["population"].fillna(0.0))
+    joined["group"] = group  # whose access: everyone, or the profile's own group
     return joined.reset_index()
 
 
@@ -246,6 +250,7 @@ def layer_descriptions(
     if grid_m:
         add("cell_id", "access.col_cell_id", size=grid_m)
     add("population", "access.col_population")
+    add("group", "approximate.col_group")
     for category in categories:
         add(f"{category}_{codes[0]}", "access.col_min", category=category)
         add(f"{category}_noacc", "access.col_noacc", category=category)

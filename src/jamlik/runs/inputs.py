@@ -40,7 +40,7 @@ from jamlik.networks import (
     snap_points,
 )
 
-__all__ = ["destination_seeds", "pack_residents", "vulnerable_areas"]
+__all__ = ["destination_seeds", "pack_residents", "profile_groups", "vulnerable_areas"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -115,6 +115,43 @@ def pack_residents(
     table = placed.table.copy()
     table["node"] = nodes[table["node"].to_numpy()]
     return Residents(table, placed.groups, placed.method_by_area, placed.warnings)
+
+
+def profile_groups(
+    profiles: Sequence[TravelProfile], groups: Sequence[str]
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Return the residents each profile stands for, and notes where a pack lacks them.
+
+    A profile with a ``population_group`` (``child``: ``age_6_15``, ``senior``:
+    ``age_65_plus``) is weighted by that group when the pack's statistics have it, so that
+    "seniors' access" is the access of the older residents at the senior speed. Without the
+    group the profile falls back to everyone (``pop_total``) at its speed, and a note says so.
+
+    Parameters
+    ----------
+    profiles
+        The run's travel profiles.
+    groups
+        The population group columns the residents carry.
+
+    Returns
+    -------
+    (dict, tuple)
+        ``{profile name: group column}`` and the notes (one per profile without its group).
+    """
+    mapping: dict[str, str] = {}
+    notes: list[str] = []
+    for prof in profiles:
+        wanted = prof.population_group
+        if wanted is None:
+            mapping[prof.name] = "pop_total"
+        elif wanted in groups:
+            mapping[prof.name] = wanted
+            notes.append(t("approximate.note_profile_group", profile=prof.name, group=wanted))
+        else:
+            mapping[prof.name] = "pop_total"
+            notes.append(t("approximate.note_profile_no_group", profile=prof.name, group=wanted))
+    return mapping, tuple(notes)
 
 
 def destination_seeds(

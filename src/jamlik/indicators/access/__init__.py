@@ -4,6 +4,7 @@ from jamlik._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "ALL_AREAS": "jamlik.indicators.access.aggregate",
+    "DEFAULT_DETOUR_FACTOR": "jamlik.indicators.access.straight_line",
     "FCAMethod": "jamlik.indicators.access.fca",
     "FrequencyRule": "jamlik.indicators.access.transit_service",
     "HOURS": "jamlik.indicators.access.transit_service",
@@ -26,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "route_modes": "jamlik.indicators.access.transit_service",
     "share_within": "jamlik.indicators.access.aggregate",
     "stop_service": "jamlik.indicators.access.transit_service",
+    "straight_line_measures": "jamlik.indicators.access.straight_line",
     "two_step_fca": "jamlik.indicators.access.fca",
     "weighted_catchment": "jamlik.indicators.access.fca",
     "winners_losers": "jamlik.indicators.access.change",
