@@ -159,3 +159,17 @@ def test_network_layers_hold_the_profiles_group(town: tuple[Path, PackAccess]) -
     senior_everyone = _value(result, "senior", "pop_total", "*", "in15")
     senior_older = _value(result, "senior", "age_65_plus", "*", "in15")
     assert senior_everyone != senior_older  # the group changes the number
+
+
+def test_a_fetched_pack_weights_children_by_scbs_age_band() -> None:
+    from jamlik.config import DEFAULT_PROFILES
+    from jamlik.runs.inputs import profile_groups
+
+    profiles = [DEFAULT_PROFILES[n] for n in ("adult", "child", "senior")]
+    fetched = ("women", "men", "age_0_14", "age_15_19", "age_20_64", "age_65_plus")
+    mapping, notes = profile_groups(profiles, fetched)
+    assert mapping == {"adult": "pop_total", "child": "age_0_14", "senior": "age_65_plus"}
+    town = ("age_0_5", "age_6_15", "age_16_64", "age_65_plus")
+    assert profile_groups(profiles, town)[0]["child"] == "age_6_15"  # the closer band wins
+    mapping, notes = profile_groups(profiles, ("born_abroad",))
+    assert mapping["child"] == "pop_total" and any("age_6_15 / age_0_14" in n for n in notes)

@@ -22,7 +22,7 @@ Who a profile stands for
 ------------------------
 ``child`` and ``senior`` are people, not only speeds: their access is weighted by the pack's
 number of children (``age_6_15``, the school ages who walk on their own) and older residents
-(``age_65_plus``) per area, placed like the total population (``population_group``). A pack
+(``age_65_plus``) per area, placed like the total population (``population_groups``). A pack
 without these statistics falls back to everyone at the profile's speed, with a warning.
 
 Steps (``highway=steps``) slow walkers: adults and children climb at half their speed, seniors
@@ -53,9 +53,10 @@ class TravelProfile(BaseModel):
         ``"allow"`` (climb at ``steps_speed_factor`` × speed) or ``"forbid"``.
     steps_speed_factor
         Speed on steps as a share of ``speed_m_s``.
-    population_group
-        The residents the profile stands for (a population group column such as
-        ``age_65_plus``); ``None``: everyone.
+    population_groups
+        The residents the profile stands for: population group columns in order of preference
+        (the first one a pack has is used, e.g. ``age_6_15`` in the sample town and SCB's
+        ``age_0_14`` in a fetched pack); empty: everyone.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -65,7 +66,7 @@ class TravelProfile(BaseModel):
     speed_m_s: float = Field(gt=0, le=30)
     steps: Literal["allow", "forbid"] = "allow"
     steps_speed_factor: float = Field(default=0.5, gt=0, le=1)
-    population_group: str | None = None
+    population_groups: tuple[str, ...] = ()
 
     @property
     def speed_kmh(self) -> float:
@@ -78,10 +79,16 @@ DEFAULT_PROFILES: dict[str, TravelProfile] = {
     for p in (
         TravelProfile(name="adult", speed_m_s=1.33, steps_speed_factor=0.5),
         TravelProfile(
-            name="child", speed_m_s=1.10, steps_speed_factor=0.5, population_group="age_6_15"
+            name="child",
+            speed_m_s=1.10,
+            steps_speed_factor=0.5,
+            population_groups=("age_6_15", "age_0_14"),
         ),
         TravelProfile(
-            name="senior", speed_m_s=0.97, steps_speed_factor=1 / 3, population_group="age_65_plus"
+            name="senior",
+            speed_m_s=0.97,
+            steps_speed_factor=1 / 3,
+            population_groups=("age_65_plus",),
         ),
         TravelProfile(name="wheelchair", speed_m_s=0.90, steps="forbid"),
         TravelProfile(name="bike", mode="bike", speed_m_s=15 / 3.6, steps="forbid"),

@@ -122,10 +122,11 @@ def profile_groups(
 ) -> tuple[dict[str, str], tuple[str, ...]]:
     """Return the residents each profile stands for, and notes where a pack lacks them.
 
-    A profile with a ``population_group`` (``child``: ``age_6_15``, ``senior``:
-    ``age_65_plus``) is weighted by that group when the pack's statistics have it, so that
-    "seniors' access" is the access of the older residents at the senior speed. Without the
-    group the profile falls back to everyone (``pop_total``) at its speed, and a note says so.
+    A profile with ``population_groups`` (``child``: ``age_6_15`` or SCB's ``age_0_14``,
+    ``senior``: ``age_65_plus``) is weighted by the first of its groups the pack's statistics
+    have, so that "seniors' access" is the access of the older residents at the senior speed.
+    Without any of them the profile falls back to everyone (``pop_total``) at its speed, and a
+    note says so.
 
     Parameters
     ----------
@@ -142,14 +143,15 @@ def profile_groups(
     mapping: dict[str, str] = {}
     notes: list[str] = []
     for prof in profiles:
-        wanted = prof.population_group
-        if wanted is None:
+        present = [g for g in prof.population_groups if g in groups]
+        if not prof.population_groups:
             mapping[prof.name] = "pop_total"
-        elif wanted in groups:
-            mapping[prof.name] = wanted
-            notes.append(t("approximate.note_profile_group", profile=prof.name, group=wanted))
+        elif present:
+            mapping[prof.name] = present[0]
+            notes.append(t("approximate.note_profile_group", profile=prof.name, group=present[0]))
         else:
             mapping[prof.name] = "pop_total"
+            wanted = " / ".join(prof.population_groups)
             notes.append(t("approximate.note_profile_no_group", profile=prof.name, group=wanted))
     return mapping, tuple(notes)
 
