@@ -34,8 +34,9 @@ def assert_same(got: AccessResult, want: AccessResult) -> None:
 
 def _graph(town: Town, src: np.ndarray, dst: np.ndarray, length: np.ndarray) -> Graph:
     xy = np.column_stack([town.node_x, town.node_y])
-    return graph_from_edges(src, dst, length / SPEED_M_S, n_nodes=town.node_x.size,
-                            name="town", node_xy=xy)  # fmt: skip
+    return graph_from_edges(
+        src, dst, length / SPEED_M_S, n_nodes=town.node_x.size, name="town", node_xy=xy
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +57,9 @@ def _seeds(graph: Graph, town: Town, xy: np.ndarray) -> Seeds:
     gxy = np.column_stack([town.node_x[graph.node_index], town.node_y[graph.node_index]])
     d, node = cKDTree(gxy).query(xy, k=2)
     n = xy.shape[0]
-    return Seeds(np.arange(0, 2 * n + 1, 2), node.reshape(-1).astype(np.int64),
-                 d.reshape(-1) / SPEED_M_S)  # fmt: skip
+    return Seeds(
+        np.arange(0, 2 * n + 1, 2), node.reshape(-1).astype(np.int64), d.reshape(-1) / SPEED_M_S
+    )
 
 
 def _opportunities(
@@ -81,12 +83,15 @@ def _places(town: Town) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def _full(graph: Graph, opps: OpportunitySet, origins: np.ndarray) -> AccessResult:
-    return accessibility(graph, opps.seeds, weights=opps.weights, k=3, cutoffs=CUTOFFS,
-                         decay=DECAY, origins=origins)  # fmt: skip
+    return accessibility(
+        graph, opps.seeds, weights=opps.weights, k=3, cutoffs=CUTOFFS, decay=DECAY, origins=origins
+    )
 
 
+@pytest.mark.parametrize("named", [True, False])
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5])
-def test_random_changes_equal_full_run(town, seed: int) -> None:  # type: ignore[no-untyped-def]
+def test_random_changes_equal_full_run(town, seed: int, named: bool) -> None:  # type: ignore[no-untyped-def]
+    """Closed and added streets, places and homes; ids given, or matched by content."""
     t, src, dst, length = town
     rng = np.random.default_rng(seed)
     g0 = _graph(t, src, dst, length)
@@ -114,8 +119,12 @@ def test_random_changes_equal_full_run(town, seed: int) -> None:  # type: ignore
         xy1, ids1 = xy[stay].copy(), ids[stay]
         if ids1.size:
             xy1[0] += rng.normal(0, 150, size=2)
-        extra = np.column_stack([rng.uniform(t.node_x.min(), t.node_x.max(), 3),
-                                 rng.uniform(t.node_y.min(), t.node_y.max(), 3)])  # fmt: skip
+        extra = np.column_stack(
+            [
+                rng.uniform(t.node_x.min(), t.node_x.max(), 3),
+                rng.uniform(t.node_y.min(), t.node_y.max(), 3),
+            ]
+        )
         after_places[cat] = (np.vstack([xy1, extra]), np.concatenate([ids1, 1000 + np.arange(3)]))
     opp1 = _opportunities(g1, t, after_places)
     # Origins after: today's (where still in the graph) and some new homes.
@@ -124,10 +133,20 @@ def test_random_changes_equal_full_run(town, seed: int) -> None:  # type: ignore
     origins1 = np.unique(np.concatenate([origins0[inside], extra_homes]))
     pos1 = np.searchsorted(g1.node_index, origins1)
     want = _full(g1, opp1, pos1)
+    if not named:
+        opp0, opp1 = (
+            OpportunitySet(opp0.seeds, opp0.weights),
+            OpportunitySet(opp1.seeds, opp1.weights),
+        )
     got = update_accessibility(
-        before, graph_before=g0, opportunities_before=opp0, graph_after=g1,
-        opportunities_after=opp1, origins=pos1, decay=DECAY,
-    )  # fmt: skip
+        before,
+        graph_before=g0,
+        opportunities_before=opp0,
+        graph_after=g1,
+        opportunities_after=opp1,
+        origins=pos1,
+        decay=DECAY,
+    )
     assert_same(got.result, want)
     assert got.changed_opportunities > 0
     n_opp = sum(s.n_points for s in opp1.seeds.values())
@@ -141,9 +160,15 @@ def test_no_change_searches_nothing(town) -> None:  # type: ignore[no-untyped-de
     origins = np.arange(g0.n_nodes)
     before = _full(g0, opp, origins)
     g1 = _graph(t, src, dst, length)  # an equal graph, another object
-    got = update_accessibility(before, graph_before=g0, opportunities_before=opp,
-                               graph_after=g1, opportunities_after=opp, origins=origins,
-                               decay=DECAY)  # fmt: skip
+    got = update_accessibility(
+        before,
+        graph_before=g0,
+        opportunities_before=opp,
+        graph_after=g1,
+        opportunities_after=opp,
+        origins=origins,
+        decay=DECAY,
+    )
     assert (got.changed_edges, got.changed_opportunities, got.searches) == (0, 0, 0)
     assert_same(got.result, before)
 
@@ -157,28 +182,35 @@ def test_one_new_school_by_hand() -> None:
     two = Seeds(np.array([0, 1, 2]), np.array([0, 3]), np.array([0.0, 10.0]))
     before = accessibility(g, {"school": one}, k=2, cutoffs=(150.0, 400.0), max_cost=400.0)
     got = update_accessibility(
-        before, graph_before=g,
-        opportunities_before=OpportunitySet({"school": one}, {"school": np.ones(1)},
-                                            {"school": np.array([7])}),
+        before,
+        graph_before=g,
+        opportunities_before=OpportunitySet(
+            {"school": one}, {"school": np.ones(1)}, {"school": np.array([7])}
+        ),
         graph_after=g,
-        opportunities_after=OpportunitySet({"school": two}, {"school": np.ones(2)},
-                                           {"school": np.array([7, 8])}),
+        opportunities_after=OpportunitySet(
+            {"school": two}, {"school": np.ones(2)}, {"school": np.array([7, 8])}
+        ),
         origins=np.arange(4),
-    ).result  # fmt: skip
+    ).result
     inf = np.inf
     np.testing.assert_array_equal(got.nearest[:, 0], [[0, 310], [100, 210], [110, 200], [10, 300]])
     np.testing.assert_array_equal(got.counts[:, 0], [[1, 2], [1, 2], [1, 2], [1, 2]])
     # Closing the first school: nodes lose their nearest, the next candidate comes from a search.
     closed = update_accessibility(
-        got, graph_before=g,
-        opportunities_before=OpportunitySet({"school": two}, {"school": np.ones(2)},
-                                            {"school": np.array([7, 8])}),
+        got,
+        graph_before=g,
+        opportunities_before=OpportunitySet(
+            {"school": two}, {"school": np.ones(2)}, {"school": np.array([7, 8])}
+        ),
         graph_after=g,
         opportunities_after=OpportunitySet(
             {"school": Seeds(np.array([0, 1]), np.array([3]), np.array([10.0]))},
-            {"school": np.ones(1)}, {"school": np.array([8])}),
+            {"school": np.ones(1)},
+            {"school": np.array([8])},
+        ),
         origins=np.arange(4),
-    )  # fmt: skip
+    )
     np.testing.assert_array_equal(
         closed.result.nearest[:, 0], [[310, inf], [210, inf], [110, inf], [10, inf]]
     )
@@ -190,6 +222,5 @@ def test_changed_nodes_of_a_new_link(town) -> None:  # type: ignore[no-untyped-d
     t, src, dst, length = town
     g0 = _graph(t, src, dst, length)
     a, b = int(g0.node_index[0]), int(g0.node_index[50])
-    g1 = _graph(t, np.append(src, [a, b]), np.append(dst, [b, a]),
-                np.append(length, [1.0, 1.0]))  # fmt: skip
+    g1 = _graph(t, np.append(src, [a, b]), np.append(dst, [b, a]), np.append(length, [1.0, 1.0]))
     np.testing.assert_array_equal(changed_nodes(g0, g1), sorted({a, b}))

@@ -94,9 +94,15 @@ def apply_operations(  # type: ignore[no-untyped-def]
         n_old = 0
         if b >= 0:
             nt, ncl = search(
-                g0, q0.seed_node, q0.seed_cost, q0.seed_ptr[b], q0.seed_ptr[b + 1], bound,
-                o + 1, w0,
-            )  # fmt: skip
+                g0,
+                q0.seed_node,
+                q0.seed_cost,
+                q0.seed_ptr[b],
+                q0.seed_ptr[b + 1],
+                bound,
+                o + 1,
+                w0,
+            )
             n_searches += 1
             wb = q0.opp_weight[b]
             for i in range(nt):
@@ -112,9 +118,15 @@ def apply_operations(  # type: ignore[no-untyped-def]
             clear(g0, w0, nt, ncl)
         if a >= 0:
             nt, ncl = search(
-                g1, q1.seed_node, q1.seed_cost, q1.seed_ptr[a], q1.seed_ptr[a + 1], bound,
-                o + 1, w1,
-            )  # fmt: skip
+                g1,
+                q1.seed_node,
+                q1.seed_cost,
+                q1.seed_ptr[a],
+                q1.seed_ptr[a + 1],
+                bound,
+                o + 1,
+                w1,
+            )
             n_searches += 1
             wa = q1.opp_weight[a]
             for i in range(nt):

@@ -67,12 +67,15 @@ class OpportunitySet:
     """Opportunities by category: seeds (graph nodes), weights and a stable id of each.
 
     ``ids[c][j]`` names opportunity ``j`` of category ``c`` across the two sets (e.g. its row
-    in the pack's table); ids must be unique within a category.
+    in the pack's table); ids must be unique within a category. Without ids (``None``) the
+    opportunities are matched by what they are: the same seeds (in the graphs' common
+    numbering) and weight; equal ones pair up in order, since a result depends only on the
+    seeds and weights of a category, not on which opportunity is which.
     """
 
     seeds: Mapping[str, Seeds]
     weights: Mapping[str, FloatArray]
-    ids: Mapping[str, IntArray]
+    ids: Mapping[str, IntArray] | None = None
 
 
 @dataclass(frozen=True)
@@ -136,9 +139,17 @@ def _forward_reach(graph: Graph, sources: IntArray, bound: float) -> FloatArray:
     heap = graph.n_edges + sources.size + 2
     hkey, hnode = np.empty(heap), np.empty(heap, dtype=np.int64)
     _kernels.bounded_search(
-        graph.indptr, graph.indices, graph.cost, sources.astype(np.int64),
-        np.zeros(sources.size), bound, dist, touched, hkey, hnode,
-    )  # fmt: skip
+        graph.indptr,
+        graph.indices,
+        graph.cost,
+        sources.astype(np.int64),
+        np.zeros(sources.size),
+        bound,
+        dist,
+        touched,
+        hkey,
+        hnode,
+    )
     return dist
 
 
@@ -254,6 +265,8 @@ def update_accessibility(
     s0_all, w0_all, base0 = _concat(opportunities_before, cats)
     s1_all, w1_all, base1 = _concat(opportunities_after, cats)
 
+    ids0, ids1 = _ids(opportunities_before, graph_before, opportunities_after, graph_after, cats)
+
     # Which opportunities must be searched again.
     changed = changed_nodes(graph_before, graph_after)
     position = np.full(n_caller, -1, dtype=np.int64)
@@ -262,26 +275,25 @@ def update_accessibility(
     reach = _forward_reach(graph_before, at[at >= 0], wide)
     touching = _reaching(s0_all, reach, wide)
     ops: list[IntArray] = []
-    for c, cat in enumerate(cats):
-        ids1 = np.asarray(opportunities_after.ids[cat], dtype=np.int64)
-        ids0 = np.asarray(opportunities_before.ids.get(cat, np.empty(0)), dtype=np.int64)
-        _, j0, j1 = np.intersect1d(ids0, ids1, assume_unique=True, return_indices=True)
+    for c in range(len(cats)):
+        _, j0, j1 = np.intersect1d(ids0[c], ids1[c], assume_unique=True, return_indices=True)
         g0, g1 = j0 + base0[c], j1 + base1[c]
         same = (w0_all[g0] == w1_all[g1]) & ~touching[g0]
-        same &= _same_seeds(s0_all, graph_before, g0, s1_all, graph_after, g1)
-        gone = np.setdiff1d(np.arange(ids0.size), j0) + base0[c]
-        new = np.setdiff1d(np.arange(ids1.size), j1) + base1[c]
+        same[same] = _same_seeds(s0_all, graph_before, g0[same], s1_all, graph_after, g1[same])
+        gone = np.setdiff1d(np.arange(ids0[c].size), j0) + base0[c]
+        new = np.setdiff1d(np.arange(ids1[c].size), j1) + base1[c]
         ops.append(_ops(gone, np.column_stack([g0[~same], g1[~same]]), new, c))
     all_ops = np.concatenate([np.empty((0, 3), dtype=np.int64), *ops])
 
     prep0, prep1 = prepared(graph_before, contract=False), prepared(graph_after, contract=False)
     measures = _kernels.Measures(
-        k, cut[order],
+        k,
+        cut[order],
         np.array([f.compiled()[0] for f in decay], dtype=np.int64),
         np.array([f.compiled()[1] for f in decay], dtype=np.float64),
         np.array([f.compiled()[2] for f in decay], dtype=np.float64),
         np.array([f.support for f in decay], dtype=np.float64),
-    )  # fmt: skip
+    )
     q0 = _query(prep0, s0_all, w0_all, bound)
     q1 = _query(prep1, s1_all, w1_all, bound)
     krow0 = _krow(prep0, graph_before, row_of)
@@ -294,12 +306,21 @@ def update_accessibility(
             max(np.diff(s0_all.indptr).max(initial=1), np.diff(s1_all.indptr).max(initial=1))
         )
         n: int = _incremental_kernels.apply_operations(
-            prep0.search_graph(reverse=True), q0, krow0.astype(prep0.it),
+            prep0.search_graph(reverse=True),
+            q0,
+            krow0.astype(prep0.it),
             _one(workspace(prep0, seeds_max, 1)),
-            prep1.search_graph(reverse=True), q1, krow_after.astype(prep1.it),
+            prep1.search_graph(reverse=True),
+            q1,
+            krow_after.astype(prep1.it),
             _one(workspace(prep1, seeds_max, 1)),
-            ops_, measures, acc, flag, old, old_rows,
-        )  # fmt: skip
+            ops_,
+            measures,
+            acc,
+            flag,
+            old,
+            old_rows,
+        )
         return n
 
     searches = run(all_ops, krow1) if len(all_ops) else 0
@@ -326,8 +347,11 @@ def update_accessibility(
     decayed = acc[:, :, k + n_cut :].transpose(1, 0, 2)[inverse]
     log.debug(
         "incremental: %d changed edges, %d operations, %d rows recomputed, %d searches",
-        changed.size, len(all_ops), recomputed, searches,
-    )  # fmt: skip
+        changed.size,
+        len(all_ops),
+        recomputed,
+        searches,
+    )
     result = AccessResult(
         categories=cats,
         cutoffs=before.cutoffs,
@@ -377,6 +401,44 @@ def _concat(opps: OpportunitySet, cats: Sequence[str]) -> tuple[Seeds, FloatArra
         np.concatenate([np.empty(0), *costs]),
     )
     return seeds, np.concatenate([np.empty(0), *weights]), base
+
+
+def _content_keys(opps: OpportunitySet, graph: Graph, cat: str) -> list[bytes]:
+    s = opps.seeds[cat]
+    w = np.asarray(opps.weights[cat], dtype=np.float64)
+    nodes = graph.node_index[np.asarray(s.node, dtype=np.int64)]
+    cost = np.asarray(s.cost, dtype=np.float64)
+    ptr = s.indptr
+    return [
+        nodes[ptr[j] : ptr[j + 1]].tobytes() + cost[ptr[j] : ptr[j + 1]].tobytes() + w[j].tobytes()
+        for j in range(s.n_points)
+    ]
+
+
+def _ids(
+    before: OpportunitySet, g0: Graph, after: OpportunitySet, g1: Graph, cats: Sequence[str]
+) -> tuple[list[IntArray], list[IntArray]]:
+    """Ids of each category's opportunities before and after (given, or by content)."""
+    out0, out1 = [], []
+    for cat in cats:
+        if before.ids is not None and after.ids is not None:
+            out0.append(np.asarray(before.ids.get(cat, np.empty(0)), dtype=np.int64))
+            out1.append(np.asarray(after.ids[cat], dtype=np.int64))
+            continue
+        number: dict[tuple[bytes, int], int] = {}
+        lists = []
+        for opps, graph in ((before, g0), (after, g1)):
+            keys = _content_keys(opps, graph, cat) if cat in opps.seeds else []
+            seen: dict[bytes, int] = {}
+            ids = np.empty(len(keys), dtype=np.int64)
+            for j, key in enumerate(keys):
+                nth = seen.get(key, 0)
+                seen[key] = nth + 1
+                ids[j] = number.setdefault((key, nth), len(number))
+            lists.append(ids)
+        out0.append(lists[0])
+        out1.append(lists[1])
+    return out0, out1
 
 
 def _one(ws: object) -> object:
