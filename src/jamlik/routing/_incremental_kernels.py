@@ -27,7 +27,7 @@ import numpy as np
 from jamlik.routing._kernels import clear, search
 from jamlik.routing.decay import decay_value
 
-__all__ = ["apply_operations"]
+__all__ = ["apply_operations", "reverse_csr"]
 
 # The kernels are compiled code: coverage and mypy see only their Python signatures.
 # ruff: noqa: D103
@@ -151,3 +151,22 @@ def apply_operations(  # type: ignore[no-untyped-def]
                 flag[c, r] = True
             old[r] = np.inf
     return n_searches
+
+
+@numba.njit(cache=True)
+def reverse_csr(n, src, dst, cost):  # type: ignore[no-untyped-def]
+    """CSR of the reversed edges ``dst -> src`` over ``n`` nodes, by one counting sort."""
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for e in range(dst.shape[0]):
+        indptr[dst[e] + 1] += 1
+    for i in range(n):
+        indptr[i + 1] += indptr[i]
+    fill = indptr[:-1].copy()
+    indices = np.empty(dst.shape[0], dtype=src.dtype)
+    out_cost = np.empty(dst.shape[0])
+    for e in range(dst.shape[0]):
+        p = fill[dst[e]]
+        indices[p] = src[e]
+        out_cost[p] = cost[e]
+        fill[dst[e]] = p + 1
+    return indptr, indices, out_cost

@@ -34,6 +34,7 @@ nearest costs are the same floats as a full run's.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -117,6 +118,10 @@ def changed_nodes(before: Graph, after: Graph) -> IntArray:
     An edge differs when it is in one graph only or its cost differs; a node that joins or
     leaves the graph brings its edges.
     """
+    if before is after:
+        return np.empty(0, dtype=np.int64)
+    if np.array_equal(before.node_index, after.node_index):
+        return before.node_index[_changed_rows(before, after)]
     n = int(max(before.node_index.max(initial=-1), after.node_index.max(initial=-1))) + 1
     if n**2 >= 2**53:
         raise DataError(f"graphs of {n} nodes are too large for the incremental update")
@@ -127,6 +132,34 @@ def changed_nodes(before: Graph, after: Graph) -> IntArray:
     new = e1[~np.isin(e1, e0)].real
     keys = np.concatenate([gone, new]).astype(np.int64)
     return np.unique(np.concatenate([keys // n, keys % n]))
+
+
+def _changed_rows(before: Graph, after: Graph) -> IntArray:
+    """Nodes (of two graphs on the same nodes) whose out-edges differ, and their targets.
+
+    Rows of equal degree are compared edge by edge (``graph_from_edges`` sorts each row by
+    target, then cost); a row of another degree counts whole.
+    """
+    deg0, deg1 = np.diff(before.indptr), np.diff(after.indptr)
+    differ = deg0 != deg1
+    same = np.flatnonzero(~differ)
+    count = deg0[same]
+    e0 = _row_edges(before.indptr, same)
+    e1 = _row_edges(after.indptr, same)
+    bad = (before.indices[e0] != after.indices[e1]) | (before.cost[e0] != after.cost[e1])
+    differ[np.repeat(same, count)[bad]] = True
+    rows = np.flatnonzero(differ)
+    ends0 = before.indices[_row_edges(before.indptr, rows)]
+    ends1 = after.indices[_row_edges(after.indptr, rows)]
+    return np.unique(np.concatenate([rows, ends0, ends1]))
+
+
+def _row_edges(indptr: IntArray, rows: IntArray) -> IntArray:
+    """Edge numbers of the given CSR rows."""
+    count = indptr[rows + 1] - indptr[rows]
+    offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    out: IntArray = np.repeat(indptr[rows], count) + offset
+    return out
 
 
 def _forward_reach(graph: Graph, sources: IntArray, bound: float) -> FloatArray:
@@ -249,17 +282,23 @@ def update_accessibility(
     cats = tuple(opportunities_after.seeds)
     n_cut, n_dec = cut.size, len(decay)
     acc = np.empty((len(cats), uniq.size, k + n_cut + n_dec))
-    _kernels.init_accumulator(acc, k)
     flag = np.ones((len(cats), uniq.size), dtype=bool)
+    # Same rows in the same order (the common case): slices, not gathers.
+    identity = first.size == uniq.size and np.array_equal(src_row, np.arange(uniq.size))
+    rows: slice | IntArray = slice(None) if identity else src_row[known]
+    sel: slice | IntArray = first if identity else first[known]
+    if identity and np.array_equal(first, np.arange(before.origins.size)):
+        sel = slice(None)
     for c, cat in enumerate(cats):
+        acc[c, :, :k] = np.inf
+        acc[c, :, k:] = 0.0
         if cat not in before.categories:
             continue
         b = before.categories.index(cat)
-        sel = first[known]
-        acc[c, src_row[known], :k] = before.nearest[sel, b]
-        acc[c, src_row[known], k : k + n_cut] = before.counts[sel, b][:, order]
-        acc[c, src_row[known], k + n_cut :] = before.decayed[sel, b]
-        flag[c, src_row[known]] = False
+        acc[c, rows, :k] = before.nearest[sel, b]
+        acc[c, rows, k : k + n_cut] = before.counts[sel, b][:, order]
+        acc[c, rows, k + n_cut :] = before.decayed[sel, b]
+        flag[c, rows] = False
 
     # One CSR of the opportunities before (categories kept after) and one of those after.
     s0_all, w0_all, base0 = _concat(opportunities_before, cats)
@@ -285,7 +324,8 @@ def update_accessibility(
         ops.append(_ops(gone, np.column_stack([g0[~same], g1[~same]]), new, c))
     all_ops = np.concatenate([np.empty((0, 3), dtype=np.int64), *ops])
 
-    prep0, prep1 = prepared(graph_before, contract=False), prepared(graph_after, contract=False)
+    prep0 = prepared(graph_before, contract=False)
+    prep1 = _prepared_after(prep0, graph_before, graph_after, changed.size == 0)
     measures = _kernels.Measures(
         k,
         cut[order],
@@ -341,10 +381,13 @@ def update_accessibility(
         empty = np.empty(0, dtype=np.int64)
         searches += run(_ops(empty, np.empty((0, 2), dtype=np.int64), cand, c), krow_flagged)
 
-    back = np.argsort(order)
-    nearest = acc[:, :, :k].transpose(1, 0, 2)[inverse]
-    counts = acc[:, :, k : k + n_cut].transpose(1, 0, 2)[:, :, back][inverse]
-    decayed = acc[:, :, k + n_cut :].transpose(1, 0, 2)[inverse]
+    nearest = acc[:, :, :k].transpose(1, 0, 2)
+    counts = acc[:, :, k : k + n_cut].transpose(1, 0, 2)
+    if not np.array_equal(order, np.arange(n_cut)):
+        counts = counts[:, :, np.argsort(order)]
+    decayed = acc[:, :, k + n_cut :].transpose(1, 0, 2)
+    if not np.array_equal(orig, uniq):
+        nearest, counts, decayed = nearest[inverse], counts[inverse], decayed[inverse]
     log.debug(
         "incremental: %d changed edges, %d operations, %d rows recomputed, %d searches",
         changed.size,
@@ -364,6 +407,29 @@ def update_accessibility(
         max_cost=bound,
     )
     return IncrementalResult(result, int(changed.size), len(all_ops), recomputed, searches)
+
+
+def _prepared_after(prep0: Prepared, g0: Graph, g1: Graph, unchanged: bool) -> Prepared:
+    """Return the graph after, ready for the search kernel, without preparing it anew.
+
+    On the same nodes, the reversed search graph of ``g1`` is built in the node codes of
+    ``g0``'s preparation by one counting sort. A search's costs do not depend on how nodes
+    are numbered or edges ordered (each is the least left-to-right sum over paths, and
+    float addition is monotone), so the costs equal a full run's bit for bit.
+    """
+    if unchanged and np.array_equal(g0.node_index, g1.node_index):
+        return prep0
+    if prep0.graph.interior_node.size or not np.array_equal(g0.node_index, g1.node_index):
+        return prepared(g1, contract=False)
+    code = prep0.graph.code
+    src = code[g1.edge_sources()]
+    dst = code[g1.indices]
+    indptr, indices, cost = _incremental_kernels.reverse_csr(
+        g1.n_nodes, src.astype(prep0.it), dst.astype(prep0.it), g1.cost
+    )
+    reverse = prep0.reverse._replace(indptr=indptr.astype(prep0.it), indices=indices, cost=cost)
+    # Only the reversed graph is searched here; ``forward`` sizes the workspaces' heaps.
+    return dataclasses.replace(prep0, forward=reverse, reverse=reverse)
 
 
 def _ops(gone: IntArray, pairs: npt.NDArray[np.int64], new: IntArray, c: int) -> IntArray:
