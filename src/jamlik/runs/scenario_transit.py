@@ -12,7 +12,17 @@ Rules the changes follow
   the same trips run back from the last stop.
 * **Closed stops** (``[[closed_stops]]``): trips no longer stop there (their other stops keep
   their times); a trip left with fewer than two stops is dropped.
-* **Headway changes** are not applied yet: :func:`edit_feed` refuses them with a clear error.
+* **Headway changes** (``[[headway_changes]]``) of an existing route apply to the windows of
+  the service date's day type. Within a window ``[start, end)`` the route's trips are grouped
+  by *pattern* (their ordered stops); the trips of a pattern that leave their first stop in
+  the window are replaced by trips leaving at ``t0``, ``t0 + h``, ... while before ``end``,
+  where ``t0`` is the pattern's first departure in the window (so the first trip keeps its
+  time and the timetable its phase) and ``h`` the new headway. Each new trip has the stop
+  times of that first trip, shifted: run and dwell times stay as they are. A pattern with no
+  trip in the window gets none (a headway change sets how often existing service runs; an
+  hour without service is a new line). Route ids match as written in ``routes.txt``, also
+  when the feeds were read with prefixes (``<prefix>:<route_id>``). New trips are named
+  ``<template trip>:headway:<departure s>``.
 
 The result is a :class:`~jamlik.ingest.gtfs.GTFSFeed` like one read from files, so timetables,
 RAPTOR and transit access run on it unchanged.
@@ -29,7 +39,7 @@ import pandas as pd
 from jamlik.errors import DataError
 from jamlik.geo import haversine_m
 from jamlik.ingest.gtfs import GTFSFeed
-from jamlik.ingest.scenario import Scenario, TransitLine, entry_crs, to_crs
+from jamlik.ingest.scenario import Headway, Scenario, TransitLine, entry_crs, to_crs
 
 __all__ = ["ROUTE_TYPES", "edit_feed", "line_tables"]
 
@@ -98,20 +108,60 @@ def line_tables(
     return stops, trips_frame, pd.DataFrame(times, columns=columns)
 
 
+def _new_headway(
+    trips: pd.DataFrame, stop_times: pd.DataFrame, route_id: str, headway: Headway
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return trips and stop times with one route's departures in one window regenerated."""
+    routes = trips["route_id"].astype(str)
+    on_route = np.flatnonzero(
+        ((routes == route_id) | routes.str.endswith(":" + route_id)).to_numpy()
+    )
+    mine = stop_times[stop_times["trip"].isin(on_route)]
+    if mine.empty:
+        return trips, stop_times
+    lo, hi = headway.window_s
+    step_s = headway.minutes * 60.0
+    by_trip = mine.groupby("trip", sort=True)
+    start = by_trip["departure_s"].first()
+    pattern = by_trip["stop"].agg(tuple)
+    in_window = start[(start >= lo) & (start < hi)]
+    drop: list[int] = []
+    new_trips: list[tuple[object, ...]] = []
+    new_times: list[pd.DataFrame] = []
+    for _, group in in_window.groupby(pattern.loc[in_window.index], sort=False):
+        template = int(group.sort_values(kind="stable").index[0])
+        t0 = int(group.min())
+        times = mine[mine["trip"] == template]
+        drop.extend(int(j) for j in group.index)
+        row = trips.iloc[template]
+        for departure in np.arange(t0, hi, step_s).round().astype(np.int64):
+            j = len(trips) + len(new_trips)
+            new_trips.append(
+                (f"{row['trip_id']}:headway:{departure}", row["route_id"], row["service_id"],
+                 row["route_type"])
+            )  # fmt: skip
+            shift = int(departure) - t0
+            new_times.append(
+                times.assign(
+                    trip=j, arrival_s=times["arrival_s"] + shift,
+                    departure_s=times["departure_s"] + shift,
+                )
+            )  # fmt: skip
+    added = pd.DataFrame(new_trips, columns=["trip_id", "route_id", "service_id", "route_type"])
+    trips = pd.concat([trips, added.astype(trips.dtypes.to_dict())], ignore_index=True)
+    kept = stop_times[~stop_times["trip"].isin(drop)]
+    stop_times = pd.concat([kept, *new_times], ignore_index=True)
+    return trips, stop_times
+
+
 def edit_feed(feed: GTFSFeed, scenario: Scenario) -> GTFSFeed:
     """Return ``feed`` with the scenario's new lines and closed stops (module docstring).
 
     Raises
     ------
     DataError
-        On headway changes (not applied yet), or a closed stop that is not in the feed.
+        On a closed stop that is not in the feed.
     """
-    if scenario.headway_changes:
-        names = ", ".join(repr(h.name or h.route_id) for h in scenario.headway_changes)
-        raise DataError(
-            f"scenario {scenario.scenario.name!r}: headway changes ({names}) are checked but not "
-            "applied yet; describe the new service as a [[transit_lines]] entry instead"
-        )
     stops, trips, stop_times = feed.stops, feed.trips, feed.stop_times
     closed = {s for entry in scenario.closed_stops for s in entry.stop_ids}
     if closed:
@@ -122,6 +172,11 @@ def edit_feed(feed: GTFSFeed, scenario: Scenario) -> GTFSFeed:
         stop_times = stop_times[~stop_times["stop"].isin(rows)]
         count = stop_times.groupby("trip")["stop"].transform("size")
         stop_times = stop_times[count >= 2]
+    day = _day_type(feed.service_date)
+    for change in scenario.headway_changes:
+        for headway in change.headways:
+            if headway.day_type == day:
+                trips, stop_times = _new_headway(trips, stop_times, change.route_id, headway)
     for line in scenario.transit_lines:
         new_stops, new_trips, new_times = line_tables(scenario, line, feed.service_date)
         stop_row = {sid: len(stops) + i for i, sid in enumerate(new_stops["stop_id"])}
