@@ -173,3 +173,23 @@ def _tampere_baseline(pack: Pack, options: AccessOptions):  # type: ignore[no-un
     if "tampere" not in _CACHE:
         _CACHE["tampere"] = access_baseline(pack, options=options)
     return _CACHE["tampere"]
+
+
+def test_compare_with_a_baseline_equals_compare_without(town, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from jamlik.scenarios.compare import compare_scenario
+
+    options = AccessOptions(profiles=("adult", "child"), categories=("school", "grocery"), grid_m=0)
+    path = tmp_path / "plan.toml"
+    path.write_text(town[1], encoding="utf-8")
+    scenario = load_scenario(path)
+    full = compare_scenario(town[0], scenario, options=options)
+    kept = access_baseline(town[0], options=options)
+    fast = compare_scenario(town[0], scenario, options=options, baseline=kept)
+    for name in ("area_change", "winners", "gaps", "profile_gaps"):
+        a, b = getattr(fast, name), getattr(full, name)
+        numeric = a.select_dtypes("number").columns
+        pd.testing.assert_frame_equal(a.drop(columns=numeric), b.drop(columns=numeric))
+        np.testing.assert_allclose(
+            a[numeric].to_numpy(dtype=float), b[numeric].to_numpy(dtype=float), rtol=1e-9, atol=1e-9
+        )
+    assert (full.area_change["delta"].abs() > 0).any()
