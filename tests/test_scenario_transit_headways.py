@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -21,56 +20,25 @@ from jamlik.ingest.scenario import load_scenario
 from jamlik.networks.timetable import build_timetable
 from jamlik.routing.raptor import travel_times
 from jamlik.runs.scenario_transit import edit_feed
+from test_scenario_transit import hand_feed
 
 ROOT = Path(__file__).resolve().parents[1]
 TAMPERE = (ROOT / ".." / "shared" / "data" / "osm_gtfs_tampere" / "tampere_gtfs.zip").resolve()
 DATE = dt.date(2021, 12, 14)  # a Tuesday
-STOPS = [(23.735, 61.495), (23.760, 61.498), (23.785, 61.502), (23.810, 61.506)]
 LEGS_S = [180, 240, 300]
 DWELL_S = 30
 
 
-def _clock(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
 def _hand_feed(folder: Path) -> Path:
-    rows, trips = [], []
-    for direction, order in (("out", [0, 1, 2, 3]), ("back", [3, 2, 1, 0])):
-        legs = LEGS_S if direction == "out" else LEGS_S[::-1]
-        for start in range(6 * 3600, 10 * 3600, 1200):
-            trip = f"{direction}{start}"
-            trips.append(f"r1,svc,{trip}")
-            t = start
-            for seq, stop in enumerate(order):
-                depart = t + (DWELL_S if 0 < seq < 3 else 0)
-                rows.append(f"{trip},{_clock(t)},{_clock(depart)},s{stop},{seq}")
-                if seq < 3:
-                    t = depart + legs[seq]
-    path = folder / "hand.zip"
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr(
-            "agency.txt",
-            "agency_id,agency_name,agency_url,agency_timezone\na,A,http://a,Europe/Helsinki\n",
-        )
-        z.writestr("routes.txt", "route_id,agency_id,route_short_name,route_type\nr1,a,1,3\n")
-        z.writestr(
-            "calendar.txt",
-            "service_id,monday,tuesday,wednesday,thursday,friday,"
-            "saturday,sunday,start_date,end_date\nsvc,1,1,1,1,1,1,1,20210101,20221231\n",
-        )
-        z.writestr("trips.txt", "route_id,service_id,trip_id\n" + "\n".join(trips) + "\n")
-        z.writestr(
-            "stops.txt",
-            "stop_id,stop_name,stop_lat,stop_lon\n"
-            + "\n".join(f"s{i},S{i},{y},{x}" for i, (x, y) in enumerate(STOPS))
-            + "\n",
-        )
-        z.writestr(
-            "stop_times.txt",
-            "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n" + "\n".join(rows) + "\n",
-        )
-    return path
+    starts = range(6 * 3600, 10 * 3600, 1200)
+    return hand_feed(
+        folder / "hand.zip",
+        route="r1",
+        legs_s=LEGS_S,
+        dwell_s=DWELL_S,
+        starts=starts,
+        days="1,1,1,1,1,1,1",
+    )
 
 
 def _scenario(folder: Path, route: str, windows: str) -> Path:
