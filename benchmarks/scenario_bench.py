@@ -214,8 +214,9 @@ def main(argv: list[str] | None = None) -> None:
     parts = ("dense", "pack") if args.part == "both" else (args.part,)
     print(f"medians of {args.runs} runs after a warm-up; NUMBA_NUM_THREADS="
           f"{os.environ['NUMBA_NUM_THREADS']}")  # fmt: skip
-    header = f"{'part':6} {'case':14} {'full s':>8} {'incr s':>8} {'ratio':>7} "
-    print(header + f"{'full MB':>8} {'incr MB':>8}  incremental detail")
+    header = f"{'part':6} {'case':14} {'wall full':>9} {'incr':>7} {'ratio':>6} "
+    header += f"{'cpu full':>9} {'incr':>7} {'ratio':>6} {'MB full':>8} {'incr':>6}"
+    print(header + "  incremental detail")
     for part in parts:
         for case in DENSE_CASES if part == "dense" else PACK_CASES:
             rows = {}
@@ -227,9 +228,10 @@ def main(argv: list[str] | None = None) -> None:
             f, i = rows["full"], rows["incremental"]
             detail = {k: v for k, v in i.items() if k not in f or k == "graph_s"}
             detail = {k: round(v, 3) if isinstance(v, float) else v for k, v in detail.items()}
-            print(f"{part:6} {case:14} {f['wall_s']:8.3f} {i['wall_s']:8.3f} "
-                  f"{f['wall_s'] / i['wall_s']:7.1f} {f['peak_mb']:8.0f} {i['peak_mb']:8.0f}  "
-                  f"{detail} (cpu {i['cpu_s']:.3f} s)", flush=True)  # fmt: skip
+            print(f"{part:6} {case:14} {f['wall_s']:9.3f} {i['wall_s']:7.3f} "
+                  f"{f['wall_s'] / i['wall_s']:6.1f} {f['cpu_s']:9.3f} {i['cpu_s']:7.3f} "
+                  f"{f['cpu_s'] / i['cpu_s']:6.1f} {f['peak_mb']:8.0f} {i['peak_mb']:6.0f}  "
+                  f"{detail}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -92,3 +92,44 @@ def test_new_line_equals_the_same_trips_written_as_gtfs(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(plan, hand)
     # the line is used: someone's time to a school or a shop at 07-08 changes
     assert (~_same(comparison.transit_change["before"], comparison.transit_change["after"])).any()
+
+
+def test_compare_command_writes_transit_change(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from jamlik.cli.main import app
+
+    out = tmp_path / "out"
+    args = [
+        "scenario",
+        "compare",
+        str(TAMPERE),
+        str(_scenario(tmp_path)),
+        "--out",
+        str(out),
+        "--profiles",
+        "adult",
+        "--categories",
+        "school,grocery",
+        "--transit-date",
+        "2021-12-14",
+        "--transit-hours",
+        "7-7",
+        "--transit-cell-m",
+        "1000",
+    ]
+    result = CliRunner().invoke(app, ["--lang", "en", *args])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "transit_change.csv")
+    assert set(table["hour"]) == {7}
+    summary = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    assert {row["indicator"] for row in summary["transit_everyone"]} == set(
+        table.loc[(table["area_id"] == "*") & (table["group"] == "pop_total"), "indicator"]
+    )
+    assert "Transit:" in result.output
+    # without a date, a transit plan is refused with a clear message, not a traceback
+    again = [*args[:5], str(tmp_path / "out2"), *args[6:10]]
+    refused = CliRunner().invoke(app, ["--lang", "en", *again])
+    assert refused.exit_code == 2 and "--transit-date" in refused.output

@@ -88,6 +88,9 @@ def compare(
     transit_day_types: Annotated[
         str, typer.Option("--transit-day-types", help=t("scenario.opt_transit_day_types"))
     ] = "weekday",
+    transit_cell_m: Annotated[
+        float, typer.Option("--transit-cell-m", help=t("scenario.opt_transit_cell_m"))
+    ] = 250.0,
 ) -> None:
     """Compare scenarios with today: deltas, winners and losers, gaps, the SKA matrix.
 

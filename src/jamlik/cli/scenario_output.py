@@ -99,6 +99,17 @@ def write_comparison(
         "notes": list(comparison.notes),
         "sources": [s.model_dump() for s in pack.sources],
     }
+    if comparison.transit_change is not None:
+        change = comparison.transit_change
+        whole = change[(change["area_id"] == "*") & (change["group"] == "pop_total")]
+        columns = ["day_type", "hour", "indicator", "before", "after", "delta"]
+        summary["transit_everyone"] = [
+            {
+                k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                for k, v in row.items()
+            }
+            for row in whole[columns].round(4).to_dict("records")
+        ]
     paths.append(write_json(summary, out / "comparison.json"))
     return paths
 
