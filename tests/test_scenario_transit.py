@@ -40,29 +40,49 @@ def _scenario(folder: Path) -> Path:
 
 def _gtfs_by_hand(folder: Path) -> Path:
     """The same trips written as a GTFS feed, times worked out here by hand."""
+    legs_s = [int(m * 60) for m in RUN_MIN]
+    starts = range(7 * 3600, 9 * 3600, 600)
+    return hand_feed(
+        folder / "line.zip",
+        route="r99",
+        legs_s=legs_s,
+        dwell_s=DWELL_S,
+        starts=starts,
+        days="1,1,1,1,1,0,0",
+    )
+
+
+def hand_feed(
+    path: Path, *, route: str, legs_s: list[int], dwell_s: int, starts: range, days: str
+) -> Path:
+    """Write one route over :data:`STOPS`, out and back, leaving at ``starts``, as GTFS.
+
+    Arrival at stop ``i + 1`` = departure at stop ``i`` + leg ``i``; intermediate stops add
+    ``dwell_s``. ``days`` is the calendar's Monday-Sunday flags.
+    """
     rows, trips = [], []
-    for direction, order in (("out", [0, 1, 2, 3]), ("back", [3, 2, 1, 0])):
-        legs = RUN_MIN if direction == "out" else RUN_MIN[::-1]
-        for start in range(7 * 3600, 9 * 3600, 600):
+    last = len(STOPS) - 1
+    for direction, order in (("out", list(range(last + 1))), ("back", list(range(last, -1, -1)))):
+        legs = legs_s if direction == "out" else legs_s[::-1]
+        for start in starts:
             trip = f"{direction}{start}"
-            trips.append(f"r99,svc,{trip}")
+            trips.append(f"{route},svc,{trip}")
             t = start
             for seq, stop in enumerate(order):
-                arrive = t
-                depart = t + (DWELL_S if 0 < seq < 3 else 0)
-                rows.append(f"{trip},{_clock(arrive)},{_clock(depart)},s{stop},{seq}")
-                if seq < 3:
-                    t = depart + int(legs[seq] * 60)
-    path = folder / "line.zip"
+                depart = t + (dwell_s if 0 < seq < last else 0)
+                rows.append(f"{trip},{_clock(t)},{_clock(depart)},s{stop},{seq}")
+                if seq < last:
+                    t = depart + legs[seq]
     with zipfile.ZipFile(path, "w") as z:
         z.writestr(
             "agency.txt",
             "agency_id,agency_name,agency_url,agency_timezone\na,A,http://a,Europe/Helsinki\n",
         )
-        z.writestr("routes.txt", "route_id,agency_id,route_short_name,route_type\nr99,a,99,3\n")
+        z.writestr("routes.txt", f"route_id,agency_id,route_short_name,route_type\n{route},a,1,3\n")
         z.writestr(
             "calendar.txt",
-            "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\nsvc,1,1,1,1,1,0,0,20210101,20221231\n",
+            "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,"
+            f"end_date\nsvc,{days},20210101,20221231\n",
         )
         z.writestr("trips.txt", "route_id,service_id,trip_id\n" + "\n".join(trips) + "\n")
         z.writestr(
@@ -86,8 +106,13 @@ def _points() -> pd.DataFrame:
     rng = np.random.default_rng(5)
     extra = [(23.70 + 0.15 * a, 61.47 + 0.06 * b) for a, b in rng.random((12, 2))]
     coords = STOPS + extra
-    return pd.DataFrame({"id": [f"p{i}" for i in range(len(coords))],
-                         "lon": [c[0] for c in coords], "lat": [c[1] for c in coords]})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "id": [f"p{i}" for i in range(len(coords))],
+            "lon": [c[0] for c in coords],
+            "lat": [c[1] for c in coords],
+        }
+    )
 
 
 def test_new_line_equals_the_same_trips_as_gtfs(tmp_path: Path) -> None:

@@ -79,6 +79,18 @@ def compare(
     ska_rules: Annotated[
         Path | None, typer.Option("--ska-rules", help=t("scenario.opt_ska_rules"))
     ] = None,
+    transit_date: Annotated[
+        str | None, typer.Option("--transit-date", help=t("scenario.opt_transit_date"))
+    ] = None,
+    transit_hours: Annotated[
+        str, typer.Option("--transit-hours", help=t("scenario.opt_transit_hours"))
+    ] = "7-9",
+    transit_day_types: Annotated[
+        str, typer.Option("--transit-day-types", help=t("scenario.opt_transit_day_types"))
+    ] = "weekday",
+    transit_cell_m: Annotated[
+        float, typer.Option("--transit-cell-m", help=t("scenario.opt_transit_cell_m"))
+    ] = 250.0,
 ) -> None:
     """Compare scenarios with today: deltas, winners and losers, gaps, the SKA matrix.
 
@@ -90,13 +102,28 @@ def compare(
     from jamlik.cli.scenario_output import print_comparison, write_comparison
     from jamlik.ingest.pack import load_pack
     from jamlik.ingest.scenario import load_scenario, scenario_chain
-    from jamlik.runs.access import compute_pack_access
+    from jamlik.runs.incremental import access_baseline
     from jamlik.scenarios.compare import alternatives_table, compare_scenario, iteration_changes
     from jamlik.ska.assess import assess_scenario
     from jamlik.ska.matrix import load_ska_rules
     from jamlik.storage import write_csv
 
     options = fail_cleanly(lambda: _options(profiles, categories))
+    transit = None
+    if transit_date is not None:
+        from jamlik.cli.access import _transit_options
+
+        transit = fail_cleanly(
+            lambda: _transit_options(
+                categories,
+                "15,30,45,60",
+                None,
+                transit_date,
+                transit_hours,
+                transit_day_types,
+                250.0,
+            )
+        )
     rules = fail_cleanly(lambda: load_ska_rules(ska_rules))
     loaded = [fail_cleanly(partial(load_scenario, path)) for path in scenarios]
     chains = [fail_cleanly(partial(scenario_chain, path)) for path in scenarios]
@@ -108,8 +135,9 @@ def compare(
         def progress(label: str, done: int, total: int) -> None:
             advance(1)
 
-        today = fail_cleanly(
-            lambda: compute_pack_access(data_pack, options=options, progress=progress)
+        # Today's run is kept and each plan updates it (the same numbers as a full run).
+        baseline = fail_cleanly(
+            lambda: access_baseline(data_pack, options=options, progress=progress)
         )
         comparisons = [
             fail_cleanly(
@@ -120,7 +148,8 @@ def compare(
                     options=options,
                     vulnerable=areas,
                     progress=progress,
-                    today=today,
+                    baseline=baseline,
+                    transit=transit,
                 )
             )
             for plan in loaded

@@ -77,6 +77,8 @@ def write_comparison(
     }
     if comparison.plan.resident_changes is not None:
         tables["resident_changes"] = comparison.plan.resident_changes
+    if comparison.transit_change is not None:
+        tables["transit_change"] = comparison.transit_change
     layers: dict[str, pd.DataFrame] = {}
     area_layer = _area_layer(comparison, pack)
     if area_layer is not None:
@@ -84,8 +86,9 @@ def write_comparison(
     layers.update({k: v for k, v in tables.items() if not v.empty})
     written = write_result_set(layers, out / "comparison.gpkg")
     paths = [written["geopackage"]]
-    for name in ("area_change", "winners_losers", "ska_matrix"):
-        paths.append(write_csv(tables[name], out / f"{name}.csv"))
+    for name in ("area_change", "winners_losers", "ska_matrix", "transit_change"):
+        if name in tables:
+            paths.append(write_csv(tables[name], out / f"{name}.csv"))
     level, why = assessment.complexity
     summary = {
         "scenario": comparison.scenario.scenario.model_dump(),
@@ -96,6 +99,17 @@ def write_comparison(
         "notes": list(comparison.notes),
         "sources": [s.model_dump() for s in pack.sources],
     }
+    if comparison.transit_change is not None:
+        change = comparison.transit_change
+        whole = change[(change["area_id"] == "*") & (change["group"] == "pop_total")]
+        columns = ["day_type", "hour", "indicator", "before", "after", "delta"]
+        summary["transit_everyone"] = [
+            {
+                k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                for k, v in row.items()
+            }
+            for row in whole[columns].round(4).to_dict("records")
+        ]
     paths.append(write_json(summary, out / "comparison.json"))
     return paths
 
@@ -179,5 +193,11 @@ def print_comparison(
                 verdicts.append(_verdict(str(hit["verdict"].iloc[0])) if len(hit) else "")
             table.add_row(getattr(aspect, language), *verdicts)
         _out.print(table)
+    if comparison.transit_change is not None:
+        table = comparison.transit_change
+        before = table["before"].to_numpy(dtype=float)
+        after = table["after"].to_numpy(dtype=float)
+        same = (before == after) | (np.isnan(before) & np.isnan(after))
+        _out.print(t("scenario.transit_changed", changed=int((~same).sum()), total=same.size))
     for note in comparison.notes:
         _out.print(f"• {note}", markup=False)

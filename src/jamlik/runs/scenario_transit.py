@@ -12,26 +12,57 @@ Rules the changes follow
   the same trips run back from the last stop.
 * **Closed stops** (``[[closed_stops]]``): trips no longer stop there (their other stops keep
   their times); a trip left with fewer than two stops is dropped.
-* **Headway changes** are not applied yet: :func:`edit_feed` refuses them with a clear error.
+* **Headway changes** (``[[headway_changes]]``) of an existing route apply to the windows of
+  the service date's day type. Within a window ``[start, end)`` the route's trips are grouped
+  by *pattern* (their ordered stops); the trips of a pattern that leave their first stop in
+  the window are replaced by trips leaving at ``t0``, ``t0 + h``, ... while before ``end``,
+  where ``t0`` is the pattern's first departure in the window (so the first trip keeps its
+  time and the timetable its phase) and ``h`` the new headway. Each new trip has the stop
+  times of that first trip, shifted: run and dwell times stay as they are. A pattern with no
+  trip in the window gets none (a headway change sets how often existing service runs; an
+  hour without service is a new line). Route ids match as written in ``routes.txt``, also
+  when the feeds were read with prefixes (``<prefix>:<route_id>``). New trips are named
+  ``<template trip>:headway:<departure s>``.
 
 The result is a :class:`~jamlik.ingest.gtfs.GTFSFeed` like one read from files, so timetables,
-RAPTOR and transit access run on it unchanged.
+RAPTOR and transit access run on it unchanged. :func:`scenario_transit_access` runs transit
+access today and with the plan: both from the service days written back as GTFS
+(:func:`write_service_days`), so that they differ only by the scenario.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
+import zipfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from jamlik.errors import DataError
+from jamlik.errors import DataError, GTFSError
 from jamlik.geo import haversine_m
-from jamlik.ingest.gtfs import GTFSFeed
-from jamlik.ingest.scenario import Scenario, TransitLine, entry_crs, to_crs
+from jamlik.ingest import Pack
+from jamlik.ingest.gtfs import GTFSFeed, read_gtfs
+from jamlik.ingest.pack import GtfsConfig
+from jamlik.ingest.scenario import Headway, Scenario, TransitLine, entry_crs, to_crs
+from jamlik.runs.transit_access import (
+    TransitAccess,
+    TransitAccessOptions,
+    compute_transit_access,
+    representative_dates,
+)
 
-__all__ = ["ROUTE_TYPES", "edit_feed", "line_tables"]
+__all__ = [
+    "ROUTE_TYPES",
+    "edit_feed",
+    "line_tables",
+    "scenario_transit_access",
+    "write_service_days",
+]
 
 ROUTE_TYPES = {"tram": 0, "metro": 1, "rail": 2, "bus": 3, "ferry": 4}
 _DAY_TYPES = {5: "saturday", 6: "sunday"}
@@ -98,20 +129,65 @@ def line_tables(
     return stops, trips_frame, pd.DataFrame(times, columns=columns)
 
 
+def _new_headway(
+    trips: pd.DataFrame, stop_times: pd.DataFrame, route_id: str, headway: Headway
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return trips and stop times with one route's departures in one window regenerated."""
+    routes = trips["route_id"].astype(str)
+    on_route = np.flatnonzero(
+        ((routes == route_id) | routes.str.endswith(":" + route_id)).to_numpy()
+    )
+    mine = stop_times[stop_times["trip"].isin(on_route)]
+    if mine.empty:
+        return trips, stop_times
+    lo, hi = headway.window_s
+    step_s = headway.minutes * 60.0
+    by_trip = mine.groupby("trip", sort=True)
+    start = by_trip["departure_s"].first()
+    pattern = by_trip["stop"].agg(tuple)
+    in_window = start[(start >= lo) & (start < hi)]
+    drop: list[int] = []
+    new_trips: list[tuple[object, ...]] = []
+    new_times: list[pd.DataFrame] = []
+    for _, group in in_window.groupby(pattern.loc[in_window.index], sort=False):
+        template = int(group.sort_values(kind="stable").index[0])
+        t0 = int(group.min())
+        times = mine[mine["trip"] == template]
+        drop.extend(int(j) for j in group.index)
+        row = trips.iloc[template]
+        for departure in np.arange(t0, hi, step_s).round().astype(np.int64):
+            j = len(trips) + len(new_trips)
+            new_trips.append(
+                (
+                    f"{row['trip_id']}:headway:{departure}",
+                    row["route_id"],
+                    row["service_id"],
+                    row["route_type"],
+                )
+            )
+            shift = int(departure) - t0
+            new_times.append(
+                times.assign(
+                    trip=j,
+                    arrival_s=times["arrival_s"] + shift,
+                    departure_s=times["departure_s"] + shift,
+                )
+            )
+    added = pd.DataFrame(new_trips, columns=["trip_id", "route_id", "service_id", "route_type"])
+    trips = pd.concat([trips, added.astype(trips.dtypes.to_dict())], ignore_index=True)
+    kept = stop_times[~stop_times["trip"].isin(drop)]
+    stop_times = pd.concat([kept, *new_times], ignore_index=True)
+    return trips, stop_times
+
+
 def edit_feed(feed: GTFSFeed, scenario: Scenario) -> GTFSFeed:
     """Return ``feed`` with the scenario's new lines and closed stops (module docstring).
 
     Raises
     ------
     DataError
-        On headway changes (not applied yet), or a closed stop that is not in the feed.
+        On a closed stop that is not in the feed.
     """
-    if scenario.headway_changes:
-        names = ", ".join(repr(h.name or h.route_id) for h in scenario.headway_changes)
-        raise DataError(
-            f"scenario {scenario.scenario.name!r}: headway changes ({names}) are checked but not "
-            "applied yet; describe the new service as a [[transit_lines]] entry instead"
-        )
     stops, trips, stop_times = feed.stops, feed.trips, feed.stop_times
     closed = {s for entry in scenario.closed_stops for s in entry.stop_ids}
     if closed:
@@ -122,6 +198,11 @@ def edit_feed(feed: GTFSFeed, scenario: Scenario) -> GTFSFeed:
         stop_times = stop_times[~stop_times["stop"].isin(rows)]
         count = stop_times.groupby("trip")["stop"].transform("size")
         stop_times = stop_times[count >= 2]
+    day = _day_type(feed.service_date)
+    for change in scenario.headway_changes:
+        for headway in change.headways:
+            if headway.day_type == day:
+                trips, stop_times = _new_headway(trips, stop_times, change.route_id, headway)
     for line in scenario.transit_lines:
         new_stops, new_trips, new_times = line_tables(scenario, line, feed.service_date)
         stop_row = {sid: len(stops) + i for i, sid in enumerate(new_stops["stop_id"])}
@@ -145,3 +226,131 @@ def edit_feed(feed: GTFSFeed, scenario: Scenario) -> GTFSFeed:
         drop=True
     )
     return dataclasses.replace(feed, stops=stops, trips=trips, stop_times=stop_times)
+
+
+def _clock(seconds: npt.NDArray[np.int64]) -> list[str]:
+    return [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in seconds.tolist()]
+
+
+def write_service_days(feeds: Mapping[str, GTFSFeed], path: Path) -> Path:
+    """Write the service days ``{service_id: feed}`` as one GTFS zip at ``path``.
+
+    Each feed's trips run on its own date only (``calendar_dates.txt``, service id = the key,
+    trip ids ``<key>:<trip_id>``). Trips of the day before that run past midnight (ids ending
+    ``@prev``) have negative times, which GTFS cannot hold: they are left out.
+    """
+    stops, routes, trips, times, dates = [], [], [], [], []
+    for key, feed in feeds.items():
+        st = feed.stop_times
+        keep = ~feed.trips["trip_id"].astype(str).str.endswith("@prev").to_numpy()
+        st = st[keep[st["trip"].to_numpy()]]
+        trip_ids = key + ":" + feed.trips["trip_id"].astype(str)
+        used = np.unique(st["trip"].to_numpy())
+        trips.append(
+            pd.DataFrame(
+                {
+                    "route_id": feed.trips["route_id"].astype(str).iloc[used],
+                    "service_id": key,
+                    "trip_id": trip_ids.iloc[used],
+                }
+            )
+        )
+        routes.append(feed.trips[["route_id", "route_type"]].iloc[used])
+        stop_ids = feed.stops["stop_id"].astype(str).to_numpy()
+        times.append(
+            pd.DataFrame(
+                {
+                    "trip_id": trip_ids.to_numpy()[st["trip"].to_numpy()],
+                    "arrival_time": _clock(st["arrival_s"].to_numpy(dtype=np.int64)),
+                    "departure_time": _clock(st["departure_s"].to_numpy(dtype=np.int64)),
+                    "stop_id": stop_ids[st["stop"].to_numpy()],
+                    "stop_sequence": st["stop_sequence"].to_numpy(),
+                }
+            )
+        )
+        stops.append(feed.stops.assign(stop_id=stop_ids))
+        dates.append((key, feed.service_date.strftime("%Y%m%d"), 1))
+    stop_table = pd.concat(stops).drop_duplicates("stop_id")
+    route_table = pd.concat(routes).astype({"route_id": str}).drop_duplicates("route_id")
+    tables = {
+        "agency.txt": pd.DataFrame(
+            {
+                "agency_id": ["plan"],
+                "agency_name": ["plan"],
+                "agency_url": ["https://example.org"],
+                "agency_timezone": ["UTC"],
+            }
+        ),
+        "routes.txt": route_table.assign(
+            agency_id="plan", route_short_name=route_table["route_id"]
+        ),
+        "stops.txt": pd.DataFrame(
+            {
+                "stop_id": stop_table["stop_id"],
+                "stop_name": stop_table["stop_name"].fillna(""),
+                "stop_lat": stop_table["lat"].map(repr),
+                "stop_lon": stop_table["lon"].map(repr),
+            }
+        ),
+        "trips.txt": pd.concat(trips),
+        "stop_times.txt": pd.concat(times),
+        "calendar_dates.txt": pd.DataFrame(dates, columns=["service_id", "date", "exception_type"]),
+    }
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, table in tables.items():
+            archive.writestr(name, table.to_csv(index=False))
+    tmp.replace(path)
+    return path
+
+
+def scenario_transit_access(
+    pack: Pack,
+    scenario: Scenario,
+    *,
+    options: TransitAccessOptions,
+    folder: Path,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[TransitAccess, TransitAccess]:
+    """Transit access today and with the scenario's lines, headways and closed stops.
+
+    The service days of :func:`jamlik.runs.transit_access.compute_transit_access` (one date per
+    day type) are read from the pack's feeds, edited (:func:`edit_feed`) and written as GTFS
+    to ``folder`` (:func:`write_service_days`); both runs read such a file, so that today and
+    the plan differ only by the scenario (an empty scenario gives equal tables).
+
+    Raises
+    ------
+    DataError
+        If the pack has no GTFS feed or no day type has service.
+    """
+    if not pack.gtfs_paths:
+        raise DataError(f"pack {pack.name!r} has no [[gtfs]] feed to change")
+    names = [f.name or f"feed{i + 1}" for i, f in enumerate(pack.config.gtfs)]
+    today: dict[str, GTFSFeed] = {}
+    plan: dict[str, GTFSFeed] = {}
+    for kind, date in representative_dates(options.date, options.day_types).items():
+        try:
+            feed = read_gtfs(pack.gtfs_paths, service_date=date, prefixes=names)
+        except GTFSError:
+            continue
+        today[kind] = feed
+        plan[kind] = edit_feed(feed, scenario)
+    if not today:
+        raise DataError(
+            f"pack {pack.name!r}: no trip runs on the dates of {options.date}; choose a date "
+            "inside the feed's calendar"
+        )
+    runs = []
+    for label, feeds in (("today", today), ("plan", plan)):
+        zipped = write_service_days(feeds, folder / f"{label}.zip")
+        copy = _copy_pack(pack, zipped)
+        runs.append(compute_transit_access(copy, options=options, progress=progress))
+    return runs[0], runs[1]
+
+
+def _copy_pack(pack: Pack, feed: Path) -> Pack:
+    """Return the pack with one GTFS feed in place of its own."""
+    out = copy.copy(pack)
+    out.config = pack.config.model_copy(update={"gtfs": [GtfsConfig(path=str(feed), name="plan")]})
+    return out

@@ -10,13 +10,25 @@ One call, :func:`compare_scenario`, runs access today and with the scenario
   (:func:`~jamlik.indicators.access.change.gap_change`), and between children's or seniors'
   access and adults' (the ``profile_gaps`` table);
 
+With ``transit`` options, transit access by hour and day type runs today and with the plan's
+new lines, headway changes and closed stops
+(:func:`jamlik.runs.scenario_transit.scenario_transit_access`), and ``transit_change`` holds
+``day_type, date, hour, area_id, group, indicator, before, after, delta`` (and the population
+and share without access before and after). A scenario that changes transit needs them.
+
+With a ``baseline`` (:func:`jamlik.runs.incremental.access_baseline`) the plan's access is an
+update of today's run (:func:`jamlik.runs.incremental.incremental_access`): the same numbers,
+searching only what the plan touches, so alternatives and lab iterations cost little.
+
 The SKA matrix is filled from a comparison by :func:`jamlik.ska.assess.assess_scenario`.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,8 +39,11 @@ from jamlik.indicators.access.change import area_change, gap_change, winners_los
 from jamlik.ingest import Pack
 from jamlik.ingest.scenario import Scenario, entry_names
 from jamlik.runs.access import AccessOptions, PackAccess, compute_pack_access
+from jamlik.runs.incremental import AccessBaseline, incremental_access
 from jamlik.runs.inputs import vulnerable_areas
 from jamlik.runs.scenario import PlacedScenario, place_scenario
+from jamlik.runs.scenario_transit import scenario_transit_access
+from jamlik.runs.transit_access import TransitAccess, TransitAccessOptions
 
 __all__ = [
     "ScenarioComparison",
@@ -36,6 +51,7 @@ __all__ = [
     "compare_scenario",
     "iteration_changes",
     "per_origin_values",
+    "transit_change",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -70,6 +86,8 @@ class ScenarioComparison:
         The areas on the vulnerable side of ``gaps``.
     notes
         What was assumed or left out.
+    transit_change, transit_today, transit_plan
+        Transit access by hour before and after and its change (with ``transit`` options).
     """
 
     scenario: Scenario
@@ -83,6 +101,9 @@ class ScenarioComparison:
     staying: pd.DataFrame
     vulnerable_areas: tuple[str, ...]
     notes: tuple[str, ...]
+    transit_change: pd.DataFrame | None = None
+    transit_today: TransitAccess | None = None
+    transit_plan: TransitAccess | None = None
 
 
 def per_origin_values(result: PackAccess) -> pd.DataFrame:
@@ -130,6 +151,8 @@ def compare_scenario(
     vulnerable: Sequence[str] | None = None,
     progress: Progress | None = None,
     today: PackAccess | None = None,
+    baseline: AccessBaseline | None = None,
+    transit: TransitAccessOptions | None = None,
 ) -> ScenarioComparison:
     """Run access today and with ``scenario``, and compare them (see the module docstring).
 
@@ -145,20 +168,32 @@ def compare_scenario(
         Vulnerable area ids (default: the three most vulnerable by the pack's index).
     today
         Today's run with the same ``options``, when it is already computed (alternatives).
+    baseline
+        Today's run kept for updates (:func:`jamlik.runs.incremental.access_baseline` with
+        the same ``options``): the plan's run updates it instead of starting afresh.
+    transit
+        Options of the transit access runs (date, day types, hours); needed when the scenario
+        changes transit, optional otherwise.
 
     Raises
     ------
     DataError
-        If the scenario changes nothing that access can measure (transit changes need the
-        transit run).
+        If the scenario changes transit and no ``transit`` options are given.
     """
-    if scenario.transit_lines or scenario.headway_changes or scenario.closed_stops:
-        raise DataError(t("scenario.transit_not_yet", name=scenario.scenario.name))
+    changes_transit = bool(
+        scenario.transit_lines or scenario.headway_changes or scenario.closed_stops
+    )
+    if changes_transit and transit is None:
+        raise DataError(t("scenario.transit_needs_date", name=scenario.scenario.name))
     opts = options or AccessOptions()
     placed = place_scenario(scenario, pack)
-    if today is None:
-        today = compute_pack_access(pack, options=opts, progress=progress)
-    plan = compute_pack_access(pack, options=opts, progress=progress, scenario=placed)
+    if baseline is not None:
+        today = baseline.today
+        plan, _ = incremental_access(baseline, placed, progress=progress)
+    else:
+        if today is None:
+            today = compute_pack_access(pack, options=opts, progress=progress)
+        plan = compute_pack_access(pack, options=opts, progress=progress, scenario=placed)
     assert today.residents is not None and plan.residents is not None
     before, after = per_origin_values(today), per_origin_values(plan)
     staying = plan.residents_staying if plan.residents_staying is not None else today.residents
@@ -183,6 +218,15 @@ def compare_scenario(
         if areas:
             gaps.append(gap_change(change, areas).assign(profile=profile))
     area_table = pd.concat(changes, ignore_index=True)
+    transit_runs: tuple[TransitAccess | None, TransitAccess | None] = (None, None)
+    transit_table = None
+    if transit is not None:
+        with tempfile.TemporaryDirectory(prefix="jamlik-transit-") as folder:
+            transit_runs = scenario_transit_access(
+                pack, scenario, options=transit, folder=Path(folder)
+            )
+        transit_table = transit_change(*transit_runs)
+        notes.extend(n for run in transit_runs if run is not None for n in run.notes)
     return ScenarioComparison(
         scenario=scenario,
         today=today,
@@ -195,7 +239,46 @@ def compare_scenario(
         staying=staying,
         vulnerable_areas=areas,
         notes=tuple(dict.fromkeys(notes)),
+        transit_change=transit_table,
+        transit_today=transit_runs[0],
+        transit_plan=transit_runs[1],
     )
+
+
+_TRANSIT_KEYS = ["day_type", "date", "hour", "area_id", "group", "indicator"]
+
+
+def transit_change(today: TransitAccess, plan: TransitAccess) -> pd.DataFrame:
+    """Return transit access before and after per hour, area, group and indicator.
+
+    Columns ``day_type, date, hour, area_id, group, indicator, before, after, delta,
+    population_before, population_after, no_access_before, no_access_after``; an indicator
+    present on one side only (a category no place of which is reached) has NaN on the other.
+    """
+    keep = [*_TRANSIT_KEYS, "value", "population", "no_access_share"]
+    merged = today.summary[keep].merge(
+        plan.summary[keep], on=_TRANSIT_KEYS, how="outer", suffixes=("_before", "_after")
+    )
+    out = merged.rename(
+        columns={
+            "value_before": "before",
+            "value_after": "after",
+            "no_access_share_before": "no_access_before",
+            "no_access_share_after": "no_access_after",
+        }
+    )
+    out.insert(out.columns.get_loc("after") + 1, "delta", out["after"] - out["before"])
+    columns = [
+        *_TRANSIT_KEYS,
+        "before",
+        "after",
+        "delta",
+        "population_before",
+        "population_after",
+        "no_access_before",
+        "no_access_after",
+    ]
+    return out[columns].sort_values(_TRANSIT_KEYS, kind="stable").reset_index(drop=True)
 
 
 _NOT_GROUPS = {"node", "area_id", "pop_total", "snap_distance_m"}
