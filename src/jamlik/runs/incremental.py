@@ -47,13 +47,13 @@ from jamlik.runs.access import (
     MIN_PLACES,
     AccessOptions,
     PackAccess,
-    _assemble,
     _fmt,
     _map_origins,
     _only_categories,
     _opportunities,
     _profile,
     _seeds,
+    assemble_pack_access,
 )
 from jamlik.runs.access_layers import CategoryColumns
 from jamlik.runs.inputs import pack_residents
@@ -330,7 +330,16 @@ def _run(
         names.extend(own)
     per_origin = pd.DataFrame(values, index=pd.Index(resident_nodes, name="node"), columns=names)
     snaps = {r.profile.name: r.snap for r in runs}
-    packed = _assemble(
-        pack, walk, residents, per_origin, main, opportunities, snaps, descriptions, notes, opts
+    packed = assemble_pack_access(
+        pack,
+        (walk.node_x, walk.node_y),
+        residents,
+        per_origin,
+        main,
+        opportunities,
+        snaps,
+        descriptions,
+        notes,
+        opts,
     )
     return tuple(runs), packed
