@@ -28,7 +28,7 @@ from jamlik.report.tables import ReportTables, report_tables
 from jamlik.report.workbook import write_workbook
 from jamlik.storage import atomic_path, write_geopackage
 
-__all__ = ["report_layers", "write_report"]
+__all__ = ["render_report", "report_layers", "write_report"]
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def write_report(
         OSM extract (each message names the file).
     """
     if language not in LANGUAGES:
-        raise DataError(t("report.bad_language", language=language, choices=", ".join(LANGUAGES)))
+        raise DataError(t("report.bad_language", given=language, choices=", ".join(LANGUAGES)))
     out_dir = Path(out_dir)
     _check_out(out_dir)
     say = progress or (lambda _message: None)
@@ -140,10 +140,16 @@ def write_report(
             dialogue=dialogue,
             progress=say,
         )
-        return _write(content, out_dir, say)
+        return render_report(content, out_dir, progress=say)
 
 
-def _write(content: ReportContent, out_dir: Path, say: Callable[[str], None]) -> dict[str, Path]:
+def render_report(
+    content: ReportContent, out_dir: Path, *, progress: Callable[[str], None] | None = None
+) -> dict[str, Path]:
+    """Draw and write the report of already computed ``content`` (see :func:`write_report`)."""
+    say = progress or (lambda _message: None)
+    out_dir = Path(out_dir)
+    _check_out(out_dir)
     lang = content.language
     say(t("report.step_maps", lang))
     osm = content.pack.osm_path
