@@ -268,7 +268,7 @@ def test_catalogue_is_complete_for_the_report(
     texts = "\n".join(p.read_text(encoding="utf-8") for p in sources)
     template = (root / "report" / "templates" / "report.html.j2").read_text(encoding="utf-8")
     keys = set(re.findall(r"\bt\(\s*\"(report\.[a-z_.]+)\"", texts))
-    keys |= set(re.findall(r"tr\([\"'](report\.[a-z_.]+)[\"']\)", template))
+    keys |= set(re.findall(r"[\"'](report\.[a-z_.]+)[\"']", template))
     keys |= {
         f"report.method_{k}" for k in ("access", "groups", "transit", "scenario", "ska", "limits")
     }
