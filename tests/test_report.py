@@ -329,3 +329,24 @@ def test_an_unwritable_out_is_refused(town_files: tuple[Path, Path], tmp_path: P
 def test_unknown_language_is_refused(town_files: tuple[Path, Path], tmp_path: Path) -> None:
     with pytest.raises(DataError, match="fi"):
         write_report(town_files[0], out_dir=tmp_path, language="fi")
+
+
+def test_new_line_stops_count_as_stops_to_walk_to(
+    town_files: tuple[Path, Path], swedish: tuple[ReportContent, ReportTables, dict[str, Path]]
+) -> None:
+    from jamlik.ingest.scenario import load_scenario
+    from jamlik.report.content import _access_part
+
+    plan = load_scenario(town_files[1])
+    line = plan.transit_lines[0]
+    walked = _access_part(plan, {"school", "transit_stop"})
+    assert walked.transit_lines == [] and walked.headway_changes == [] and walked.closed_stops == []
+    stops = [s for s in walked.services if s.category == "transit_stop"]
+    assert [s.point for s in stops] == line.stops
+    assert len(walked.services) == len(plan.services) + len(line.stops)
+    assert _access_part(plan, {"school"}).services == plan.services  # no such category: none
+    content, tables, _ = swedish
+    winners = tables.scenarios[0].winners
+    everyone = winners[(winners["category"] == "transit_stop") & (winners["group"] == "pop_total")]
+    assert everyone["gain"].iloc[0] > 0 and everyone["loss"].iloc[0] == 0
+    assert any(plan.scenario.name in note for note in content.scenarios[0].notes)

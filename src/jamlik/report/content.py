@@ -12,7 +12,9 @@ Rules the content follows
   any error stops the report with every problem named (file, line, key).
 * The comparison counts walking and cycling. A scenario's public-transport changes (new lines,
   headway changes, closed stops) are listed among the measures; while the comparison cannot
-  count them, it runs without them and the report says so in its notes, never silently.
+  count their timetables, it runs without them and the report says so in its notes, never
+  silently. The stops of a new line do count as new ``transit_stop`` places (walking time to
+  the nearest stop), since a stop is a place a resident walks to whatever its timetable.
 * Transit access is computed for a representative weekday, Saturday and Sunday from the first
   date the feed's calendar covers (or ``transit_date``), every second hour 06-22; when no day
   type has service the report says so and goes on without the time-of-day chart.
@@ -31,7 +33,7 @@ import pandas as pd
 from jamlik.errors import DataError, JamlikError, ProblemWarning
 from jamlik.i18n import t
 from jamlik.ingest import Pack
-from jamlik.ingest.scenario import Scenario, entry_names, load_scenario
+from jamlik.ingest.scenario import Scenario, Service, entry_crs, entry_names, load_scenario
 from jamlik.runs.access import AccessOptions, PackAccess, compute_pack_access
 from jamlik.runs.inputs import vulnerable_areas
 from jamlik.runs.transit_access import TransitAccess, TransitAccessOptions, compute_transit_access
@@ -133,9 +135,25 @@ def _check(path: Path, scenario: Scenario, pack: Pack) -> None:
         raise DataError(t("report.scenario_errors", path=str(path), problems=listing))
 
 
-def _access_part(scenario: Scenario) -> Scenario:
-    """Return the scenario without its public-transport changes (compare counts walk/bike)."""
-    return scenario.model_copy(update={kind: [] for kind in _TRANSIT_KINDS})
+def _access_part(scenario: Scenario, categories: set[str]) -> Scenario:
+    """Return the scenario as walking and cycling see it (see the module docstring).
+
+    The public-transport changes are dropped; the stops of new lines become new places of the
+    category ``transit_stop`` (when the pack has that category), so the time to walk to the
+    nearest stop counts them.
+    """
+    stops: list[Service] = []
+    if "transit_stop" in categories:
+        for line in scenario.transit_lines:
+            names = line.stop_names or [f"{i + 1}" for i in range(len(line.stops))]
+            crs = entry_crs(scenario, line)
+            stops += [
+                Service(name=f"{line.name}: {name}", category="transit_stop", point=xy, crs=crs)
+                for xy, name in zip(line.stops, names, strict=True)
+            ]
+    update: dict[str, object] = {kind: [] for kind in _TRANSIT_KINDS}
+    update["services"] = [*scenario.services, *stops]
+    return scenario.model_copy(update=update)
 
 
 def _scenario_part(
@@ -151,7 +169,8 @@ def _scenario_part(
     notes: list[str] = []
     measured = scenario
     if any(getattr(scenario, kind) for kind in _TRANSIT_KINDS):
-        measured = _access_part(scenario)
+        categories = set(today.opportunities["category"].astype(str))
+        measured = _access_part(scenario, categories)
         notes.append(t("report.note_transit_changes", language, name=scenario.scenario.name))
     comparison = compare_scenario(pack, measured, options=options, today=today)
     assessment = assess_scenario(comparison, pack, rules=rules, language=language)
