@@ -350,3 +350,19 @@ def test_new_line_stops_count_as_stops_to_walk_to(
     everyone = winners[(winners["category"] == "transit_stop") & (winners["group"] == "pop_total")]
     assert everyone["gain"].iloc[0] > 0 and everyone["loss"].iloc[0] == 0
     assert any(plan.scenario.name in note for note in content.scenarios[0].notes)
+
+
+def test_cli_report_without_a_plan_in_english(
+    town_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "today"
+    result = CliRunner().invoke(
+        app, ["report", str(town_files[0]), "--out", str(out), "--lang", "en"]
+    )
+    assert result.exit_code == 0, result.output
+    assert t("report.step_access", "en") in result.output
+    assert t("report.notes_header", "en", n=1).split("(")[0] in result.output  # notes in console
+    html = _html_text(out / "report.html")
+    assert t("report.summary_no_plan", "en") in html
+    assert t("report.h_matrix", "en") not in html  # no plan, no matrix
+    assert {name for name, _ in pyogrio.list_layers(out / "report.gpkg")} >= {"areas", "groups"}

@@ -71,7 +71,7 @@ def demo(
             scenarios=[plan],
             out_dir=out,
             language=current_language(),
-            progress=lambda message: _out.print(message),
+            progress=lambda message: _out.print(message, markup=False, soft_wrap=True),
         )
     )
     for path in written.values():

@@ -32,7 +32,7 @@ def report(
     language = current_language(lang)
 
     def progress(message: str) -> None:
-        console.print(message, highlight=False)
+        console.print(message, highlight=False, markup=False, soft_wrap=True)
 
     written = fail_cleanly(
         partial(

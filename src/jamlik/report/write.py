@@ -168,6 +168,12 @@ def render_report(
     layers = report_layers(tables)
     written["xlsx"] = write_workbook(layers, out_dir / "report.xlsx", language=lang)
     written["gpkg"] = write_geopackage(_non_empty(layers), out_dir / "report.gpkg")
+    notes = list(tables.notes["note"])
+    if notes:
+        # Warnings that qualify the numbers reach the console too, not only the report's notes.
+        say(t("report.notes_header", lang, n=len(notes)))
+        for note in notes:
+            say(f"  • {note}")
     return written
 
 
