@@ -366,3 +366,18 @@ def test_cli_report_without_a_plan_in_english(
     assert t("report.summary_no_plan", "en") in html
     assert t("report.h_matrix", "en") not in html  # no plan, no matrix
     assert {name for name, _ in pyogrio.list_layers(out / "report.gpkg")} >= {"areas", "groups"}
+
+
+def test_html_escapes_what_the_plan_says(
+    swedish: tuple[ReportContent, ReportTables, dict[str, Path]],
+) -> None:
+    import dataclasses
+
+    from jamlik.report.render import render_html
+
+    content, tables, _ = swedish
+    title = '<script>alert("x")</script> & Co'
+    scen = dataclasses.replace(tables.scenarios[0], title=title)
+    html = render_html(content, dataclasses.replace(tables, scenarios=(scen,)), {})
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in html
