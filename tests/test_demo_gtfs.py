@@ -98,3 +98,10 @@ def test_a_trip_arrives_when_worked_out_by_hand(town_pack: tuple[Town, Path]) ->
     minutes = float(result.times.minutes[0, 0, 0])
     assert minutes == pytest.approx((arrive_s - 7 * 3600) / 60.0, abs=1e-3)
     assert 0 < minutes < 40  # plausible for two legs of a town bus
+
+
+def test_report_starts_transit_at_the_feed_calendar_start(town_pack: tuple[Town, Path]) -> None:
+    from jamlik.datasets._gtfs import FEED_START
+    from jamlik.report.content import feed_start_date
+
+    assert feed_start_date(load_pack(town_pack[1])) == FEED_START

@@ -116,14 +116,19 @@ def feed_start_date(pack: Pack) -> dt.date | None:
     if not pack.gtfs_paths:
         return None
     files = read_feed_files(pack.gtfs_paths[0])
-    dates: list[dt.date] = []
+    values: list[str] = []
     calendar = files.tables.get("calendar.txt")
     if calendar is not None and "start_date" in calendar:
-        dates += [dt.datetime.strptime(v, "%Y%m%d").date() for v in calendar["start_date"] if v]
+        values += list(calendar["start_date"])
     extra = files.tables.get("calendar_dates.txt")
     if extra is not None and {"date", "exception_type"} <= set(extra.columns):
-        added = extra.loc[extra["exception_type"].str.strip() == "1", "date"]
-        dates += [dt.datetime.strptime(v, "%Y%m%d").date() for v in added if v]
+        values += list(extra.loc[extra["exception_type"].str.strip() == "1", "date"])
+    dates = []
+    for value in values:
+        try:
+            dates.append(dt.datetime.strptime(value.strip(), "%Y%m%d").date())
+        except ValueError:
+            continue  # the GTFS reader names a bad date when the feed is read for routing
     return min(dates) if dates else None
 
 

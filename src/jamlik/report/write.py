@@ -125,6 +125,12 @@ def write_report(
     DataError
         If ``out_dir`` cannot be written, a scenario does not fit the pack, or the pack has no
         OSM extract (each message names the file).
+
+    Notes
+    -----
+    The runs write their notes in the language of ``JAMLIK_LANG``; the call sets it to
+    ``language`` while it runs and restores it after, so two reports in different languages
+    should not run in threads of one process at the same time (processes are fine).
     """
     if language not in LANGUAGES:
         raise DataError(t("report.bad_language", given=language, choices=", ".join(LANGUAGES)))
