@@ -72,9 +72,7 @@ def _pdf_text(path: Path) -> str:
 
 
 def _html_text(path: Path) -> str:
-    html = path.read_text(encoding="utf-8")
-    html = re.sub(r"<style.*?</style>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return _html_text_of(path.read_text(encoding="utf-8"))
 
 
 def _squash(text: str) -> str:
@@ -381,3 +379,24 @@ def test_html_escapes_what_the_plan_says(
     html = render_html(content, dataclasses.replace(tables, scenarios=(scen,)), {})
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in html
+
+
+def test_dialogue_summary_gets_its_own_section_only_when_given(
+    swedish: tuple[ReportContent, ReportTables, dict[str, Path]],
+) -> None:
+    import dataclasses
+
+    from jamlik.report.render import render_html
+
+    content, tables, _ = swedish
+    assert t("report.h_dialogue", "sv") not in render_html(content, tables, {})
+    dialogue = pd.DataFrame({"tema": ["Trygghet vid bron"], "bidrag": [12]})
+    html = render_html(dataclasses.replace(content, dialogue=dialogue), tables, {})
+    text = _html_text_of(html)
+    assert t("report.h_dialogue", "sv") in text
+    assert "Trygghet vid bron" in text and " 12 " in text
+
+
+def _html_text_of(html: str) -> str:
+    html = re.sub(r"<style.*?</style>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))

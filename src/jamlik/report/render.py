@@ -77,7 +77,8 @@ def _table(
             elif isinstance(value, bool) or column in ("narrows", "vulnerable"):
                 cells.append(t("report.yes" if bool(value) else "report.no", language))
             elif is_number:
-                cells.append(number(value, language, digits.get(str(column), 1)))
+                whole = pd.api.types.is_integer_dtype(frame[column])
+                cells.append(number(value, language, digits.get(str(column), 0 if whole else 1)))
             else:
                 cells.append("" if value is None else str(value))
         rows.append(cells)
