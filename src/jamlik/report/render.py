@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from jamlik.i18n import catalogue, t
+from jamlik.i18n import catalogue, format_number, t
 from jamlik.report.content import ReportContent
 from jamlik.report.figures import category_label, group_label
 from jamlik.report.tables import ReportTables, ScenarioTables
@@ -39,10 +39,7 @@ def number(value: Any, language: str, digits: int = 1) -> str:
         return str(value)
     if not math.isfinite(x):
         return "–"
-    text = f"{x:,.{digits}f}"
-    if language == "sv":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return text
+    return format_number(x, digits, language=language)
 
 
 def _label(kind: str, key: str, language: str) -> str:
