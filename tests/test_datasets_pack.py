@@ -35,6 +35,7 @@ def test_pack_toml_parses_and_names_existing_files(pack: Path) -> None:
     assert config["pack"]["name"] == "alvvik"
     paths = [config["areas"]["path"], config["osm"]["path"]]
     paths += [s["path"] for s in config["statistics"]]
+    paths += [g["path"] for g in config["gtfs"]]
     for rel in paths:
         assert (pack.parent / rel).is_file(), rel
     assert config["sources"][0]["licence"] == "CC0 1.0"
@@ -50,6 +51,7 @@ def test_pack_toml_parses_and_names_existing_files(pack: Path) -> None:
         "pack.toml",
         "statistics.csv",
         "town.osm.pbf",
+        "town_gtfs.zip",
     ]
 
 
@@ -153,7 +155,7 @@ def test_rewrite_replaces_files(town: Town, tmp_path: Path) -> None:
     second = write_town_pack(town, str(tmp_path))
     assert first == second
     assert (tmp_path / "statistics.csv").read_bytes() == before
-    assert len(list(tmp_path.iterdir())) == 5
+    assert len(list(tmp_path.iterdir())) == 6  # the five files of a pack and its GTFS zip
 
 
 def test_folder_that_is_a_file_is_refused(town: Town, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyogrio
 from typer.testing import CliRunner
@@ -25,14 +26,21 @@ def test_demo_writes_every_output(tmp_path: Path) -> None:
     assert (out / "cohesion" / "cohesion_summary.json").exists()
     sources = pd.read_csv(out / "access_sources.csv")
     assert sources["licence"].str.contains("CC0").any()
-    # the sample plan: checked, compared with today, the SKA matrix written
+    # the sample plan (homes, a school, a bus line, a footbridge): the SKA report
     plan = out / "sample_plan.toml"
     assert plan.is_file()
-    winners = pd.read_csv(out / "scenario" / "winners_losers.csv")
+    for suffix in ("html", "pdf", "xlsx", "gpkg"):
+        assert (out / f"report.{suffix}").stat().st_size > 1000
+    winners = pyogrio.read_dataframe(out / "report.gpkg", layer="p1_winners_losers")
     assert (winners["gain"] > 0).any()
-    matrix = pd.read_csv(out / "scenario" / "ska_matrix.csv")
+    matrix = pyogrio.read_dataframe(out / "report.gpkg", layer="p1_ska_matrix")
     assert {"vardagsliv", "identitet"} <= set(matrix["aspect"])
     assert (matrix.loc[matrix["aspect"] == "identitet", "verdict"] == "bedöms").all()
+    measures = pyogrio.read_dataframe(out / "report.gpkg", layer="p1_measures")
+    assert set(measures["kind"]) == {"homes", "services", "links", "transit_lines"}
+    transit = pyogrio.read_dataframe(out / "report.gpkg", layer="transit_hours")
+    assert set(transit["day_type"]) == {"weekday", "saturday", "sunday"}
+    assert np.isfinite(transit["minutes"]).any()
 
 
 def test_sample_plan_bridge_crosses_the_river_and_homes_sit_in_the_poorest_area(
@@ -52,6 +60,9 @@ def test_sample_plan_bridge_crosses_the_river_and_homes_sit_in_the_poorest_area(
     river = shapely.union_all(town.barrier.geometry.to_numpy())
     bridge = shapely.LineString(scenario.links[0].coordinates)
     assert bridge.crosses(river) or bridge.intersects(river)
+    line = scenario.transit_lines[0]
+    assert len(line.stops) == 6 and line.both_directions
+    assert {h.day_type for h in line.headways} == {"weekday", "saturday", "sunday"}
     stats = town.statistics[town.statistics["year"] == town.statistics["year"].max()]
     poorest = stats.loc[(stats["low_income"] / stats["pop_total"]).idxmax(), "area_id"]
     homes = shapely.Polygon(scenario.homes[0].polygon)

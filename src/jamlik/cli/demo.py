@@ -12,7 +12,6 @@ from rich.console import Console
 from jamlik.cli._common import fail_cleanly
 from jamlik.cli.access import run_access
 from jamlik.cli.cohesion import cohesion
-from jamlik.cli.scenario import compare
 from jamlik.cli.vulnerability import vulnerability
 from jamlik.datasets import generate_town, write_town_pack, write_town_scenario
 from jamlik.i18n import t
@@ -28,11 +27,15 @@ def demo(
     nodes: Annotated[int, typer.Option(help="Size of the sample town (street nodes).")] = 2500,
     seed: Annotated[int, typer.Option(help="Seed of the sample town.")] = 7,
 ) -> None:
-    """Run the pipeline on the generated sample town: access, vulnerability, cohesion, a plan."""
+    """Run the pipeline on the generated sample town: access, vulnerability, cohesion, the report.
+
+    The report compares the sample plan (homes, a school, a bus line, a footbridge) with today
+    and writes ``report.html``, ``report.pdf``, ``report.xlsx`` and ``report.gpkg``.
+    """
     start = time.perf_counter()
     _out.print(t("demo.generating"))
     town = fail_cleanly(lambda: generate_town(n_nodes=nodes, seed=seed))
-    pack_file = fail_cleanly(lambda: write_town_pack(town, out / "sample_town_pack"))
+    pack_file = fail_cleanly(lambda: write_town_pack(town, out / "sample_town_pack", seed=seed))
     run_access(pack_file, out / "access.gpkg", AccessOptions())
     _out.print(t("demo.vulnerability"))
     vulnerability(
@@ -57,17 +60,22 @@ def demo(
         vulnerable_areas=None,
         year=None,
     )
-    _out.print(t("demo.scenario"))
+    _out.print(t("report.demo_plan"))
     plan = fail_cleanly(lambda: write_town_scenario(town, out / "sample_plan.toml"))
-    compare(
-        pack_file,
-        [plan],
-        out=out / "scenario",
-        profiles="adult,child,senior",
-        categories=None,
-        vulnerable=None,
-        ska_rules=None,
+    from jamlik.i18n import current_language
+    from jamlik.report import write_report
+
+    written = fail_cleanly(
+        lambda: write_report(
+            pack_file,
+            scenarios=[plan],
+            out_dir=out,
+            language=current_language(),
+            progress=lambda message: _out.print(message, markup=False, soft_wrap=True),
+        )
     )
+    for path in written.values():
+        _out.print(t("report.wrote", path=str(path)))
     seconds = f"{time.perf_counter() - start:.0f}"
     _out.print(t("demo.done", seconds=seconds, folder=str(out)))
 

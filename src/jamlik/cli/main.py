@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "cohesion": "jamlik.cli.cohesion",
     "scenario": "jamlik.cli.scenario",
     "fetch": "jamlik.cli.fetch",
+    "report": "jamlik.cli.report",
 }
 
 

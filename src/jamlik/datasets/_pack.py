@@ -9,6 +9,7 @@ The pack folder holds
   closed ways (``building`` + ``building:levels``; ``leisure=park``), the river is a closed way
   (``natural=water`` + ``water=river``), services are tagged nodes;
 * ``areas.gpkg`` (layer ``areas``) and ``statistics.csv``;
+* ``town_gtfs.zip``: a bus timetable along the main roads (:mod:`jamlik.datasets._gtfs`);
 * ``pack.toml``, following the pack schema, and a short ``README.md``.
 
 Every file is written to a temporary name in the same folder and then renamed, so a reader
@@ -32,6 +33,7 @@ import shapely
 from osmium.osm.mutable import Node, Way
 from pyproj import Transformer
 
+from jamlik.datasets._gtfs import write_town_gtfs
 from jamlik.datasets._names import TOWN_NAME
 from jamlik.datasets._stats import STAT_COLUMNS
 from jamlik.datasets.town import KOMMUN_CODE, Town
@@ -44,6 +46,7 @@ PACK_FILES = {
     "osm": "town.osm.pbf",
     "areas": "areas.gpkg",
     "statistics": "statistics.csv",
+    "gtfs": "town_gtfs.zip",
     "pack": "pack.toml",
     "readme": "README.md",
 }
@@ -247,6 +250,7 @@ def pack_toml(town: Town) -> str:
                     },
                 ),
                 _table("[osm]", {"path": PACK_FILES["osm"]}),
+                _table("[[gtfs]]", {"path": PACK_FILES["gtfs"], "name": "alvvik"}),
                 _table("[population]", {"method": "buildings", "year": int(years.max())}),
                 _table(
                     "[[sources]]",
@@ -271,11 +275,12 @@ def _readme(town: Town) -> str:
         f"- `{PACK_FILES['osm']}`: streets, buildings, parks, services and the river (OSM tags)\n"
         f"- `{PACK_FILES['areas']}`: {len(town.areas)} statistical areas (layer `areas`)\n"
         f"- `{PACK_FILES['statistics']}`: population and housing per area and year\n"
+        f"- `{PACK_FILES['gtfs']}`: a generated bus timetable (GTFS) along the main roads\n"
         f"- `{PACK_FILES['pack']}`: the pack description read by jamlik\n"
     )
 
 
-def write_town_pack(town: Town, folder: Path | str) -> Path:
+def write_town_pack(town: Town, folder: Path | str, *, seed: int = 7) -> Path:
     """Write ``town`` as a data pack in ``folder`` (created if needed).
 
     Parameters
@@ -284,6 +289,8 @@ def write_town_pack(town: Town, folder: Path | str) -> Path:
         A town from :func:`jamlik.datasets.generate_town`.
     folder
         Folder of the pack. Existing pack files in it are replaced.
+    seed
+        Seed of the timetable's departure offsets (:func:`jamlik.datasets._gtfs.town_gtfs_tables`).
 
     Returns
     -------
@@ -303,6 +310,7 @@ def write_town_pack(town: Town, folder: Path | str) -> Path:
         raise DataError(f"town statistics lack the columns {missing}; regenerate the town")
     root.mkdir(parents=True, exist_ok=True)
     _write_pbf(town, root / PACK_FILES["osm"])
+    write_town_gtfs(town, root / PACK_FILES["gtfs"], seed=seed)
     with _atomic(root / PACK_FILES["areas"], ".gpkg") as tmp:
         town.areas.to_file(tmp, layer="areas", driver="GPKG", engine="pyogrio")
     table: pd.DataFrame = town.statistics[list(STAT_COLUMNS)]

@@ -1,4 +1,4 @@
-"""A sample plan for the generated town: new homes and a school in its poorest area, a footbridge.
+"""A sample plan for the generated town: homes, a school and a bus line in its poorest area.
 
 The plan is written as a scenario file (the format of :mod:`jamlik.ingest.scenario`, coordinates
 in the town's EPSG:3006), so the demo runs it like a planner's own file:
@@ -7,7 +7,12 @@ in the town's EPSG:3006), so the demo runs it like a planner's own file:
   share of low-income residents in the latest year;
 * **a school** in the same area, 150 m from the homes;
 * **a footbridge** across the river where it is farthest from every existing bridge, between the
-  street nodes nearest the river on each bank at that point (both within 150 m of the water).
+  street nodes nearest the river on each bank at that point (both within 150 m of the water);
+* **a bus line** (``[[transit_lines]]``, Buss 10) from the school past the new homes to the
+  street node nearest the town centre, with three stops between at the street nodes nearest
+  the evenly spaced points of the straight line from the homes; 20 km/h (the run time covers
+  the streets' detour), both directions, every 10 minutes in the weekday peaks, 15 between,
+  30 in the evening and at weekends.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from jamlik.datasets.town import Town
+from jamlik.datasets.town import ORIGIN_X, ORIGIN_Y, Town
 
 __all__ = ["town_scenario", "write_town_scenario"]
 
@@ -65,6 +70,38 @@ def _footbridge(town: Town) -> tuple[tuple[float, float], tuple[float, float]] |
     return None
 
 
+def _bus_line(town: Town, school: tuple[float, float], homes: tuple[float, float]) -> list[str]:
+    """Scenario lines of the new bus line, from the school past the homes to the centre."""
+    x, y = town.node_x, town.node_y
+    end = int(np.argmin(np.hypot(x - ORIGIN_X, y - ORIGIN_Y)))
+    stops = [school, homes]
+    for share in (0.25, 0.5, 0.75):
+        px = homes[0] + share * (x[end] - homes[0])
+        py = homes[1] + share * (y[end] - homes[1])
+        k = int(np.argmin(np.hypot(x - px, y - py)))
+        stops.append((float(x[k]), float(y[k])))
+    stops.append((float(x[end]), float(y[end])))
+    points = ", ".join(f"[{px:.1f}, {py:.1f}]" for px, py in stops)
+    names = ["Nya skolan", "Älvstranden", "Mellanvägen", "Bron", "Torggatan", "Centrum"]
+    return [
+        "",
+        "[[transit_lines]]",
+        'name = "Buss 10"',
+        'mode = "bus"',
+        f"stops = [{points}]",
+        "stop_names = [" + ", ".join(f'"{n}"' for n in names) + "]",
+        "speed_kmh = 20",
+        "headways = [",
+        '    { day_type = "weekday", hours = "6-9", minutes = 10 },',
+        '    { day_type = "weekday", hours = "9-15", minutes = 15 },',
+        '    { day_type = "weekday", hours = "15-18", minutes = 10 },',
+        '    { day_type = "weekday", hours = "18-23", minutes = 30 },',
+        '    { day_type = "saturday", hours = "7-23", minutes = 30 },',
+        '    { day_type = "sunday", hours = "8-23", minutes = 30 },',
+        "]",
+    ]
+
+
 def town_scenario(town: Town) -> str:
     """Return the sample plan as the text of a scenario file (see the module docstring)."""
     area_id = _poorest_area(town)
@@ -90,7 +127,7 @@ def town_scenario(town: Town) -> str:
         "# A sample plan for the generated town Älvvik (made by jamlik.datasets.scenario).",
         "[scenario]",
         'name = "alvvik-plan"',
-        'title = "Nya bostäder och en skola i ' + area_id + ', gångbro över älven"',
+        'title = "Nya bostäder, en skola och en busslinje i ' + area_id + ', gångbro över älven"',
         'crs = "EPSG:3006"',
         "",
         "[[homes]]",
@@ -114,6 +151,7 @@ def town_scenario(town: Town) -> str:
             f"coordinates = [[{ax:.1f}, {ay:.1f}], [{bx:.1f}, {by:.1f}]]",
             'modes = ["walk", "bike"]',
         ]
+    lines += _bus_line(town, (cx + 150.0, cy), (cx, cy))
     return "\n".join(lines) + "\n"
 
 

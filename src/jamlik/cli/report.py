@@ -1,0 +1,49 @@
+"""``jamlik report PACK [--scenario S.toml …] --out DIR``: the SKA report in four formats."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jamlik.cli._common import check_output, console, fail_cleanly
+from jamlik.i18n import current_language, t
+
+__all__ = ["register", "report"]
+
+
+def report(
+    pack: Annotated[Path, typer.Argument(help=t("report.opt_pack"))],
+    scenario: Annotated[
+        list[Path] | None, typer.Option("--scenario", "-s", help=t("report.opt_scenario"))
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help=t("report.opt_out"))] = Path("report"),
+    lang: Annotated[str | None, typer.Option("--lang", help=t("report.opt_lang"))] = None,
+) -> None:
+    """Write the social impact assessment report of a pack and its plans."""
+    from jamlik.ingest.pack import pack_files
+
+    scenarios = list(scenario or [])
+    check_output(out, inputs=[pack, *scenarios, *pack_files(pack)], folder=True)
+    from jamlik.report import write_report
+
+    language = current_language(lang)
+
+    def progress(message: str) -> None:
+        console.print(message, highlight=False, markup=False, soft_wrap=True)
+
+    written = fail_cleanly(
+        partial(
+            write_report, pack, scenarios=scenarios, out_dir=out, language=language,
+            progress=progress,
+        )
+    )  # fmt: skip
+    for path in written.values():
+        console.print(t("report.wrote", language, path=str(path)), highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``report`` to ``app``."""
+    app.command("report", help=t("cli.commands.report"))(report)
