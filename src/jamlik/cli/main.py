@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "targets": "jamlik.cli.targets",
     "cohesion": "jamlik.cli.cohesion",
     "scenario": "jamlik.cli.scenario",
+    "serve": "jamlik.cli.serve",
 }
 
 

@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from jamlik.i18n import LANGUAGES, t
+from jamlik.i18n import LANGUAGES, catalogue
 
 __all__ = ["LANG_COOKIE", "STATIC_DIR", "TEMPLATES_DIR", "page_language", "render", "templates"]
 
@@ -23,6 +23,11 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 LANG_COOKIE = "jamlik_lang"
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+
+class _KeepMissing(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def page_language(request: Request) -> str:
@@ -40,7 +45,8 @@ def render(
     lang = page_language(request)
 
     def translate(key: str, /, **values: object) -> str:
-        return t(key, lang, **values)
+        # Placeholders without a value stay as they are: page scripts fill them in.
+        return catalogue()[key][lang].format_map(_KeepMissing(values))
 
     links = {code: str(request.url.include_query_params(lang=code)) for code in LANGUAGES}
     response = templates.TemplateResponse(

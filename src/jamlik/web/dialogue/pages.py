@@ -6,10 +6,14 @@ the JSON API. Everything a page prints goes through the autoescaping templates.
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
+from shapely.geometry import box, mapping
 
 from jamlik.web.dialogue import service
+from jamlik.web.packs import pack_context
 from jamlik.web.templating import render
 
 __all__ = ["router"]
@@ -30,10 +34,13 @@ def dialogue_page(request: Request, dialogue_id: int) -> HTMLResponse:
     dialogue = service.get_dialogue(request.app.state.engine, dialogue_id)
     if dialogue is None or not 0 < dialogue_id < 2**31:
         raise HTTPException(404, "no such dialogue")
-    return render(request, "dialogue.html", {"dialogue": dialogue})
+    context = {"dialogue": dialogue, "tile_url": request.app.state.settings.tile_url}
+    return render(request, "dialogue.html", context)
 
 
 @router.get("/admin", response_class=HTMLResponse)
 def admin_page(request: Request) -> HTMLResponse:
     """Log in, create dialogues, moderate, export, see the summary."""
-    return render(request, "dialogue_admin.html")
+    bounds = pack_context(request.app.state.settings).areas_wgs84.total_bounds
+    area = json.dumps(mapping(box(*(round(float(b), 6) for b in bounds))))
+    return render(request, "dialogue_admin.html", {"default_area": area})
