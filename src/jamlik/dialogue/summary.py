@@ -199,14 +199,15 @@ def dialogue_summary(
     keys = [c["key"] for c in categories]
     notes: list[str] = []
 
+    # Areas go to the contributions' CRS (not the other way: pyproj warns on one point).
     points = gpd.GeoSeries(
         shapely.point_on_surface(contributions.geometry.to_numpy()),
         index=contributions.index,
         crs=contributions.crs,
-    ).to_crs(areas.crs)
+    )
     located = gpd.sjoin(
         gpd.GeoDataFrame({"category": contributions["category"]}, geometry=points),
-        areas[["geometry"]].rename_axis("area_id").reset_index(),
+        areas[["geometry"]].to_crs(contributions.crs).rename_axis("area_id").reset_index(),
         how="left",
         predicate="within",
     )
