@@ -230,25 +230,27 @@ class BodyLimitMiddleware:
                 if too_big:
                     await _send_413(send)
                     return
+        # Read the whole body first (at most max_bytes), then replay it to the app: a body
+        # that grows past the limit while streaming is refused before any route sees it.
+        messages: list[MutableMapping[str, Any]] = []
         seen = 0
-
-        async def counting_receive() -> MutableMapping[str, Any]:
-            nonlocal seen
+        while True:
             message: MutableMapping[str, Any] = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _BodyTooLargeError
-            return message
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                await _send_413(send)
+                return
+            if not message.get("more_body", False):
+                break
+        replay = iter(messages)
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except _BodyTooLargeError:
-            await _send_413(send)
+        async def replay_receive() -> MutableMapping[str, Any]:
+            return next(replay, None) or await receive()
 
-
-class _BodyTooLargeError(Exception):
-    pass
+        await self.app(scope, replay_receive, send)
 
 
 async def _send_413(send: Any) -> None:

@@ -130,7 +130,7 @@ def contribute(
             dialogue,
             data,
             secret=_secret(request),
-            client=client,
+            client_hash=client,
             age_bands=ages,
             home_areas=areas,
         )

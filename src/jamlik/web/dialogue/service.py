@@ -151,7 +151,7 @@ def add_contribution(
     data: ContributionIn,
     *,
     secret: str,
-    client: str,
+    client_hash: str,
     age_bands: set[str] | None,
     home_areas: set[str] | None,
 ) -> Submitted:
@@ -207,7 +207,7 @@ def add_contribution(
         participant_hash=keyed_hash(secret, "participant", data.participant)
         if data.participant
         else None,
-        client_hash=keyed_hash(secret, "client", client),
+        client_hash=client_hash,
     )
     try:
         with write_session(engine) as session:
