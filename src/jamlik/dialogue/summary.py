@@ -150,7 +150,7 @@ def _people(contributions: pd.DataFrame) -> pd.DataFrame:
     """One row per participant with the first stated age band and home area."""
     frame = contributions[["participant", "age_band", "home_area"]].copy()
     anonymous = frame["participant"].isna()
-    frame.loc[anonymous, "participant"] = [f"\0{i}" for i in range(int(anonymous.sum()))]
+    frame.loc[anonymous, "participant"] = [f"#anonymous-{i}" for i in range(int(anonymous.sum()))]
     return frame.groupby("participant", sort=False).agg({"age_band": "first", "home_area": "first"})
 
 
