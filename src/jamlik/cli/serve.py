@@ -53,9 +53,12 @@ def serve(
         messages = "; ".join(str(e["msg"]) for e in exc.errors())
         console.print(f"[bold red]error:[/] {escape(messages)}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
-    context = fail_cleanly(lambda: pack_context(settings))
+    if settings.pack is not None:  # a pack of one's own is checked before serving
+        title = fail_cleanly(lambda: pack_context(settings)).title
+    else:  # the generated sample town is loaded on first use: the server starts at once
+        title = t("serve.sample_town")
     app = fail_cleanly(lambda: create_app(settings))
-    _out.print(t("serve.starting", url=f"http://{host}:{port}/", pack=context.title))
+    _out.print(t("serve.starting", url=f"http://{host}:{port}/", pack=title))
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
 
 

@@ -7,7 +7,7 @@ inventory step can call :func:`dialogue_summary` on an export just the same.
 from jamlik._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
-    "DEFAULT_CATEGORIES": "jamlik.dialogue.summary",
+    "DEFAULT_CATEGORIES": "jamlik.dialogue.categories",
     "DialogueSummary": "jamlik.dialogue.summary",
     "age_band_label": "jamlik.dialogue.summary",
     "dialogue_summary": "jamlik.dialogue.summary",

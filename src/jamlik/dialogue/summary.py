@@ -31,6 +31,7 @@ import pandas as pd
 import shapely
 from scipy import stats
 
+from jamlik.dialogue.categories import DEFAULT_CATEGORIES
 from jamlik.errors import MissingColumnError
 from jamlik.i18n import t
 
@@ -42,13 +43,6 @@ __all__ = [
     "representativeness",
 ]
 
-#: The categories a new dialogue starts with, and the SKA aspect each informs.
-DEFAULT_CATEGORIES: tuple[dict[str, str], ...] = (
-    {"key": "trivs_har", "sv": "Trivs här", "en": "I like it here", "aspect": "identitet"},
-    {"key": "otryggt", "sv": "Otryggt", "en": "Feels unsafe", "aspect": "halsa_och_sakerhet"},
-    {"key": "saknas", "sv": "Något saknas", "en": "Something is missing", "aspect": "vardagsliv"},
-    {"key": "motesplats", "sv": "Mötesplats", "en": "Meeting place", "aspect": "samspel"},
-)
 
 _AGE = re.compile(r"^age_(\d+)_(\d+|plus)$")
 

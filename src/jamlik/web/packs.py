@@ -9,11 +9,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-
-import geopandas as gpd
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from jamlik.web.settings import Settings
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
 
 __all__ = ["PackContext", "pack_context"]
 
@@ -67,6 +69,8 @@ def pack_context(settings: Settings) -> PackContext:
     with _lock:
         if key in _cache:
             return _cache[key]
+        import pandas as pd
+
         from jamlik.ingest import load_pack
 
         path = settings.pack or _sample_town_pack(Path(settings.cache_dir))

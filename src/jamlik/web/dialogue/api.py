@@ -13,10 +13,8 @@ import math
 import tempfile
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import geopandas as gpd
-import pandas as pd
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
@@ -32,6 +30,10 @@ from jamlik.web.security import (
     start_session,
 )
 from jamlik.web.store.models import Dialogue
+
+if TYPE_CHECKING:  # geopandas and pandas are imported on first use: the server starts fast
+    import geopandas as gpd
+    import pandas as pd
 
 __all__ = ["router"]
 
@@ -214,6 +216,9 @@ def moderate(request: Request, public_id: str, data: ModerationIn, _: Admin) -> 
 
 
 def _frame(request: Request, dialogue: Dialogue) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import pandas as pd
+
     rows = service.contribution_rows(_engine(request), dialogue.id)
     aspects = {c["key"]: c.get("aspect") for c in json.loads(dialogue.categories)}
     columns = [
@@ -228,6 +233,8 @@ def _frame(request: Request, dialogue: Dialogue) -> gpd.GeoDataFrame:
 @router.get("/admin/dialogues/{dialogue_id}/export.{fmt}")
 def export(request: Request, dialogue_id: int, fmt: str, _: Admin) -> Response:
     """Export the published contributions as CSV (geometry as WKT) or GeoPackage."""
+    import pandas as pd
+
     from jamlik.storage.files import write_csv, write_geopackage
 
     dialogue = _dialogue(request, dialogue_id)

@@ -16,7 +16,7 @@ from shapely.geometry import mapping, shape
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from jamlik.dialogue.summary import DEFAULT_CATEGORIES
+from jamlik.dialogue.categories import DEFAULT_CATEGORIES
 from jamlik.web.dialogue.schemas import (
     KINDS,
     MAX_VERTICES,
