@@ -67,6 +67,7 @@ def test_resident_to_export_flow(app_client: TestClient, tmp_path: Path) -> None
     props = features[0]["properties"]
     assert features[0]["geometry"] == {"type": "Point", "coordinates": INSIDE}
     assert props["comment"] == "Mörkt vid busshållplatsen"
+    assert props["created_at"].endswith("+00:00")
     assert props["answers"] == {"why": "Ingen belysning"}
     # Personal facts never reach the public map.
     assert "age_band" not in props and "home_area" not in props
@@ -219,3 +220,12 @@ def test_pages_render_in_both_languages(client: TestClient) -> None:
     assert "Dialogue administration" in client.get("/admin").text
     assert "Administration av dialoger" in client.get("/admin?lang=sv").text
     assert client.get("/dialogue/12345").status_code == 404
+
+
+def test_pack_areas_for_the_background(client: TestClient) -> None:
+    r = client.get("/api/areas.geojson")
+    assert r.status_code == 200
+    features = r.json()["features"]
+    assert len(features) == 20
+    assert {f["properties"]["name"] for f in features} >= {"Kyrkholmen", "Rönnsjö"}
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)

@@ -101,6 +101,15 @@ def read_dialogue(request: Request, dialogue_id: int) -> dict[str, Any]:
     return out
 
 
+@router.get("/areas.geojson")
+def areas_geojson(request: Request) -> JSONResponse:
+    """Return the pack's statistical areas (id, name) in WGS84, simplified to about 5 m."""
+    pack = _pack(request)
+    frame = pack.areas_wgs84[["name", "geometry"]].rename_axis("area_id").reset_index()
+    frame["geometry"] = frame.geometry.simplify(0.00005)
+    return JSONResponse(json.loads(frame.to_json(drop_id=True)), media_type="application/geo+json")
+
+
 @router.post("/dialogues", status_code=201)
 def create_dialogue(request: Request, data: DialogueIn, _: Admin) -> dict[str, int]:
     """Create a dialogue (admin)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import shapely
@@ -225,6 +226,11 @@ def add_contribution(
         return Submitted(id=first.public_id, code=code, created=False)
 
 
+def _utc(moment: datetime) -> datetime:
+    """Return ``moment`` with its UTC zone (SQLite hands back naive times, stored in UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _public(row: Contribution, *, private: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "type": "Feature",
@@ -236,7 +242,7 @@ def _public(row: Contribution, *, private: bool = False) -> dict[str, Any]:
             "category": row.category,
             "comment": row.comment,
             "answers": json.loads(row.answers),
-            "created_at": row.created_at.isoformat(),
+            "created_at": _utc(row.created_at).isoformat(),
         },
     }
     if private:
@@ -318,7 +324,7 @@ def contribution_rows(
         return [
             {
                 "id": r.public_id,
-                "created_at": r.created_at.isoformat(),
+                "created_at": _utc(r.created_at).isoformat(),
                 "status": r.status,
                 "kind": r.kind,
                 "category": r.category,

@@ -127,7 +127,20 @@
       area.rows = 2;
       box.append(label, area);
     });
-    const outline = L.geoJSON(d.area, { style: { fill: false, weight: 2, color: "#12355b" } });
+    // The pack's statistical areas as a light background (not clickable: a click is a pin).
+    fetch("/api/areas.geojson")
+      .then((a) => (a.ok ? a.json() : null))
+      .then((areas) => {
+        if (!areas) return;
+        L.geoJSON(areas, {
+          interactive: false,
+          style: { color: "#777", weight: 1, fillColor: "#e8eef3", fillOpacity: 0.35 },
+        }).addTo(map).bringToBack();
+      });
+    const outline = L.geoJSON(d.area, {
+      interactive: false,
+      style: { fill: false, weight: 2, color: "#12355b" },
+    });
     outline.addTo(map);
     map.fitBounds(outline.getBounds());
     const tiles = root.dataset.tiles;
