@@ -43,11 +43,11 @@ def test_migrations_run_twice_and_create_tables(db_url: str) -> None:
     engine.dispose()
 
 
-def test_postgis_geometry_columns(db_url: str) -> None:
-    engine = connect(db_url)
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostGIS columns exist only on PostgreSQL")
+def test_postgis_geometry_columns(pg_base_url: str) -> None:
+    engine = connect(pg_base_url)
     migrate(engine)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE contributions, dialogues RESTART IDENTITY CASCADE"))
     did = service.create_dialogue(engine, DialogueIn(title="t", area=TOWN_AREA), ASPECTS)
     dialogue = service.get_dialogue(engine, did)
     assert dialogue is not None
