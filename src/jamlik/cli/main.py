@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "scenario": "jamlik.cli.scenario",
     "fetch": "jamlik.cli.fetch",
     "report": "jamlik.cli.report",
+    "serve": "jamlik.cli.serve",
 }
 
 
