@@ -1,0 +1,82 @@
+"""HTML pages of the analyst: indicator map explorer, plan comparison, SKA matrix.
+
+Pages are templates with no inline script (the app's Content-Security-Policy forbids it): the
+scripts are ``static/analyst*.js`` and read what they need from ``data-`` attributes and the
+JSON routes. Every text comes from the catalogue (``web_analyst.toml``); the page's texts for
+the script travel in one ``data-messages`` attribute.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from jamlik.i18n import catalogue, t
+from jamlik.ingest import load_categories
+from jamlik.web.analyst.state import AnalystState, analyst_state, language
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["analyst pages"])
+_TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parents[1] / "templates"))
+_PAGES = {"map": "analyst.html", "compare": "analyst_compare.html", "ska": "analyst_ska.html"}
+
+
+def _messages(lang: str) -> str:
+    """The catalogue's ``web_analyst.*`` and label texts in ``lang``, as JSON for the script."""
+    prefixes = ("web_analyst.", "group.", "profile.")
+    texts = {k: v[lang] for k, v in catalogue().items() if k.startswith(prefixes)}
+    texts.update({f"category.{k}": c.label(lang) for k, c in load_categories().items()})
+    return json.dumps(texts, ensure_ascii=False)
+
+
+def _page(request: Request, page: str, lang: str, state: AnalystState) -> HTMLResponse:
+    response = _TEMPLATES.TemplateResponse(
+        request,
+        _PAGES[page],
+        {
+            "lang": lang,
+            "other": "en" if lang == "sv" else "sv",
+            "page": page,
+            "t": lambda key, **values: t(key, lang, **values),
+            "messages": _messages(lang),
+            "tile_url": state.tile_url or "",
+        },
+    )
+    response.set_cookie("jamlik_lang", lang, samesite="lax", httponly=True)
+    return response
+
+
+@router.get("/analyst", response_class=HTMLResponse)
+def map_page(
+    request: Request,
+    lang: Annotated[str, Depends(language)],
+    state: Annotated[AnalystState, Depends(analyst_state)],
+) -> HTMLResponse:
+    """The indicator map explorer."""
+    return _page(request, "map", lang, state)
+
+
+@router.get("/analyst/compare", response_class=HTMLResponse)
+def compare_page(
+    request: Request,
+    lang: Annotated[str, Depends(language)],
+    state: Annotated[AnalystState, Depends(analyst_state)],
+) -> HTMLResponse:
+    """The plan comparison: deltas on the map, winners and losers."""
+    return _page(request, "compare", lang, state)
+
+
+@router.get("/analyst/ska", response_class=HTMLResponse)
+def ska_page(
+    request: Request,
+    lang: Annotated[str, Depends(language)],
+    state: Annotated[AnalystState, Depends(analyst_state)],
+) -> HTMLResponse:
+    """The SKA matrix of a plan and the report downloads."""
+    return _page(request, "ska", lang, state)
