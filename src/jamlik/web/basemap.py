@@ -188,4 +188,3 @@ def _pixel_paths(
             flat = flat[keep]
             if len(flat) >= 2:
                 yield flat.ravel().tolist()
-

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 
 from jamlik.i18n import t
@@ -30,7 +30,7 @@ _MAX_ZOOM = 20
 
 
 def _numbers(values: pd.Series) -> list[float | None]:
-    """Floats for JSON, ``None`` for missing values."""
+    """Return floats for JSON, ``None`` for missing values."""
     return [None if not math.isfinite(v) else float(v) for v in values.to_numpy(np.float64)]
 
 
@@ -45,13 +45,15 @@ def _access(state: AnalystState, lang: str) -> Path | JSONResponse:
 def _bad(lang: str, name: str, value: str, allowed: list[str]) -> HTTPException:
     return HTTPException(
         status_code=422,
-        detail=t("web_analyst.bad_choice", lang, name=name, value=value, allowed=", ".join(allowed)),
+        detail=t(
+            "web_analyst.bad_choice", lang, name=name, value=value, allowed=", ".join(allowed)
+        ),
     )
 
 
 @router.get("/meta")
 def meta(state: State, lang: Lang) -> dict[str, Any]:
-    """The pack, its plans, the base map setting and the state of the access run."""
+    """Return the pack, its plans, the base map setting and the state of the access run."""
     pack = state.source.load()
     key = state.source.key("access")
     job = state.runner.job(key)
@@ -68,7 +70,7 @@ def meta(state: State, lang: Lang) -> dict[str, Any]:
 
 @router.get("/jobs/{job_id}")
 def job_status(job_id: str, state: State, lang: Lang) -> dict[str, Any]:
-    """Progress of a job started by this app."""
+    """Return the progress of a job started by this app."""
     job = state.runner.by_id(job_id)
     if job is None:
         raise HTTPException(status_code=404, detail=t("web_analyst.no_job", lang, id=job_id))
@@ -77,7 +79,7 @@ def job_status(job_id: str, state: State, lang: Lang) -> dict[str, Any]:
 
 @router.get("/access/meta", response_model=None)
 def access_meta(state: State, lang: Lang) -> dict[str, Any] | JSONResponse:
-    """Profiles, groups, categories, measures and notes of the access run (starts it)."""
+    """Return the profiles, groups, categories, measures and notes of the access run (starts it)."""
     folder = _access(state, lang)
     if isinstance(folder, JSONResponse):
         return folder
@@ -86,7 +88,7 @@ def access_meta(state: State, lang: Lang) -> dict[str, Any] | JSONResponse:
 
 @router.get("/access/geometry/{layer}", response_model=None)
 def geometry(layer: str, state: State, lang: Lang) -> Response:
-    """Polygons of ``areas`` or ``grid`` as GeoJSON in WGS84 (``id``, ``name``)."""
+    """Return the polygons of ``areas`` or ``grid`` as GeoJSON in WGS84 (``id``, ``name``)."""
     if layer not in ("areas", "grid"):
         raise _bad(lang, "layer", layer, ["areas", "grid"])
     folder = _access(state, lang)
@@ -108,7 +110,7 @@ def values(
     category: str = "grocery",
     measure: str = "min",
 ) -> dict[str, Any] | JSONResponse:
-    """One indicator per area or grid square: ``ids``, ``values``, ``population``.
+    """Return one indicator per area or grid square: ``ids``, ``values``, ``population``.
 
     The numbers are those ``jamlik access`` writes for the same pack: the table
     ``area_values`` for areas, the layer ``grid_<profile>`` for the grid (everyone only).
@@ -160,7 +162,7 @@ def values(
 
 @router.get("/basemap/{z}/{x}/{y}.json", response_model=None)
 def basemap_tile(z: int, x: int, y: int, state: State, lang: Lang) -> dict[str, Any] | Response:
-    """A base-map tile drawn from the pack's OSM (coordinates in tile pixels)."""
+    """Return a base-map tile drawn from the pack's OSM (coordinates in tile pixels)."""
     if not 0 <= z <= _MAX_ZOOM or not (0 <= x < (1 << z) and 0 <= y < (1 << z)):
         raise HTTPException(status_code=404, detail=t("web_analyst.bad_tile", lang))
     key = state.source.key("basemap")
@@ -196,7 +198,7 @@ def _comparison(state: AnalystState, name: str, lang: str) -> Path | JSONRespons
 
 @router.get("/compare/{name}/meta", response_model=None)
 def compare_meta(name: str, state: State, lang: Lang) -> dict[str, Any] | JSONResponse:
-    """The plan, its complexity level, notes and indicators (starts the comparison)."""
+    """Return the plan, its complexity level, notes and indicators (starts the comparison)."""
     folder = _comparison(state, name, lang)
     if isinstance(folder, JSONResponse):
         return folder
@@ -215,7 +217,7 @@ def deltas(
     indicator: str = "grocery_nearest_1_min_adult",
     group: str = "pop_total",
 ) -> dict[str, Any] | JSONResponse:
-    """Change per area of one indicator and group: ``ids``, ``before``, ``after``, ``delta``."""
+    """Return the change per area of one indicator and group (``before``, ``after``, ``delta``)."""
     folder = _comparison(state, name, lang)
     if isinstance(folder, JSONResponse):
         return folder
@@ -242,7 +244,7 @@ def deltas(
 def winners(
     name: str, state: State, lang: Lang, profile: Annotated[str | None, Query()] = None
 ) -> dict[str, Any] | JSONResponse:
-    """Winners and losers (people per group) of each time-to-nearest indicator.
+    """Return the winners and losers (people per group) among the residents who stay.
 
     The rows of ``winners_losers.csv`` of ``jamlik scenario compare``, for one profile or all.
     """
@@ -255,7 +257,6 @@ def winners(
         if profile not in allowed:
             raise _bad(lang, "profile", profile, allowed)
         table = table[table["profile"] == profile]
-    table = table[table["indicator"].str.contains("_nearest_1_min_")]
     columns = ["profile", "indicator", "group", "gain", "loss", "same", "gained_access",
                "lost_access", "people"]  # fmt: skip
     rows = [
@@ -267,7 +268,7 @@ def winners(
 
 @router.get("/compare/{name}/ska", response_model=None)
 def ska(name: str, state: State, lang: Lang) -> dict[str, Any] | JSONResponse:
-    """The SKA matrix of the plan: aspects, scales, perspectives and each cell's verdict."""
+    """Return the SKA matrix of the plan: aspects, scales, perspectives and each cell's verdict."""
     folder = _comparison(state, name, lang)
     if isinstance(folder, JSONResponse):
         return folder
@@ -285,7 +286,10 @@ def ska(name: str, state: State, lang: Lang) -> dict[str, Any] | JSONResponse:
         "perspectives": labels("perspectives"),
         "complexity": info["complexity"][lang],
         "cells": [
-            {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+            {
+                k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                for k, v in r.items()
+            }
             for r in records.to_dict(orient="records")
         ],
     }

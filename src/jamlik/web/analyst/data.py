@@ -67,7 +67,7 @@ class PackSource:
 
     @property
     def path(self) -> Path:
-        """The pack's ``pack.toml`` (or folder); writes the sample town on first use."""
+        """Return the pack's ``pack.toml`` (or folder); writes the sample town on first use."""
         if self._given is not None:
             return self._given
         folder = self._cache_dir / f"sample-town-{SAMPLE_NODES}-{SAMPLE_SEED}"
@@ -77,12 +77,12 @@ class PackSource:
         return folder / "pack.toml"
 
     def folder(self) -> Path:
-        """The folder that holds the pack."""
+        """Return the folder that holds the pack."""
         path = self.path
         return path if path.is_dir() else path.parent
 
     def scenarios(self) -> list[Path]:
-        """The plans offered for comparison, sorted by name."""
+        """Return the plans offered for comparison, sorted by name."""
         if self._given is None:
             return [self.folder() / "plan.toml"]
         return sorted((self.folder() / "scenarios").glob("*.toml"))
@@ -92,7 +92,7 @@ class PackSource:
         return load_pack(self.path)
 
     def key(self, kind: str, **options: Any) -> str:
-        """Cache key of ``kind`` over the pack's files and ``options``."""
+        """Return the cache key of ``kind`` over the pack's files and ``options``."""
         files = [Path(p) for p in pack_files(self.path)]
         files = [p for p in files if p.exists()]
         return cache_key(kind, files, options)
@@ -147,15 +147,13 @@ def _long_from_wide(layer: pd.DataFrame, *, profile: str, codes: tuple[str, ...]
 
 
 def _long_areas(area_values: pd.DataFrame, *, codes: tuple[str, ...]) -> pd.DataFrame:
-    """The ``area_values`` table as ``layer, id, …`` rows, ``noacc`` rows added."""
+    """Return the ``area_values`` table as ``layer, id, …`` rows, ``noacc`` rows added."""
     base = area_values.rename(columns={"area_id": "id"})
     base = base.assign(layer="areas", id=base["id"].astype(str))
-    noacc = base[base["measure"] == codes[0]].assign(
-        measure="noacc", value=base["no_access_share"]
-    )
+    noacc = base[base["measure"] == codes[0]].assign(measure="noacc", value=base["no_access_share"])
     both = pd.concat([base, noacc], ignore_index=True)
     columns = ["layer", "id", "profile", "group", "category", "measure", "value", "population"]
-    return both[columns].astype({c: str for c in columns[:6]})
+    return both[columns].astype(dict.fromkeys(columns[:6], str))
 
 
 def access_work(source: PackSource) -> Any:

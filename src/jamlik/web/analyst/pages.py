@@ -28,7 +28,7 @@ _PAGES = {"map": "analyst.html", "compare": "analyst_compare.html", "ska": "anal
 
 
 def _messages(lang: str) -> str:
-    """The catalogue's ``web_analyst.*`` and label texts in ``lang``, as JSON for the script."""
+    """Return the page's texts in ``lang`` as JSON for the script."""
     prefixes = ("web_analyst.", "group.", "profile.")
     texts = {k: v[lang] for k, v in catalogue().items() if k.startswith(prefixes)}
     texts.update({f"category.{k}": c.label(lang) for k, c in load_categories().items()})
@@ -52,31 +52,20 @@ def _page(request: Request, page: str, lang: str, state: AnalystState) -> HTMLRe
     return response
 
 
-@router.get("/analyst", response_class=HTMLResponse)
-def map_page(
-    request: Request,
-    lang: Annotated[str, Depends(language)],
-    state: Annotated[AnalystState, Depends(analyst_state)],
-) -> HTMLResponse:
-    """The indicator map explorer."""
-    return _page(request, "map", lang, state)
+def _add_page(path: str, page: str, summary: str) -> None:
+    def show(
+        request: Request,
+        lang: Annotated[str, Depends(language)],
+        state: Annotated[AnalystState, Depends(analyst_state)],
+    ) -> HTMLResponse:
+        return _page(request, page, lang, state)
+
+    router.add_api_route(
+        path, show, methods=["GET"], response_class=HTMLResponse, summary=summary,
+        name=f"analyst_{page}",
+    )  # fmt: skip
 
 
-@router.get("/analyst/compare", response_class=HTMLResponse)
-def compare_page(
-    request: Request,
-    lang: Annotated[str, Depends(language)],
-    state: Annotated[AnalystState, Depends(analyst_state)],
-) -> HTMLResponse:
-    """The plan comparison: deltas on the map, winners and losers."""
-    return _page(request, "compare", lang, state)
-
-
-@router.get("/analyst/ska", response_class=HTMLResponse)
-def ska_page(
-    request: Request,
-    lang: Annotated[str, Depends(language)],
-    state: Annotated[AnalystState, Depends(analyst_state)],
-) -> HTMLResponse:
-    """The SKA matrix of a plan and the report downloads."""
-    return _page(request, "ska", lang, state)
+_add_page("/analyst", "map", "The indicator map explorer")
+_add_page("/analyst/compare", "compare", "The plan comparison: deltas on the map, winners, losers")
+_add_page("/analyst/ska", "ska", "The SKA matrix of a plan and the report downloads")

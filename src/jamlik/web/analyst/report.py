@@ -33,7 +33,7 @@ FORMATS = {
 
 
 def _writer() -> Callable[..., dict[str, Path]] | None:
-    """``jamlik.report.write_report``, or ``None`` when this jamlik has none."""
+    """Return ``jamlik.report.write_report``, or ``None`` when this jamlik has none."""
     try:
         module = importlib.import_module("jamlik.report")
     except ImportError:
@@ -68,7 +68,7 @@ def report(
     lang: Annotated[str, Depends(language)],
     format: str = "html",  # noqa: A002 - the query parameter's public name
 ) -> FileResponse | JSONResponse:
-    """The report file in ``format`` (html, pdf, xlsx, gpkg); ``202`` while it is written."""
+    """Return the report file in ``format`` (html, pdf, xlsx, gpkg); ``202`` while it is written."""
     if format not in FORMATS:
         raise HTTPException(
             status_code=422,

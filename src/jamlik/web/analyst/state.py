@@ -42,7 +42,7 @@ class AnalystState:
         return path.read_text(encoding="utf-8")
 
     def meta(self, folder: Path) -> dict[str, Any]:
-        """The ``meta.json`` of a result folder."""
+        """Return the ``meta.json`` of a result folder."""
         data: dict[str, Any] = json.loads(self.text(folder / "meta.json"))
         return data
 
@@ -60,7 +60,7 @@ def analyst_state(request: Request) -> AnalystState:
 
 
 def language(request: Request) -> str:
-    """The page language: ``?lang=``, else the ``jamlik_lang`` cookie, else Swedish."""
+    """Return the page language: ``?lang=``, else the ``jamlik_lang`` cookie, else Swedish."""
     for value in (request.query_params.get("lang"), request.cookies.get("jamlik_lang")):
         if value and value[:2].lower() in LANGUAGES:
             return value[:2].lower()

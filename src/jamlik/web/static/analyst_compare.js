@@ -11,25 +11,36 @@
   let shapes = null;
   let first = true;
   let features = null;
+  let winnerRows = [];
+  /* "school_nearest_1_min_child" → "Skola · Minuter till närmaste · barn" */
+  function indicatorLabel(indicator) {
+    const m = indicator.match(/^(.*)_(nearest_1_min|count_(\d+)min)_([a-z]+)$/);
+    if (!m) return indicator;
+    const measure = m[2].startsWith("nearest") ? A.t("web_analyst.measure_min") : A.t("web_analyst.measure_n", { minutes: m[3] });
+    return `${A.label("category", m[1])} · ${measure} · ${A.label("profile", m[4])}`;
+  }
+  function fillWinners() {
+    const indicator = $("an-indicator").value;
+    const body = $("an-winners").querySelector("tbody");
+    body.replaceChildren(...winnerRows.filter((r) => r.indicator === indicator).map((r) => {
+      const tr = document.createElement("tr");
+      const cells = [indicatorLabel(r.indicator), A.label("group", r.group), A.fmt(r.gain, 0), A.fmt(r.loss, 0), A.fmt(r.same, 0),
+        A.fmt(r.gained_access, 0), A.fmt(r.lost_access, 0), A.fmt(r.people, 0)];
+      cells.forEach((c, i) => { const td = document.createElement(i < 2 ? "th" : "td"); if (i < 2) td.scope = "row"; td.textContent = c; tr.append(td); });
+      return tr;
+    }));
+  }
 
   async function load() {
     const name = encodeURIComponent($("an-scenario").value);
     const meta = await A.getJSON(`/api/analyst/compare/${name}/meta`);
     const chosen = $("an-indicator").value || "grocery_nearest_1_min_adult";
     const timed = meta.indicators.filter((i) => i.includes("_nearest_1_min_") || i.includes("_count_"));
-    A.fillSelect($("an-indicator"), timed.map((i) => [i, i]), timed.includes(chosen) ? chosen : timed[0]);
+    A.fillSelect($("an-indicator"), timed.map((i) => [i, indicatorLabel(i)]), timed.includes(chosen) ? chosen : timed[0]);
     const group = $("an-group").value || "pop_total";
     A.fillSelect($("an-group"), meta.groups.map((g) => [g, A.label("group", g)]), meta.groups.includes(group) ? group : "pop_total");
     A.notes($("an-notes"), meta.notes);
-    const winners = await A.getJSON(`/api/analyst/compare/${name}/winners`);
-    const body = $("an-winners").querySelector("tbody");
-    body.replaceChildren(...winners.rows.filter((r) => r.gain > 0 || r.loss > 0 || r.gained_access > 0 || r.lost_access > 0).map((r) => {
-      const tr = document.createElement("tr");
-      const cells = [r.indicator, A.label("group", r.group), A.fmt(r.gain, 0), A.fmt(r.loss, 0), A.fmt(r.same, 0),
-        A.fmt(r.gained_access, 0), A.fmt(r.lost_access, 0), A.fmt(r.people, 0)];
-      cells.forEach((c, i) => { const td = document.createElement(i < 2 ? "th" : "td"); if (i < 2) td.scope = "row"; td.textContent = c; tr.append(td); });
-      return tr;
-    }));
+    winnerRows = (await A.getJSON(`/api/analyst/compare/${name}/winners`)).rows;
     await drawDeltas();
   }
 
@@ -73,6 +84,7 @@
     total.className = "an-small";
     total.textContent = `${A.t("web_analyst.whole_pack")}: ${data.pack_delta > 0 ? "+" : ""}${A.fmt(data.pack_delta, 2)}`;
     legend.append(total);
+    fillWinners();
     $("an-map").dataset.ready = "1";
   }
   $("an-scenario").addEventListener("change", () => { load().catch(() => {}); });
