@@ -97,6 +97,9 @@ def test_first_request_starts_a_job_and_answers_202(client: TestClient) -> None:
     assert info["measures"] == ["min", "in15", "n15", "dec", "noacc"]
     assert "low_income" in info["groups"] and "grocery" in info["categories"]
     assert client.get("/api/analyst/jobs/nope").status_code == 404
+    assert meta["modes"] == ["walk", "bike"]  # the sample town has no timetable
+    no_gtfs = client.get("/api/analyst/transit/meta?lang=en")
+    assert no_gtfs.status_code == 404 and "no timetable" in no_gtfs.json()["detail"]
 
 
 def test_area_values_equal_jamlik_access(client: TestClient, cli_access: Path) -> None:

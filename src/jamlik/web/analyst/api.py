@@ -8,6 +8,7 @@ area or grid-square ids, never per resident.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +19,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 
 from jamlik.i18n import t
-from jamlik.web.analyst.data import access_work, basemap_work, compare_work
+from jamlik.web.analyst import data
+from jamlik.web.analyst.data import (
+    access_work,
+    basemap_work,
+    compare_work,
+    default_transit_date,
+    transit_work,
+)
 from jamlik.web.analyst.state import AnalystState, analyst_state, language, pending
 
 __all__ = ["router"]
@@ -62,7 +70,7 @@ def meta(state: State, lang: Lang) -> dict[str, Any]:
         "title": pack.title or pack.name,
         "scenarios": [p.stem for p in state.source.scenarios()],
         "tile_url": state.tile_url,
-        "modes": ["walk", "bike"],
+        "modes": ["walk", "bike", *(["transit"] if pack.gtfs_paths else [])],
         "access_ready": state.runner.ready(key) is not None,
         "access_job": job.as_dict() if job else None,
     }
@@ -292,4 +300,85 @@ def ska(name: str, state: State, lang: Lang) -> dict[str, Any] | JSONResponse:
             }
             for r in records.to_dict(orient="records")
         ],
+    }
+
+
+def _transit(state: AnalystState, lang: str, date: str | None) -> Path | JSONResponse:
+    pack = state.source.load()
+    if not pack.gtfs_paths:
+        raise HTTPException(status_code=404, detail=t("web_analyst.no_gtfs", lang))
+    try:
+        day = dt.date.fromisoformat(date) if date else default_transit_date(pack.gtfs_paths)
+    except ValueError:
+        raise HTTPException(
+            status_code=422, detail=t("web_analyst.bad_date", lang, date=date)
+        ) from None
+    if day is None:
+        raise HTTPException(status_code=422, detail=t("web_analyst.bad_date", lang, date="-"))
+    key = state.source.key("transit", date=day.isoformat(), **data.TRANSIT_OPTIONS)
+    folder = state.runner.ready(key)
+    if folder is not None:
+        return folder
+    return pending(state.runner.submit(key, transit_work(state.source, day)), lang)
+
+
+@router.get("/transit/meta", response_model=None)
+def transit_meta(
+    state: State, lang: Lang, date: str | None = None
+) -> dict[str, Any] | JSONResponse:
+    """Return the date, hours, categories and groups of the transit run (starts it)."""
+    folder = _transit(state, lang, date)
+    if isinstance(folder, JSONResponse):
+        return folder
+    return state.meta(folder)
+
+
+@router.get("/transit/values", response_model=None)
+def transit_values(
+    state: State,
+    lang: Lang,
+    date: str | None = None,
+    category: str = "grocery",
+    measure: str = "min",
+    group: str = "pop_total",
+    hour: int = 8,
+) -> dict[str, Any] | JSONResponse:
+    """Return transit access per area at ``hour`` and the whole pack's value at every hour.
+
+    The numbers of ``jamlik access --mode transit --day-type weekday --hours 6-23`` for the
+    same date: ``min`` is the time to the nearest (``<c>_nearest_min_transit``), ``noacc`` its
+    share without access, ``n<T>`` the places within ``T`` minutes (``<c>_count_<T>min_transit``).
+    """
+    folder = _transit(state, lang, date)
+    if isinstance(folder, JSONResponse):
+        return folder
+    info = state.meta(folder)
+    measures = ["min", "noacc", *[f"n{c:g}" for c in info["cutoffs_min"]]]
+    for name, value, allowed in (
+        ("category", category, info["categories"]),
+        ("measure", measure, measures),
+        ("group", group, info["groups"]),
+        ("hour", str(hour), [str(h) for h in info["hours"]]),
+    ):
+        if value not in allowed:
+            raise _bad(lang, name, value, list(allowed))
+    if measure in ("min", "noacc"):
+        indicator = f"{category}_nearest_min_transit"
+    else:
+        indicator = f"{category}_count_{measure[1:]}min_transit"
+    column = "no_access_share" if measure == "noacc" else "value"
+    table = state.table(folder / "summary.parquet")
+    rows = table[(table["indicator"] == indicator) & (table["group"] == group)]
+    now = rows[(rows["hour"] == hour) & (rows["area_id"] != "*")]
+    whole = rows[rows["area_id"] == "*"].sort_values("hour")
+    return {
+        "date": info["date"],
+        "hour": hour,
+        "ids": now["area_id"].tolist(),
+        "values": _numbers(now[column]),
+        "population": _numbers(now["population"]),
+        "pack_value": next(iter(_numbers(whole.loc[whole["hour"] == hour, column])), None),
+        "hours": whole["hour"].astype(int).tolist(),
+        "hour_values": _numbers(whole[column]),
+        "service": whole["service"].astype(str).tolist(),
     }

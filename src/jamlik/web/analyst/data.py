@@ -13,6 +13,11 @@ cache folder (:mod:`jamlik.web.jobs`); the routes only read those files:
 * **compare** (:func:`compare_work`): :func:`jamlik.scenarios.compare.compare_scenario` and
   :func:`jamlik.ska.assess.assess_scenario` with the options of ``jamlik scenario compare``
   (profiles adult, child, senior), their tables as Parquet, the SKA matrix in both languages.
+* **transit** (:func:`transit_work`): :func:`jamlik.runs.transit_access.compute_transit_access`
+  for a weekday, hours 6-23, as ``jamlik access --mode transit --day-type weekday`` (the long
+  table ``summary``, per area and the whole pack), for packs with a timetable. The date is the
+  one asked for, else the first Tuesday on or after the earliest start of the feeds' calendars
+  (:func:`default_transit_date`).
 * **basemap**: the pack's OSM drawn as tiles (:mod:`jamlik.web.basemap`).
 
 Without a pack the app shows the generated sample town and its sample plan
@@ -22,8 +27,10 @@ of its folder ``scenarios/``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +42,7 @@ from jamlik.ingest import Pack, load_pack, read_osm
 from jamlik.ingest.pack import pack_files
 from jamlik.runs.access import AccessOptions, compute_pack_access
 from jamlik.runs.access_layers import measure_codes
+from jamlik.runs.transit_access import TransitAccessOptions, compute_transit_access
 from jamlik.storage import sources_table
 from jamlik.web.basemap import build_basemap
 from jamlik.web.jobs import Progress, cache_key
@@ -46,11 +54,20 @@ __all__ = [
     "access_work",
     "basemap_work",
     "compare_work",
+    "default_transit_date",
+    "transit_work",
 ]
 
 #: The options of ``jamlik access`` (its defaults) and ``jamlik scenario compare``.
 ACCESS_OPTIONS = AccessOptions()
 COMPARE_OPTIONS = AccessOptions(profiles=("adult", "child", "senior"))
+#: Options of the transit view besides the date: ``--day-type weekday --hours 6-23`` and the
+#: CLI's other defaults (origins clustered in 250 m cells).
+TRANSIT_OPTIONS: dict[str, Any] = {
+    "day_types": ("weekday",),
+    "hours": tuple(range(6, 24)),
+    "origin_cell_m": 250.0,
+}
 #: Size and seed of the sample town (those of ``jamlik demo``).
 SAMPLE_NODES, SAMPLE_SEED = 2500, 7
 _SIMPLIFY_M = 2.0
@@ -241,5 +258,83 @@ def basemap_work(source: PackSource) -> Any:
         if pack.osm_path is not None:
             build_basemap(read_osm(pack.osm_path), folder / "basemap.parquet")
         progress("osm", 1, 1)
+
+    return work
+
+
+def default_transit_date(paths: list[Path]) -> dt.date | None:
+    """Return the Tuesday, Wednesday or Thursday on which the feeds run the most trips.
+
+    Trips per date come from ``trips.txt`` and the service calendars (``calendar.txt`` days of
+    the week between ``start_date`` and ``end_date``, then ``calendar_dates.txt`` additions and
+    removals); the earliest of equally busy days wins. Mid-week, as is usual for accessibility
+    studies (a Monday may follow a holiday, a Friday has its own timetable); ``None`` when no
+    such day has a trip.
+    """
+    per_date: dict[dt.date, int] = {}
+    for path in paths:
+        with zipfile.ZipFile(path) as feed:
+            names = set(feed.namelist())
+            trips = _read(feed, "trips.txt", ["service_id"])["service_id"].value_counts()
+            active: set[tuple[str, dt.date]] = set()
+            if "calendar.txt" in names:
+                days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                        "sunday"]  # fmt: skip
+                calendar = _read(feed, "calendar.txt", ["service_id", *days, "start_date",
+                                                        "end_date"])  # fmt: skip
+                for row in calendar.itertuples(index=False):
+                    runs = [getattr(row, d).strip() == "1" for d in days]
+                    for date in pd.date_range(_day(row.start_date), _day(row.end_date)).date:
+                        if runs[date.weekday()]:
+                            active.add((row.service_id, date))
+            if "calendar_dates.txt" in names:
+                changes = _read(feed, "calendar_dates.txt", ["service_id", "date",
+                                                             "exception_type"])  # fmt: skip
+                for row in changes.itertuples(index=False):
+                    entry = (row.service_id, _day(row.date))
+                    if row.exception_type.strip() == "1":
+                        active.add(entry)
+                    else:
+                        active.discard(entry)
+            for service, date in active:
+                if date.weekday() in (1, 2, 3):
+                    per_date[date] = per_date.get(date, 0) + int(trips.get(service, 0))
+    busy = [(-n, date) for date, n in per_date.items() if n > 0]
+    return min(busy)[1] if busy else None
+
+
+def _read(feed: zipfile.ZipFile, name: str, columns: list[str]) -> pd.DataFrame:
+    with feed.open(name) as handle:
+        table = pd.read_csv(handle, dtype=str, usecols=columns, skipinitialspace=True)
+    return table.fillna("")
+
+
+def _day(text: str) -> dt.date:
+    return dt.datetime.strptime(text.strip(), "%Y%m%d").date()
+
+
+def transit_work(source: PackSource, date: dt.date) -> Any:
+    """Return the job that computes transit access by hour for a weekday (``date``'s week)."""
+
+    def work(folder: Path, progress: Progress) -> None:
+        pack = source.load()
+        options = TransitAccessOptions(date=date, **TRANSIT_OPTIONS)
+        result = compute_transit_access(pack, options=options, progress=progress)
+        summary = result.summary.copy()
+        summary["area_id"] = summary["area_id"].astype(str)
+        summary["date"] = summary["date"].astype(str)
+        summary.to_parquet(folder / "summary.parquet", index=False)
+        indicators = summary["indicator"].drop_duplicates()
+        meta = {
+            "date": str(result.dates.get("weekday", date)),
+            "hours": list(options.hours),
+            "cutoffs_min": list(options.cutoffs_min),
+            "categories": sorted(
+                {i.split("_nearest_")[0] for i in indicators if "_nearest_" in i}
+            ),  # fmt: skip
+            "groups": list(dict.fromkeys(summary["group"].astype(str))),
+            "notes": list(result.notes),
+        }
+        (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
     return work

@@ -185,7 +185,7 @@ const Analyst = (() => {
     element.append(svg);
   }
   /* A line over the hours of the day. */
-  function hourLine(element, hours, values, digits) {
+  function hourLine(element, hours, values, digits, marked) {
     element.replaceChildren();
     const w = 260, h = 90, pad = 16;
     const finite = values.filter((v) => v !== null && Number.isFinite(v));
@@ -202,6 +202,9 @@ const Analyst = (() => {
         text.textContent = String(hour);
         svg.append(text);
       });
+      if (marked !== undefined && marked >= 0 && values[marked] !== null) {
+        svg.append(svgEl("circle", { cx: x(marked), cy: y(values[marked]), r: 4, fill: "#d73027" }));
+      }
       const top = svgEl("text", { x: 2, y: 10, "font-size": 10 });
       top.textContent = fmt(hi, digits);
       svg.append(top);
