@@ -136,21 +136,14 @@ def values(
     ):
         if value not in allowed:
             raise _bad(lang, name, value, list(allowed))
-    table = state.table(folder / "values.parquet")
-    rows = table[
-        (table["layer"] == layer)
-        & (table["profile"] == profile)
-        & (table["group"] == group)
-        & (table["category"] == category)
-        & (table["measure"] == measure)
-    ]
-    whole = state.table(folder / "whole.parquet")
-    pack_row = whole[
-        (whole["profile"] == profile)
-        & (whole["group"] == group)
-        & (whole["category"] == category)
-        & (whole["measure"] == ("min" if measure == "noacc" else measure))
-    ]
+    rows = state.rows(
+        folder / "values.parquet", layer=layer, profile=profile, group=group, category=category,
+        measure=measure,
+    )  # fmt: skip
+    pack_row = state.rows(
+        folder / "whole.parquet", profile=profile, group=group, category=category,
+        measure="min" if measure == "noacc" else measure,
+    )  # fmt: skip
     pack_value = None
     if len(pack_row):
         column = "no_access_share" if measure == "noacc" else "value"
@@ -229,12 +222,13 @@ def deltas(
     folder = _comparison(state, name, lang)
     if isinstance(folder, JSONResponse):
         return folder
-    change = state.table(folder / "area_change.parquet")
+    path = folder / "area_change.parquet"
+    change = state.table(path)
     for label, value, column in (("indicator", indicator, "indicator"), ("group", group, "group")):
         allowed = list(dict.fromkeys(change[column].astype(str)))
         if value not in allowed:
             raise _bad(lang, label, value, allowed)
-    rows = change[(change["indicator"] == indicator) & (change["group"] == group)]
+    rows = state.rows(path, indicator=indicator, group=group)
     areas = rows[rows["area_id"] != "*"]
     whole = rows[rows["area_id"] == "*"]
     return {
@@ -367,8 +361,7 @@ def transit_values(
     else:
         indicator = f"{category}_count_{measure[1:]}min_transit"
     column = "no_access_share" if measure == "noacc" else "value"
-    table = state.table(folder / "summary.parquet")
-    rows = table[(table["indicator"] == indicator) & (table["group"] == group)]
+    rows = state.rows(folder / "summary.parquet", indicator=indicator, group=group)
     now = rows[(rows["hour"] == hour) & (rows["area_id"] != "*")]
     whole = rows[rows["area_id"] == "*"].sort_values("hour")
     return {

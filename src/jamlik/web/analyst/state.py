@@ -30,12 +30,24 @@ class AnalystState:
         self.source = PackSource(pack, Path(cache_dir) / "analyst")
         self.tile_url = tile_url
         self.table = lru_cache(maxsize=32)(self._table)
+        self.index = lru_cache(maxsize=8)(self._index)
         self.text = lru_cache(maxsize=32)(self._text)
         self.basemap = lru_cache(maxsize=4)(BaseMap)
 
     @staticmethod
     def _table(path: Path) -> pd.DataFrame:
         return pd.read_parquet(path)
+
+    def _index(self, path: Path, keys: tuple[str, ...]) -> dict[tuple[Any, ...], pd.DataFrame]:
+        """Rows of a table by the values of ``keys``: one dictionary look-up per request."""
+        table = self.table(path)
+        return dict(iter(table.groupby(list(keys), sort=False, observed=True)))
+
+    def rows(self, path: Path, **where: Any) -> pd.DataFrame:
+        """Return the rows of the table at ``path`` whose columns equal ``where``."""
+        keys = tuple(where)
+        found = self.index(path, keys).get(tuple(where.values()))
+        return found if found is not None else self.table(path).iloc[0:0]
 
     @staticmethod
     def _text(path: Path) -> str:
