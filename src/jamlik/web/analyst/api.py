@@ -61,8 +61,13 @@ def _bad(lang: str, name: str, value: str, allowed: list[str]) -> HTTPException:
 
 @router.get("/meta")
 def meta(state: State, lang: Lang) -> dict[str, Any]:
-    """Return the pack, its plans, the base map setting and the state of the access run."""
+    """Return the pack, its plans, the base map setting and the state of the access run.
+
+    Starts drawing the base map (a few seconds) so that it is queued before the access run.
+    """
     pack = state.source.load()
+    if state.tile_url is None and pack.osm_path is not None:
+        state.runner.submit(state.source.key("basemap"), basemap_work(state.source))
     key = state.source.key("access")
     job = state.runner.job(key)
     return {
