@@ -3,6 +3,9 @@
 The app computes in its background worker; the tests wait for the job and then compare every
 value it serves with ``jamlik access`` (GeoPackage ``area_values`` and ``grid_<profile>``) and
 ``jamlik scenario compare`` (``winners_losers.csv``, ``area_change.csv``) run on the same pack.
+The pack is the sample town with two plans in its folder ``scenarios/``: the sample plan's
+walking and cycling changes (``plan``), and the same with a bus line (``with_bus``), whose
+comparison must leave the bus line out, say so, and equal ``plan``'s.
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ import pytest
 from typer.testing import CliRunner
 
 from jamlik.cli.main import app as cli_app
-from jamlik.ingest import read_osm
+from jamlik.datasets import generate_town, write_town_pack, write_town_scenario
+from jamlik.i18n import t
+from jamlik.ingest import Pack, read_osm
+from jamlik.ingest.scenario import load_scenario
 from jamlik.web.analyst.state import AnalystState
 from jamlik.web.app import create_app
 from jamlik.web.basemap import tile_bounds
@@ -34,9 +40,46 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 
+BUS = """
+[[transit_lines]]
+name = "Buss 99"
+stops = [{stops}]
+speed_kmh = 20
+headways = [{{ day_type = "weekday", hours = "6-19", minutes = 10 }}]
+"""
+
+
+def _walk_only(text: str) -> str:
+    """The plan's text without its ``[[transit_lines]]`` tables (if the sample plan has any)."""
+    kept, skipping = [], False
+    for line in text.splitlines():
+        if line.startswith("["):
+            skipping = line.strip() == "[[transit_lines]]"
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    app = create_app(Settings(cache_dir=tmp_path_factory.mktemp("cache")))
+def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    town = generate_town(n_nodes=2500, seed=7)
+    folder = tmp_path_factory.mktemp("pack")
+    path = write_town_pack(town, folder)
+    plans = folder / "scenarios"
+    plans.mkdir()
+    sample = write_town_scenario(town, tmp_path_factory.mktemp("plan") / "sample.toml")
+    walk = _walk_only(sample.read_text(encoding="utf-8"))
+    (plans / "plan.toml").write_text(walk, encoding="utf-8")
+    assert not load_scenario(plans / "plan.toml").transit_lines
+    stops = ", ".join(f"[{town.node_x[i]:.1f}, {town.node_y[i]:.1f}]" for i in (0, 200, 400))
+    (plans / "with_bus.toml").write_text(walk + BUS.format(stops=stops), encoding="utf-8")
+    assert len(load_scenario(plans / "with_bus.toml").transit_lines) == 1
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    app = create_app(Settings(pack=pack, cache_dir=tmp_path_factory.mktemp("cache")))
     with TestClient(app) as test_client:
         yield test_client
     app.state.analyst.runner.shutdown()
@@ -74,7 +117,9 @@ def cli_compare(client: TestClient, tmp_path_factory: pytest.TempPathFactory) ->
     client.get("/api/analyst/meta")
     source = _state(client).source
     out = tmp_path_factory.mktemp("cmp") / "comparison"
-    args = ["scenario", "compare", str(source.path), str(source.scenarios()[0]), "--out", str(out)]
+    plan = source.scenarios()[0]
+    assert plan.name == "plan.toml"
+    args = ["scenario", "compare", str(source.path), str(plan), "--out", str(out)]
     result = CliRunner().invoke(cli_app, args)
     assert result.exit_code == 0, result.output
     return out
@@ -87,7 +132,7 @@ def _same(api: list[float | None], expected: np.ndarray) -> None:
 
 def test_first_request_starts_a_job_and_answers_202(client: TestClient) -> None:
     meta = client.get("/api/analyst/meta").json()
-    assert meta["pack"] == "alvvik" and meta["scenarios"] == ["plan"]
+    assert meta["pack"] == "alvvik" and meta["scenarios"] == ["plan", "with_bus"]
     answer = client.get("/api/analyst/access/meta")
     if answer.status_code == 202:  # never computed in the request
         job = answer.json()
@@ -97,7 +142,15 @@ def test_first_request_starts_a_job_and_answers_202(client: TestClient) -> None:
     assert info["measures"] == ["min", "in15", "n15", "dec", "noacc"]
     assert "low_income" in info["groups"] and "grocery" in info["categories"]
     assert client.get("/api/analyst/jobs/nope").status_code == 404
-    assert meta["modes"] == ["walk", "bike"]  # the sample town has no timetable
+    has_gtfs = bool(_state(client).source.load().gtfs_paths)
+    assert meta["modes"] == ["walk", "bike", *(["transit"] if has_gtfs else [])]
+
+
+def test_a_pack_without_timetable_has_no_transit(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Pack, "gtfs_paths", property(lambda self: []))
+    assert client.get("/api/analyst/meta").json()["modes"] == ["walk", "bike"]
     no_gtfs = client.get("/api/analyst/transit/meta?lang=en")
     assert no_gtfs.status_code == 404 and "no timetable" in no_gtfs.json()["detail"]
 
@@ -247,6 +300,19 @@ def test_ska_matrix_equals_jamlik_scenario_compare(client: TestClient, cli_compa
     assert got["aspects"][0]["label"] == "Sammanhållen stad"
 
 
+def test_a_plan_with_a_bus_line_is_compared_without_it(
+    client: TestClient, cli_compare: Path
+) -> None:
+    meta = _ready(client, "/api/analyst/compare/with_bus/meta")
+    assert meta["notes"][0] == t("web_analyst.transit_left_out", name="alvvik-plan")
+    walk = _ready(client, "/api/analyst/compare/plan/winners")["rows"]
+    bus = _ready(client, "/api/analyst/compare/with_bus/winners")["rows"]
+    assert bus == walk  # the bus line is left out, nothing else differs
+    assert not any(
+        "kollektivtrafiken" in n for n in _ready(client, "/api/analyst/compare/plan/meta")["notes"]
+    )
+
+
 def test_basemap_tiles_put_streets_where_pyproj_does(client: TestClient) -> None:
     assert tile_bounds(0, 0, 0) == pytest.approx((-20037508.34, -20037508.34, 20037508.34,
                                                   20037508.34))  # fmt: skip
@@ -287,8 +353,14 @@ def test_report_download_calls_write_report(
 ) -> None:
     calls: list[dict] = []
 
-    def write_report(pack: object, *, scenarios: tuple[Path, ...], out_dir: Path,
-                     language: str) -> dict[str, Path]:  # fmt: skip
+    def write_report(
+        pack: Path,
+        *,
+        scenarios: tuple[Path, ...],
+        out_dir: Path,
+        language: str,
+        progress: object = None,
+    ) -> dict[str, Path]:
         calls.append({"pack": pack, "scenarios": scenarios, "language": language})
         out = {}
         for key in ("html", "pdf", "xlsx", "gpkg"):
@@ -307,7 +379,8 @@ def test_report_download_calls_write_report(
     assert "alvvik-ska-en.xlsx" in answer.headers["content-disposition"]
     assert client.get("/api/analyst/report?format=pdf&lang=en").content == b"pdf-en"
     assert len(calls) == 1 and calls[0]["language"] == "en"
-    assert [p.name for p in calls[0]["scenarios"]] == ["plan.toml"]
+    assert [p.name for p in calls[0]["scenarios"]] == ["plan.toml", "with_bus.toml"]
+    assert calls[0]["pack"] == _state(client).source.path
     assert client.get("/api/analyst/report?format=docx").status_code == 422
 
 

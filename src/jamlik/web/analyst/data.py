@@ -38,6 +38,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from jamlik.i18n import t
 from jamlik.ingest import Pack, load_pack, read_osm
 from jamlik.ingest.pack import pack_files
 from jamlik.runs.access import AccessOptions, compute_pack_access
@@ -70,6 +71,7 @@ TRANSIT_OPTIONS: dict[str, Any] = {
 }
 #: Size and seed of the sample town (those of ``jamlik demo``).
 SAMPLE_NODES, SAMPLE_SEED = 2500, 7
+_TRANSIT_KINDS = ("transit_lines", "headway_changes", "closed_stops")
 _SIMPLIFY_M = 2.0
 _DECIMALS = 6  # degrees: about 0.1 m
 _sample_lock = threading.Lock()
@@ -226,7 +228,12 @@ def compare_work(source: PackSource, scenario: Path) -> Any:
         pack = source.load()
         plan = load_scenario(scenario)
         rules = load_ska_rules()
-        comparison = compare_scenario(pack, plan, options=COMPARE_OPTIONS, progress=progress)
+        # The comparison counts walking and cycling so far: a plan's public-transport changes
+        # are left out of it, and the notes say so (``jamlik scenario compare`` refuses them).
+        transit = [k for k in _TRANSIT_KINDS if getattr(plan, k)]
+        measured = plan.model_copy(update=dict.fromkeys(transit, [])) if transit else plan
+        comparison = compare_scenario(pack, measured, options=COMPARE_OPTIONS, progress=progress)
+        left_out = [t("web_analyst.transit_left_out", name=plan.scenario.name)] if transit else []
         comparison.area_change.to_parquet(folder / "area_change.parquet", index=False)
         comparison.winners.to_parquet(folder / "winners.parquet", index=False)
         if not comparison.gaps.empty:
@@ -240,7 +247,7 @@ def compare_work(source: PackSource, scenario: Path) -> Any:
             "scenario": plan.scenario.model_dump(mode="json"),
             "complexity": level,
             "vulnerable_areas": list(comparison.vulnerable_areas),
-            "notes": list(comparison.notes),
+            "notes": left_out + list(comparison.notes),
             "profiles": list(COMPARE_OPTIONS.profiles),
             "rules": rules.model_dump(mode="json"),
         }

@@ -1,7 +1,9 @@
 """Report download: the SKA report of the pack and its plans as HTML, PDF, Excel or GeoPackage.
 
-The route calls :func:`jamlik.report.write_report` in the background worker (one job per pack,
-plans and language, all four files at once) and serves the chosen file when it is written.
+The route calls :func:`jamlik.report.write_report` in the background worker as
+``write_report(pack_folder_or_toml, scenarios=plan_files, out_dir=job_folder, language=…,
+progress=…)`` (one job per pack, plans and language, all four files at once) and serves the
+chosen file when it is written.
 When the installed jamlik has no report writer the route says so (``503``) instead of failing.
 """
 
@@ -48,7 +50,13 @@ def _report_work(state: AnalystState, scenarios: tuple[Path, ...], lang: str) ->
 
     def work(folder: Path, progress: Progress) -> None:
         progress("report", 0, 1)
-        written = writer(state.source.load(), scenarios=scenarios, out_dir=folder, language=lang)
+        written = writer(
+            state.source.path,
+            scenarios=scenarios,
+            out_dir=folder,
+            language=lang,
+            progress=lambda message: progress(message, 0, 1),
+        )
         missing = [k for k in FORMATS if k not in written or not Path(written[k]).is_file()]
         if missing:
             raise DataError(t("web_analyst.report_incomplete", lang, missing=", ".join(missing)))
