@@ -48,6 +48,7 @@ def test_a_failed_job_keeps_its_message_and_leaves_nothing(tmp_path: Path) -> No
 
     job = runner.wait(runner.submit("bad", bad).key)
     assert job.state == "failed" and job.error == "pack.toml row 3: no such area 'X'"
+    assert not job.bug
     assert runner.ready("bad") is None
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no partial folder left
     # A failed job stays failed until a retry is asked for.
@@ -64,7 +65,7 @@ def test_a_bug_is_reported_by_type(tmp_path: Path) -> None:
         raise ZeroDivisionError("division by zero")
 
     job = runner.wait(runner.submit("bug", buggy).key)
-    assert job.error == "ZeroDivisionError: division by zero"
+    assert job.error == "ZeroDivisionError: division by zero" and job.bug
     assert runner.by_id(job.id) is job and runner.by_id("nope") is None
     runner.shutdown()
 
@@ -80,3 +81,30 @@ def test_cache_key_changes_with_files_and_options(tmp_path: Path) -> None:
     assert key != cache_key("access", [data], {"grid_m": 250})
     with pytest.raises(FileNotFoundError):
         cache_key("access", [tmp_path / "missing.csv"], {})
+
+
+def test_a_broken_pack_is_named_not_a_traceback(tmp_path: Path) -> None:
+    import warnings
+
+    from jamlik.web.app import create_app
+    from jamlik.web.settings import Settings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # starlette's test client warns about httpx
+        from fastapi.testclient import TestClient
+
+    pack = tmp_path / "broken" / "pack.toml"
+    pack.parent.mkdir()
+    pack.write_text('[pack]\nname = "Bad Name!"\ncrs = "EPSG:3006"\n', encoding="utf-8")
+    app = create_app(Settings(pack=pack, cache_dir=tmp_path / "cache"))
+    with TestClient(app) as client:
+        answer = client.get("/api/analyst/meta?lang=en")
+        assert answer.status_code == 422
+        assert answer.json()["detail"].startswith("The pack cannot be read:")
+        assert "pack.toml" in answer.json()["detail"] and "name" in answer.json()["detail"]
+        first = client.get("/api/analyst/access/meta?lang=en")  # the job meets the same error
+        if first.status_code == 202:
+            app.state.analyst.runner.wait(first.json()["key"])
+            first = client.get("/api/analyst/access/meta?lang=en")
+        assert first.status_code == 422 and "pack.toml" in first.json()["detail"]
+    app.state.analyst.runner.shutdown()

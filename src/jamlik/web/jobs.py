@@ -69,6 +69,8 @@ class Job:
     done: int = 0
     total: int = 0
     error: str | None = None
+    #: ``True`` when the job failed on a bug rather than on bad input.
+    bug: bool = False
     started: float = field(default_factory=time.monotonic)
     seconds: float | None = None
 
@@ -174,7 +176,7 @@ class JobRunner:
             job.state, job.error = "failed", str(exc)
         except Exception as exc:  # a bug: logged with its traceback, shown as its type
             log.exception("job %s failed", job.key)
-            job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
+            job.state, job.error, job.bug = "failed", f"{type(exc).__name__}: {exc}", True
         finally:
             shutil.rmtree(partial, ignore_errors=True)
             job.seconds = time.monotonic() - job.started

@@ -65,7 +65,7 @@ def meta(state: State, lang: Lang) -> dict[str, Any]:
 
     Starts drawing the base map (a few seconds) so that it is queued before the access run.
     """
-    pack = state.source.load()
+    pack = state.pack(lang)
     if state.tile_url is None and pack.osm_path is not None:
         state.runner.submit(state.source.key("basemap"), basemap_work(state.source))
     key = state.source.key("access")
@@ -303,7 +303,7 @@ def ska(name: str, state: State, lang: Lang) -> dict[str, Any] | JSONResponse:
 
 
 def _transit(state: AnalystState, lang: str, date: str | None) -> Path | JSONResponse:
-    pack = state.source.load()
+    pack = state.pack(lang)
     if not pack.gtfs_paths:
         raise HTTPException(status_code=404, detail=t("web_analyst.no_gtfs", lang))
     try:

@@ -96,5 +96,5 @@ def report(
     )
     path = folder / names[format]
     media = FORMATS[format][1]
-    filename = f"{state.source.load().name}-ska-{lang}.{format}"
+    filename = f"{state.pack(lang).name}-ska-{lang}.{format}"
     return FileResponse(path, media_type=media, filename=filename)

@@ -12,7 +12,9 @@ import pandas as pd
 from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from jamlik.errors import JamlikError
 from jamlik.i18n import LANGUAGES, t
+from jamlik.ingest import Pack
 from jamlik.web.analyst.data import PackSource
 from jamlik.web.basemap import BaseMap
 from jamlik.web.jobs import Job, JobRunner
@@ -53,6 +55,15 @@ class AnalystState:
     def _text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
 
+    def pack(self, lang: str) -> Pack:
+        """Return the loaded pack; a pack that does not load answers ``422`` with the reason."""
+        try:
+            return self.source.load()
+        except JamlikError as exc:
+            raise HTTPException(
+                status_code=422, detail=t("web_analyst.bad_pack", lang, error=str(exc))
+            ) from None
+
     def meta(self, folder: Path) -> dict[str, Any]:
         """Return the ``meta.json`` of a result folder."""
         data: dict[str, Any] = json.loads(self.text(folder / "meta.json"))
@@ -82,13 +93,14 @@ def language(request: Request) -> str:
 def pending(job: Job, lang: str) -> JSONResponse:
     """Answer a request whose result is still being computed: ``202`` and the job's progress.
 
-    A failed job answers ``500`` with the job's error when it is a bug and ``422`` when the
-    input was bad (its message names the file, row or feature).
+    A failed job answers ``422`` when the input was bad (its message names the file, row or
+    feature) and ``500`` when it met a bug; both carry the job's error.
     """
     body = job.as_dict()
     if job.state == "failed":
         raise HTTPException(
-            status_code=422, detail=t("web_analyst.job_failed", lang, error=job.error)
+            status_code=500 if job.bug else 422,
+            detail=t("web_analyst.job_failed", lang, error=job.error),
         )
     body["message"] = t("web_analyst.computing", lang)
     return JSONResponse(body, status_code=202)
