@@ -10,12 +10,13 @@ import io
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import uvicorn
+from fastapi import Request, Response
 from PIL import Image
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -27,6 +28,13 @@ from jamlik.web.settings import Settings
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]  # fmt: skip
+#: The strict policy the platform sends (no inline script or style, same-origin requests only);
+#: a page that breaks it logs "Refused to ..." console errors, which fail the test.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
 
@@ -40,6 +48,13 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = Settings(cache_dir=tmp_path_factory.mktemp("cache"))
     app = create_app(settings)
+
+    @app.middleware("http")
+    async def strict_csp(request: Request, call_next: Callable[[Request], Awaitable[Response]]):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        return response
+
     state = AnalystState(settings.pack, settings.cache_dir, settings.tile_url)
     app.state.analyst = state
     source = state.source
@@ -97,7 +112,8 @@ def _colours(png: bytes) -> int:
 
 
 def test_indicator_map_renders_with_legend(server: str, page: Page, tmp_path: Path) -> None:
-    page.goto(server + "/analyst")
+    response = page.goto(server + "/analyst")
+    assert response is not None and response.headers["content-security-policy"] == CSP
     page.wait_for_selector("#an-map[data-ready='1']", timeout=60_000)
     page.wait_for_load_state("networkidle")
     legend = page.locator(".an-legend-list li")

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from jamlik.i18n import catalogue, t
+from jamlik.i18n import LANGUAGES, catalogue, t
 from jamlik.ingest import load_categories
 from jamlik.web.analyst.state import AnalystState, analyst_state, language
 
@@ -42,6 +42,10 @@ def _page(request: Request, page: str, lang: str, state: AnalystState) -> HTMLRe
         {
             "lang": lang,
             "other": "en" if lang == "sv" else "sv",
+            # The same page in each language, for the site header's switch.
+            "lang_links": {
+                code: str(request.url.include_query_params(lang=code)) for code in LANGUAGES
+            },
             "page": page,
             "t": lambda key, **values: t(key, lang, **values),
             "messages": _messages(lang),
