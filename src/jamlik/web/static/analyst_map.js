@@ -49,6 +49,7 @@
     const mode = $("an-mode").value;
     const isTransit = mode === "transit";
     $("an-hour").disabled = !isTransit;
+    $("an-hours-note").hidden = isTransit;
     $("an-profile").disabled = isTransit;
     $("an-layer").querySelector("option[value=grid]").disabled = isTransit;
     const wasTransit = lastMode === "transit";
