@@ -79,7 +79,13 @@ def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    app = create_app(Settings(pack=pack, cache_dir=tmp_path_factory.mktemp("cache")))
+    app = create_app(
+        Settings(
+            pack=pack,
+            cache_dir=tmp_path_factory.mktemp("cache"),
+            db_url=f"sqlite:///{tmp_path_factory.mktemp('db') / 'web.db'}",
+        )
+    )
     with TestClient(app) as test_client:
         yield test_client
     app.state.analyst.runner.shutdown()

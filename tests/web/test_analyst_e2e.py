@@ -46,7 +46,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(cache_dir=tmp_path_factory.mktemp("cache"))
+    settings = Settings(
+        cache_dir=tmp_path_factory.mktemp("cache"),
+        db_url=f"sqlite:///{tmp_path_factory.mktemp('db') / 'web.db'}",
+    )
     app = create_app(settings)
 
     @app.middleware("http")

@@ -96,7 +96,9 @@ def test_a_broken_pack_is_named_not_a_traceback(tmp_path: Path) -> None:
     pack = tmp_path / "broken" / "pack.toml"
     pack.parent.mkdir()
     pack.write_text('[pack]\nname = "Bad Name!"\ncrs = "EPSG:3006"\n', encoding="utf-8")
-    app = create_app(Settings(pack=pack, cache_dir=tmp_path / "cache"))
+    app = create_app(
+        Settings(pack=pack, cache_dir=tmp_path / "cache", db_url=f"sqlite:///{tmp_path / 'web.db'}")
+    )
     with TestClient(app) as client:
         answer = client.get("/api/analyst/meta?lang=en")
         assert answer.status_code == 422

@@ -35,7 +35,13 @@ OPTIONS = {"day_types": ("weekday",), "hours": (8, 9), "origin_cell_m": 2500.0}
 def client(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[TestClient]:
     patch = pytest.MonkeyPatch()
     patch.setattr(data, "TRANSIT_OPTIONS", OPTIONS)
-    app = create_app(Settings(pack=TAMPERE, cache_dir=tmp_path_factory.mktemp("cache")))
+    app = create_app(
+        Settings(
+            pack=TAMPERE,
+            cache_dir=tmp_path_factory.mktemp("cache"),
+            db_url=f"sqlite:///{tmp_path_factory.mktemp('db') / 'web.db'}",
+        )
+    )
     with TestClient(app) as test_client:
         yield test_client
     app.state.analyst.runner.shutdown()
