@@ -195,17 +195,17 @@ def street_transfers(tt: Timetable, walker: StreetWalker) -> Timetable:
     """Return ``tt`` with its footpaths between stops walked on the street network.
 
     The timetable's walking rule fields are set to the walker's speed and reach (detour factor
-    1.0, as the streets are the detour).
+    1.0, as the streets are the detour); the feed's ``transfers.txt`` rules are applied to the
+    new footpaths (:meth:`~jamlik.networks.timetable.Timetable.with_footpaths`).
     """
     stops = walker.place(tt.stop_lon, tt.stop_lat)
     transfers = walker.links(stops, stops, skip_self=True)
     log.info("street transfers: %d footpaths between %d stops", transfers.target.size, tt.n_stops)
-    return dataclasses.replace(
-        tt,
-        transfers=transfers,
+    return tt.with_footpaths(
+        transfers,
         walk_speed_m_s=walker.walk_speed_m_s,
-        max_walk_m=walker.max_walk_m,
         detour_factor=1.0,
+        max_walk_m=walker.max_walk_m,
     )
 
 
