@@ -34,7 +34,9 @@ def travel_times(
     destinations: Annotated[Path, typer.Option("--destinations", help="CSV id,lon,lat.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV.")],
     mode: Annotated[str, typer.Option(help="walk or bike.")] = "walk",
-    speed_kmh: Annotated[float, typer.Option("--speed-kmh", help="Speed, km/h.")] = 5.0,
+    speed_kmh: Annotated[
+        float | None, typer.Option("--speed-kmh", help=t("transit.opt_od_speed"))
+    ] = None,
     max_snap_m: Annotated[
         float, typer.Option("--max-snap-m", help="Farthest snap to a street, metres.")
     ] = 500.0,

@@ -26,6 +26,7 @@ The searches are bounded Dijkstra searches of the routing engine
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 
@@ -100,6 +101,14 @@ class StreetWalker:
         self.max_walk_m = float(max_walk_m)
         self.walk_speed_m_s = float(walk_speed_m_s)
         self.max_snap_m = float(max_snap_m)
+
+    def with_speed(self, walk_speed_m_s: float) -> StreetWalker:
+        """Return a walker on the same graph at another speed (placed points stay valid)."""
+        if walk_speed_m_s <= 0:
+            raise DataError(f"walking needs speed > 0 (got {walk_speed_m_s} m/s)")
+        other = copy.copy(self)
+        other.walk_speed_m_s = float(walk_speed_m_s)
+        return other
 
     def place(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> _Placed:
         """Project WGS84 points and snap them to the walk graph."""
