@@ -293,3 +293,23 @@ def test_stay_seated_into_the_next_trip_of_the_block(tmp_path: Path) -> None:
 def test_walking_speed_default_is_the_adult_profile(tmp_path: Path) -> None:
     feed = read_gtfs(write_feed(tmp_path / "f", CHANGE_AT_B), service_date=DAY)
     assert build_timetable(feed).walk_speed_m_s == profile("adult").speed_m_s == 1.33
+
+
+def test_departures_count_only_stops_where_riders_board(tmp_path: Path) -> None:
+    """SDG 11.2.1's departures: a stop time without boarding is no departure."""
+    from jamlik.indicators.access.transit_service import departure_events
+
+    trips = {
+        "t1": [
+            ("A", "08:00", 0, 0),
+            ("B", "08:10", 1, 0),
+            ("C", "08:20", 2, 0),
+            ("D", "08:30", 0, 0),
+        ],
+        "t2": [("B", "09:00", 0, 0), ("C", "09:10", 0, 0)],
+    }
+    feed = read_gtfs(write_feed(tmp_path / "f", trips), service_date=DAY)
+    events = departure_events(feed)
+    got = sorted(zip(events["stop_id"], events["time_s"], strict=True))
+    # t1 boards only at A (B: no pickup, C: on request, D: its last stop); t2 boards at B
+    assert got == [("A", hm("08:00")), ("B", hm("09:00"))]

@@ -21,7 +21,8 @@ Rules the numbers follow
   a ``profile`` column. Steps are walked at their length in transit walks, so the
   ``wheelchair`` profile may use steps to reach a stop: a note says so.
 * **GTFS boarding rules** (pickup/drop-off types, ``transfers.txt``, blocks) apply as in
-  :mod:`jamlik.networks.timetable`; the notes give the counts of the feeds.
+  :mod:`jamlik.networks.timetable`; stops served on request count only with
+  ``on_request="allow"``. The notes give the counts of the feeds.
 * **Origins are clustered**: resident nodes are grouped in square cells of ``origin_cell_m``
   (in the pack CRS) and each cell is represented by its resident node nearest to the
   population-weighted centre of the cell. Every resident of the cell gets the travel times of
@@ -106,6 +107,7 @@ class TransitAccessOptions(BaseModel):
     cutoffs_min: tuple[float, ...] = (15, 30, 45, 60)
     percentile: float = Field(default=50, ge=0, le=100)
     profiles: tuple[str, ...] = (DEFAULT_PROFILE,)
+    on_request: Literal["forbid", "allow"] = "forbid"
     walk_speed_kmh: float | None = Field(default=None, gt=0, le=20)
     max_walk_m: float = Field(default=1000.0, ge=0)
     max_snap_m: float = Field(default=500.0, gt=0)
@@ -443,7 +445,7 @@ def compute_transit_access(
     schedule = None
     timetables = {}
     for kind, feed in feeds.items():
-        timetables[kind] = build_timetable(feed, max_walk_m=0.0)
+        timetables[kind] = build_timetable(feed, max_walk_m=0.0, on_request=opts.on_request)
         notes.extend(f"{kind}: {note}" for note in timetables[kind].notes)
     for name in opts.profiles:
         speed = opts.walk_speed_m_s(name)
