@@ -26,6 +26,8 @@ default) after numba compilation (the compile run is reported as "setup"), with 
 thread count (the cores of the machine). Memory: the whole process's peak resident set (VmHWM)
 and its rise during the query (VmHWM after ``clear_refs``), so numba's allocations that
 tracemalloc cannot see are included.
+"tampere no rules" is the range query on the same feed with its GTFS boarding rules left out
+(every stop open, no blocks, no transfers.txt), to show what the rules cost.
 The "before" column repeats the figures of the code before the kernel rework (commit cd49433,
 ``benchmarks/README.md``), measured with this script on the same machine. The script PRINTS
 its figures; it asserts only that range and repeated single departures agree.
@@ -34,6 +36,7 @@ its figures; it asserts only that range and repeated single departures agree.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import statistics
 import tempfile
@@ -45,7 +48,7 @@ import numba
 import numpy as np
 import pandas as pd
 
-from jamlik.ingest.gtfs import read_gtfs
+from jamlik.ingest.gtfs import empty_transfers, read_gtfs
 from jamlik.networks.timetable import Timetable, build_timetable
 from jamlik.routing.raptor import TravelTimes, travel_times
 
@@ -137,6 +140,20 @@ def tampere(repeats: int) -> None:
     _report("tampere range", len(stops), wall_r, peak_r)
     single, wall_s, peak_s = _run(tt, stops, stops, reuse=False, pct=pct, repeats=repeats)
     _report("tampere single", len(stops), wall_s, peak_s)
+    bare = build_timetable(
+        dataclasses.replace(
+            feed,
+            stop_times=feed.stop_times.drop(columns=["pickup_type", "drop_off_type"]),
+            trips=feed.trips.drop(columns=["block_id"]),
+            transfers=empty_transfers(),
+        )
+    )
+    _, wall_b, peak_b = _run(bare, stops, stops, reuse=True, pct=pct, repeats=repeats)
+    _report("tampere no rules", len(stops), wall_b, peak_b)
+    print(
+        "  GTFS rules (pickup/drop-off, transfers.txt, 1,330 block links) cost: range "
+        f"{statistics.median(wall_r) / statistics.median(wall_b):.2f}x the same query without them"
+    )
     same = np.array_equal(ranged.minutes, single.minutes, equal_nan=True)
     speed_up = statistics.median(wall_s) / statistics.median(wall_r)
     print(f"  range / repeated single speed-up: {speed_up:.1f}x; results identical: {same}")

@@ -138,27 +138,27 @@ def test_hand_checked_journeys(tmp_path: Path) -> None:
     tt = build_timetable(feed, max_walk_m=100.0)
     stop = {s: i for i, s in enumerate(tt.stop_ids)}
     walk_ce = int(tt.transfers.seconds[tt.transfers.target == stop["E"]][0])
-    # 55.6 m x 1.3 / (5/3.6 m/s) = 52 s
-    assert walk_ce == 52
+    # 55.6 m x 1.3 / 1.33 m/s (the adult profile, as walk mode) = 54 s
+    assert walk_ce == 54
     t0 = 7 * 3600 + 58 * 60
     got = earliest_arrivals(
         tt, access_stops=[stop["A"]], access_s=[0], departures_s=[t0], max_rides=2
     )[0]
     assert got[stop["C"]] == 8 * 3600 + 1200  # t1 to C at 08:20
-    assert got[stop["E"]] == 8 * 3600 + 1200 + 52  # then 52 s on foot
+    assert got[stop["E"]] == 8 * 3600 + 1200 + 54  # then 54 s on foot
     assert got[stop["D"]] == 8 * 3600 + 2400  # u1 leaves E at 08:25, D at 08:40
     one_ride = earliest_arrivals(
         tt, access_stops=[stop["A"]], access_s=[0], departures_s=[t0], max_rides=1
     )[0]
     assert np.isinf(one_ride[stop["D"]])
-    # 5 minutes of transfer slack: 08:20:52 + 300 s misses u1 at 08:25; no later trip
+    # 5 minutes of transfer slack: 08:20:54 + 300 s misses u1 at 08:25; no later trip
     slack = earliest_arrivals(
         tt, access_stops=[stop["A"]], access_s=[0], departures_s=[t0], transfer_slack_s=300
     )[0]
     assert np.isinf(slack[stop["D"]])
     # the first boarding has no slack: t1 leaves A at 08:00, C at 08:20
     assert slack[stop["C"]] == 8 * 3600 + 1200
-    # 4 minutes of slack: 08:20:52 + 240 s = 08:24:52 still catches u1
+    # 4 minutes of slack: 08:20:54 + 240 s = 08:24:54 still catches u1
     slack = earliest_arrivals(
         tt, access_stops=[stop["A"]], access_s=[0], departures_s=[t0], transfer_slack_s=240
     )[0]
@@ -180,12 +180,12 @@ def test_hand_checked_window_statistics(tmp_path: Path) -> None:
     np.testing.assert_allclose(res.minutes[0, 1], [40.0, 41.0, 42.0])
     res = travel_times(tt, origins, dests, departure_s=8 * 3600 + 60, window_min=0)
     np.testing.assert_allclose(res.minutes[0, :, 0], [49.0, np.nan])
-    # a destination 55.6 m from the origin is reached on foot in 52 s without any ride
+    # a destination 55.6 m from the origin is reached on foot in 54 s without any ride
     walk = travel_times(
         tt, pd.DataFrame({"id": ["c"], "stop_id": ["C"]}), pd.DataFrame({"id": ["e"],
         "lon": [18.0], "lat": [59.0405]}), departure_s=0, window_min=0,
     )  # fmt: skip
-    np.testing.assert_allclose(walk.minutes[0, 0, 0], 52 / 60, rtol=1e-6)
+    np.testing.assert_allclose(walk.minutes[0, 0, 0], 54 / 60, rtol=1e-6)
 
 
 def test_overtaking_trips_split_into_routes(tmp_path: Path) -> None:

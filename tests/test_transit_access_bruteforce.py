@@ -37,7 +37,7 @@ def _brute_force(pack: Pack, opts: TransitAccessOptions, result: TransitAccess, 
     date = opts.date
     walk = build_street_network(pack.osm_path, mode="walk", crs=pack.crs.to_string())  # type: ignore[arg-type]
     walker = StreetWalker(
-        walk, max_walk_m=opts.max_walk_m, walk_speed_m_s=opts.walk_speed_kmh / 3.6
+        walk, max_walk_m=opts.max_walk_m, walk_speed_m_s=opts.walk_speed_m_s("adult")
     )
     names = [f.name or "" for f in pack.config.gtfs]
     feed = read_gtfs(pack.gtfs_paths, service_date=date, prefixes=names)

@@ -27,6 +27,16 @@ without these statistics falls back to everyone at the profile's speed, with a w
 
 Steps (``highway=steps``) slow walkers: adults and children climb at half their speed, seniors
 at a third; wheelchair users and cyclists do not use them. All values are configurable.
+
+One walking speed everywhere
+----------------------------
+These profiles are the only place where a speed has a default, and the unit is m/s. Walk mode,
+the walks of transit (to, from and between stops, crow-fly or on streets), timetable footpaths,
+``od_travel_times`` and the CLI all take a profile (default :data:`DEFAULT_PROFILE`, the adult,
+1.33 m/s = 4.79 km/h) and read its ``speed_m_s``; an explicit speed (``travel-times
+--speed-kmh``, ``transit-times --walk-speed-kmh``) overrides it for one run. In transit the
+profile's speed applies to every walk; steps are walked at their length (the street distance
+graph), a simplification stated in :mod:`jamlik.routing.transit_walk`.
 """
 
 from __future__ import annotations
@@ -35,7 +45,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["DEFAULT_PROFILES", "TravelProfile", "profile"]
+__all__ = ["DEFAULT_PROFILE", "DEFAULT_PROFILES", "WALK_PROFILES", "TravelProfile", "profile"]
 
 
 class TravelProfile(BaseModel):
@@ -94,6 +104,12 @@ DEFAULT_PROFILES: dict[str, TravelProfile] = {
         TravelProfile(name="bike", mode="bike", speed_m_s=15 / 3.6, steps="forbid"),
     )
 }
+
+
+#: The profile used when none is named (walk speed of transit walks, OD tables).
+DEFAULT_PROFILE = "adult"
+#: The profiles that walk (the ones transit walks can use).
+WALK_PROFILES = tuple(name for name, p in DEFAULT_PROFILES.items() if p.mode == "walk")
 
 
 def profile(name: str) -> TravelProfile:

@@ -175,9 +175,7 @@ def access(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output GeoPackage (.gpkg).")] = Path(
         "access.gpkg"
     ),
-    profiles: Annotated[
-        str, typer.Option(help="Travel profiles, comma-separated.")
-    ] = "adult,child,senior,wheelchair,bike",
+    profiles: Annotated[str | None, typer.Option(help=t("transit_access.opt_profiles"))] = None,
     categories: Annotated[
         str | None, typer.Option(help="Only these categories (default: all).")
     ] = None,
@@ -220,14 +218,23 @@ def access(
     if mode == "transit" and scenario is not None:
         fail_cleanly(lambda: _no_transit_scenario())
     if mode == "transit":
-        args = (categories, cutoffs or "15,30,45,60", year, date, hours, day_type, origin_cell_m)
+        args = (categories, cutoffs or "15,30,45,60", year, date, hours, day_type, origin_cell_m,
+                profiles or "adult")  # fmt: skip
         _run_transit(pack, out, fail_cleanly(lambda: _transit_options(*args)))
         return
     if mode != "walk":
         fail_cleanly(lambda: _bad_mode(mode))
     walk_cutoffs = cutoffs or "5,10,15,20,30"
     options = fail_cleanly(
-        lambda: parse_access_options(profiles, categories, walk_cutoffs, k, year, grid_m, threshold)
+        lambda: parse_access_options(
+            profiles or "adult,child,senior,wheelchair,bike",
+            categories,
+            walk_cutoffs,
+            k,
+            year,
+            grid_m,
+            threshold,
+        )
     )
     if detail not in ("tidy", "origins"):
         fail_cleanly(lambda: _bad_detail(detail))
@@ -256,6 +263,7 @@ def _transit_options(
     hours: str,
     day_type: str,
     origin_cell_m: float,
+    profiles: str = "adult",
 ) -> TransitAccessOptions:
     if date is None:
         raise DataError(t("transit_access.need_date"))
@@ -270,6 +278,7 @@ def _transit_options(
             cutoffs_min=tuple(float(c) for c in (_split(cutoffs) or ())),
             year=year,
             origin_cell_m=origin_cell_m,
+            profiles=_split(profiles) or (),
         )
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         raise option_error(exc, TRANSIT_OPTION_NAMES) from None

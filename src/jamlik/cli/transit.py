@@ -1,8 +1,9 @@
 """``jamlik transit-times``: travel times by public transport and on foot (range RAPTOR).
 
-Walks are crow-fly at ``--walk-speed-kmh`` × ``--detour-factor``, or, with ``--osm FILE``, on the
-street network of the extract (:mod:`jamlik.routing.transit_walk`; the detour factor is then not
-used).
+Walks go at the speed of ``--profile`` (adult by default: the speed of walk mode, from
+:mod:`jamlik.config`), or at ``--walk-speed-kmh`` when given; they are crow-fly ×
+``--detour-factor``, or, with ``--osm FILE``, on the street network of the extract
+(:mod:`jamlik.routing.transit_walk`; the detour factor is then not used).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Annotated
 import typer
 
 from jamlik.cli._common import check_output, console, fail_cleanly, progress_bar
+from jamlik.config import DEFAULT_PROFILE, WALK_PROFILES
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.ingest.gtfs_tables import read_points
@@ -59,7 +61,8 @@ def _run(
     window_min: int,
     origins: Path,
     destinations: Path,
-    walk_speed_kmh: float,
+    travel_profile: str,
+    walk_speed_kmh: float | None,
     max_walk_m: float,
     detour_factor: float,
     max_rides: int,
@@ -67,12 +70,19 @@ def _run(
     percentiles: str,
     osm: Path | None = None,
     scenario: Path | None = None,
+    on_request: str = "forbid",
 ) -> TravelTimes:
     service_date = _parse_date(date)
     departure_s = _parse_clock(depart)
     pct = _parse_percentiles(percentiles)
-    if walk_speed_kmh <= 0:
-        raise DataError(f"--walk-speed-kmh must be > 0 (got {walk_speed_kmh})")
+    if walk_speed_kmh is not None and not 0 < walk_speed_kmh <= 20:
+        raise DataError(t("transit.bad_walk_speed", value=walk_speed_kmh))
+    if travel_profile not in WALK_PROFILES:
+        raise DataError(
+            t("transit.bad_profile", value=travel_profile, known=", ".join(WALK_PROFILES))
+        )
+    if on_request not in ("forbid", "allow"):
+        raise DataError(t("transit.bad_on_request", value=on_request))
     plan = load_scenario(scenario) if scenario is not None else None
     origin_points = read_points(origins)
     destination_points = read_points(destinations)
@@ -84,7 +94,9 @@ def _run(
             service_date=service_date,
             departure_s=departure_s,
             window_min=window_min,
-            walk_speed_m_s=walk_speed_kmh / 3.6,
+            travel_profile=travel_profile,
+            walk_speed_m_s=None if walk_speed_kmh is None else walk_speed_kmh / 3.6,
+            on_request="allow" if on_request == "allow" else "forbid",
             max_walk_m=max_walk_m,
             detour_factor=detour_factor,
             max_rides=max_rides,
@@ -118,9 +130,12 @@ def register(app: typer.Typer) -> None:
         window_min: Annotated[
             int, typer.Option("--window-min", min=0, help=t("transit.opt_window"))
         ] = 60,
+        travel_profile: Annotated[
+            str, typer.Option("--profile", help=t("transit.opt_profile"))
+        ] = DEFAULT_PROFILE,
         walk_speed_kmh: Annotated[
-            float, typer.Option("--walk-speed-kmh", help=t("transit.opt_walk_speed"))
-        ] = 5.0,
+            float | None, typer.Option("--walk-speed-kmh", help=t("transit.opt_walk_speed"))
+        ] = None,
         max_walk_m: Annotated[
             float, typer.Option("--max-walk-m", min=0, help=t("transit.opt_max_walk"))
         ] = 1000.0,
@@ -140,6 +155,9 @@ def register(app: typer.Typer) -> None:
         scenario: Annotated[
             Path | None, typer.Option("--scenario", help=t("scenario.opt_scenario_transit"))
         ] = None,
+        on_request: Annotated[
+            str, typer.Option("--on-request", help=t("transit.opt_on_request"))
+        ] = "forbid",
     ) -> None:
         check_output(out, inputs=[*gtfs, origins, destinations, osm, scenario])
         result = fail_cleanly(
@@ -150,6 +168,7 @@ def register(app: typer.Typer) -> None:
                 window_min,
                 origins,
                 destinations,
+                travel_profile,
                 walk_speed_kmh,
                 max_walk_m,
                 detour_factor,
@@ -158,6 +177,7 @@ def register(app: typer.Typer) -> None:
                 percentiles,
                 osm,
                 scenario,
+                on_request,
             )
         )
         frame = result.to_frame()

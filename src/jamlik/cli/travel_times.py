@@ -37,8 +37,8 @@ def travel_times(
     out: Annotated[Path, typer.Option("--out", "-o", help=t("opt.out_csv"))],
     mode: Annotated[str, typer.Option(help=t("travel_times.opt_mode"))] = "walk",
     speed_kmh: Annotated[
-        float, typer.Option("--speed-kmh", help=t("travel_times.opt_speed"))
-    ] = 5.0,
+        float | None, typer.Option("--speed-kmh", help=t("transit.opt_od_speed"))
+    ] = None,
     max_snap_m: Annotated[
         float, typer.Option("--max-snap-m", help=t("travel_times.opt_snap"))
     ] = 500.0,

@@ -18,9 +18,25 @@ kept), a missing ``agency.txt``, files not in UTF-8, blank times (copied or inte
 :mod:`jamlik.ingest.gtfs_repair`), ``frequencies.txt`` expanded into trips, trips dropped because
 they have fewer than two stops, a blank first or last time, or times that go backwards.
 
-Not read (known limits): ``pickup_type``/``drop_off_type`` (every stop allows boarding and
-alighting), ``transfers.txt`` (footpaths come from the walking rule instead), ``block_id``
-(stay-seated transfers) and ``location_type`` (stations are ordinary stops).
+Boarding rules are read and kept for :mod:`jamlik.networks.timetable`, which applies them:
+
+* ``pickup_type``/``drop_off_type`` of every stop time (blank = 0, regularly scheduled; 1 = none;
+  2 = phone the agency; 3 = coordinate with the driver) as the int8 columns ``pickup_type`` and
+  ``drop_off_type`` of :attr:`GTFSFeed.stop_times`; any other value stops the ingest with the
+  line. The report counts the day's stop times with each restriction (``stop_times_no_pickup``,
+  ``stop_times_no_drop_off``, ``stop_times_pickup_on_request``, ``stop_times_drop_off_on_request``).
+* ``block_id`` of every trip (``""`` when blank) in :attr:`GTFSFeed.trips`; trips generated from
+  ``frequencies.txt`` get no block (a template's block cannot say which generated trip follows
+  which). The report counts ``trips_in_blocks``.
+* ``transfers.txt`` as :attr:`GTFSFeed.transfers` (``from_stop``, ``to_stop`` as rows of
+  ``stops``, ``transfer_type`` 0-3, ``min_transfer_s``, ``-1`` when blank). Only stop-to-stop rows
+  are kept: rows that name a ``from_route_id``/``to_route_id`` or ``from_trip_id``/``to_trip_id``,
+  and the in-seat types 4 and 5, are left out, counted (``transfers_not_supported``) and named
+  in a note, since applying them as stop-level rules would be wrong. Rows whose stops are not in
+  ``stops.txt`` are left out and counted (``transfers_unknown_stop``). Type 2 without a
+  ``min_transfer_time`` stops the ingest (the GTFS reference requires it).
+
+Not read (known limits): ``location_type`` (stations are ordinary stops), ``timepoint``.
 
 Times are seconds since the *service day's* midnight (GTFS "noon minus 12 h"; daylight-saving
 shifts are ignored), so they may pass 86,400. Trips of the previous service day that still run
@@ -38,6 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import GTFSError, MissingFileError
@@ -50,7 +67,7 @@ from jamlik.ingest.gtfs_tables import (
     strip_ids,
 )
 
-__all__ = ["GTFSFeed", "GTFSReport", "read_gtfs"]
+__all__ = ["GTFSFeed", "GTFSReport", "empty_transfers", "read_gtfs"]
 
 _DAY_S = 86_400
 _REPAIR_NOTES = {
@@ -62,6 +79,14 @@ _REPAIR_NOTES = {
     "trips_dropped_times_backwards": "{n} trips dropped: times go backwards",
     "trips_dropped_under_two_stops": "{n} trips dropped: fewer than two stops",
     "frequency_trips_added": "{n} trips generated from frequencies.txt",
+    "stop_times_no_pickup": "{n} stop times without boarding (pickup_type 1)",
+    "stop_times_no_drop_off": "{n} stop times without alighting (drop_off_type 1)",
+    "stop_times_pickup_on_request": "{n} stop times with boarding only on request "
+    "(pickup_type 2 or 3)",
+    "stop_times_drop_off_on_request": "{n} stop times with alighting only on request "
+    "(drop_off_type 2 or 3)",
+    "trips_in_blocks": "{n} trips in blocks (block_id): riders may stay on into the next trip",
+    "transfers_rules": "{n} stop-to-stop rules read from transfers.txt",
 }
 
 
@@ -87,7 +112,17 @@ class GTFSReport:
 
     def repairs(self) -> dict[str, int]:
         """Counters of repairs that changed or dropped something (non-zero only)."""
-        skip = {"feeds", "trips", "stop_times", "stops", "previous_day_trips"}
+        skip = {
+            "feeds",
+            "trips",
+            "stop_times",
+            "stops",
+            "previous_day_trips",
+            "stop_times_no_pickup",
+            "stop_times_no_drop_off",
+            "trips_in_blocks",
+            "transfers_rules",
+        }
         return {k: v for k, v in self.counts.items() if v and k not in skip}
 
 
@@ -102,14 +137,21 @@ class GTFSFeed:
     stops
         ``stop_id`` (str), ``stop_name``, ``lon``, ``lat`` (WGS84); row ``i`` is stop ``i``.
     trips
-        ``trip_id``, ``route_id``, ``service_id``, ``route_type`` (int, -1 when unknown); row
-        ``j`` is trip ``j``.
+        ``trip_id``, ``route_id``, ``service_id``, ``route_type`` (int, -1 when unknown),
+        ``block_id`` (``""`` when none); row ``j`` is trip ``j``.
     stop_times
         ``trip`` (row of ``trips``), ``stop`` (row of ``stops``), ``stop_sequence``,
-        ``arrival_s``, ``departure_s`` (int64 seconds since service-day midnight), sorted by
-        trip and sequence.
+        ``arrival_s``, ``departure_s`` (int64 seconds since service-day midnight),
+        ``pickup_type``, ``drop_off_type`` (int8, 0-3), sorted by trip and sequence.
     report
         Counts of what was read and repaired.
+    transfers
+        Stop-to-stop rows of ``transfers.txt``: ``from_stop``, ``to_stop`` (rows of ``stops``),
+        ``transfer_type`` (0-3), ``min_transfer_s`` (-1 when blank).
+
+    Feeds built in code may leave out ``block_id``, ``pickup_type``/``drop_off_type`` and
+    ``transfers``: trips then form no blocks, every stop allows boarding and alighting and no
+    transfer rule applies.
     """
 
     service_date: dt.date
@@ -117,6 +159,19 @@ class GTFSFeed:
     trips: pd.DataFrame
     stop_times: pd.DataFrame
     report: GTFSReport
+    transfers: pd.DataFrame = field(default_factory=lambda: empty_transfers())
+
+
+def empty_transfers() -> pd.DataFrame:
+    """Return a transfers table without rows (the columns of :attr:`GTFSFeed.transfers`)."""
+    return pd.DataFrame(
+        {
+            "from_stop": np.zeros(0, np.int64),
+            "to_stop": np.zeros(0, np.int64),
+            "transfer_type": np.zeros(0, np.int8),
+            "min_transfer_s": np.zeros(0, np.int64),
+        }
+    )
 
 
 def read_gtfs(
@@ -160,15 +215,22 @@ def read_gtfs(
     stops = pd.concat([p[0] for p in parts], ignore_index=True)
     trips = pd.concat([p[1] for p in parts], ignore_index=True)
     st_parts = []
+    tr_parts = []
     stop_offset = trip_offset = 0
-    for p_stops, p_trips, p_st in parts:
+    for p_stops, p_trips, p_st, p_tr in parts:
         st = p_st.copy()
         st["stop"] += stop_offset
         st["trip"] += trip_offset
         st_parts.append(st)
+        tr_parts.append(
+            p_tr.assign(
+                from_stop=p_tr["from_stop"] + stop_offset, to_stop=p_tr["to_stop"] + stop_offset
+            )
+        )
         stop_offset += len(p_stops)
         trip_offset += len(p_trips)
     stop_times = pd.concat(st_parts, ignore_index=True)
+    transfers = pd.concat(tr_parts, ignore_index=True)
     if stop_times.empty:
         raise GTFSError(
             f"no trip with at least two usable stop times runs on {service_date}; "
@@ -181,12 +243,12 @@ def read_gtfs(
     report.add("stops", len(stops))
     report.add("trips", len(trips))
     report.add("stop_times", len(stop_times))
-    return GTFSFeed(service_date, stops, trips, stop_times, report)
+    return GTFSFeed(service_date, stops, trips, stop_times, report, transfers)
 
 
 def _read_one(
     path: Path, service_date: dt.date, tag: str, report: GTFSReport
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     files = read_feed_files(path)
     report.notes.extend(files.notes)
     report.add("files_decoded_latin1", files.latin1_files)
@@ -236,6 +298,13 @@ def _read_one(
     )
     st = _stop_times(tables["stop_times.txt"], name, trips, stops, report)
     freq = _frequencies(tables.get("frequencies.txt"), name, trips)
+    transfers = _transfers(tables.get("transfers.txt"), name, stops, report)
+    blocks = (
+        strip_ids(trips["block_id"]).to_numpy(dtype=object)
+        if "block_id" in trips
+        else np.full(len(trips), "", dtype=object)
+    )
+    blocks[np.isin(np.arange(len(trips)), freq["trip"].to_numpy())] = ""
 
     latest = np.fmax(st["arr"].to_numpy(), st["dep"].to_numpy())
     past_midnight = np.unique(st["trip"].to_numpy()[latest >= _DAY_S])
@@ -259,6 +328,12 @@ def _read_one(
         day_st = day_st.assign(trip=remap[day_st["trip"].to_numpy()])
         table = trips.iloc[day_template[used]][["route_id", "service_id"]].reset_index(drop=True)
         table.insert(0, "trip_id", [f"{tid}{suffix}" for tid in day_ids[used]])
+        block = blocks[day_template[used]]
+        generated = np.asarray(day_template[used]) != used  # trips made from frequencies.txt
+        table["block_id"] = [
+            "" if (b == "" or g) else f"{tag}{b}{suffix}"
+            for b, g in zip(block, generated, strict=True)
+        ]
         trip_tables.append(table)
         day_parts.append(day_st)
         code_offset += len(used)
@@ -286,11 +361,33 @@ def _read_one(
     for col in ("trip_id", "route_id", "service_id"):
         day_trips[col] = tag + day_trips[col].astype(str)
     stop_times = pd.concat(day_parts, ignore_index=True)
-    stop_times = stop_times[["trip", "stop", "stop_sequence", "arrival_s", "departure_s"]]
+    stop_times = stop_times[
+        [
+            "trip",
+            "stop",
+            "stop_sequence",
+            "arrival_s",
+            "departure_s",
+            "pickup_type",
+            "drop_off_type",
+        ]
+    ]
     stop_times = stop_times.sort_values(["trip", "stop_sequence"], kind="stable")
+    _count_rules(stop_times, day_trips, report)
     out_stops = stops[["stop_id", "stop_name", "lon", "lat"]].copy()
     out_stops["stop_id"] = tag + out_stops["stop_id"]
-    return out_stops, day_trips, stop_times.reset_index(drop=True)
+    return out_stops, day_trips, stop_times.reset_index(drop=True), transfers
+
+
+def _count_rules(stop_times: pd.DataFrame, trips: pd.DataFrame, report: GTFSReport) -> None:
+    """Count the day's boarding restrictions and block trips in the report (module docstring)."""
+    pickup = stop_times["pickup_type"].to_numpy()
+    drop_off = stop_times["drop_off_type"].to_numpy()
+    report.add("stop_times_no_pickup", int((pickup == 1).sum()))
+    report.add("stop_times_no_drop_off", int((drop_off == 1).sum()))
+    report.add("stop_times_pickup_on_request", int((pickup >= 2).sum()))
+    report.add("stop_times_drop_off_on_request", int((drop_off >= 2).sum()))
+    report.add("trips_in_blocks", int(trips["block_id"].ne("").sum()))
 
 
 def _one_day(
@@ -387,6 +484,8 @@ def _stop_times(
     if np.isnan(seq).any():
         pos = int(np.flatnonzero(np.isnan(seq))[0])
         raise GTFSError(f"{label}, line {pos + 2}, column 'stop_sequence': blank; number the stops")
+    pickup = _flag(frame, "pickup_type", label)
+    drop_off = _flag(frame, "drop_off_type", label)
     shape = (
         _number(frame, "shape_dist_traveled", label)
         if "shape_dist_traveled" in frame
@@ -400,6 +499,8 @@ def _stop_times(
             "arr": parse_times(frame["arrival_time"], label, "arrival_time"),
             "dep": parse_times(frame["departure_time"], label, "departure_time"),
             "shape_dist": shape,
+            "pickup_type": pickup,
+            "drop_off_type": drop_off,
             "lon": stops["lon"].to_numpy()[stop_codes],
             "lat": stops["lat"].to_numpy()[stop_codes],
         }
@@ -413,6 +514,83 @@ def _stop_times(
         )
         st = st.loc[~dup]
     return st.reset_index(drop=True)
+
+
+def _flag(frame: pd.DataFrame, column: str, label: str) -> npt.NDArray[np.int8]:
+    """Read a ``pickup_type``/``drop_off_type`` column as int8 0-3 (blank or absent: 0)."""
+    if column not in frame:
+        return np.zeros(len(frame), dtype=np.int8)
+    text = strip_ids(frame[column])
+    bad = ~text.isin(["", "0", "1", "2", "3"]).to_numpy()
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise GTFSError(
+            f"{label}, line {pos + 2}, column '{column}': {frame[column].iloc[pos]!r} is not "
+            "0, 1, 2 or 3 (blank means 0, regularly scheduled)"
+        )
+    return text.replace("", "0").astype(np.int8).to_numpy()
+
+
+def _transfers(
+    frame: pd.DataFrame | None, name: str, stops: pd.DataFrame, report: GTFSReport
+) -> pd.DataFrame:
+    """Read the stop-to-stop rows of ``transfers.txt`` (module docstring)."""
+    if frame is None or frame.empty:
+        return empty_transfers()
+    label = f"{name}/transfers.txt"
+    require_columns(frame, ("from_stop_id", "to_stop_id", "transfer_type"), label)
+    kind = strip_ids(frame["transfer_type"]).replace("", "0")
+    bad = ~kind.isin(["0", "1", "2", "3", "4", "5"]).to_numpy()
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise GTFSError(
+            f"{label}, line {pos + 2}, column 'transfer_type': {frame['transfer_type'].iloc[pos]!r}"
+            " is not a transfer type (0-5)"
+        )
+    kind_num = kind.astype(np.int8).to_numpy()
+    seconds = (
+        _number(frame, "min_transfer_time", label)
+        if "min_transfer_time" in frame
+        else np.full(len(frame), np.nan)
+    )
+    missing = (kind_num == 2) & ~(seconds >= 0)
+    if missing.any():
+        pos = int(np.flatnonzero(missing)[0])
+        raise GTFSError(
+            f"{label}, line {pos + 2}, column 'min_transfer_time': transfer_type 2 needs a "
+            "min_transfer_time of 0 seconds or more"
+        )
+    specific = kind_num >= 4
+    for col in ("from_route_id", "to_route_id", "from_trip_id", "to_trip_id"):
+        if col in frame:
+            specific |= strip_ids(frame[col]).ne("").to_numpy()
+    from_stop = pd.Index(stops["stop_id"]).get_indexer(strip_ids(frame["from_stop_id"]))
+    to_stop = pd.Index(stops["stop_id"]).get_indexer(strip_ids(frame["to_stop_id"]))
+    unknown = ~specific & ((from_stop < 0) | (to_stop < 0))
+    if specific.any():
+        report.add("transfers_not_supported", int(specific.sum()))
+        lines = ", ".join(str(i + 2) for i in np.flatnonzero(specific)[:5])
+        report.notes.append(
+            f"{label}: {int(specific.sum())} rows for particular routes or trips, or in-seat "
+            f"types 4/5, are not applied (lines {lines}{', ...' if specific.sum() > 5 else ''}); "
+            "jamlik applies stop-to-stop rules only"
+        )
+    if unknown.any():
+        report.add("transfers_unknown_stop", int(unknown.sum()))
+        report.notes.append(
+            f"{label}: {int(unknown.sum())} rows name a stop that is not in stops.txt "
+            f"(first at line {int(np.flatnonzero(unknown)[0]) + 2}); left out"
+        )
+    keep = ~specific & ~unknown
+    report.add("transfers_rules", int(keep.sum()))
+    return pd.DataFrame(
+        {
+            "from_stop": from_stop[keep].astype(np.int64),
+            "to_stop": to_stop[keep].astype(np.int64),
+            "transfer_type": kind_num[keep],
+            "min_transfer_s": np.where(np.isnan(seconds), -1, seconds)[keep].astype(np.int64),
+        }
+    )
 
 
 def _check_codes(codes: np.ndarray, ids: pd.Series, label: str, column: str, target: str) -> None:

@@ -55,6 +55,7 @@ GTFS_FILES = (
     "calendar.txt",
     "calendar_dates.txt",
     "frequencies.txt",
+    "transfers.txt",
 )
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 

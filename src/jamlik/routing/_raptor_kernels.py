@@ -31,6 +31,23 @@ Range RAPTOR runs the departures from the latest to the earliest with the labels
 departure at which no trip at any access stop becomes newly catchable (``_new_boarding``) is
 skipped: its first ride boards the same trips as the later departure, so all labels after a
 ride are the same (only the direct walk changes).
+
+GTFS boarding rules (:mod:`jamlik.networks.timetable`)
+------------------------------------------------------
+* A route scan boards only at positions with ``route_board`` and records arrivals only at
+  positions with ``route_alight``; ``_new_boarding`` looks only at boardable positions.
+* A vehicle arrival ``a`` at stop ``p`` enters ``R[k, p]`` as before, but ``L[k, p]`` (the
+  label the next round boards from) as ``a + stop_transfer_s[p]``, or not at all when transfers
+  at ``p`` are not possible. The result of :func:`stop_arrivals` is therefore
+  ``min(L[K], R[K])``: the arrival by vehicle or by footpath, without the wait of the rule.
+* **Staying seated.** After scanning route ``r`` in round ``k`` the rider may be on any trip of
+  ``r`` from the earliest one caught (trips never overtake, so any later trip could have been
+  caught as well). For each such trip whose vehicle continues (``trip_next``), the following
+  trip is ridden from its first stop in the same round (no boarding, no ride counted), and so
+  on along the block. Its arrivals are fixed times, so a trip ridden this way in round ``k``
+  gives nothing new in round ``k`` or later: ``seat_round[g]`` keeps the lowest round in which
+  trip ``g`` was ridden seated, kept with the labels over a range query. Trips are taken in
+  order and the scan stops at the first whose last arrival is beyond the bound.
 """
 
 from __future__ import annotations
@@ -41,7 +58,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from jamlik.networks.timetable import TimetableArrays
+from jamlik.networks.timetable import NO_TRANSFER, TimetableArrays
 
 __all__ = [
     "INF",
@@ -90,7 +107,8 @@ class Workspace(NamedTuple):
     to scan in the next round; ``route_first``/``rlist``: the routes to scan and the first
     marked position on each; ``ridden``/``plist``: stops whose ``R[k]`` improved this round
     (footpaths start there); ``changed``/``clist``: stops whose ``R[K]`` improved this
-    departure (egress).
+    departure (egress). ``seat_round``: per trip, the lowest round in which it was ridden
+    seated from a previous trip of its block (``K + 1``: never).
     """
 
     L: I32
@@ -103,10 +121,13 @@ class Workspace(NamedTuple):
     plist: I32
     changed: Bools
     clist: I32
+    seat_round: I32
 
 
 @numba.njit(cache=True)
-def new_workspace(n_stops: int, n_routes: int, K: int) -> Workspace:  # pragma: no cover
+def new_workspace(  # pragma: no cover - compiled
+    n_stops: int, n_routes: int, n_trips: int, K: int
+) -> Workspace:
     """Return a workspace with no labels (all ``INF``) and no marks."""
     return Workspace(
         L=np.full((K + 1, n_stops), INF, dtype=np.int32),
@@ -119,6 +140,7 @@ def new_workspace(n_stops: int, n_routes: int, K: int) -> Workspace:  # pragma: 
         plist=np.empty(n_stops, dtype=np.int32),
         changed=np.zeros(n_stops, dtype=np.bool_),
         clist=np.empty(n_stops, dtype=np.int32),
+        seat_round=np.full(n_trips, K + 1, dtype=np.int32),
     )
 
 
@@ -130,6 +152,81 @@ def _improve(L: I32, k: int, K: int, s: int, t: int) -> bool:  # pragma: no cove
         L[j, s] = t
         j += 1
     return j > K
+
+
+@numba.njit(cache=True)
+def _arrive(  # pragma: no cover - compiled
+    ws: Workspace,
+    stop_transfer_s: I32,
+    k: int,
+    K: int,
+    p: int,
+    a_t: int,
+    bound: int,
+    nc: int,
+    nm: int,
+    npl: int,
+) -> tuple[int, int, int]:
+    """Record a vehicle arrival at ``p`` in round ``k``; return the new list lengths.
+
+    ``R[k, p]`` takes the arrival; ``L[k, p]`` the arrival plus the stop's transfer time (not at
+    all where transfers are not possible); ``clist`` (egress), ``plist`` (footpaths) and
+    ``mlist`` (next round) receive ``p`` when it improved.
+    """
+    L, R, marked, mlist, _, _, ridden, plist, changed, clist, _ = ws
+    if a_t < R[k, p] and a_t <= bound:
+        if _improve(R, k, K, p, a_t) and not changed[p]:
+            changed[p] = True
+            clist[nc] = p
+            nc += 1
+        if not ridden[p]:
+            ridden[p] = True
+            plist[npl] = p
+            npl += 1
+        wait = stop_transfer_s[p]
+        if wait < NO_TRANSFER and a_t + wait < L[k, p]:
+            _improve(L, k, K, p, a_t + wait)
+            if not marked[p]:
+                marked[p] = True
+                mlist[nm] = p
+                nm += 1
+    return nc, nm, npl
+
+
+@numba.njit(cache=True)
+def _stay_seated(  # pragma: no cover - compiled
+    tt: TimetableArrays,
+    ws: Workspace,
+    g: int,
+    k: int,
+    K: int,
+    bound: int,
+    nc: int,
+    nm: int,
+    npl: int,
+) -> tuple[int, int, int]:
+    """Ride trip ``g`` and the trips of its block after it from their first stops (round ``k``)."""
+    rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep = tt[:6]
+    _, alight, trip_next, trip_route, stop_transfer_s = tt[12:]
+    seat_round = ws.seat_round
+    while g >= 0 and seat_round[g] > k:
+        seat_round[g] = k
+        r = trip_route[g]
+        s0 = rs_ptr[r]
+        ns = rs_ptr[r + 1] - s0
+        row = rtime_ptr[r] + (g - rt_ptr[r]) * ns
+        if dep[row] > bound:
+            break
+        for i in range(ns):
+            a_t = arr[row + i]
+            if a_t > bound:
+                break
+            if alight[s0 + i]:
+                nc, nm, npl = _arrive(
+                    ws, stop_transfer_s, k, K, rs_stop[s0 + i], a_t, bound, nc, nm, npl
+                )
+        g = trip_next[g]
+    return nc, nm, npl
 
 
 @numba.njit(cache=True)
@@ -176,8 +273,9 @@ def _departure(  # pragma: no cover - compiled
     # Plain locals: taking arrays out of the tuples inside the loops, or passing the tuples to
     # a helper per stop, made this kernel about twice as slow in a trial (numba 0.62).
     rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep = tt[:6]
-    tr_ptr, tr_stop, tr_s = tt[9:]
-    L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist = ws
+    tr_ptr, tr_stop, tr_s = tt[9:12]
+    board, alight, trip_next, _, stop_transfer_s = tt[12:]
+    L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist, _ = ws
     nc = 0
     nm = 0
     for a in range(len(acc_stop)):
@@ -206,23 +304,11 @@ def _departure(  # pragma: no cover - compiled
             trip = -1
             for i in range(i0, ns):
                 p = rs_stop[s0 + i]
-                if trip >= 0:
+                if trip >= 0 and alight[s0 + i]:
                     a_t = arr[base + trip * ns + i]
-                    if a_t < R[k, p] and a_t <= bound:
-                        if _improve(R, k, K, p, a_t) and not changed[p]:
-                            changed[p] = True
-                            clist[nc] = p
-                            nc += 1
-                        if not ridden[p]:
-                            ridden[p] = True
-                            plist[npl] = p
-                            npl += 1
-                        if a_t < L[k, p]:
-                            _improve(L, k, K, p, a_t)
-                            if not marked[p]:
-                                marked[p] = True
-                                mlist[nm] = p
-                                nm += 1
+                    nc, nm, npl = _arrive(ws, stop_transfer_s, k, K, p, a_t, bound, nc, nm, npl)
+                if not board[s0 + i]:
+                    continue
                 b = L[k - 1, p]
                 if b >= INF:
                     continue
@@ -238,6 +324,15 @@ def _departure(  # pragma: no cover - compiled
                     else:
                         lo = mid + 1
                 trip = lo
+            if trip >= 0:  # stay seated into the next trip of the vehicle (module docstring)
+                g0 = rt_ptr[r]
+                for j in range(trip, nt):
+                    if arr[base + j * ns + ns - 1] > bound:
+                        break
+                    if trip_next[g0 + j] >= 0:
+                        nc, nm, npl = _stay_seated(
+                            tt, ws, trip_next[g0 + j], k, K, bound, nc, nm, npl
+                        )
         walk = k < K or walk_after_last
         for m in range(npl):
             p = plist[m]
@@ -270,7 +365,8 @@ def _new_boarding(  # pragma: no cover - compiled
     1 boards exactly the same trips as for ``t_later``, so every label of rounds 1..K is the
     same and range RAPTOR can skip the departure (only the direct walk changes).
     """
-    (rs_ptr, _, rt_ptr, rtime_ptr, _, dep, sr_ptr, sr_route, sr_pos, _, _, _) = tt
+    (rs_ptr, _, rt_ptr, rtime_ptr, _, dep, sr_ptr, sr_route, sr_pos) = tt[:9]
+    board = tt.route_board
     for a in range(len(acc_stop)):
         s = acc_stop[a]
         lo_t = t + acc_s[a]
@@ -278,6 +374,8 @@ def _new_boarding(  # pragma: no cover - compiled
         for e in range(sr_ptr[s], sr_ptr[s + 1]):
             r = sr_route[e]
             i = sr_pos[e]
+            if not board[rs_ptr[r] + i]:
+                continue
             ns = rs_ptr[r + 1] - rs_ptr[r]
             base = rtime_ptr[r]
             nt = rt_ptr[r + 1] - rt_ptr[r]
@@ -312,11 +410,12 @@ def stop_arrivals(  # pragma: no cover - compiled
     n_stops = len(tt.stop_routes_ptr) - 1
     n_dep = len(departures)
     out = np.empty((n_dep, n_stops), dtype=np.int32)
-    ws = new_workspace(n_stops, len(tt.route_stops_ptr) - 1, K)
+    ws = new_workspace(n_stops, len(tt.route_stops_ptr) - 1, len(tt.trip_next), K)
     for di in range(n_dep - 1, -1, -1):
         if not reuse:
             ws.L[:] = INF
             ws.R[:] = INF
+            ws.seat_round[:] = K + 1
         elif di < n_dep - 1 and not _new_boarding(
             tt, acc_stop, acc_s, departures[di], departures[di + 1]
         ):
@@ -325,7 +424,7 @@ def stop_arrivals(  # pragma: no cover - compiled
         nc = _departure(tt, acc_stop, acc_s, departures[di], K, slack, INF, True, ws)
         for c in range(nc):
             ws.changed[ws.clist[c]] = False
-        out[di, :] = ws.L[K, :]
+        out[di, :] = np.minimum(ws.L[K, :], ws.R[K, :])
     return out
 
 
@@ -425,7 +524,7 @@ def range_many(  # pragma: no cover - compiled
     out = np.empty((n_orig, n_dest, n_rank), dtype=np.float32)
     acc_ptr, acc_target, acc_seconds = access
     for o in numba.prange(n_orig):
-        ws = new_workspace(n_stops, n_routes, K)
+        ws = new_workspace(n_stops, n_routes, len(tt.trip_next), K)
         best = np.full(n_dest, INF, dtype=np.int32)
         buf = np.empty((n_dest, n_dep), dtype=np.int32)
         a0, a1 = acc_ptr[o], acc_ptr[o + 1]
@@ -437,6 +536,7 @@ def range_many(  # pragma: no cover - compiled
             if not reuse:
                 ws.L[:] = INF
                 ws.R[:] = INF
+                ws.seat_round[:] = K + 1
                 best[:] = INF
                 run = True
             else:

@@ -27,6 +27,11 @@ by ``stop_id`` stands at the stop and walks from or to it like any other point (
 itself). A transfer slack, when set, is the least time between leaving one vehicle (or
 ending the footpath after it) and boarding the next; the first boarding, from the access walk,
 has none.
+
+The feed's boarding rules hold in every query (:mod:`jamlik.networks.timetable`): riders board
+only where ``pickup_type`` allows and alight only where ``drop_off_type`` allows, the
+``transfers.txt`` rules set or forbid the changes between and within stops, and a rider may stay
+seated into the next trip of the same ``block_id`` without a new ride.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ The searches are bounded Dijkstra searches of the routing engine
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 
@@ -100,6 +101,14 @@ class StreetWalker:
         self.max_walk_m = float(max_walk_m)
         self.walk_speed_m_s = float(walk_speed_m_s)
         self.max_snap_m = float(max_snap_m)
+
+    def with_speed(self, walk_speed_m_s: float) -> StreetWalker:
+        """Return a walker on the same graph at another speed (placed points stay valid)."""
+        if walk_speed_m_s <= 0:
+            raise DataError(f"walking needs speed > 0 (got {walk_speed_m_s} m/s)")
+        other = copy.copy(self)
+        other.walk_speed_m_s = float(walk_speed_m_s)
+        return other
 
     def place(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> _Placed:
         """Project WGS84 points and snap them to the walk graph."""
@@ -195,17 +204,17 @@ def street_transfers(tt: Timetable, walker: StreetWalker) -> Timetable:
     """Return ``tt`` with its footpaths between stops walked on the street network.
 
     The timetable's walking rule fields are set to the walker's speed and reach (detour factor
-    1.0, as the streets are the detour).
+    1.0, as the streets are the detour); the feed's ``transfers.txt`` rules are applied to the
+    new footpaths (:meth:`~jamlik.networks.timetable.Timetable.with_footpaths`).
     """
     stops = walker.place(tt.stop_lon, tt.stop_lat)
     transfers = walker.links(stops, stops, skip_self=True)
     log.info("street transfers: %d footpaths between %d stops", transfers.target.size, tt.n_stops)
-    return dataclasses.replace(
-        tt,
-        transfers=transfers,
+    return tt.with_footpaths(
+        transfers,
         walk_speed_m_s=walker.walk_speed_m_s,
-        max_walk_m=walker.max_walk_m,
         detour_factor=1.0,
+        max_walk_m=walker.max_walk_m,
     )
 
 

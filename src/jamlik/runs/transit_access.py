@@ -15,7 +15,14 @@ Rules the numbers follow
   the next Monday). The dates used are in :attr:`TransitAccess.dates` and in the table. A date
   on which no trip runs is skipped with a note. Public holidays are not detected.
 * **Walking** is on the walk street network (:mod:`jamlik.routing.transit_walk`): access,
-  egress, transfers and the direct walk, each at most ``max_walk_m`` at ``walk_speed_kmh``.
+  egress, transfers and the direct walk, each at most ``max_walk_m``, at the speed of each
+  travel profile in ``profiles`` (:mod:`jamlik.config`: the same speeds as walk mode; adult by
+  default), or at ``walk_speed_kmh`` when given. Every profile is a full run and the table has
+  a ``profile`` column. Steps are walked at their length in transit walks, so the
+  ``wheelchair`` profile may use steps to reach a stop: a note says so.
+* **GTFS boarding rules** (pickup/drop-off types, ``transfers.txt``, blocks) apply as in
+  :mod:`jamlik.networks.timetable`; stops served on request count only with
+  ``on_request="allow"``. The notes give the counts of the feeds.
 * **Origins are clustered**: resident nodes are grouped in square cells of ``origin_cell_m``
   (in the pack CRS) and each cell is represented by its resident node nearest to the
   population-weighted centre of the cell. Every resident of the cell gets the travel times of
@@ -54,6 +61,7 @@ import pandas as pd
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from jamlik.config import DEFAULT_PROFILE, WALK_PROFILES, profile
 from jamlik.errors import DataError, GTFSError
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import aggregate_access
@@ -98,7 +106,9 @@ class TransitAccessOptions(BaseModel):
     categories: tuple[str, ...] | None = None
     cutoffs_min: tuple[float, ...] = (15, 30, 45, 60)
     percentile: float = Field(default=50, ge=0, le=100)
-    walk_speed_kmh: float = Field(default=5.0, gt=0, le=20)
+    profiles: tuple[str, ...] = (DEFAULT_PROFILE,)
+    on_request: Literal["forbid", "allow"] = "forbid"
+    walk_speed_kmh: float | None = Field(default=None, gt=0, le=20)
     max_walk_m: float = Field(default=1000.0, ge=0)
     max_snap_m: float = Field(default=500.0, gt=0)
     max_rides: int = Field(default=4, ge=1, le=10)
@@ -117,6 +127,22 @@ class TransitAccessOptions(BaseModel):
             raise ValueError(f"hours must lie in 0-47 (service-day hours), got {list(value)}")
         return tuple(sorted(set(value)))
 
+    @field_validator("profiles")
+    @classmethod
+    def _profiles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [p for p in value if p not in WALK_PROFILES]
+        if not value or unknown:
+            raise ValueError(
+                f"profiles: transit walks use {', '.join(WALK_PROFILES)}; got {list(value)}"
+            )
+        return tuple(dict.fromkeys(value))
+
+    def walk_speed_m_s(self, name: str) -> float:
+        """Return the walking speed of profile ``name`` (m/s), or ``walk_speed_kmh`` when given."""
+        if self.walk_speed_kmh is not None:
+            return self.walk_speed_kmh / 3.6
+        return profile(name).speed_m_s
+
     @field_validator("cutoffs_min")
     @classmethod
     def _cutoffs(cls, value: tuple[float, ...]) -> tuple[float, ...]:
@@ -132,8 +158,8 @@ class TransitAccess:
     Attributes
     ----------
     summary
-        Long table ``day_type, date, hour, area_id, group, indicator, value, population,
-        no_access_share`` (``area_id == "*"``: the whole pack).
+        Long table ``profile, day_type, date, hour, service, area_id, group, indicator, value,
+        population, no_access_share`` (``area_id == "*"``: the whole pack).
     dates
         The date used for each day type.
     origins
@@ -145,8 +171,8 @@ class TransitAccess:
     notes
         Plain-language notes (dates, open hours, unsnapped places, clustering).
     per_origin
-        With ``keep_origins``: ``day_type, hour, origin`` and the indicators of each routed
-        origin, else ``None``.
+        With ``keep_origins``: ``profile, day_type, hour, origin`` and the indicators of each
+        routed origin, else ``None``.
     """
 
     summary: pd.DataFrame
@@ -352,7 +378,7 @@ def compute_transit_access(
         )
     notes: list[str] = []
     dates = representative_dates(opts.date, opts.day_types)
-    total = 2 + len(dates) * len(opts.hours)  # skipped day types just end the bar early
+    total = 2 + len(dates) * len(opts.hours) * len(opts.profiles)  # skipped day types end early
     done = 0
 
     def step(label: str) -> None:
@@ -378,7 +404,7 @@ def compute_transit_access(
     osm = read_osm(pack.osm_path)
     walk = build_street_network(osm, mode="walk", crs=pack.crs.to_string())
     walker = StreetWalker(
-        walk, max_walk_m=opts.max_walk_m, walk_speed_m_s=opts.walk_speed_kmh / 3.6,
+        walk, max_walk_m=opts.max_walk_m, walk_speed_m_s=opts.walk_speed_m_s(opts.profiles[0]),
         max_snap_m=opts.max_snap_m,
     )  # fmt: skip
     residents = pack_residents(pack, walk, walker.graph.node_index, osm=osm, year=opts.year)
@@ -408,7 +434,6 @@ def compute_transit_access(
     unsnapped = int((d_pts.snapped.street < 0).sum())
     if unsnapped:
         notes.append(t("transit_access.note_unsnapped", n=unsnapped, max=f"{opts.max_snap_m:g}"))
-    direct = walker.links(o_pts, d_pts)
     overrides = None
     path = opts.opening_hours_path or pack_overrides_path(pack.root)
     if path is not None:
@@ -418,64 +443,84 @@ def compute_transit_access(
     kept: list[pd.DataFrame] = []
     used: dict[str, dt.date] = {}
     schedule = None
+    timetables = {}
     for kind, feed in feeds.items():
-        date = dates[kind]
-        used[kind] = date
-        tt = street_transfers(build_timetable(feed, max_walk_m=0.0), walker)
-        stops = walker.place(tt.stop_lon, tt.stop_lat)
-        access = walker.links(o_pts, stops)
-        egress = walker.links(d_pts, stops)
-        schedule = opening_schedule(
-            opp["opening_hours"].tolist(), date=date, ids=opp["id"].tolist(),
-            categories=opp["category"].tolist(), overrides=overrides, country=opts.country,
-        )  # fmt: skip
-        departures = np.sort(tt.departure_s)
-        last_departure = int(departures[-1]) if departures.size else -1
-        quiet: list[int] = []
-        edge: list[int] = []
-        for hour in opts.hours:
-            step(t("transit_access.step_hour", day_type=kind, hour=hour))
-            service = _service(departures, last_departure, hour)
-            (quiet if service == "no_service" else edge if service == "feed_ends" else []).append(
-                hour
-            )
-            minutes = open_travel_times(
-                tt, access=access, egress=egress, direct=direct, schedule=schedule,
-                departure_s=3600 * hour, window_min=60, percentile=opts.percentile,
-                max_rides=opts.max_rides, transfer_slack_s=opts.transfer_slack_s,
-                max_trip_min=opts.max_trip_min,
+        timetables[kind] = build_timetable(feed, max_walk_m=0.0, on_request=opts.on_request)
+        notes.extend(f"{kind}: {note}" for note in timetables[kind].notes)
+    for name in opts.profiles:
+        speed = opts.walk_speed_m_s(name)
+        notes.append(t("transit_access.note_profile", profile=name, kmh=f"{speed * 3.6:.2f}"))
+        if name == "wheelchair":
+            notes.append(t("transit_access.note_wheelchair_steps"))
+        pwalker = walker.with_speed(speed)
+        direct = pwalker.links(o_pts, d_pts)
+        for kind in feeds:
+            date = dates[kind]
+            used[kind] = date
+            tt = street_transfers(timetables[kind], pwalker)
+            stops = pwalker.place(tt.stop_lon, tt.stop_lat)
+            access = pwalker.links(o_pts, stops)
+            egress = pwalker.links(d_pts, stops)
+            schedule = opening_schedule(
+                opp["opening_hours"].tolist(), date=date, ids=opp["id"].tolist(),
+                categories=opp["category"].tolist(), overrides=overrides, country=opts.country,
             )  # fmt: skip
-            values = pd.DataFrame(_indicators(minutes, opp, opts.cutoffs_min))
-            if opts.keep_origins:
-                kept.append(values.assign(day_type=kind, hour=hour, origin=nodes[reps]))
-            per_node = values.iloc[rep_pos].set_index(pd.Index(nodes, name="node"))
-            part = aggregate_access(per_node, table, groups=groups)
-            if service == "no_service":
-                # No departure in the hour: a mean over the few who still walk somewhere would
-                # read as transit access; the hour is reported as without service instead.
-                part[["value", "no_access_share"]] = np.nan
-            frames.append(
-                part.assign(day_type=kind, date=date.isoformat(), hour=hour, service=service)
-            )
-        if quiet:
-            notes.append(t("transit_access.note_no_departures", day_type=kind, hours=_hours(quiet)))
-        if edge:
-            notes.append(
-                t(
-                    "transit_access.note_feed_ends",
-                    day_type=kind,
-                    hours=_hours(edge),
-                    last=f"{last_departure // 3600:02d}:{last_departure // 60 % 60:02d}",
+            departures = np.sort(tt.departure_s)
+            last_departure = int(departures[-1]) if departures.size else -1
+            quiet: list[int] = []
+            edge: list[int] = []
+            for hour in opts.hours:
+                step(t("transit_access.step_hour", day_type=kind, hour=hour))
+                service = _service(departures, last_departure, hour)
+                (
+                    quiet if service == "no_service" else edge if service == "feed_ends" else []
+                ).append(hour)
+                minutes = open_travel_times(
+                    tt, access=access, egress=egress, direct=direct, schedule=schedule,
+                    departure_s=3600 * hour, window_min=60, percentile=opts.percentile,
+                    max_rides=opts.max_rides, transfer_slack_s=opts.transfer_slack_s,
+                    max_trip_min=opts.max_trip_min,
+                )  # fmt: skip
+                values = pd.DataFrame(_indicators(minutes, opp, opts.cutoffs_min))
+                if opts.keep_origins:
+                    kept.append(
+                        values.assign(profile=name, day_type=kind, hour=hour, origin=nodes[reps])
+                    )
+                per_node = values.iloc[rep_pos].set_index(pd.Index(nodes, name="node"))
+                part = aggregate_access(per_node, table, groups=groups)
+                if service == "no_service":
+                    # No departure in the hour: a mean over the few who still walk somewhere
+                    # would read as transit access; the hour is reported as without service.
+                    part[["value", "no_access_share"]] = np.nan
+                frames.append(
+                    part.assign(
+                        profile=name, day_type=kind, date=date.isoformat(), hour=hour,
+                        service=service,
+                    )
+                )  # fmt: skip
+            if name != opts.profiles[0]:
+                continue  # the service notes are the same for every profile
+            if quiet:
+                notes.append(
+                    t("transit_access.note_no_departures", day_type=kind, hours=_hours(quiet))
                 )
-            )
+            if edge:
+                notes.append(
+                    t(
+                        "transit_access.note_feed_ends",
+                        day_type=kind,
+                        hours=_hours(edge),
+                        last=f"{last_departure // 3600:02d}:{last_departure // 60 % 60:02d}",
+                    )
+                )
     assert schedule is not None
     notes.append(t("transit_access.note_dates",
                    dates=", ".join(f"{k} {v.isoformat()}" for k, v in used.items())))  # fmt: skip
     notes.append(t("transit_access.note_hours", n=schedule.n_without_hours, total=len(opp)))
     notes.extend(schedule.warnings)
     summary = pd.concat(frames, ignore_index=True)
-    summary = summary[["day_type", "date", "hour", "service", "area_id", "group", "indicator",
-                       "value", "population", "no_access_share"]]  # fmt: skip
+    summary = summary[["profile", "day_type", "date", "hour", "service", "area_id", "group",
+                       "indicator", "value", "population", "no_access_share"]]  # fmt: skip
     opp_out = opp[["id", "category", "weight"]].assign(
         opening_hours=[h or "" for h in schedule.hours]
     )

@@ -1,7 +1,11 @@
 """Transit origin-destination travel times: feeds → timetable → walks → range RAPTOR.
 
-Walks are crow-fly at ``walk_speed_m_s`` × ``detour_factor``, or, with ``osm``, on the street
-network of the extract (:mod:`jamlik.routing.transit_walk`; the detour factor is then not used).
+Walks (access, egress, between stops and the direct walk) go at the walking speed of the travel
+profile (:mod:`jamlik.config`, ``adult`` by default, the speed walk mode uses), or at
+``walk_speed_m_s`` when given. They are crow-fly × ``detour_factor``, or, with ``osm``, on the
+street network of the extract (:mod:`jamlik.routing.transit_walk`; the detour factor is then not
+used). The GTFS boarding rules (pickup/drop-off, transfers.txt, blocks) apply as in
+:mod:`jamlik.networks.timetable`; the notes say how many the feeds use.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from jamlik.config import DEFAULT_PROFILE, WALK_PROFILES, profile
+from jamlik.errors import DataError
 from jamlik.ingest.gtfs import read_gtfs
 from jamlik.ingest.scenario import Scenario
 from jamlik.networks import build_street_network
-from jamlik.networks.timetable import DEFAULT_DETOUR_FACTOR, build_timetable
+from jamlik.networks.timetable import DEFAULT_DETOUR_FACTOR, OnRequest, build_timetable
 from jamlik.routing.raptor import PointWalks, TravelTimes, travel_times
 from jamlik.routing.transit_walk import StreetWalker, street_point_walks, street_transfers
 from jamlik.runs.scenario import edit_streets, place_scenario
@@ -44,7 +50,8 @@ def transit_od_times(
     service_date: dt.date,
     departure_s: int,
     window_min: int = 60,
-    walk_speed_m_s: float,
+    travel_profile: str = DEFAULT_PROFILE,
+    walk_speed_m_s: float | None = None,
     max_walk_m: float = 1000.0,
     detour_factor: float = DEFAULT_DETOUR_FACTOR,
     max_rides: int = 4,
@@ -53,6 +60,7 @@ def transit_od_times(
     osm: Path | None = None,
     progress: Progress | None = None,
     scenario: Scenario | None = None,
+    on_request: OnRequest = "forbid",
 ) -> TransitTimes:
     """Range-RAPTOR travel times between points over a departure window.
 
@@ -60,15 +68,28 @@ def transit_od_times(
     over the window's minutes are ``percentiles`` (see :func:`jamlik.routing.raptor.travel_times`).
     ``progress`` is called once per finished stage (3 stages, 4 with ``osm``). A ``scenario``
     adds its new lines and closes its stops (:mod:`jamlik.runs.scenario_transit`) and, with
-    ``osm``, its street links and closures.
+    ``osm``, its street links and closures. ``travel_profile`` names the walking profile
+    (``adult``, ``child``, ``senior``, ``wheelchair``); ``walk_speed_m_s`` overrides its speed.
+    ``on_request`` says whether stops served on request (pickup/drop-off type 2 or 3) count.
     """
+    if travel_profile not in WALK_PROFILES:
+        raise DataError(
+            f"travel profile {travel_profile!r} does not walk; transit walks use one of "
+            f"{', '.join(WALK_PROFILES)}"
+        )
+    if walk_speed_m_s is None:
+        walk_speed_m_s = profile(travel_profile).speed_m_s
     step = progress or (lambda: None)
     feed = read_gtfs(list(gtfs), service_date=service_date)
     if scenario is not None:
         feed = edit_feed(feed, scenario)
     step()
     timetable = build_timetable(
-        feed, walk_speed_m_s=walk_speed_m_s, max_walk_m=max_walk_m, detour_factor=detour_factor
+        feed,
+        walk_speed_m_s=walk_speed_m_s,
+        max_walk_m=max_walk_m,
+        detour_factor=detour_factor,
+        on_request=on_request,
     )
     step()
     walks: PointWalks | None = None
@@ -97,5 +118,7 @@ def transit_od_times(
     )
     step()
     return TransitTimes(
-        times=times, notes=tuple(feed.report.notes), repairs=dict(feed.report.repairs())
+        times=times,
+        notes=(*feed.report.notes, *timetable.notes),
+        repairs=dict(feed.report.repairs()),
     )

@@ -8,7 +8,9 @@ The contract of ``jamlik travel-times`` (stable, tested):
   on over the network (one-way streets respected for bikes);
 * ``distance_m`` is the shortest network distance **plus the snap legs at both ends** (the
   straight lines from each point to its street);
-* ``minutes`` is ``distance_m / speed``: the speed is the one given, on every kind of street;
+* ``minutes`` is ``distance_m / speed``: the speed is the one given, on every kind of street,
+  by default the speed of the mode's default travel profile (:mod:`jamlik.config`: ``adult``
+  for walking, ``bike`` for cycling, the speeds walk mode and transit walks use);
 * a pair with no route (point too far from any street, or cut off by one-way streets) has
   empty ``distance_m`` and ``minutes``.
 
@@ -29,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from jamlik.config import DEFAULT_PROFILE, profile
 from jamlik.errors import DataError, MissingColumnError
 from jamlik.geo import project
 from jamlik.ingest.osm import read_osm
@@ -55,7 +58,7 @@ def od_travel_times(
     destinations: pd.DataFrame,
     *,
     mode: Literal["walk", "bike"] = "walk",
-    speed_kmh: float = 5.0,
+    speed_kmh: float | None = None,
     max_snap_m: float = 500.0,
     crs: str | None = None,
     progress: Callable[[int], None] | None = None,
@@ -72,7 +75,8 @@ def od_travel_times(
     mode
         ``walk`` or ``bike``: which street network and tag rule.
     speed_kmh
-        Travel speed in km/h.
+        Travel speed in km/h; default the speed of the ``adult`` profile for walking and of
+        the ``bike`` profile for cycling.
     max_snap_m
         Points farther than this from a usable street are unreachable.
     crs
@@ -97,6 +101,8 @@ def od_travel_times(
     """
     if mode not in ("walk", "bike"):
         raise DataError(f"mode must be walk or bike, not {mode!r}")
+    if speed_kmh is None:
+        speed_kmh = profile(DEFAULT_PROFILE if mode == "walk" else "bike").speed_kmh
     if not 0 < speed_kmh <= 100:
         raise DataError(f"speed_kmh must be in (0, 100], not {speed_kmh}")
     for name, frame in (("origins", origins), ("destinations", destinations)):

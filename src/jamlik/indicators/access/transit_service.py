@@ -6,8 +6,9 @@ Definitions
 -----------
 Departure
     A stop time at which a passenger can board: every stop time of a trip **except its last**
-    (at the last stop the vehicle only arrives). ``pickup_type`` is not read by the ingest, so
-    every other stop time counts.
+    (at the last stop the vehicle only arrives) whose ``pickup_type`` is 0 (regular boarding;
+    1 = no boarding, and 2/3 = boarding on request only are not counted, as in
+    :mod:`jamlik.networks.timetable`). A feed built without ``pickup_type`` counts every one.
 Clock day
     Departures are counted on the calendar date's clock, 00:00 to 24:00: the date's own trips
     before 24:00, plus the previous service day's trips that run past midnight (the ingest keeps
@@ -176,6 +177,8 @@ def departure_events(feed: GTFSFeed) -> pd.DataFrame:
         is_last[:-1] = trip[1:] != trip[:-1]  # stop times are sorted by trip and sequence
     dep = st["departure_s"].to_numpy()
     keep = ~is_last & (dep >= 0) & (dep < _DAY_S)
+    if "pickup_type" in st:
+        keep &= st["pickup_type"].fillna(0).to_numpy() == 0
     trips = feed.trips
     trip_rows = trip[keep]
     stop_rows = st["stop"].to_numpy()[keep]
