@@ -229,3 +229,27 @@ def test_pack_areas_for_the_background(client: TestClient) -> None:
     assert len(features) == 20
     assert {f["properties"]["name"] for f in features} >= {"Kyrkholmen", "Rönnsjö"}
     assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
+
+
+def test_csv_export_cells_never_run_as_formulas(app_client: TestClient) -> None:
+    admin = login(app_client)
+    did = create_dialogue(admin)
+    sent = {}
+    for comment in ('=HYPERLINK("http://x","klicka")', "+1+1", "@SUM(A1)", "-2", "Trivs här"):
+        r = app_client.post(f"/api/dialogues/{did}/contributions", json=point(comment=comment))
+        assert r.status_code == 201, r.text
+        sent[r.json()["id"]] = comment
+        app_client.post(
+            f"/api/admin/contributions/{r.json()['id']}/moderate",
+            json={"status": "published"},
+            headers=admin.headers,
+        )
+    rows = list(csv.DictReader(io.StringIO(app_client.get(
+        f"/api/admin/dialogues/{did}/export.csv").text)))  # fmt: skip
+    for row in rows:
+        comment = sent[row["id"]]
+        expected = comment if comment == "Trivs här" else "'" + comment
+        assert row["comment"] == expected
+    # The map and the GeoPackage keep the text as written.
+    features = app_client.get(f"/api/dialogues/{did}/contributions.geojson").json()["features"]
+    assert sorted(f["properties"]["comment"] for f in features) == sorted(sent.values())

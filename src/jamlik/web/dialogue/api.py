@@ -253,7 +253,7 @@ def export(request: Request, dialogue_id: int, fmt: str, _: Admin) -> Response:
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / f"dialogue-{dialogue_id}.{fmt}"
         if fmt == "csv":
-            table = pd.DataFrame(frame.drop(columns="geometry"))
+            table = _inert_cells(pd.DataFrame(frame.drop(columns="geometry")))
             table["geometry_wkt"] = frame.geometry.to_wkt()
             write_csv(table, target)
             media = "text/csv; charset=utf-8"
@@ -266,6 +266,20 @@ def export(request: Request, dialogue_id: int, fmt: str, _: Admin) -> Response:
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="{target.name}"'},
     )
+
+
+#: A cell starting with one of these is a formula to Excel and LibreOffice (OWASP: CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe."""
+    out = table.copy()
+    for column in out.select_dtypes(include=["object", "string"]).columns:
+        text = out[column]
+        risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_STARTS))
+        out.loc[risky, column] = "'" + text[risky]
+    return out
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
