@@ -171,20 +171,18 @@ def print_access_summary(result: PackAccess, *, threshold_min: float) -> None:
 
 
 def access(
-    pack: Annotated[Path, typer.Argument(help="Pack folder or pack.toml.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output GeoPackage (.gpkg).")] = Path(
+    pack: Annotated[Path, typer.Argument(help=t("opt.pack"))],
+    out: Annotated[Path, typer.Option("--out", "-o", help=t("access.opt_out"))] = Path(
         "access.gpkg"
     ),
     profiles: Annotated[str | None, typer.Option(help=t("transit_access.opt_profiles"))] = None,
-    categories: Annotated[
-        str | None, typer.Option(help="Only these categories (default: all).")
-    ] = None,
+    categories: Annotated[str | None, typer.Option(help=t("access.opt_categories"))] = None,
     cutoffs: Annotated[
         str | None,
-        typer.Option(help="Cut-offs in minutes (default 5,10,15,20,30; transit 15,30,45,60)."),
+        typer.Option(help=t("access.opt_cutoffs")),
     ] = None,
-    k: Annotated[int, typer.Option(help="How many nearest opportunities to keep.")] = 3,
-    year: Annotated[int | None, typer.Option(help="Statistics year (default: latest).")] = None,
+    k: Annotated[int, typer.Option(help=t("access.opt_k"))] = 3,
+    year: Annotated[int | None, typer.Option(help=t("opt.statistics_year"))] = None,
     grid_m: Annotated[int, typer.Option("--grid-m", min=0, help=t("cli_access.opt_grid"))] = 250,
     threshold: Annotated[
         float | None, typer.Option("--threshold", help=t("cli_access.opt_threshold"))
@@ -336,4 +334,4 @@ TRANSIT_OPTION_NAMES = {
 
 def register(app: typer.Typer) -> None:
     """Add ``access`` to ``app``."""
-    app.command("access")(access)
+    app.command("access", help=t("access.help"))(access)

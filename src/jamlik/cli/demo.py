@@ -23,9 +23,11 @@ _out = Console(highlight=False)
 
 
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo-output"),
-    nodes: Annotated[int, typer.Option(help="Size of the sample town (street nodes).")] = 2500,
-    seed: Annotated[int, typer.Option(help="Seed of the sample town.")] = 7,
+    out: Annotated[Path, typer.Option("--out", "-o", help=t("opt.out_folder"))] = Path(
+        "demo-output"
+    ),
+    nodes: Annotated[int, typer.Option(help=t("demo.opt_nodes"))] = 2500,
+    seed: Annotated[int, typer.Option(help=t("demo.opt_seed"))] = 7,
 ) -> None:
     """Run the pipeline on the generated sample town: access, vulnerability, cohesion, the report.
 
@@ -82,4 +84,4 @@ def demo(
 
 def register(app: typer.Typer) -> None:
     """Add ``demo`` to ``app``."""
-    app.command("demo")(demo)
+    app.command("demo", help=t("demo.help"))(demo)
