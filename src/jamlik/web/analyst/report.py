@@ -12,15 +12,18 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.web.analyst.state import AnalystState, analyst_state, language, pending
 from jamlik.web.jobs import Progress
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FORMATS", "router"]
 
@@ -44,9 +47,12 @@ def _writer() -> Callable[..., dict[str, Path]] | None:
     return writer if callable(writer) else None
 
 
-def _report_work(state: AnalystState, scenarios: tuple[Path, ...], lang: str) -> Any:
+def _report_work(
+    state: AnalystState, scenarios: tuple[Path, ...], lang: str, dialogue: pd.DataFrame | None
+) -> Any:
     writer = _writer()
     assert writer is not None
+    extra = {"dialogue": dialogue} if dialogue is not None else {}
 
     def work(folder: Path, progress: Progress) -> None:
         progress("report", 0, 1)
@@ -56,6 +62,7 @@ def _report_work(state: AnalystState, scenarios: tuple[Path, ...], lang: str) ->
             out_dir=folder,
             language=lang,
             progress=lambda message: progress(message, 0, 1),
+            **extra,
         )
         missing = [k for k in FORMATS if k not in written or not Path(written[k]).is_file()]
         if missing:
@@ -70,13 +77,27 @@ def _report_work(state: AnalystState, scenarios: tuple[Path, ...], lang: str) ->
     return work
 
 
+def _aspect_table(per_aspect: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return the report's dialogue section: one row per SKA aspect, its name, counts."""
+    table = per_aspect.rename(columns={lang: t("web_analyst.dialogue_aspect", lang)})
+    return table.drop(columns=[c for c in ("sv", "en") if c in table.columns]).reset_index(
+        drop=True
+    )
+
+
 @router.get("/report", response_model=None)
 def report(
+    request: Request,
     state: Annotated[AnalystState, Depends(analyst_state)],
     lang: Annotated[str, Depends(language)],
     format: str = "html",  # noqa: A002 - the query parameter's public name
+    dialogue: int | None = None,
 ) -> FileResponse | JSONResponse:
-    """Return the report file in ``format`` (html, pdf, xlsx, gpkg); ``202`` while it is written."""
+    """Return the report file in ``format`` (html, pdf, xlsx, gpkg); ``202`` while it is written.
+
+    With ``dialogue`` (an id), the report's inventory includes what residents said in that
+    dialogue: its published contributions per SKA aspect.
+    """
     if format not in FORMATS:
         raise HTTPException(
             status_code=422,
@@ -87,10 +108,18 @@ def report(
         raise HTTPException(status_code=503, detail=t("web_analyst.no_report", lang))
     scenarios = tuple(state.source.scenarios())
     stamps = [(str(p.resolve()), p.stat().st_mtime_ns) for p in scenarios]
-    key = state.source.key("report", scenarios=stamps, language=lang)
+    said = None
+    if dialogue is not None:
+        from jamlik.web.dialogue.api import summarise
+
+        said = _aspect_table(summarise(request, dialogue, lang).per_aspect, lang)
+    # What residents said is part of the key: a newly published contribution gives a new report.
+    heard = said.to_csv() if said is not None else ""
+    key = state.source.key("report", scenarios=stamps, language=lang, dialogue=heard)
     folder = state.runner.ready(key)
     if folder is None:
-        return pending(state.runner.submit(key, _report_work(state, scenarios, lang)), lang)
+        work = _report_work(state, scenarios, lang, said)
+        return pending(state.runner.submit(key, work), lang)
     names = dict(
         line.split("\t", 1) for line in (folder / "files.txt").read_text("utf-8").splitlines()
     )

@@ -35,7 +35,9 @@ if TYPE_CHECKING:  # geopandas and pandas are imported on first use: the server 
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["router"]
+    from jamlik.dialogue.summary import DialogueSummary
+
+__all__ = ["router", "summarise"]
 
 router = APIRouter(prefix="/api", tags=["dialogue"])
 Admin = Annotated[dict[str, Any], Depends(require_admin)]
@@ -290,14 +292,13 @@ def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/admin/dialogues/{dialogue_id}/summary")
-def summary(request: Request, dialogue_id: int, _: Admin, lang: str = "sv") -> dict[str, Any]:
-    """Summarise published contributions per area and aspect; participants against residents."""
+def summarise(request: Request, dialogue_id: int, lang: str = "sv") -> DialogueSummary:
+    """Return the summary of a dialogue's published contributions (also for the report)."""
     from jamlik.dialogue.summary import dialogue_summary
 
     dialogue = _dialogue(request, dialogue_id)
     pack = _pack(request)
-    result = dialogue_summary(
+    return dialogue_summary(
         _frame(request, dialogue),
         areas=pack.areas,
         population=pack.population,
@@ -305,6 +306,12 @@ def summary(request: Request, dialogue_id: int, _: Admin, lang: str = "sv") -> d
         aspects=_aspects(),
         language=lang if lang in ("sv", "en") else "sv",
     )
+
+
+@router.get("/admin/dialogues/{dialogue_id}/summary")
+def summary(request: Request, dialogue_id: int, _: Admin, lang: str = "sv") -> dict[str, Any]:
+    """Summarise published contributions per area and aspect; participants against residents."""
+    result = summarise(request, dialogue_id, lang)
     return {
         "contributions": result.contributions,
         "participants": result.participants,
