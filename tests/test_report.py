@@ -400,3 +400,23 @@ def test_dialogue_summary_gets_its_own_section_only_when_given(
 def _html_text_of(html: str) -> str:
     html = re.sub(r"<style.*?</style>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_plans_bus_line_is_counted_in_transit_travel_times(swedish) -> None:  # noqa: ANN001
+    content, tables = swedish[0], swedish[1]
+    (part,) = content.scenarios
+    assert part.scenario.transit_lines, "the sample plan has a bus line"
+    change = tables.scenarios[0].transit_change
+    assert not change.empty
+    # Today's side, run on the feed written back as GTFS, equals today's own transit run.
+    today = tables.transit_hours.rename(columns={"minutes": "before"})
+    merged = change.merge(today, on=["day_type", "hour", "category"], suffixes=("", "_today"))
+    assert len(merged) == len(change)
+    np.testing.assert_allclose(merged["before"], merged["before_today"], equal_nan=True)
+    np.testing.assert_allclose(change["delta"], change["after"] - change["before"], equal_nan=True)
+    # The line changes transit access somewhere; the shares without access stand beside it.
+    moved = (change["delta"].abs() > 1e-9) | (
+        (change["no_access_after"] - change["no_access_before"]).abs() > 1e-9
+    )
+    assert moved.any()
+    assert any("räknas i tabellen" in n for n in part.notes)

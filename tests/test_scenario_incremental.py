@@ -181,7 +181,8 @@ def test_compare_with_a_baseline_equals_compare_without(town, tmp_path: Path) ->
     options = AccessOptions(profiles=("adult", "child"), categories=("school", "grocery"), grid_m=0)
     path = tmp_path / "plan.toml"
     path.write_text(town[1], encoding="utf-8")
-    scenario = load_scenario(path)
+    # Walking and cycling only: the bus line is compared in test_scenario_transit_compare.py.
+    scenario = load_scenario(path).model_copy(update={"transit_lines": []})
     full = compare_scenario(town[0], scenario, options=options)
     kept = access_baseline(town[0], options=options)
     fast = compare_scenario(town[0], scenario, options=options, baseline=kept)

@@ -33,7 +33,7 @@ import shapely
 from osmium.osm.mutable import Node, Way
 from pyproj import Transformer
 
-from jamlik.datasets._gtfs import write_town_gtfs
+from jamlik.datasets._gtfs import town_lines, write_town_gtfs
 from jamlik.datasets._names import TOWN_NAME
 from jamlik.datasets._stats import STAT_COLUMNS
 from jamlik.datasets.town import KOMMUN_CODE, Town
@@ -250,7 +250,9 @@ def pack_toml(town: Town) -> str:
                     },
                 ),
                 _table("[osm]", {"path": PACK_FILES["osm"]}),
-                _table("[[gtfs]]", {"path": PACK_FILES["gtfs"], "name": "alvvik"}),
+                _table("[[gtfs]]", {"path": PACK_FILES["gtfs"], "name": "alvvik"})
+                if town_lines(town)
+                else "",
                 _table("[population]", {"method": "buildings", "year": int(years.max())}),
                 _table(
                     "[[sources]]",
@@ -310,7 +312,8 @@ def write_town_pack(town: Town, folder: Path | str, *, seed: int = 7) -> Path:
         raise DataError(f"town statistics lack the columns {missing}; regenerate the town")
     root.mkdir(parents=True, exist_ok=True)
     _write_pbf(town, root / PACK_FILES["osm"])
-    write_town_gtfs(town, root / PACK_FILES["gtfs"], seed=seed)
+    if town_lines(town):  # a town too small for a bus line gets no timetable
+        write_town_gtfs(town, root / PACK_FILES["gtfs"], seed=seed)
     with _atomic(root / PACK_FILES["areas"], ".gpkg") as tmp:
         town.areas.to_file(tmp, layer="areas", driver="GPKG", engine="pyogrio")
     table: pd.DataFrame = town.statistics[list(STAT_COLUMNS)]

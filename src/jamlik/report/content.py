@@ -92,6 +92,7 @@ class ScenarioPart:
     measures: pd.DataFrame
     complexity: tuple[int, str]
     notes: tuple[str, ...]
+    transit_change: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -168,15 +169,17 @@ def _scenario_part(
     options: AccessOptions,
     rules: SKARules,
     language: str,
+    transit_options: TransitAccessOptions | None,
 ) -> ScenarioPart:
     scenario = load_scenario(path)
     _check(path, scenario, pack)
     notes: list[str] = []
     measured = scenario
+    transit_table = None
     if any(getattr(scenario, kind) for kind in _TRANSIT_KINDS):
         categories = set(today.opportunities["category"].astype(str))
         measured = _access_part(scenario, categories)
-        notes.append(t("report.note_transit_changes", language, name=scenario.scenario.name))
+        transit_table = _transit_change(pack, scenario, transit_options, language, notes)
     comparison = compare_scenario(pack, measured, options=options, today=today)
     assessment = assess_scenario(comparison, pack, rules=rules, language=language)
     measures = pd.DataFrame(
@@ -201,7 +204,50 @@ def _scenario_part(
         measures=measures,
         complexity=level,
         notes=tuple(dict.fromkeys([*notes, *comparison.notes])),
+        transit_change=transit_table,
     )
+
+
+def _transit_change(
+    pack: Pack,
+    scenario: Scenario,
+    options: TransitAccessOptions | None,
+    language: str,
+    notes: list[str],
+) -> pd.DataFrame | None:
+    """Transit access today and with the plan's lines, headways and closed stops, or a note."""
+    import tempfile
+
+    from jamlik.runs.scenario_transit import scenario_transit_access
+    from jamlik.scenarios.compare import transit_change
+
+    name = scenario.scenario.name
+    if options is None:
+        notes.append(t("report.note_transit_changes", language, name=name))
+        return None
+    try:
+        with tempfile.TemporaryDirectory(prefix="jamlik-report-") as folder:
+            runs = scenario_transit_access(pack, scenario, options=options, folder=Path(folder))
+    except JamlikError as exc:
+        notes.append(t("report.note_transit_failed", language, name=name, reason=str(exc)))
+        return None
+    notes.append(t("report.note_transit_counted", language, name=name))
+    notes.extend(n for run in runs for n in run.notes)
+    return transit_change(*runs)
+
+
+def _transit_options(
+    pack: Pack, date: dt.date | None, today: PackAccess
+) -> TransitAccessOptions | None:
+    """Options of the report's transit runs (today and each plan), ``None`` without a feed."""
+    if not pack.gtfs_paths or pack.osm_path is None:
+        return None
+    start = date or feed_start_date(pack)
+    if start is None:
+        return None
+    present = set(today.opportunities["category"].astype(str))
+    categories = tuple(c for c in TRANSIT_CATEGORIES if c in present) or None
+    return TransitAccessOptions(date=start, hours=TRANSIT_HOURS, categories=categories)
 
 
 def _transit(
@@ -209,21 +255,11 @@ def _transit(
 ) -> tuple[TransitAccess | None, list[str]]:
     if not pack.gtfs_paths or pack.osm_path is None:
         return None, []
-    start = date or feed_start_date(pack)
-    if start is None:
+    options = _transit_options(pack, date, today)
+    if options is None:
         return None, [t("report.note_no_transit_date", language)]
-    present = set(today.opportunities["category"].astype(str))
-    categories = tuple(c for c in TRANSIT_CATEGORIES if c in present) or None
     try:
-        return (
-            compute_transit_access(
-                pack,
-                options=TransitAccessOptions(
-                    date=start, hours=TRANSIT_HOURS, categories=categories
-                ),
-            ),
-            [],
-        )
+        return compute_transit_access(pack, options=options), []
     except JamlikError as exc:
         # The transit part is one section of the report: say why it is missing and go on.
         return None, [t("report.note_no_transit", language, reason=str(exc))]
@@ -267,7 +303,9 @@ def build_content(
     parts = []
     for path in scenarios:
         say(t("report.step_scenario", language, path=str(path)))
-        parts.append(_scenario_part(Path(path), pack, today, options, rules, language))
+        plan_transit = _transit_options(pack, transit_date, today) if transit else None
+        part = _scenario_part(Path(path), pack, today, options, rules, language, plan_transit)
+        parts.append(part)
     return ReportContent(
         pack=pack,
         language=language,

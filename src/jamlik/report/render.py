@@ -286,6 +286,9 @@ def render_html(
                 "gaps_table": _table(scen.gaps, lang),
                 "profile_gaps_table": _table(scen.profile_gaps, lang),
                 "area_change_table": _table(scen.area_change, lang),
+                "transit_change_table": _table(scen.transit_change, lang)
+                if not scen.transit_change.empty
+                else None,
                 "follow_up_table": _table(_follow_up(content, scen.follow_up), lang),
                 "equity": _equity_lines(scen, lang),
                 "matrices": _matrices(content, scen),

@@ -57,6 +57,7 @@ class ScenarioTables:
     matrix: pd.DataFrame  # aspect, scale, perspective, verdict, evidence, people
     follow_up: pd.DataFrame
     resident_changes: pd.DataFrame
+    transit_change: pd.DataFrame  # day_type, hour, category, before, after, delta, no_access_*
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,31 @@ def _scenario_tables(
         matrix=matrix,
         follow_up=part.assessment.follow_up,
         resident_changes=resident_changes,
+        transit_change=_transit_change_table(part.transit_change, categories),
     )
+
+
+def _transit_change_table(change: pd.DataFrame | None, categories: tuple[str, ...]) -> pd.DataFrame:
+    """Whole-pack transit minutes before and after the plan, for everyone, by hour.
+
+    The minutes are a mean over the residents who reach a place; the shares without access
+    stand beside them, because a line that brings far-off residents within reach can raise
+    that mean while access improves (and the plan's new homes change who is counted).
+    """
+    columns = [
+        "day_type", "hour", "category", "before", "after", "delta", "no_access_before",
+        "no_access_after",
+    ]  # fmt: skip
+    if change is None or change.empty:
+        return pd.DataFrame(columns=columns)
+    part = change[
+        (change["area_id"] == "*")
+        & (change["group"] == "pop_total")
+        & change["indicator"].str.endswith("_nearest_min_transit")
+    ].copy()
+    part["category"] = part["indicator"].str.removesuffix("_nearest_min_transit")
+    part = part[part["category"].isin(categories)]
+    return part[columns].sort_values(["day_type", "category", "hour"]).reset_index(drop=True)
 
 
 def report_tables(content: ReportContent) -> ReportTables:

@@ -80,6 +80,7 @@ def report_layers(tables: ReportTables) -> dict[str, pd.DataFrame]:
                 f"{prefix}ska_matrix": scen.matrix,
                 f"{prefix}follow_up": scen.follow_up,
                 f"{prefix}resident_changes": scen.resident_changes,
+                f"{prefix}transit_change": scen.transit_change,
             }
         )
     layers["sources"] = tables.sources

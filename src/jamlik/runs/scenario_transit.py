@@ -174,6 +174,9 @@ def _new_headway(
                 )
             )
     added = pd.DataFrame(new_trips, columns=["trip_id", "route_id", "service_id", "route_type"])
+    # Regenerated trips run on their own timetable: no block (a rider cannot stay seated into
+    # a trip whose times were made up here); other columns the feed carries stay blank.
+    added = added.reindex(columns=trips.columns, fill_value="")
     trips = pd.concat([trips, added.astype(trips.dtypes.to_dict())], ignore_index=True)
     kept = stop_times[~stop_times["trip"].isin(drop)]
     stop_times = pd.concat([kept, *new_times], ignore_index=True)
