@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from jamlik.web.app import create_app
 from jamlik.web.settings import Settings
@@ -37,22 +37,30 @@ def web_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_base_url() -> Iterator[str]:
-    """A PostgreSQL URL whose search path is a fresh schema (dropped after the session)."""
+def pg_base_url(worker_id: str) -> Iterator[str]:
+    """A PostgreSQL URL of a fresh database with PostGIS (dropped after the session).
+
+    A database of its own (not a schema of the shared one): tables another program left in
+    the server's ``public`` schema can never be mistaken for this session's.
+    """
     url = os.environ.get("JAMLIK_TEST_PG_URL")
     if not url:
         pytest.skip("JAMLIK_TEST_PG_URL is not set (make test starts PostgreSQL and sets it)")
-    schema = f"jamlik_web_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url)
+    name = f"jamlik_web_{worker_id}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
     except Exception as exc:  # the server must be there when the variable says so
         pytest.fail(f"JAMLIK_TEST_PG_URL={url} is set but PostgreSQL does not answer: {exc}")
-    sep = "&" if "?" in url else "?"
-    yield f"{url}{sep}options=-csearch_path%3D{schema},public"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    fresh = make_url(url).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(fresh)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    engine.dispose()
+    yield fresh
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()
 
 
@@ -65,10 +73,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     engine = create_engine(url)
     with engine.begin() as conn:  # every test starts from empty tables
         tables = conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         ).scalars()
         for table in tables:
-            if table != "alembic_version":
+            if table not in ("alembic_version", "spatial_ref_sys"):  # the latter is PostGIS's
                 conn.execute(text(f"TRUNCATE {table} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return url
