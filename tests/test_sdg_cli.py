@@ -67,7 +67,18 @@ def test_departures_cli_equals_library(app: typer.Typer, tmp_path: Path, shared_
     feed = read_gtfs(shared_data / "gtfs_kuopio" / "gtfs_kuopio_2016_2017.zip",
                      service_date=dt.date(2016, 11, 15))  # fmt: skip
     expected = departures_per_hour(feed)
-    assert written.to_numpy().tolist() == expected.to_numpy().tolist()
+    hours = [str(h) for h in expected.columns]
+    assert written[hours].to_numpy().tolist() == expected.to_numpy().tolist()
+    # Each stop named and placed as the feed has it.
+    assert list(written.columns[:3]) == ["stop_name", "lon", "lat"]
+    import zipfile
+
+    with zipfile.ZipFile(shared_data / "gtfs_kuopio" / "gtfs_kuopio_2016_2017.zip") as z:
+        raw = pd.read_csv(z.open("stops.txt"), dtype={"stop_id": str}).set_index("stop_id")
+    named = raw.loc[written.index]
+    assert (written["stop_name"].fillna("") == named["stop_name"].fillna("")).all()
+    assert written["lon"].to_numpy() == pytest.approx(named["stop_lon"].to_numpy())
+    assert written["lat"].to_numpy() == pytest.approx(named["stop_lat"].to_numpy())
 
 
 def test_pack_without_osm(app: typer.Typer, tmp_path: Path) -> None:

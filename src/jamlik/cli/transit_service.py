@@ -25,9 +25,13 @@ def _run(pack_path: Path, date: str, out: Path) -> pd.DataFrame:
     pack = load_pack(pack_path)
     if not pack.gtfs_paths:
         raise DataError(f"pack {pack.name!r} has no [[gtfs]] feed; add one to count departures")
-    table = departures_per_hour(read_gtfs(pack.gtfs_paths, service_date=day))
+    feed = read_gtfs(pack.gtfs_paths, service_date=day)
+    counts = departures_per_hour(feed)
+    # Names and WGS84 coordinates beside the counts, so the table can be read and mapped.
+    places = feed.stops.set_index("stop_id")[["stop_name", "lon", "lat"]]
+    table = places.loc[counts.index].join(counts)
     write_csv(table, out, index=True)
-    return table
+    return counts
 
 
 def register(app: typer.Typer) -> None:
