@@ -314,4 +314,20 @@ def read_points(path: str | Path) -> pd.DataFrame:
                     "a number; give WGS84 degrees"
                 )
             out[col] = values
+        _check_degrees(out, use_xy, path)
     return out
+
+
+def _check_degrees(points: pd.DataFrame, use_xy: pd.Series, path: Path) -> None:
+    """Refuse coordinates that are not WGS84 degrees, and 0,0 (a missing point written as 0)."""
+    lon, lat = points["lon"], points["lat"]
+    for bad, what in (
+        (use_xy & ((lon.abs() > 180) | (lat.abs() > 90)), "is not in degrees (metres?)"),
+        (use_xy & (lon.abs() < 1e-9) & (lat.abs() < 1e-9), "is 0,0 (a missing point?)"),
+    ):
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            raise DataError(
+                f"{path}, line {row + 2}: lon,lat {lon.iloc[row]:g},{lat.iloc[row]:g} {what}; "
+                f"give WGS84 longitude and latitude in degrees ({int(bad.sum())} such row(s))"
+            )

@@ -118,6 +118,8 @@ def od_travel_times(
     if scenario is not None:
         network = edit_streets(network, place_scenario(scenario, network.crs))
     graph = network.to_distance_graph()
+    for name, frame in (("origins", origins), ("destinations", destinations)):
+        _check_inside_extract(network, frame, name=name, margin_m=max_snap_m)
 
     def snap(frame: pd.DataFrame) -> tuple[Snapped, FloatArray, FloatArray, FloatArray]:
         x, y = project(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float), network.crs)
@@ -145,6 +147,46 @@ def od_travel_times(
             "distance_m": distance.ravel(),
             "minutes": minutes.ravel(),
         }
+    )
+
+
+def _check_inside_extract(
+    network: StreetNetwork, points: pd.DataFrame, *, name: str, margin_m: float
+) -> None:
+    """Refuse swapped lon/lat and points wholly outside the extract; warn about some outside.
+
+    A point farther than ``margin_m`` outside the streets' bounding box can never be snapped:
+    its travel times would come out blank with no reason given.
+    """
+    if points.empty:
+        return
+    x0, x1 = float(network.node_x.min()) - margin_m, float(network.node_x.max()) + margin_m
+    y0, y1 = float(network.node_y.min()) - margin_m, float(network.node_y.max()) + margin_m
+
+    def inside(lon: FloatArray, lat: FloatArray) -> npt.NDArray[np.bool_]:
+        x, y = project(lon, lat, network.crs)
+        return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+
+    lon, lat = points["lon"].to_numpy(float), points["lat"].to_numpy(float)
+    ok = inside(lon, lat)
+    if ok.all():
+        return
+    if not ok.any():
+        if inside(lat, lon).mean() > 0.5:
+            raise DataError(
+                f"{name}: with lon and lat swapped the points lie in the OSM extract; the file "
+                "has latitude in the lon column: swap the two columns"
+            )
+        raise DataError(
+            f"{name}: none of the {len(points)} points lies in the OSM extract (first: "
+            f"{lon[0]:g},{lat[0]:g}); give WGS84 lon,lat inside the extract"
+        )
+    ids = ", ".join(map(str, points["id"].to_numpy()[~ok][:5]))
+    log.warning(
+        "%s: %d point(s) lie outside the OSM extract and get no travel times (%s)",
+        name,
+        int((~ok).sum()),
+        ids,
     )
 
 
