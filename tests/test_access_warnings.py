@@ -23,3 +23,22 @@ def test_one_park_in_the_extract_is_noted_schools_are_not() -> None:
     assert not any("school" in n and str(MIN_PLACES) in n for n in result.notes)
     layers, _ = result.output_layers(pd.DataFrame())
     assert any("park" in str(v) for v in layers["notes"]["note"])
+
+
+def test_street_nodes_without_population_are_never_called_residents(tmp_path) -> None:  # noqa: ANN001
+    """Tampere has no population: the summary and the notes speak of street nodes."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    jamlik = str(Path(sys.executable).with_name("jamlik"))
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [jamlik, "--lang", "en", "access", str(root / "packs" / "tampere"), "--profiles",
+         "adult", "--categories", "grocery", "--out", str(tmp_path / "a.gpkg")],
+        capture_output=True, text=True, check=True, env={"COLUMNS": "300", "PATH": ""},
+    ).stdout  # fmt: skip
+    text = " ".join(out.split())
+    assert "Share of street nodes (not residents" in text
+    assert "counts street-network nodes (weight 1), not residents" in text
+    assert "Share of residents" not in text and "Homes lie on average" not in text

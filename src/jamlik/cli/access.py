@@ -151,7 +151,10 @@ def print_access_summary(result: PackAccess, *, threshold_min: float) -> None:
     if not rows:
         return
     shares = share_within(origins, columns=rows, threshold=threshold_min, groups=groups)
-    title = t("cli_access.summary_title", minutes=f"{threshold_min:g}")
+    key = (
+        "cli_access.summary_title" if result.population_known else "cli_access.summary_title_nodes"
+    )
+    title = t(key, minutes=f"{threshold_min:g}")
     if result.method != "network":
         title = t("approximate.summary_title", title=title, detour=f"{result.detour_factor:g}")
     table = Table(title=title)

@@ -58,7 +58,7 @@ from jamlik.runs.access_layers import (
     tidy_values,
     wide_layer,
 )
-from jamlik.runs.inputs import destination_seeds, pack_residents, profile_groups
+from jamlik.runs.inputs import destination_seeds, pack_residents, population_known, profile_groups
 from jamlik.runs.scenario import PlacedScenario, edit_opportunities, edit_residents, edit_streets
 
 __all__ = ["AccessOptions", "PackAccess", "compute_pack_access"]
@@ -193,6 +193,7 @@ class PackAccess:
     method: Literal["network", "straight_line"] = "network"
     detour_factor: float | None = None
     profile_groups: Mapping[str, str] = field(default_factory=dict)
+    population_known: bool = True
 
     @property
     def profiles(self) -> tuple[str, ...]:
@@ -556,6 +557,8 @@ def assemble_pack_access(
     ``node_xy`` holds the coordinates of every origin number of ``residents.table["node"]``.
     """
     node_x, node_y = node_xy
+    # Without population every street node is an origin of weight 1: never call them residents.
+    known = population_known(residents)
     groups = ["pop_total", *residents.groups]
     by_profile, group_notes = profile_groups([_profile(p) for p in opts.profiles], groups)
     notes.extend(group_notes)
@@ -586,7 +589,8 @@ def assemble_pack_access(
             id_column="cell_id", whole=False,
         )  # fmt: skip
         grid = grid[grid["cell_id"].isin(set(grid_values["cell_id"]))].reset_index(drop=True)
-        notes.append(t("access.note_grid", size=opts.grid_m, n=len(grid)))
+        key = "access.note_grid" if known else "access.note_grid_nodes"
+        notes.append(t(key, size=opts.grid_m, n=len(grid)))
 
     per_node = table.groupby("node")[groups].sum()
     # Distance from homes to their node: stated per origin (population-weighted), not added.
@@ -595,7 +599,7 @@ def assemble_pack_access(
         per_node["home_to_node_m"] = (weighted / per_node["pop_total"]).fillna(0.0)
     mean_home = float((table["snap_distance_m"] * table["pop_total"]).sum())
     mean_home /= max(float(table["pop_total"].sum()), 1.0)
-    if home_note:
+    if home_note and known:
         notes.append(t("access.note_home_snap", mean=f"{mean_home:.0f}"))
     nodes = per_node.index.to_numpy()
     # The indicator block is shared, not copied (reset_index, concat and a GeoDataFrame of a
@@ -623,4 +627,4 @@ def assemble_pack_access(
     return PackAccess(origins=origins, summary=summary, areas=areas, area_values=area_values,
                       grid=grid, grid_values=grid_values, opportunities=opp, descriptions=desc,
                       threshold_min=threshold, notes=tuple(notes), residents=table,
-                      profile_groups=by_profile)  # fmt: skip
+                      profile_groups=by_profile, population_known=known)  # fmt: skip

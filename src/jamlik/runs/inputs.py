@@ -117,6 +117,22 @@ def pack_residents(
     return Residents(table, placed.groups, placed.method_by_area, placed.warnings)
 
 
+def population_known(residents: Residents) -> bool:
+    """Return whether ``residents`` are people.
+
+    ``False`` when a pack without population put weight 1 on every street node
+    (see :func:`pack_residents`).
+    """
+    table = residents.table
+    return not (
+        residents.method_by_area.empty
+        and not residents.groups
+        and (table["area_id"] == ALL_AREAS).all()
+        and (table["pop_total"] == 1).all()
+        and (table["snap_distance_m"] == 0).all()
+    )
+
+
 def profile_groups(
     profiles: Sequence[TravelProfile], groups: Sequence[str]
 ) -> tuple[dict[str, str], tuple[str, ...]]:
