@@ -110,3 +110,31 @@ def test_equity_for_one_year_equals_inequality_gini(stats: Path, tmp_path: Path)
     assert code == 0, output
     values = pd.read_csv(stats).query("year == 2023")["mean_wage_income_tkr"].to_numpy()
     assert json.loads(out.read_text())["gini"] == pytest.approx(Gini(values).g)
+
+
+def test_local_segregation_per_area_with_polygons_equals_pysal(
+    stats: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    import geopandas as gpd
+    import numpy as np
+    from segregation.local import MultiLocalEntropy, MultiLocationQuotient
+
+    areas = shared_data / "gr_statistical_areas" / "regso_gr_2025.gpkg"
+    out = tmp_path / "s.json"
+    code, output = invoke(
+        [*seg_args(stats, out), "--year", "2023", "--total", "pop_total", "--areas", str(areas)]
+    )
+    assert code == 0, output
+    layer = gpd.read_file(tmp_path / "s_local.gpkg", layer="local")
+    rows = pd.read_csv(stats, dtype={"regsokod": str}).query("year == 2023")
+    assert (
+        len(layer) == len(rows) == 300 and layer.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+    )
+    assert list(layer["regsokod"]) == list(rows["regsokod"])
+    frame = rows.assign(rest=rows["pop_total"] - rows["born_abroad"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lq = np.asarray(MultiLocationQuotient(frame, ["born_abroad", "rest"]).statistics)[:, 0]
+        entropy = np.asarray(MultiLocalEntropy(frame, ["born_abroad", "rest"]).statistics)
+    np.testing.assert_allclose(layer["location_quotient"], lq, rtol=1e-12)
+    np.testing.assert_allclose(layer["local_entropy"], entropy, rtol=1e-12)

@@ -17,7 +17,7 @@ from jamlik.cli._years import select_year, years_of
 from jamlik.errors import DataError, MissingColumnError, MissingFileError
 from jamlik.i18n import t
 from jamlik.indicators.segregation.indices import align_areas, segregation_indices
-from jamlik.storage import write_csv, write_json
+from jamlik.storage import write_csv, write_geopackage, write_json
 
 __all__ = ["read_csv", "register"]
 
@@ -101,6 +101,35 @@ def _run(
     return chosen | {k: result[k] for k in keys}, len(frame)
 
 
+def _local_layer(
+    input_path: Path,
+    id_column: str,
+    group: str,
+    total: str,
+    areas_path: Path,
+    year: int | None,
+    year_column: str,
+) -> Any:
+    """Each area's location quotient and local entropy, with its polygon (for QGIS)."""
+    import geopandas as gpd
+
+    from jamlik.indicators.segregation.indices import local_segregation
+
+    source = str(input_path)
+    frame = select_year(
+        read_csv(input_path, id_columns=(id_column,)), year, column=year_column, source=source
+    )
+    polygons = align_areas(
+        frame, read_areas(areas_path), id_column=id_column, source=source,
+        areas_source=str(areas_path),
+    )  # fmt: skip
+    local = local_segregation(frame, group=group, total=total, source=source)
+    table = pd.DataFrame(
+        {id_column: frame[id_column].astype(str), group: frame[group], total: frame[total]}
+    ).join(local)
+    return gpd.GeoDataFrame(table, geometry=polygons.geometry.to_numpy(), crs=polygons.crs)
+
+
 def _change(
     input_path: Path, group: str, total: str, year_column: str, atkinson_b: float, draws: int
 ) -> pd.DataFrame:
@@ -171,6 +200,12 @@ def register(app: typer.Typer) -> None:
         )
         write_json(result, out)
         console.print(t("segregation.done", n=n, path=out), highlight=False)
+        if areas is not None:
+            layer = fail_cleanly(
+                lambda: _local_layer(input_path, id_column, group, total, areas, year, year_column)
+            )
+            local_path = write_geopackage({"local": layer}, out.with_name(f"{out.stem}_local.gpkg"))
+            console.print(t("segregation.local_written", path=local_path), highlight=False)
         if changes is not None:
             path = write_csv(changes, out.with_name(f"{out.stem}_change.csv"))
             first, last = int(changes["year_a"].min()), int(changes["year_b"].max())

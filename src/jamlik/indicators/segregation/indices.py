@@ -75,6 +75,7 @@ __all__ = [
     "align_areas",
     "contiguity_matrix",
     "local_environment",
+    "local_segregation",
     "multigroup_indices",
     "segregation_by",
     "segregation_indices",
@@ -151,6 +152,38 @@ def _group_arrays(
             "defined only when the group is neither absent nor everybody."
         )
     return x, t
+
+
+def local_segregation(
+    frame: pd.DataFrame, *, group: Hashable, total: Hashable, source: str = "input"
+) -> pd.DataFrame:
+    r"""Return each area's location quotient and local entropy of ``group`` against the rest.
+
+    .. math::
+        LQ_i = \frac{x_i / t_i}{X / T}, \qquad
+        E_i = -\frac{p_i \ln p_i + (1 - p_i) \ln (1 - p_i)}{\ln 2}, \quad p_i = x_i / t_i
+
+    (as PySAL's ``MultiLocationQuotient`` and ``MultiLocalEntropy`` for the group and its
+    complement; :math:`0 \ln 0 = 0`). :math:`LQ_i > 1`: the group is over-represented in area
+    :math:`i`; :math:`E_i` runs from 0 (one group only) to 1 (half and half). An area with
+    nobody gets NaN.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per row of ``frame``: ``location_quotient``, ``local_entropy``.
+    """
+    x, t = _group_arrays(frame, group, total, source)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / t
+        quotient = p / (x.sum() / t.sum())
+        plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
+        q = 1.0 - p
+        qlogq = np.where(q > 0, q * np.log(np.where(q > 0, q, 1.0)), 0.0)
+        entropy = np.where(t > 0, -(plogp + qlogq) / np.log(2.0), np.nan)
+    return pd.DataFrame(
+        {"location_quotient": quotient, "local_entropy": entropy}, index=frame.index
+    )
 
 
 def segregation_indices(
