@@ -57,3 +57,27 @@ def test_points_outside_the_extract(shared_data: Path, caplog: pytest.LogCapture
     assert "1 point(s) lie outside the OSM extract" in caplog.text and "stockholm" in caplog.text
     assert table.loc[table["origin_id"] == "stockholm", "minutes"].isna().all()
     assert table.loc[table["origin_id"] == "a", "minutes"].notna().all()
+
+
+def test_transit_points_far_from_every_stop(
+    shared_data: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import datetime as dt
+
+    from jamlik.runs.transit_times import transit_od_times
+
+    feed = shared_data / "gtfs_kuopio" / "gtfs_kuopio_2016_2017.zip"
+    # Kuopio market square and the railway station (WGS84).
+    good = pd.DataFrame([("tori", 27.6782, 62.8924), ("asema", 27.6970, 62.8976)],
+                        columns=["id", "lon", "lat"])  # fmt: skip
+    swapped = good.rename(columns={"lon": "lat", "lat": "lon"})
+    far = pd.DataFrame([("helsinki", 24.94, 60.17)], columns=["id", "lon", "lat"])
+    run = {"service_date": dt.date(2016, 11, 15), "departure_s": 8 * 3600, "window_min": 10}
+    with pytest.raises(DataError, match="swap the two columns"):
+        transit_od_times([feed], swapped, good, **run)
+    with pytest.raises(DataError, match="no stop of the feed is within 1000 m"):
+        transit_od_times([feed], far, good, **run)
+    with caplog.at_level(logging.WARNING):
+        table = transit_od_times([feed], pd.concat([good, far], ignore_index=True), good, **run)
+    assert "1 point(s) have no stop within 1000 m" in caplog.text and "helsinki" in caplog.text
+    assert table is not None

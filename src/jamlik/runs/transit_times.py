@@ -11,11 +11,14 @@ used). The GTFS boarding rules (pickup/drop-off, transfers.txt, blocks) apply as
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from jamlik.config import DEFAULT_PROFILE, WALK_PROFILES, profile
 from jamlik.errors import DataError
@@ -27,6 +30,8 @@ from jamlik.routing.raptor import PointWalks, TravelTimes, travel_times
 from jamlik.routing.transit_walk import StreetWalker, street_point_walks, street_transfers
 from jamlik.runs.scenario import edit_streets, place_scenario
 from jamlik.runs.scenario_transit import edit_feed
+
+log = logging.getLogger(__name__)
 
 __all__ = ["TransitTimes", "transit_od_times"]
 
@@ -83,6 +88,8 @@ def transit_od_times(
     feed = read_gtfs(list(gtfs), service_date=service_date)
     if scenario is not None:
         feed = edit_feed(feed, scenario)
+    for name, frame in (("origins", origins), ("destinations", destinations)):
+        _check_near_stops(feed.stops, frame, name=name, reach_m=max_walk_m)
     step()
     timetable = build_timetable(
         feed,
@@ -121,4 +128,49 @@ def transit_od_times(
         times=times,
         notes=(*feed.report.notes, *timetable.notes),
         repairs=dict(feed.report.repairs()),
+    )
+
+
+def _check_near_stops(
+    stops: pd.DataFrame, points: pd.DataFrame, *, name: str, reach_m: float
+) -> None:
+    """Refuse swapped lon/lat and points that no stop is within reach of; warn about some.
+
+    Distances use a local equirectangular projection (exact enough at walking range): a point
+    farther than ``reach_m`` from every stop can board nothing and would come out blank.
+    """
+    if "lon" not in points or stops.empty:
+        return
+    placed = points[points["lon"].notna() & points["lat"].notna()]
+    if placed.empty:
+        return
+    lat0 = np.radians(float(stops["lat"].mean()))
+
+    def metres(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        return np.column_stack([lon * 111_320.0 * np.cos(lat0), lat * 110_574.0])
+
+    tree = cKDTree(metres(stops["lon"].to_numpy(float), stops["lat"].to_numpy(float)))
+    bound = reach_m + 1.0  # a point on a stop boards there even with no walking (max_walk 0)
+    lon, lat = placed["lon"].to_numpy(float), placed["lat"].to_numpy(float)
+    near = tree.query(metres(lon, lat), distance_upper_bound=bound)[0] <= bound
+    if near.all():
+        return
+    if not near.any():
+        swapped = tree.query(metres(lat, lon), distance_upper_bound=bound)[0] <= bound
+        if swapped.mean() > 0.5:
+            raise DataError(
+                f"{name}: with lon and lat swapped the points lie near the feed's stops; the "
+                "file has latitude in the lon column: swap the two columns"
+            )
+        raise DataError(
+            f"{name}: no stop of the feed is within {reach_m:g} m of any of the {len(placed)} "
+            f"points (first: {lon[0]:g},{lat[0]:g}); give WGS84 lon,lat in the feed's area"
+        )
+    ids = ", ".join(map(str, placed["id"].to_numpy()[~near][:5]))
+    log.warning(
+        "%s: %d point(s) have no stop within %g m and get no travel times (%s)",
+        name,
+        int((~near).sum()),
+        reach_m,
+        ids,
     )
