@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import osmium
-import pytest
 
 from jamlik.ingest import load_pack
 from jamlik.report.maps import base_map_figure, read_base_map
@@ -14,7 +13,6 @@ from jamlik.report.maps import base_map_figure, read_base_map
 PACK = Path(__file__).resolve().parents[1] / "packs" / "tampere"
 
 
-@pytest.mark.skipif(not (PACK / "pack.toml").is_file(), reason="packs/tampere is not present")
 def test_tampere_map_draws_its_streets(tmp_path: Path) -> None:
     pack = load_pack(PACK)
     assert pack.osm_path is not None

@@ -150,7 +150,6 @@ def test_an_empty_plan_searches_nothing(town, town_baseline, tmp_path: Path) -> 
     assert (stats[["changed_edges", "changed_opportunities", "searches"]] == 0).all().all()
 
 
-@pytest.mark.skipif(not TAMPERE.exists(), reason="needs packs/tampere and ../shared/data")
 @pytest.mark.parametrize(
     "kinds", [("services",), ("links",), ("closures",), ("services", "links", "closures")]
 )

@@ -37,7 +37,6 @@ TRANSIT = TransitAccessOptions(
 )
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not TAMPERE.exists(), reason="needs packs/tampere and ../shared/data"),
 ]
 
 

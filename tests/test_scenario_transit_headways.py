@@ -111,7 +111,6 @@ def test_hand_checked_arrival(tmp_path: Path) -> None:
     assert float(after["minutes_p0"].iloc[0]) == pytest.approx(5 + 13)
 
 
-@pytest.mark.skipif(not TAMPERE.exists(), reason="needs ../shared/data")
 def test_busy_tampere_route_every_five_minutes(tmp_path: Path) -> None:
     feed = read_gtfs([TAMPERE, _hand_feed(tmp_path)], service_date=DATE)  # prefixed ids
     route = "18"

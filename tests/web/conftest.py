@@ -45,7 +45,11 @@ def pg_base_url(worker_id: str) -> Iterator[str]:
     """
     url = os.environ.get("JAMLIK_TEST_PG_URL")
     if not url:
-        pytest.skip("JAMLIK_TEST_PG_URL is not set (make test starts PostgreSQL and sets it)")
+        # `make test` (and so CI) always sets it; a bare `pytest` on a laptop may run without.
+        message = "JAMLIK_TEST_PG_URL is not set (make test starts PostgreSQL and sets it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     name = f"jamlik_web_{worker_id}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
