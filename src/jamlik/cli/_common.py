@@ -99,12 +99,17 @@ def fail_cleanly(func: Callable[[], T]) -> T:
     try:
         return func()
     except PackError as exc:
-        console.print(f"[bold red]{escape(exc.pack)}[/]: {len(exc.problems)} problem(s)")
+        console.print(
+            f"[bold red]{escape(exc.pack)}[/]: "
+            + escape(t("common.pack_problems", n=len(exc.problems)))
+        )
         for problem in exc.problems:
             console.print(f"  • {problem}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     except JamlikError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        console.print(
+            f"[bold red]{t('common.error')}:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         raise typer.Exit(code=2) from None
 
 
@@ -118,7 +123,9 @@ def check_output(out: Path, *, inputs: Sequence[Path | None] = (), folder: bool 
 
     def refuse(key: str) -> None:
         message = escape(t(key, path=str(out)))
-        console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+        console.print(
+            f"[bold red]{t('common.error')}:[/] {message}", highlight=False, soft_wrap=True
+        )
         raise typer.Exit(code=2)
 
     if folder and out.exists() and not out.is_dir():

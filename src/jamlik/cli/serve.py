@@ -51,7 +51,9 @@ def serve(
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         messages = "; ".join(str(e["msg"]) for e in exc.errors())
-        console.print(f"[bold red]error:[/] {escape(messages)}", highlight=False, soft_wrap=True)
+        console.print(
+            f"[bold red]{t('common.error')}:[/] {escape(messages)}", highlight=False, soft_wrap=True
+        )
         raise typer.Exit(code=2) from None
     if settings.pack is not None:  # a pack of one's own is checked before serving
         title = fail_cleanly(lambda: pack_context(settings)).title
