@@ -181,11 +181,14 @@ def _scenario_part(
     notes: list[str] = []
     measured = scenario
     transit_table = None
-    if any(getattr(scenario, kind) for kind in _TRANSIT_KINDS):
+    changes_transit = any(getattr(scenario, kind) for kind in _TRANSIT_KINDS)
+    if changes_transit:
         categories = set(today.opportunities["category"].astype(str))
         measured = _access_part(scenario, categories)
+    # Walking and cycling see the plan without its timetables; transit is compared apart and
+    # joins the comparison, so that the SKA judges both for the same residents.
     comparison = compare_scenario(pack, measured, options=options, today=today)
-    if any(getattr(scenario, kind) for kind in _TRANSIT_KINDS):
+    if changes_transit:
         transit = _transit_comparison(pack, scenario, comparison, transit_options, language, notes)
         if transit is not None:
             comparison = dataclasses.replace(

@@ -46,6 +46,7 @@ __all__ = [
     "TOLERANCE_MIN",
     "TransitComparison",
     "compare_transit",
+    "entry_label",
     "transit_change",
     "transit_entries",
 ]
@@ -83,7 +84,7 @@ class TransitComparison:
         (:func:`jamlik.runs.scenario_transit.changed_stops`): ``stop_id, stop_name, lon, lat,
         change, entry``.
     entries
-        The plan's transit entries as named in evidence (:func:`transit_entries`).
+        The plan's transit entries, ``(kind, name)`` (:func:`transit_entries`).
     dates
         The date of each day type.
     today, plan
@@ -100,7 +101,7 @@ class TransitComparison:
     change: pd.DataFrame
     winners: pd.DataFrame
     stops: pd.DataFrame
-    entries: tuple[str, ...]
+    entries: tuple[tuple[str, str], ...]
     dates: Mapping[str, str] = field(default_factory=dict)
     today: TransitAccess | None = None
     plan: TransitAccess | None = None
@@ -134,18 +135,19 @@ def _split(run: TransitAccess) -> dict[Key, pd.DataFrame]:
     }
 
 
-def transit_entries(scenario: Scenario, language: str | None = None) -> tuple[str, ...]:
-    """Name the plan's transit entries as evidence does (lines, headway changes, closures)."""
-    out = [line.name for line in scenario.transit_lines]
-    out += [
-        t("scenario.transit_headway_entry", language, name=c.name or c.route_id)
-        for c in scenario.headway_changes
-    ]
-    out += [
-        t("scenario.transit_closed_entry", language, name=c.name or ", ".join(c.stop_ids))
-        for c in scenario.closed_stops
-    ]
+def transit_entries(scenario: Scenario) -> tuple[tuple[str, str], ...]:
+    """List the plan's transit entries as ``(kind, name)``: ``line``, ``headway``, ``closed``."""
+    out = [("line", line.name) for line in scenario.transit_lines]
+    out += [("headway", c.name or c.route_id) for c in scenario.headway_changes]
+    out += [("closed", c.name or ", ".join(c.stop_ids)) for c in scenario.closed_stops]
     return tuple(out)
+
+
+def entry_label(kind: str, name: str, language: str | None = None) -> str:
+    """Name a transit entry of :func:`transit_entries` in ``language`` (a line by its name)."""
+    if kind == "line":
+        return name
+    return t(f"scenario.transit_{kind}_entry", language, name=name)
 
 
 def transit_change(today: TransitAccess, plan: TransitAccess) -> pd.DataFrame:
@@ -246,7 +248,7 @@ def compare_transit(
         change=transit_change(runs.today, runs.plan),
         winners=pd.DataFrame(),
         stops=runs.stops,
-        entries=transit_entries(scenario, language),
+        entries=transit_entries(scenario),
         dates={k: v.isoformat() for k, v in runs.today.dates.items()},
         today=runs.today,
         plan=runs.plan,

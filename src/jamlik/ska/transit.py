@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from jamlik.i18n import format_number, t
-from jamlik.scenarios.transit import TransitComparison
+from jamlik.scenarios.transit import TransitComparison, entry_label
 from jamlik.ska._judge import combine, evidence_text, judge_indicator
 
 if TYPE_CHECKING:
@@ -194,7 +194,8 @@ class TransitCells:
             "ska.evidence_transit_time" if timed else "ska.evidence_transit_count",
             row,
             language,
-            changes=", ".join(self.transit.entries) or "-",
+            changes=", ".join(entry_label(k, n, language) for k, n in self.transit.entries)
+            or "-",
             hours=hours,
             when=_when(row["day_type"], row["hour"], language),
             gain=format_number(row["gain"], language=language),
