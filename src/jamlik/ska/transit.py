@@ -194,8 +194,7 @@ class TransitCells:
             "ska.evidence_transit_time" if timed else "ska.evidence_transit_count",
             row,
             language,
-            changes=", ".join(entry_label(k, n, language) for k, n in self.transit.entries)
-            or "-",
+            changes=", ".join(entry_label(k, n, language) for k, n in self.transit.entries) or "-",
             hours=hours,
             when=_when(row["day_type"], row["hour"], language),
             gain=format_number(row["gain"], language=language),
