@@ -49,6 +49,7 @@ __all__ = [
     "entry_label",
     "transit_change",
     "transit_entries",
+    "transit_winners",
 ]
 
 #: A resident's transit time must change by more than this (minutes) to gain or lose, as in the
@@ -183,10 +184,14 @@ def transit_change(today: TransitAccess, plan: TransitAccess) -> pd.DataFrame:
     return out[columns].sort_values(_TRANSIT_KEYS, kind="stable").reset_index(drop=True)
 
 
-def _winners(
+def transit_winners(
     comparison: TransitComparison, residents: pd.DataFrame, groups: Sequence[str]
 ) -> pd.DataFrame:
-    """Winners and losers per profile, day type and hour (residents moved to their origins)."""
+    """Count winners and losers per profile, day type and hour (module docstring).
+
+    Each resident row is moved to its routed origin (its values are the origin's), so the
+    count runs over origins' values with the residents' own weights.
+    """
     at_origin = residents.assign(node=comparison.origins_of(residents["node"].to_numpy()))
     at_origin = at_origin[at_origin["node"] >= 0]
     dates = comparison.dates
@@ -259,5 +264,5 @@ def compare_transit(
         people = float(residents.loc[unplaced, "pop_total"].sum())
         notes.append(t("scenario.transit_unplaced", language, people=f"{people:.0f}"))
     return dataclasses.replace(
-        comparison, winners=_winners(comparison, residents, groups), notes=tuple(notes)
+        comparison, winners=transit_winners(comparison, residents, groups), notes=tuple(notes)
     )
