@@ -232,3 +232,39 @@ def test_scenario_compare_writes_and_prints_transit_winners(
     everyday = matrix[(matrix["aspect"] == "vardagsliv") & (matrix["scale"] == "narmiljo")]
     assert (everyday["verdict"] == "+").any()
     assert everyday["evidence"].str.contains("Buss 10").any()
+
+
+def test_changed_stops_of_a_headway_change_a_closure_and_a_line(
+    town: tuple[Pack, Path, TransitAccessOptions], tmp_path: Path
+) -> None:
+    from jamlik.ingest.gtfs import read_gtfs
+    from jamlik.runs.scenario_transit import changed_stops
+
+    pack, plan, transit = town
+    path = tmp_path / "mixed.toml"
+    path.write_text(
+        plan.read_text(encoding="utf-8")
+        + '\n[[headway_changes]]\nroute_id = "alvvik-2"\n'
+        + 'headways = [{ day_type = "weekday", hours = "7-9", minutes = 5 }]\n'
+        + '\n[[closed_stops]]\nstop_ids = ["alvvik-1-2"]\n',
+        encoding="utf-8",
+    )
+    scenario = load_scenario(path)
+    feed = read_gtfs(pack.gtfs_paths, service_date=transit.date, prefixes=["alvvik"])
+    stops = changed_stops(feed, scenario)
+    # by hand: the stops any trip of route alvvik-2 calls at, one trip at a time
+    served = set()
+    for j, route in enumerate(feed.trips["route_id"]):
+        if route == "alvvik-2":
+            rows = feed.stop_times[feed.stop_times["trip"] == j]
+            served |= {feed.stops["stop_id"].iloc[s] for s in rows["stop"]}
+    assert set(stops.loc[stops["change"] == "headway", "stop_id"]) == served
+    assert set(stops.loc[stops["change"] == "headway", "entry"]) == {"alvvik-2"}
+    assert stops.loc[stops["change"] == "closed", "stop_id"].tolist() == ["alvvik-1-2"]
+    line = scenario.transit_lines[0]
+    assert (stops["change"] == "new").sum() == len(line.stops)
+    assert set(stops.loc[stops["change"] == "new", "stop_name"]) == set(line.stop_names or [])
+    # the SKA names every kind of entry in the language of the evidence
+    _, assessment = _run(pack, path, transit)
+    evidence = " ".join(assessment.matrix.cells["evidence"])
+    assert "Buss 10, alvvik-2 (new headways), closed stops alvvik-1-2" in evidence

@@ -18,6 +18,9 @@ Rules the numbers follow
   (``<category>_count_<T>min_transit``). An hour without any departure is compared as it is
   (walking alone), not masked as in the summary, so a line that brings the first service of an
   hour counts as the gain it is.
+* **What changes** is the timetable alone: both runs count today's residents and today's
+  places (the plan's new homes and services are counted by the walk comparison), so a
+  difference is the plan's lines, headways and closed stops.
 * **Winners and losers** follow :func:`jamlik.indicators.access.change.winners_losers` with the
   walk comparison's tolerances (``tolerance_min`` for times, ``tolerance_count`` for counts), per
   profile, day type, hour, indicator and group; ``gain`` and ``loss`` are people.
