@@ -239,10 +239,12 @@ def ska_matrix(
             group = "pop_total"
         weight_all = residents[group].to_numpy(dtype=np.float64)
         transit_profile = perspective.profile
+        used_profile = transit_profile
         if by_transit is not None and by_transit.profile(transit_profile) != transit_profile:
+            used_profile = by_transit.profile(transit_profile)
             notes.append(
                 t("ska.note_transit_profile", language, perspective=p_key,
-                  profile=transit_profile, used=by_transit.profile(transit_profile))
+                  profile=transit_profile, used=used_profile)
             )  # fmt: skip
         for s_key, scale in rules.scales.items():
             nodes = scale_nodes.get(s_key, "missing")
@@ -262,7 +264,7 @@ def ska_matrix(
                     if r.mode == "transit" and by_transit is not None and by_transit.has(r)
                 ]
                 listed = ", ".join(
-                    [*columns, *(f"{transit_column(r)}_{transit_profile}" for r in transit_refs)]
+                    [*columns, *(f"{transit_column(r)}_{used_profile}" for r in transit_refs)]
                 )
                 if at_scale is None or not (columns or transit_refs):
                     cells.append(
