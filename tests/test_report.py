@@ -420,3 +420,42 @@ def test_the_plans_bus_line_is_counted_in_transit_travel_times(swedish) -> None:
     )
     assert moved.any()
     assert any("räknas i tabellen" in n for n in part.notes)
+
+
+def test_the_plans_bus_line_reaches_the_ska_matrix_and_the_transit_winners(
+    swedish: tuple[ReportContent, ReportTables, dict[str, Path]],
+) -> None:
+    content, tables, written = swedish
+    (part,) = content.scenarios
+    transit = part.comparison.transit
+    assert transit is not None and set(transit.profiles) == {"adult", "child", "senior"}
+    cells = part.assessment.matrix.cells.set_index(["aspect", "scale", "perspective"])
+    cell = cells.loc[("vardagsliv", "narmiljo", "alla")]
+    assert cell["verdict"] == "+"
+    assert "med kollektivtrafik (Buss 10)" in cell["evidence"]
+    # Seniors by transit at 08 on a weekday, counted one resident at a time from the raw runs
+    staying = part.comparison.staying
+    origin = transit.origin_of_node.reindex(staying["node"]).to_numpy()
+    times = []
+    for run in (transit.today, transit.plan):
+        assert run is not None and run.per_origin is not None
+        raw = run.per_origin
+        raw = raw[(raw["profile"] == "senior") & (raw["day_type"] == "weekday")]
+        raw = raw[raw["hour"] == 8].set_index("origin")["grocery_nearest_min_transit"]
+        times.append(raw.to_dict())
+    gain = 0.0
+    for o, seniors in zip(origin, staying["age_65_plus"], strict=True):
+        a, b = times[0][o], times[1][o]
+        if (np.isnan(a) and not np.isnan(b)) or b < a - 0.5:
+            gain += seniors
+    row = tables.scenarios[0].transit_winners
+    row = row[(row["category"] == "grocery") & (row["group"] == "age_65_plus")]
+    row = row[(row["day_type"] == "weekday") & (row["hour"] == 8)]
+    assert row["profile"].iloc[0] == "senior"
+    assert row["gain"].iloc[0] == pytest.approx(gain, rel=1e-12)
+    assert gain > 0 and row["loss"].iloc[0] == 0
+    html = _html_text(written["html"])
+    assert t("report.h_transit_winners", "sv") in html
+    book = openpyxl.load_workbook(written["xlsx"], read_only=True)
+    assert "p1_transit_winners" in book.sheetnames
+    book.close()

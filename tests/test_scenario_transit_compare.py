@@ -2,7 +2,8 @@
 
 Real data: the Tampere pack (OSM and the Nysse feed). Oracle for the new line: the same trips
 written as a GTFS feed by hand (``test_scenario_transit._gtfs_by_hand``) and added to the pack
-as a second feed; transit access with that pack today must equal the plan's.
+as a second feed; transit access with that pack today must equal the plan's. The SKA's transit
+people are counted again resident by resident from the runs' raw per-origin times.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from jamlik.runs.access import AccessOptions
 from jamlik.runs.scenario_transit import scenario_transit_access
 from jamlik.runs.transit_access import TransitAccessOptions
 from jamlik.scenarios.compare import compare_scenario
+from jamlik.ska.assess import assess_scenario
 from test_scenario_transit import _gtfs_by_hand, _scenario
+from test_scenario_transit_ska import _by_hand
 
 ROOT = Path(__file__).resolve().parents[1]
 TAMPERE = ROOT / "packs" / "tampere"
@@ -91,6 +94,33 @@ def test_new_line_equals_the_same_trips_written_as_gtfs(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(plan, hand)
     # the line is used: someone's time to a school or a shop at 07-08 changes
     assert (~_same(comparison.transit_change["before"], comparison.transit_change["after"])).any()
+    # ... and reaches the SKA: people gaining at 07, counted resident by resident from the raw
+    # per-origin times, equal the matrix's; nobody loses by a new line
+    assessment = assess_scenario(comparison, pack, language="en")
+    gained = 0.0
+    for category in ("school", "grocery"):
+        expected = _by_hand(comparison, f"{category}_nearest_min_transit", "adult", 7, "pop_total")
+        rows = assessment.matrix.indicators
+        row = rows[
+            (rows["aspect"] == "vardagsliv")
+            & (rows["scale"] == "hela_staden")
+            & (rows["perspective"] == "alla")
+            & (rows["indicator"] == f"{category}_nearest_min_transit_adult")
+        ]
+        assert row["gain"].iloc[0] == pytest.approx(expected["gain"], rel=1e-12)
+        assert row["loss"].iloc[0] == expected["loss"] == 0
+        assert row["before"].iloc[0] == pytest.approx(expected["before"], rel=1e-12)
+        gained += expected["gain"]
+    assert gained > 0
+    # A few people gain, but the means near the line (500 m of its stops) and
+    # over the city move by far less than the rules' minute, and nobody gains access: 0.
+    cells = assessment.matrix.cells.set_index(["aspect", "scale", "perspective"])
+    for scale in ("narmiljo", "hela_staden"):
+        assert cells.loc[("vardagsliv", scale, "alla"), "verdict"] == "0"
+    assert comparison.transit is not None
+    assert set(comparison.transit.stops["entry"]) == {"Linja 99"}
+    # the transit runs walk at the adult speed only: children and seniors fall back, with a note
+    assert any("child" in n for n in assessment.matrix.notes)
 
 
 def test_compare_command_writes_transit_change(tmp_path: Path) -> None:

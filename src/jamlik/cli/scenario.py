@@ -112,7 +112,11 @@ def compare(
     transit = None
     if transit_date is not None:
         from jamlik.cli.access import _transit_options
+        from jamlik.config import WALK_PROFILES
 
+        # Transit runs at the walking speed of each walking profile compared (children,
+        # seniors), so the SKA's perspectives judge transit as they judge walking.
+        walking = [p for p in options.profiles if p in WALK_PROFILES] or ["adult"]
         transit = fail_cleanly(
             lambda: _transit_options(
                 categories,
@@ -121,7 +125,8 @@ def compare(
                 transit_date,
                 transit_hours,
                 transit_day_types,
-                250.0,
+                transit_cell_m,
+                ",".join(walking),
             )
         )
     rules = fail_cleanly(lambda: load_ska_rules(ska_rules))

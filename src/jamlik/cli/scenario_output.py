@@ -79,6 +79,8 @@ def write_comparison(
         tables["resident_changes"] = comparison.plan.resident_changes
     if comparison.transit_change is not None:
         tables["transit_change"] = comparison.transit_change
+    if comparison.transit is not None:
+        tables["transit_winners"] = comparison.transit.winners
     layers: dict[str, pd.DataFrame] = {}
     area_layer = _area_layer(comparison, pack)
     if area_layer is not None:
@@ -86,7 +88,14 @@ def write_comparison(
     layers.update({k: v for k, v in tables.items() if not v.empty})
     written = write_result_set(layers, out / "comparison.gpkg")
     paths = [written["geopackage"]]
-    for name in ("area_change", "winners_losers", "ska_matrix", "transit_change"):
+    csv_tables = (
+        "area_change",
+        "winners_losers",
+        "ska_matrix",
+        "transit_change",
+        "transit_winners",
+    )
+    for name in csv_tables:
         if name in tables:
             paths.append(write_csv(tables[name], out / f"{name}.csv"))
     level, why = assessment.complexity
@@ -102,7 +111,7 @@ def write_comparison(
     if comparison.transit_change is not None:
         change = comparison.transit_change
         whole = change[(change["area_id"] == "*") & (change["group"] == "pop_total")]
-        columns = ["day_type", "hour", "indicator", "before", "after", "delta"]
+        columns = ["profile", "day_type", "hour", "indicator", "before", "after", "delta"]
         summary["transit_everyone"] = [
             {
                 k: (None if isinstance(v, float) and not np.isfinite(v) else v)
@@ -151,13 +160,8 @@ def print_comparison(
         ]
         if part.empty:
             continue
-        table = Table(title=t("scenario.winners_title", profile=_label("profile", str(profile))))
-        for key in ("col_indicator", "col_group", "col_gain", "col_loss"):
-            table.add_column(t(f"scenario.{key}"), justify="left" if "col_i" in key else "right")
-        for _, row in part.iterrows():
-            group = _label("group", str(row["group"]))
-            table.add_row(row["indicator"], group, _fmt(row["gain"]), _fmt(row["loss"]))
-        _out.print(table)
+        title = t("scenario.winners_title", profile=_label("profile", str(profile)))
+        _out.print(_winners_table(title, part))
     if not comparison.gaps.empty:
         for _, row in comparison.gaps.iterrows():
             if row["profile"] != "adult" or not str(row["indicator"]).startswith(SHOWN):
@@ -176,6 +180,8 @@ def print_comparison(
                     verdict=t("scenario.narrows" if row["narrows"] else "scenario.widens"),
                 )
             )
+    if comparison.transit is not None:
+        _print_transit_winners(comparison)
     cells = assessment.matrix.cells
     for p_key, perspective in rules.perspectives.items():
         table = Table(title=t("scenario.matrix_title", perspective=getattr(perspective, language)))
@@ -201,3 +207,38 @@ def print_comparison(
         _out.print(t("scenario.transit_changed", changed=int((~same).sum()), total=same.size))
     for note in comparison.notes:
         _out.print(f"• {note}", markup=False)
+
+
+def _print_transit_winners(comparison: ScenarioComparison) -> None:
+    """Per profile and hour: people gaining and losing transit time to the nearest place."""
+    assert comparison.transit is not None
+    winners = comparison.transit.winners
+    part = winners[
+        winners["indicator"].str.endswith("_nearest_min_transit")
+        & winners["indicator"].str.startswith(SHOWN)
+        & ((winners["gain"] > 0) | (winners["loss"] > 0))
+    ]
+    for (profile, day_type, hour), rows in part.groupby(
+        ["profile", "day_type", "hour"], sort=False
+    ):
+        rows = rows[rows["group"].isin(_GROUPS_SHOWN.get(str(profile), ("pop_total",)))]
+        if rows.empty:
+            continue
+        title = t(
+            "scenario.transit_winners_title",
+            profile=_label("profile", str(profile)),
+            day_type=_label("ska.day", str(day_type)),
+            hour=f"{int(hour):02d}",
+        )
+        _out.print(_winners_table(title, rows))
+
+
+def _winners_table(title: str, rows: pd.DataFrame) -> Table:
+    """People gaining and losing per indicator and group, as a console table."""
+    table = Table(title=title)
+    for key in ("col_indicator", "col_group", "col_gain", "col_loss"):
+        table.add_column(t(f"scenario.{key}"), justify="left" if "col_i" in key else "right")
+    for _, row in rows.iterrows():
+        group = _label("group", str(row["group"]))
+        table.add_row(row["indicator"], group, _fmt(row["gain"]), _fmt(row["loss"]))
+    return table

@@ -10,11 +10,14 @@ Rules the content follows
 -------------------------
 * A scenario is checked against the pack first (:func:`jamlik.scenarios.check.check_scenario`);
   any error stops the report with every problem named (file, line, key).
-* The comparison counts walking and cycling. A scenario's public-transport changes (new lines,
-  headway changes, closed stops) are listed among the measures; while the comparison cannot
-  count their timetables, it runs without them and the report says so in its notes, never
-  silently. The stops of a new line do count as new ``transit_stop`` places (walking time to
-  the nearest stop), since a stop is a place a resident walks to whatever its timetable.
+* The comparison counts walking and cycling, and a scenario's public-transport changes (new
+  lines, headway changes, closed stops) through transit runs today and with the plan
+  (:func:`jamlik.scenarios.transit.compare_transit`) for everyone, children and seniors at the
+  report's hours: the time-of-day table, winners and losers by transit, and the SKA matrix's
+  transit cells. When they cannot run (no feed, no date with service) the report says so in
+  its notes, never silently. The stops of a new line also count as new ``transit_stop`` places
+  (walking time to the nearest stop), since a stop is a place a resident walks to whatever its
+  timetable.
 * Transit access is computed for a representative weekday, Saturday and Sunday from the first
   date the feed's calendar covers (or ``transit_date``), every second hour 06-22; when no day
   type has service the report says so and goes on without the time-of-day chart.
@@ -22,6 +25,7 @@ Rules the content follows
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
@@ -38,7 +42,8 @@ from jamlik.runs.access import AccessOptions, PackAccess, compute_pack_access
 from jamlik.runs.inputs import vulnerable_areas
 from jamlik.runs.transit_access import TransitAccess, TransitAccessOptions, compute_transit_access
 from jamlik.scenarios.check import check_scenario
-from jamlik.scenarios.compare import ScenarioComparison, compare_scenario
+from jamlik.scenarios.compare import ScenarioComparison, compare_scenario, resident_groups
+from jamlik.scenarios.transit import TransitComparison, compare_transit
 from jamlik.ska.assess import SKAAssessment, assess_scenario
 from jamlik.ska.matrix import SKARules, complexity_level, load_ska_rules
 
@@ -176,11 +181,21 @@ def _scenario_part(
     notes: list[str] = []
     measured = scenario
     transit_table = None
-    if any(getattr(scenario, kind) for kind in _TRANSIT_KINDS):
+    changes_transit = any(getattr(scenario, kind) for kind in _TRANSIT_KINDS)
+    if changes_transit:
         categories = set(today.opportunities["category"].astype(str))
         measured = _access_part(scenario, categories)
-        transit_table = _transit_change(pack, scenario, transit_options, language, notes)
+    # Walking and cycling see the plan without its timetables; transit is compared apart and
+    # joins the comparison, so that the SKA judges both for the same residents.
     comparison = compare_scenario(pack, measured, options=options, today=today)
+    if changes_transit:
+        transit = _transit_comparison(pack, scenario, comparison, transit_options, language, notes)
+        if transit is not None:
+            comparison = dataclasses.replace(
+                comparison, transit=transit, transit_change=transit.change,
+                transit_today=transit.today, transit_plan=transit.plan,
+            )  # fmt: skip
+            transit_table = transit.change
     assessment = assess_scenario(comparison, pack, rules=rules, language=language)
     measures = pd.DataFrame(
         [
@@ -208,32 +223,34 @@ def _scenario_part(
     )
 
 
-def _transit_change(
+def _transit_comparison(
     pack: Pack,
     scenario: Scenario,
+    comparison: ScenarioComparison,
     options: TransitAccessOptions | None,
     language: str,
     notes: list[str],
-) -> pd.DataFrame | None:
-    """Transit access today and with the plan's lines, headways and closed stops, or a note."""
-    import tempfile
-
-    from jamlik.runs.scenario_transit import scenario_transit_access
-    from jamlik.scenarios.compare import transit_change
-
+) -> TransitComparison | None:
+    """Transit today and with the plan's lines, headways and closed stops, or a note."""
     name = scenario.scenario.name
     if options is None:
         notes.append(t("report.note_transit_changes", language, name=name))
         return None
     try:
-        with tempfile.TemporaryDirectory(prefix="jamlik-report-") as folder:
-            runs = scenario_transit_access(pack, scenario, options=options, folder=Path(folder))
+        transit = compare_transit(
+            pack,
+            scenario,
+            comparison.staying,
+            options=options.model_copy(update={"profiles": REPORT_PROFILES}),
+            groups=resident_groups(comparison.staying),
+            language=language,
+        )
     except JamlikError as exc:
         notes.append(t("report.note_transit_failed", language, name=name, reason=str(exc)))
         return None
     notes.append(t("report.note_transit_counted", language, name=name))
-    notes.extend(n for run in runs for n in run.notes)
-    return transit_change(*runs)
+    notes.extend(transit.notes)
+    return transit
 
 
 def _transit_options(

@@ -289,6 +289,7 @@ def render_html(
                 "transit_change_table": _table(scen.transit_change, lang)
                 if not scen.transit_change.empty
                 else None,
+                "transit_winners_table": _transit_winners(scen, lang),
                 "follow_up_table": _table(_follow_up(content, scen.follow_up), lang),
                 "equity": _equity_lines(scen, lang),
                 "matrices": _matrices(content, scen),
@@ -323,6 +324,19 @@ def render_html(
     )
 
 
+#: Groups whose transit winners the HTML/PDF lists (every group is in the workbook).
+_TRANSIT_GROUPS_SHOWN = ("pop_total", "age_6_15", "age_65_plus")
+
+
+def _transit_winners(scen: ScenarioTables, lang: str) -> dict[str, Any] | None:
+    """Hours at which someone gains or loses by transit, for everyone, children and seniors."""
+    w = scen.transit_winners
+    shown = w[w["group"].isin(_TRANSIT_GROUPS_SHOWN) & ((w["gain"] > 0) | (w["loss"] > 0))]
+    if shown.empty:
+        return None
+    return _table(shown.drop(columns=["profile"]), lang, digits=dict.fromkeys(_PEOPLE_COLUMNS, 0))
+
+
 _METHOD: Sequence[str] = ("access", "groups", "transit", "scenario", "ska", "limits")
 
 
@@ -335,6 +349,14 @@ def _follow_up(content: ReportContent, follow_up: pd.DataFrame) -> pd.DataFrame:
     frame["aspect"] = frame["aspect"].map(lambda k: getattr(rules.aspects[k], lang))
     frame["scale"] = frame["scale"].map(lambda k: getattr(rules.scales[k], lang))
     frame["perspective"] = frame["perspective"].map(lambda k: getattr(rules.perspectives[k], lang))
+    if "hour" in frame.columns:
+        # Transit rows name their day type and hour; walking rows have neither.
+        hours = pd.to_numeric(frame["hour"], errors="coerce")
+        frame["hour"] = [f"{int(h):02d}" if pd.notna(h) else "" for h in hours]
+        frame["day_type"] = [
+            _label("day", str(d), lang) if isinstance(d, str) and d else ""
+            for d in frame["day_type"]
+        ]
     return frame
 
 

@@ -14,6 +14,9 @@ Rules
 * **Consequences** per area are the change of the mean time for everyone (``delta``, minutes;
   negative = closer); **winners and losers** are today's residents who stay, counted in
   people per group, for the same indicators.
+* **Transit** before and after is for everyone at the adult walking speed, by hour; transit
+  **winners and losers** are the same residents per group, each group at its own walking speed
+  (as above), by day type and hour, for the time to the nearest place.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from jamlik.report.content import ReportContent, ScenarioPart
+from jamlik.scenarios.compare import ScenarioComparison
 from jamlik.storage import sources_table
 
 __all__ = [
@@ -58,6 +62,7 @@ class ScenarioTables:
     follow_up: pd.DataFrame
     resident_changes: pd.DataFrame
     transit_change: pd.DataFrame  # day_type, hour, category, before, after, delta, no_access_*
+    transit_winners: pd.DataFrame  # day_type, hour, category, group, profile, gain, loss, ...
 
 
 @dataclass(frozen=True)
@@ -271,7 +276,33 @@ def _scenario_tables(
         follow_up=part.assessment.follow_up,
         resident_changes=resident_changes,
         transit_change=_transit_change_table(part.transit_change, categories),
+        transit_winners=_transit_winners_table(comparison, categories),
     )
+
+
+_TRANSIT_WINNER_COLUMNS = [
+    "day_type", "hour", "category", "group", "profile", "gain", "loss", "gained_access",
+    "lost_access", "people",
+]  # fmt: skip
+
+
+def _transit_winners_table(
+    comparison: ScenarioComparison, categories: tuple[str, ...]
+) -> pd.DataFrame:
+    """People gaining and losing transit time to the nearest place, per group and hour."""
+    transit = comparison.transit
+    if transit is None or transit.winners.empty:
+        return pd.DataFrame(columns=_TRANSIT_WINNER_COLUMNS)
+    w = transit.winners
+    w = w[w["indicator"].str.endswith("_nearest_min_transit")].copy()
+    w["category"] = w["indicator"].str.removesuffix("_nearest_min_transit")
+    own = w["group"].map(lambda g: GROUP_PROFILE.get(str(g), "adult"))
+    w = w[w["category"].isin(categories) & (w["profile"] == own)]
+    order = {c: i for i, c in enumerate(categories)}
+    w = w.assign(
+        _c=w["category"].map(order), _g=w["group"].map(lambda g: _group_order(str(g)))
+    ).sort_values(["day_type", "_c", "_g", "hour"], kind="stable")
+    return w[_TRANSIT_WINNER_COLUMNS].reset_index(drop=True)
 
 
 def _transit_change_table(change: pd.DataFrame | None, categories: tuple[str, ...]) -> pd.DataFrame:
@@ -290,6 +321,7 @@ def _transit_change_table(change: pd.DataFrame | None, categories: tuple[str, ..
     part = change[
         (change["area_id"] == "*")
         & (change["group"] == "pop_total")
+        & (change["profile"] == "adult")
         & change["indicator"].str.endswith("_nearest_min_transit")
     ].copy()
     part["category"] = part["indicator"].str.removesuffix("_nearest_min_transit")

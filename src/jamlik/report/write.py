@@ -81,6 +81,7 @@ def report_layers(tables: ReportTables) -> dict[str, pd.DataFrame]:
                 f"{prefix}follow_up": scen.follow_up,
                 f"{prefix}resident_changes": scen.resident_changes,
                 f"{prefix}transit_change": scen.transit_change,
+                f"{prefix}transit_winners": scen.transit_winners,
             }
         )
     layers["sources"] = tables.sources

@@ -27,7 +27,8 @@ Rules the changes follow
 The result is a :class:`~jamlik.ingest.gtfs.GTFSFeed` like one read from files, so timetables,
 RAPTOR and transit access run on it unchanged. :func:`scenario_transit_access` runs transit
 access today and with the plan: both from the service days written back as GTFS
-(:func:`write_service_days`), so that they differ only by the scenario.
+(:func:`write_service_days`), so that they differ only by the scenario;
+:func:`scenario_transit` also returns the stops the plan touches (:func:`changed_stops`).
 """
 
 from __future__ import annotations
@@ -58,8 +59,11 @@ from jamlik.runs.transit_access import (
 
 __all__ = [
     "ROUTE_TYPES",
+    "ScenarioTransit",
+    "changed_stops",
     "edit_feed",
     "line_tables",
+    "scenario_transit",
     "scenario_transit_access",
     "write_service_days",
 ]
@@ -307,6 +311,56 @@ def write_service_days(feeds: Mapping[str, GTFSFeed], path: Path) -> Path:
     return path
 
 
+_STOP_COLUMNS = ["stop_id", "stop_name", "lon", "lat", "change", "entry"]
+
+
+def changed_stops(feed: GTFSFeed, scenario: Scenario) -> pd.DataFrame:
+    """Return the stops of ``feed``'s day that the scenario touches.
+
+    Columns ``stop_id, stop_name, lon, lat, change, entry``: ``change`` is ``new`` (a stop of
+    a new line), ``closed`` or ``headway`` (a stop served by a route whose headways change);
+    ``entry`` names the scenario entry (line name, route id or the closure's name).
+    """
+    parts = []
+    for line in scenario.transit_lines:
+        stops, _, _ = line_tables(scenario, line, feed.service_date)
+        parts.append(stops.assign(change="new", entry=line.name))
+    ids = feed.stops["stop_id"].astype(str)
+    for entry in scenario.closed_stops:
+        rows = feed.stops[ids.isin(entry.stop_ids).to_numpy()]
+        parts.append(rows.assign(change="closed", entry=entry.name or ", ".join(entry.stop_ids)))
+    routes = feed.trips["route_id"].astype(str)
+    for change in scenario.headway_changes:
+        on_route = (routes == change.route_id) | routes.str.endswith(":" + change.route_id)
+        trips = np.flatnonzero(on_route.to_numpy())
+        used = np.unique(feed.stop_times.loc[feed.stop_times["trip"].isin(trips), "stop"])
+        rows = feed.stops.iloc[used]
+        parts.append(rows.assign(change="headway", entry=change.name or change.route_id))
+    if not parts:
+        return pd.DataFrame(columns=_STOP_COLUMNS)
+    frame = pd.concat(parts, ignore_index=True)
+    frame["stop_id"] = frame["stop_id"].astype(str)
+    frame["stop_name"] = frame["stop_name"].fillna("").astype(str)
+    return frame[_STOP_COLUMNS]
+
+
+@dataclasses.dataclass(frozen=True)
+class ScenarioTransit:
+    """Transit access today and with a plan, and the stops the plan touches.
+
+    Attributes
+    ----------
+    today, plan
+        The two runs (:func:`jamlik.runs.transit_access.compute_transit_access`).
+    stops
+        :func:`changed_stops` over the service days run, one row per stop and change.
+    """
+
+    today: TransitAccess
+    plan: TransitAccess
+    stops: pd.DataFrame
+
+
 def scenario_transit_access(
     pack: Pack,
     scenario: Scenario,
@@ -315,6 +369,19 @@ def scenario_transit_access(
     folder: Path,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[TransitAccess, TransitAccess]:
+    """Transit access today and with the scenario (:func:`scenario_transit` without stops)."""
+    runs = scenario_transit(pack, scenario, options=options, folder=folder, progress=progress)
+    return runs.today, runs.plan
+
+
+def scenario_transit(
+    pack: Pack,
+    scenario: Scenario,
+    *,
+    options: TransitAccessOptions,
+    folder: Path,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ScenarioTransit:
     """Transit access today and with the scenario's lines, headways and closed stops.
 
     The service days of :func:`jamlik.runs.transit_access.compute_transit_access` (one date per
@@ -349,7 +416,9 @@ def scenario_transit_access(
         zipped = write_service_days(feeds, folder / f"{label}.zip")
         copy = _copy_pack(pack, zipped)
         runs.append(compute_transit_access(copy, options=options, progress=progress))
-    return runs[0], runs[1]
+    stops = pd.concat([changed_stops(feed, scenario) for feed in today.values()])
+    stops = stops.drop_duplicates(["stop_id", "change", "entry"]).reset_index(drop=True)
+    return ScenarioTransit(today=runs[0], plan=runs[1], stops=stops)
 
 
 def _copy_pack(pack: Pack, feed: Path) -> Pack:

@@ -173,6 +173,9 @@ class TransitAccess:
     per_origin
         With ``keep_origins``: ``profile, day_type, hour, origin`` and the indicators of each
         routed origin, else ``None``.
+    origin_of_node
+        The routed origin (``origin``) of every resident node (index ``node``): a resident's
+        values are its origin's.
     """
 
     summary: pd.DataFrame
@@ -182,6 +185,7 @@ class TransitAccess:
     descriptions: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
     per_origin: pd.DataFrame | None = None
+    origin_of_node: pd.Series | None = None
 
 
 def representative_dates(date: dt.date, day_types: tuple[str, ...]) -> dict[str, dt.date]:
@@ -526,9 +530,11 @@ def compute_transit_access(
     )
     descriptions = _describe(summary["indicator"].unique(), opts)
     per_origin = pd.concat(kept, ignore_index=True) if kept else None
+    origin_of_node = pd.Series(nodes[reps][rep_pos], index=pd.Index(nodes, name="node"))
     return TransitAccess(
-        summary, used, origins, opp_out, descriptions, tuple(notes), per_origin=per_origin
-    )
+        summary, used, origins, opp_out, descriptions, tuple(notes), per_origin=per_origin,
+        origin_of_node=origin_of_node.rename("origin"),
+    )  # fmt: skip
 
 
 def _describe(indicators: npt.NDArray[np.object_], opts: TransitAccessOptions) -> pd.DataFrame:

@@ -12,9 +12,11 @@ One call, :func:`compare_scenario`, runs access today and with the scenario
 
 With ``transit`` options, transit access by hour and day type runs today and with the plan's
 new lines, headway changes and closed stops
-(:func:`jamlik.runs.scenario_transit.scenario_transit_access`), and ``transit_change`` holds
-``day_type, date, hour, area_id, group, indicator, before, after, delta`` (and the population
-and share without access before and after). A scenario that changes transit needs them.
+(:func:`jamlik.scenarios.transit.compare_transit`): ``transit_change`` holds ``profile,
+day_type, date, hour, area_id, group, indicator, before, after, delta`` (and the population
+and share without access before and after), and ``transit`` the per-resident comparison (winners
+and losers in people per group and hour) that the SKA matrix judges. A scenario that changes
+transit needs them.
 
 With a ``baseline`` (:func:`jamlik.runs.incremental.access_baseline`) the plan's access is an
 update of today's run (:func:`jamlik.runs.incremental.incremental_access`): the same numbers,
@@ -25,10 +27,8 @@ The SKA matrix is filled from a comparison by :func:`jamlik.ska.assess.assess_sc
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -42,8 +42,8 @@ from jamlik.runs.access import AccessOptions, PackAccess, compute_pack_access
 from jamlik.runs.incremental import AccessBaseline, incremental_access
 from jamlik.runs.inputs import vulnerable_areas
 from jamlik.runs.scenario import PlacedScenario, place_scenario
-from jamlik.runs.scenario_transit import scenario_transit_access
 from jamlik.runs.transit_access import TransitAccess, TransitAccessOptions
+from jamlik.scenarios.transit import TransitComparison, compare_transit, transit_change
 
 __all__ = [
     "ScenarioComparison",
@@ -51,6 +51,7 @@ __all__ = [
     "compare_scenario",
     "iteration_changes",
     "per_origin_values",
+    "resident_groups",
     "transit_change",
 ]
 
@@ -88,6 +89,8 @@ class ScenarioComparison:
         What was assumed or left out.
     transit_change, transit_today, transit_plan
         Transit access by hour before and after and its change (with ``transit`` options).
+    transit
+        The per-resident transit comparison (with ``transit`` options).
     """
 
     scenario: Scenario
@@ -104,6 +107,7 @@ class ScenarioComparison:
     transit_change: pd.DataFrame | None = None
     transit_today: TransitAccess | None = None
     transit_plan: TransitAccess | None = None
+    transit: TransitComparison | None = None
 
 
 def per_origin_values(result: PackAccess) -> pd.DataFrame:
@@ -197,7 +201,7 @@ def compare_scenario(
     assert today.residents is not None and plan.residents is not None
     before, after = per_origin_values(today), per_origin_values(plan)
     staying = plan.residents_staying if plan.residents_staying is not None else today.residents
-    groups = ["pop_total", *[g for g in today.residents.columns if g not in _NOT_GROUPS]]
+    groups = resident_groups(today.residents)
     notes = list(dict.fromkeys([*today.notes, *plan.notes]))
     areas: tuple[str, ...] = ()
     if pack.has_areas:
@@ -218,15 +222,10 @@ def compare_scenario(
         if areas:
             gaps.append(gap_change(change, areas).assign(profile=profile))
     area_table = pd.concat(changes, ignore_index=True)
-    transit_runs: tuple[TransitAccess | None, TransitAccess | None] = (None, None)
-    transit_table = None
+    moved = None
     if transit is not None:
-        with tempfile.TemporaryDirectory(prefix="jamlik-transit-") as folder:
-            transit_runs = scenario_transit_access(
-                pack, scenario, options=transit, folder=Path(folder)
-            )
-        transit_table = transit_change(*transit_runs)
-        notes.extend(n for run in transit_runs if run is not None for n in run.notes)
+        moved = compare_transit(pack, scenario, staying, options=transit, groups=groups)
+        notes.extend(moved.notes)
     return ScenarioComparison(
         scenario=scenario,
         today=today,
@@ -239,49 +238,19 @@ def compare_scenario(
         staying=staying,
         vulnerable_areas=areas,
         notes=tuple(dict.fromkeys(notes)),
-        transit_change=transit_table,
-        transit_today=transit_runs[0],
-        transit_plan=transit_runs[1],
+        transit_change=moved.change if moved is not None else None,
+        transit_today=moved.today if moved is not None else None,
+        transit_plan=moved.plan if moved is not None else None,
+        transit=moved,
     )
-
-
-_TRANSIT_KEYS = ["day_type", "date", "hour", "area_id", "group", "indicator"]
-
-
-def transit_change(today: TransitAccess, plan: TransitAccess) -> pd.DataFrame:
-    """Return transit access before and after per hour, area, group and indicator.
-
-    Columns ``day_type, date, hour, area_id, group, indicator, before, after, delta,
-    population_before, population_after, no_access_before, no_access_after``; an indicator
-    present on one side only (a category no place of which is reached) has NaN on the other.
-    """
-    keep = [*_TRANSIT_KEYS, "value", "population", "no_access_share"]
-    merged = today.summary[keep].merge(
-        plan.summary[keep], on=_TRANSIT_KEYS, how="outer", suffixes=("_before", "_after")
-    )
-    out = merged.rename(
-        columns={
-            "value_before": "before",
-            "value_after": "after",
-            "no_access_share_before": "no_access_before",
-            "no_access_share_after": "no_access_after",
-        }
-    )
-    out.insert(out.columns.get_loc("after") + 1, "delta", out["after"] - out["before"])
-    columns = [
-        *_TRANSIT_KEYS,
-        "before",
-        "after",
-        "delta",
-        "population_before",
-        "population_after",
-        "no_access_before",
-        "no_access_after",
-    ]
-    return out[columns].sort_values(_TRANSIT_KEYS, kind="stable").reset_index(drop=True)
 
 
 _NOT_GROUPS = {"node", "area_id", "pop_total", "snap_distance_m"}
+
+
+def resident_groups(residents: pd.DataFrame) -> list[str]:
+    """Return the population groups of a residents table: ``pop_total`` and every group column."""
+    return ["pop_total", *[g for g in residents.columns if g not in _NOT_GROUPS]]
 
 
 def _front(frame: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -1,8 +1,10 @@
 """The SKA of a plan: scales drawn from the plan's own geometry, the matrix, the level, the steps.
 
 Scales (``aspects.toml``): residents within ``radius_m`` of any change of the plan (new or
-removed homes, services, links, closures), residents of the statistical areas that hold a
-change, or everyone. The matrix itself follows :mod:`jamlik.ska.matrix`.
+removed homes, services, links, closures, and with a transit comparison the stops of new lines,
+closed stops and the stops of routes whose headways change), residents of the statistical
+areas that hold a change, or everyone. The matrix itself follows :mod:`jamlik.ska.matrix`; its
+transit indicators are judged when the comparison has transit (:mod:`jamlik.ska.transit`).
 
 The four SKA steps are explicit in :class:`SKAAssessment`: **inventory** (today's values at
 each scale, for whom), **measures** (the plan's entries), **consequences** (the matrix) and
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from jamlik.geo import transform_xy
 from jamlik.ingest import Pack
 from jamlik.ingest.scenario import entry_names
 from jamlik.runs.access import PackAccess
@@ -53,20 +56,38 @@ class SKAAssessment:
     complexity: tuple[int, str]
 
 
-def _changes_geometry(placed: PlacedScenario) -> list[shapely.Geometry]:
+def _changes_geometry(
+    placed: PlacedScenario, stops: pd.DataFrame | None = None
+) -> list[shapely.Geometry]:
     parts: list[shapely.Geometry] = []
     for group in (placed.homes, placed.removed_homes, placed.services, placed.links):
         parts.extend(geometry for _, geometry in group)
     parts.extend(g for _, g in placed.closed_services if g is not None)
     parts.extend(g for _, g in placed.closures if g is not None)
+    if stops is not None and not stops.empty:
+        x, y = transform_xy(
+            stops["lon"].to_numpy(dtype=np.float64),
+            stops["lat"].to_numpy(dtype=np.float64),
+            from_crs="EPSG:4326",
+            to_crs=placed.crs,
+        )
+        parts.extend(shapely.points(x, y).tolist())
     return parts
 
 
 def scale_nodes(
-    today: PackAccess, placed: PlacedScenario, rules: SKARules, pack: Pack
+    today: PackAccess,
+    placed: PlacedScenario,
+    rules: SKARules,
+    pack: Pack,
+    *,
+    stops: pd.DataFrame | None = None,
 ) -> dict[str, np.ndarray | None]:
-    """Nodes of the residents at each scale of ``rules`` (``None``: everyone)."""
-    geometries = _changes_geometry(placed)
+    """Nodes of the residents at each scale of ``rules`` (``None``: everyone).
+
+    ``stops`` (``lon, lat``, WGS84): the transit stops the plan touches, changes too.
+    """
+    geometries = _changes_geometry(placed, stops)
     origins = today.origins
     nodes = origins["node"].to_numpy()
     out: dict[str, np.ndarray | None] = {}
@@ -104,13 +125,25 @@ def assess_scenario(
     before = per_origin_values(comparison.today)
     after = per_origin_values(comparison.plan).reindex(before.index)
     residents = comparison.staying
-    scales = scale_nodes(comparison.today, comparison.placed, rules, pack)
-    matrix = ska_matrix(before, after, residents, scales, rules=rules, language=language)
-    details = matrix.indicators
+    transit = comparison.transit
+    stops = transit.stops if transit is not None else None
+    scales = scale_nodes(comparison.today, comparison.placed, rules, pack, stops=stops)
+    names = None
+    if pack.has_areas and "name" in pack.areas().columns:
+        names = {str(k): str(v) for k, v in pack.areas()["name"].items()}
+    matrix = ska_matrix(
+        before, after, residents, scales, rules=rules, language=language, transit=transit,
+        area_names=names,
+    )  # fmt: skip
+    details = matrix.indicators.copy()
+    for column in ("mode", "day_type", "hour"):
+        if column not in details.columns:
+            details[column] = "walk" if column == "mode" else None
+    keys = ["scale", "perspective", "indicator", "day_type", "hour"]
     inventory = (
-        details[["scale", "perspective", "indicator", "people", "before"]]
+        details[[*keys, "people", "before"]]
         .rename(columns={"before": "today"})
-        .drop_duplicates(["scale", "perspective", "indicator"])
+        .drop_duplicates(keys)
         .reset_index(drop=True)
     )
     measures = pd.DataFrame(
@@ -124,7 +157,17 @@ def assess_scenario(
     changed = details[details["verdict"] != "0"] if not details.empty else details
     follow_up = (
         changed[
-            ["aspect", "scale", "perspective", "indicator", "before", "after", "verdict"]
+            [
+                "aspect",
+                "scale",
+                "perspective",
+                "indicator",
+                "day_type",
+                "hour",
+                "before",
+                "after",
+                "verdict",
+            ]
         ].reset_index(drop=True)
         if not changed.empty
         else pd.DataFrame(columns=["aspect", "scale", "perspective", "indicator"])

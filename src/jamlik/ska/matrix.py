@@ -23,13 +23,15 @@ note), and the perspective's travel profile:
   the planner.
 
 Each cell's evidence names the indicator, the means before and after, and the people concerned.
+Indicators with ``mode = "transit"`` are judged the same way per day type and hour from the
+plan's transit comparison (:mod:`jamlik.ska.transit`), when the comparison has one.
 """
 
 from __future__ import annotations
 
 import functools
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -37,10 +39,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from jamlik.errors import ConfigError
-from jamlik.i18n import format_number, t
+from jamlik.i18n import t
+from jamlik.scenarios.transit import TransitComparison
+from jamlik.ska._judge import combine, evidence_text, judge_indicator
+from jamlik.ska.transit import TransitCells, transit_column
 
 __all__ = [
     "OWN_ASSESSMENT",
@@ -61,10 +66,28 @@ class _Model(BaseModel):
 
 
 class IndicatorRef(_Model):
-    """An access indicator: a category and a measure (``nearest_1`` or ``count_15min``)."""
+    """An access indicator: a category, a measure and the mode that measures it.
+
+    Walking (``mode = "walk"``, the access run): ``nearest_<k>`` (minutes to the k-th nearest)
+    or ``count_<T>min``. Public transport (``mode = "transit"``, the transit runs by hour):
+    ``nearest`` or ``count_<T>min`` with ``T`` one of the runs' cut-offs; ``category = "*"``
+    sums every category of the runs (counts only).
+    """
 
     category: str
-    measure: str = Field(pattern=r"^(nearest_\d+|count_\d+(_\d+)?min)$")
+    measure: str = Field(pattern=r"^(nearest(_\d+)?|count_\d+(_\d+)?min)$")
+    mode: Literal["walk", "transit"] = "walk"
+
+    @model_validator(mode="after")
+    def _measure_fits_mode(self) -> IndicatorRef:
+        nearest = self.measure.startswith("nearest")
+        if self.mode == "walk" and self.measure == "nearest":
+            raise ValueError("walking measures name the k-th nearest place: use 'nearest_1'")
+        if self.mode == "transit" and nearest and self.measure != "nearest":
+            raise ValueError("transit runs give the time to the nearest place: use 'nearest'")
+        if self.category == "*" and (self.mode != "transit" or nearest):
+            raise ValueError("category '*' (every category) is for transit counts only")
+        return self
 
 
 class Aspect(_Model):
@@ -154,8 +177,9 @@ class SKAMatrix:
         One row per aspect × scale × perspective: ``aspect, scale, perspective, verdict,
         evidence`` (plain language, ``; ``-separated), ``people`` and ``indicators``.
     indicators
-        One row per cell × indicator: ``aspect, scale, perspective, indicator, before, after,
-        delta, gained_access, lost_access, people, verdict``.
+        One row per cell × indicator (× day type and hour for transit): ``aspect, scale,
+        perspective, indicator, mode, before, after, delta, gained_access, lost_access, people,
+        verdict``; transit rows also ``day_type, hour, gain, loss`` (people).
     notes
         What was assumed or left out.
     """
@@ -163,66 +187,6 @@ class SKAMatrix:
     cells: pd.DataFrame
     indicators: pd.DataFrame
     notes: tuple[str, ...]
-
-
-def _mean(values: np.ndarray, weights: np.ndarray) -> float:
-    ok = np.isfinite(values) & (weights > 0)
-    return float(np.average(values[ok], weights=weights[ok])) if ok.any() else float("nan")
-
-
-def _judge_indicator(
-    column: str, x0: np.ndarray, x1: np.ndarray, w: np.ndarray, rules: Thresholds
-) -> dict[str, Any]:
-    timed = "_nearest_" in column
-    if timed:
-        both = np.isfinite(x0) & np.isfinite(x1)
-        before, after = _mean(np.where(both, x0, np.nan), w), _mean(np.where(both, x1, np.nan), w)
-        gained = float(w[~np.isfinite(x0) & np.isfinite(x1)].sum())
-        lost = float(w[np.isfinite(x0) & ~np.isfinite(x1)].sum())
-        delta = after - before
-        better = gained > 0 or (np.isfinite(delta) and delta <= -rules.time_min)
-        worse = lost > 0 or (np.isfinite(delta) and delta >= rules.time_min)
-    else:
-        before, after = _mean(np.nan_to_num(x0), w), _mean(np.nan_to_num(x1), w)
-        gained = lost = 0.0
-        delta = after - before
-        better, worse = delta >= rules.count, delta <= -rules.count
-    verdict = "±" if better and worse else "+" if better else "−" if worse else "0"
-    return {
-        "before": before,
-        "after": after,
-        "delta": delta,
-        "gained_access": gained,
-        "lost_access": lost,
-        "verdict": verdict,
-    }
-
-
-def _combine(verdicts: Sequence[str]) -> str:
-    better = any(v in ("+", "±") for v in verdicts)
-    worse = any(v in ("−", "±") for v in verdicts)
-    return "±" if better and worse else "+" if better else "−" if worse else "0"
-
-
-def _evidence(column: str, row: Mapping[str, Any], language: str | None) -> str:
-    key = "ska.evidence_time" if "_nearest_" in column else "ska.evidence_count"
-    text = t(
-        key,
-        language,
-        indicator=column,
-        before=format_number(row["before"], 1, language=language),
-        after=format_number(row["after"], 1, language=language),
-        delta=("+" if row["delta"] > 0 else "") + format_number(row["delta"], 1, language=language),
-        people=format_number(row["people"], language=language),
-    )
-    if row["gained_access"] or row["lost_access"]:
-        text += t(
-            "ska.evidence_access",
-            language,
-            gained=format_number(row["gained_access"], language=language),
-            lost=format_number(row["lost_access"], language=language),
-        )
-    return text
 
 
 def ska_matrix(
@@ -233,6 +197,8 @@ def ska_matrix(
     *,
     rules: SKARules | None = None,
     language: str | None = None,
+    transit: TransitComparison | None = None,
+    area_names: Mapping[str, str] | None = None,
 ) -> SKAMatrix:
     """Fill the SKA matrix from today's and the plan's per-origin access.
 
@@ -245,12 +211,20 @@ def ska_matrix(
     scale_nodes
         For each scale of the rules, the nodes of its residents (``None``: everyone); a scale
         missing here, or marked ``own_assessment``, is left to the planner.
+    transit
+        The plan's transit comparison per resident: its indicators (``mode = "transit"``) are
+        judged as :mod:`jamlik.ska.transit` says; without it they are left out.
+    area_names
+        Area names for the transit evidence (where the people gaining or losing live).
     """
     rules = rules or load_ska_rules()
     notes: list[str] = []
     cells: list[dict[str, Any]] = []
     details: list[dict[str, Any]] = []
     node = residents["node"].to_numpy()
+    by_transit = (
+        TransitCells(transit, residents, area_names=area_names) if transit is not None else None
+    )
 
     @functools.cache
     def _aligned(column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -264,6 +238,14 @@ def ska_matrix(
             notes.append(t("ska.note_no_group", language, perspective=p_key, group=group))
             group = "pop_total"
         weight_all = residents[group].to_numpy(dtype=np.float64)
+        transit_profile = perspective.profile
+        used_profile = transit_profile
+        if by_transit is not None and by_transit.profile(transit_profile) != transit_profile:
+            used_profile = by_transit.profile(transit_profile)
+            notes.append(
+                t("ska.note_transit_profile", language, perspective=p_key,
+                  profile=transit_profile, used=used_profile)
+            )  # fmt: skip
         for s_key, scale in rules.scales.items():
             nodes = scale_nodes.get(s_key, "missing")
             at_scale = (
@@ -273,16 +255,25 @@ def ska_matrix(
             )
             for a_key, aspect in rules.aspects.items():
                 base = {"aspect": a_key, "scale": s_key, "perspective": p_key}
-                columns = [indicator_column(r, perspective.profile) for r in aspect.indicators]
+                walk_refs = [r for r in aspect.indicators if r.mode == "walk"]
+                columns = [indicator_column(r, perspective.profile) for r in walk_refs]
                 columns = [c for c in columns if c in before.columns and c in after.columns]
-                if at_scale is None or not columns:
+                transit_refs = [
+                    r
+                    for r in aspect.indicators
+                    if r.mode == "transit" and by_transit is not None and by_transit.has(r)
+                ]
+                listed = ", ".join(
+                    [*columns, *(f"{transit_column(r)}_{used_profile}" for r in transit_refs)]
+                )
+                if at_scale is None or not (columns or transit_refs):
                     cells.append(
                         {
                             **base,
                             "verdict": OWN_ASSESSMENT,
                             "evidence": "",
                             "people": np.nan,
-                            "indicators": ", ".join(columns),
+                            "indicators": listed,
                         }
                     )
                     continue
@@ -295,27 +286,48 @@ def ska_matrix(
                             "verdict": "?",
                             "people": people,
                             "evidence": t("ska.too_few", language, people=f"{people:.0f}"),
-                            "indicators": ", ".join(columns),
+                            "indicators": listed,
                         }
                     )
                     continue
-                judged: list[dict[str, Any]] = []
+                verdicts: list[str] = []
+                texts: list[str] = []
                 for column in columns:
                     x0, x1 = _aligned(column)
-                    row: dict[str, Any] = {**base, "indicator": column, "people": people}
-                    row.update(_judge_indicator(column, x0, x1, w, rules.rules))
+                    row: dict[str, Any] = {
+                        **base, "indicator": column, "mode": "walk", "people": people,
+                    }  # fmt: skip
+                    row.update(
+                        judge_indicator(
+                            "_nearest_" in column,
+                            x0,
+                            x1,
+                            w,
+                            time_min=rules.rules.time_min,
+                            count=rules.rules.count,
+                        )  # fmt: skip
+                    )
                     details.append(row)
-                    judged.append(row)
-                evidence = "; ".join(
-                    _evidence(r["indicator"], r, language) for r in judged if r["verdict"] != "0"
-                )
+                    verdicts.append(row["verdict"])
+                    if row["verdict"] != "0":
+                        key = "ska.evidence_time" if "_nearest_" in column else "ska.evidence_count"
+                        texts.append(evidence_text(key, row, language))
+                for ref in transit_refs:
+                    assert by_transit is not None
+                    rows, verdict, text = by_transit.judge(
+                        ref, transit_profile, w, rules.rules, language
+                    )
+                    details.extend({**base, "mode": "transit", **r} for r in rows)
+                    verdicts.append(verdict)
+                    if text:
+                        texts.append(text)
                 cells.append(
                     {
                         **base,
-                        "verdict": _combine([r["verdict"] for r in judged]),
-                        "evidence": evidence or t("ska.no_change", language),
+                        "verdict": combine(verdicts),
+                        "evidence": "; ".join(texts) or t("ska.no_change", language),
                         "people": people,
-                        "indicators": ", ".join(columns),
+                        "indicators": listed,
                     }
                 )
     return SKAMatrix(
