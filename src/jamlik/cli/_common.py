@@ -140,6 +140,14 @@ def check_output(
         console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2)
 
+    # An input first: the most important refusal, whatever else is wrong with the path.
+    target = out.resolve()
+    for given in inputs:
+        if given is None:
+            continue
+        source = Path(given).resolve()
+        if target == source:
+            refuse("common.out_is_input")
     if folder and out.exists() and not out.is_dir():
         refuse("common.out_is_file")
     if not folder and out.is_dir():
@@ -150,13 +158,6 @@ def check_output(
             if not ancestor.is_dir():
                 refuse("common.out_parent_is_file")
             break
-    target = out.resolve()
-    for given in inputs:
-        if given is None:
-            continue
-        source = Path(given).resolve()
-        if target == source:
-            refuse("common.out_is_input")
     if overwrite is not None and folder:
         from jamlik.storage import check_replaceable
 
