@@ -184,3 +184,24 @@ def test_population_points_swapped_or_at_zero_name_their_rows(tmp_path: Path) ->
     )
     assert any(s.startswith("population.csv, row 3, column 'lon'") and "0,0" in s for s in shown)
     assert len(shown) == 2
+
+
+def test_scenario_points_swapped_or_in_the_wrong_units_are_named(tmp_path: Path) -> None:
+    from jamlik.ingest.scenario import load_scenario
+    from jamlik.scenarios.check import check_scenario
+
+    lon, lat = 11.981, 57.871  # Kungälv's centre
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        '[scenario]\nname = "test"\n\n'
+        f'[[services]]\nname = "Rätt"\ncategory = "school"\npoint = [{lon}, {lat}]\n\n'
+        f'[[services]]\nname = "Bytt"\ncategory = "school"\npoint = [{lat}, {lon}]\n\n'
+        '[[services]]\nname = "Meter"\ncategory = "school"\ncrs = "EPSG:3006"\n'
+        f"point = [{lon}, {lat}]\n",
+        encoding="utf-8",
+    )
+    pack = load_pack(Path(__file__).resolve().parents[1] / "packs" / "kungalv")
+    problems = [str(p) for p in check_scenario(load_scenario(plan), pack)]
+    assert not any("'Rätt'" in p for p in problems), problems
+    assert any("'Bytt': point lies in Sweden" in p and "swapped" in p for p in problems)
+    assert any("'Meter': point looks like longitude/latitude in degrees" in p for p in problems)

@@ -306,3 +306,43 @@ def test_access_to_one_geopackage_holds_every_table(town: Path, tmp_path: Path) 
         assert len(from_file) == len(from_csv)
     again = subprocess.run(_access(town, out, "10"), capture_output=True, text=True)
     assert again.returncode == 2 and "--overwrite" in " ".join(again.stderr.split())
+
+
+# --- the web app's job results: the same writer ---------------------------------------------
+
+_JOB = """
+import sys
+from pathlib import Path
+from jamlik.web.jobs import JobRunner
+
+def work(folder, progress):
+    for name in ("a.csv", "b.csv"):
+        (folder / name).write_text("v\\n" + sys.argv[2] + "\\n")
+
+runner = JobRunner(Path(sys.argv[1]))
+runner.submit("k", work)
+print(runner.wait("k").state)
+runner.shutdown()
+"""
+
+
+@pytest.mark.parametrize("step", ["staged", "manifest"])
+def test_a_web_job_killed_while_writing_leaves_no_result_and_a_rerun_no_stray_files(
+    tmp_path: Path, step: str
+) -> None:
+    cache = tmp_path / "cache"
+    killed = subprocess.run(
+        [sys.executable, "-c", _JOB, str(cache), "1"],
+        env={**os.environ, EXIT_AT: step}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert killed.returncode == 70, killed.stderr
+    assert [p.name for p in cache.iterdir() if not p.name.startswith(".")] == []  # no result
+    done = subprocess.run(
+        [sys.executable, "-c", _JOB, str(cache), "2"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "done"
+    assert sorted(p.name for p in cache.iterdir()) == ["k"]  # the killed staging swept
+    assert sorted(p.name for p in (cache / "k").iterdir()) == [
+        ".complete", MANIFEST, "a.csv", "b.csv"
+    ]  # fmt: skip
+    assert values(cache / "k") == {2}
