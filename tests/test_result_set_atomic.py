@@ -346,3 +346,26 @@ def test_a_web_job_killed_while_writing_leaves_no_result_and_a_rerun_no_stray_fi
         ".complete", MANIFEST, "a.csv", "b.csv"
     ]  # fmt: skip
     assert values(cache / "k") == {2}
+
+
+def test_kill_9_while_writing_one_geopackage_leaves_the_previous_file_and_a_rerun_no_stray(
+    town: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "results.gpkg"
+    subprocess.run(_access(town, out, "10"), check=True, capture_output=True)
+    before = digest(out)
+    process = subprocess.Popen(
+        _access(town, out, "10,20", "--overwrite"),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while process.poll() is None and not list(tmp_path.glob(".results.gpkg.tmp-*")):
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    if process.returncode == -signal.SIGKILL and hidden(tmp_path):  # killed while writing
+        assert digest(out) == before  # the previous file, whole
+    subprocess.run(_access(town, out, "10,20", "--overwrite"), check=True, capture_output=True)
+    assert hidden(tmp_path) == []  # the killed run's temporary file is swept
+    assert "summary" in {name for name, _ in pyogrio.list_layers(out)}

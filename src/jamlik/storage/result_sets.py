@@ -47,6 +47,7 @@ import pandas as pd
 
 from jamlik.errors import OutputExistsError
 from jamlik.i18n import t
+from jamlik.storage.files import glob_escape, process_alive
 
 __all__ = [
     "MANIFEST",
@@ -261,26 +262,10 @@ def _sweep(target: Path) -> None:
     if not target.parent.is_dir():
         return
     for prefix in (f".{target.name}.staging-", f".{target.name}.old-"):
-        for path in target.parent.glob(f"{_glob_escape(prefix)}*"):
+        for path in target.parent.glob(f"{glob_escape(prefix)}*"):
             pid = path.name[len(prefix) :].split("-", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not process_alive(int(pid)):
                 shutil.rmtree(path, ignore_errors=True)
-
-
-def _glob_escape(text: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 def _test_exit(step: str) -> None:
