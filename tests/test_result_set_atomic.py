@@ -130,6 +130,35 @@ def test_a_folder_jamlik_did_not_write_is_refused_and_untouched(tmp_path: Path) 
     assert hidden(tmp_path) == []
 
 
+def test_the_working_folder_is_never_a_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = tmp_path / "work"
+    here.mkdir()
+    monkeypatch.chdir(here)  # empty: it would pass as an empty folder, but it is where we stand
+    for target in (Path("."), Path("sub/.."), tmp_path):
+        with pytest.raises(OutputExistsError, match="current folder"):
+            write_set(target, 1)
+    assert list(here.iterdir()) == [] and hidden(tmp_path) == []
+
+
+def test_a_record_of_a_running_swap_is_left_to_its_owner(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    write_set(target, 1)
+    record = tmp_path / ".out.swap.json"
+    owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        # Another process, still running, is between its renames: recovering would race it.
+        record.write_text(json.dumps({"new": f".out.staging-{owner.pid}-ab", "old": ".x"}))
+        recover_result_folder(target)
+        assert record.exists() and values(target) == {1}
+    finally:
+        owner.kill()
+        owner.wait()
+    recover_result_folder(target)  # its owner is gone: the record is finished and removed
+    assert not record.exists() and values(target) == {1}
+
+
 def test_fallback_swap_without_rename_exchange(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

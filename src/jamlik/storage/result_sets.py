@@ -107,7 +107,10 @@ def check_replaceable(target: str | os.PathLike[str], *, overwrite: bool) -> Non
         Naming the folder: not a folder, not written by jamlik, files added since, or an
         existing result without ``overwrite``.
     """
-    target = Path(target)
+    target = Path(os.path.normpath(target))
+    here = Path.cwd()
+    if Path(os.path.abspath(target)) in (here, *here.parents):
+        raise OutputExistsError(t("storage.is_working_folder", path=str(target)))
     recover_result_folder(target)
     if not target.exists() and not target.is_symlink():
         return
@@ -143,7 +146,7 @@ def result_folder(
     OutputExistsError
         As :func:`check_replaceable`, checked before the block runs and again before the swap.
     """
-    target = Path(target)
+    target = Path(os.path.normpath(target))
     check_replaceable(target, overwrite=overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     _sweep(target)
@@ -167,9 +170,9 @@ def recover_result_folder(target: str | os.PathLike[str]) -> None:
     renames: then the new set (or, if it is gone, the previous one) is put back at ``target``.
     Staging folders of processes that no longer run are removed. Safe to call at any time.
     """
-    target = Path(target)
+    target = Path(os.path.normpath(target))
     record = _record(target)
-    if record.exists():
+    if record.exists() and not _swapping_elsewhere(record):
         new: Path | None = None
         old: Path | None = None
         try:
@@ -187,6 +190,16 @@ def recover_result_folder(target: str | os.PathLike[str]) -> None:
         record.unlink()
     record.with_name(record.name + ".tmp").unlink(missing_ok=True)
     _sweep(target)
+
+
+def _swapping_elsewhere(record: Path) -> bool:
+    """Whether another running process owns ``record`` (it is between its renames right now)."""
+    try:
+        staging = str(json.loads(record.read_text(encoding="utf-8"))["new"])
+        pid = int(staging.rsplit(".staging-", 1)[1].split("-", 1)[0])
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return False
+    return pid != os.getpid() and process_alive(pid)
 
 
 def _swap(staging: Path, target: Path) -> None:
