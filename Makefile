@@ -32,7 +32,7 @@ $(VENDOR)/.copied: frontend/package.json frontend/package-lock.json
 setup: $(VENV)/.synced $(VENDOR)/.copied
 
 demo: setup
-	$(JAMLIK) demo --out demo-output
+	$(JAMLIK) demo --out demo-output --overwrite
 
 # PostgreSQL + PostGIS, Chromium and Pango from Debian, a PostgreSQL server on loopback.
 services:

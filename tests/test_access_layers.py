@@ -239,7 +239,8 @@ def test_geopackage_layers_and_size(town_pack: Path, tmp_path: Path) -> None:
     # Size class: the tidy file stays small (the long summary is most of it); the per-origin
     # detail adds one point per resident node with every indicator.
     assert tidy.stat().st_size < 3_000_000 < detail.stat().st_size
-    result = CliRunner().invoke(app, [*args, "--out", str(detail), "--detail", "everything"])
+    again = [*args, "--out", str(detail), "--detail", "everything", "--overwrite"]
+    result = CliRunner().invoke(app, again)
     assert result.exit_code == 2 and "everything" in result.output
 
 

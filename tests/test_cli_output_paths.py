@@ -67,6 +67,8 @@ def test_out_that_is_a_folder_or_under_a_file(tmp_path: Path, points: Path) -> N
         (blocker / "out.csv", "part of the path is a file"),
     ):
         for args in _commands(tmp_path, points, out)[1:]:
+            if args[0] == "segregation" and out == folder:
+                continue  # a name without a suffix is its result folder (see below)
             result = runner.invoke(app, args, env={"JAMLIK_LANG": "en"})
             assert result.exit_code == 2, (args[0], result.output)
             assert message in result.output, (args[0], result.output)
@@ -115,3 +117,56 @@ def test_access_refuses_a_data_file_the_pack_names_outside_its_folder(tmp_path: 
         assert result.exit_code == 2, result.output
         assert "would overwrite an input" in result.output
     assert areas.read_bytes() == b"the real areas"
+
+
+def test_an_existing_output_is_replaced_only_with_overwrite(tmp_path: Path) -> None:
+    """Every command that writes an output refuses an existing one, before computing."""
+    runner = CliRunner()
+    pack = str(ROOT / "packs" / "kungalv")
+    scenario = tmp_path / "plan.toml"
+    scenario.write_text('name = "x"\n', encoding="utf-8")
+    folder_commands = [
+        ["access", str(TAMPERE)],
+        ["scenario", "compare", str(TAMPERE), str(scenario)],
+        ["report", str(TAMPERE)],
+        ["vulnerability", pack],
+        ["cohesion", str(TAMPERE)],
+        ["sdg-11-2-1", str(TAMPERE)],
+        ["targets", pack, str(scenario)],
+    ]
+    for args in folder_commands:
+        # A folder an earlier run wrote (its manifest lists its files): refused without the option.
+        out = tmp_path / f"out_{args[0]}"
+        out.mkdir()
+        (out / "old.csv").write_text("a\n1\n", encoding="utf-8")
+        (out / ".jamlik-result.json").write_text('{"files": ["old.csv"]}', encoding="utf-8")
+        result = runner.invoke(app, [*args, "--out", str(out)], env={"JAMLIK_LANG": "en"})
+        assert result.exit_code == 2, (args[0], result.output)
+        assert "already exists" in result.output and "--overwrite" in result.output, args[0]
+        # A folder jamlik did not write: refused even with --overwrite, and left untouched.
+        (out / ".jamlik-result.json").unlink()
+        again = [*args, "--out", str(out), "--overwrite"]
+        result = runner.invoke(app, again, env={"JAMLIK_LANG": "en"})
+        assert result.exit_code == 2, (args[0], result.output)
+        assert "jamlik did not write" in " ".join(result.output.split()), args[0]
+        assert sorted(p.name for p in out.iterdir()) == ["old.csv"]
+    for args, name in (
+        (["access", str(TAMPERE)], "access.gpkg"),
+        (["scenario", "run", str(TAMPERE), str(scenario)], "run.gpkg"),
+    ):
+        existing = tmp_path / name
+        existing.write_bytes(b"an earlier result")
+        result = runner.invoke(app, [*args, "--out", str(existing)], env={"JAMLIK_LANG": "en"})
+        assert result.exit_code == 2, (args[0], result.output)
+        assert "already exists" in result.output
+        assert existing.read_bytes() == b"an earlier result"
+    # The one-file commands too: an existing file is kept unless --overwrite is given.
+    existing = tmp_path / "earlier.csv"
+    existing.write_text("an earlier result", encoding="utf-8")
+    points = tmp_path / "p.csv"
+    points.write_text("id,lon,lat\na,23.76,61.50\n", encoding="utf-8")
+    for args in _commands(tmp_path, points, existing)[1:]:
+        result = runner.invoke(app, args, env={"JAMLIK_LANG": "en"})
+        assert result.exit_code == 2, (args[0], result.output)
+        assert "already exists" in result.output, (args[0], result.output)
+        assert existing.read_text(encoding="utf-8") == "an earlier result", args[0]

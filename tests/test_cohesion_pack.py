@@ -202,7 +202,10 @@ def test_cli_writes_outputs_and_fails_cleanly(town: tuple[Town, Path], tmp_path:
     assert len(summary["vulnerable_areas"]) == 3
     nodes = pd.read_csv(out / "centrality_nodes.csv")
     assert {"betweenness_400m", "closeness_400m"} <= set(nodes.columns)
-    bad = runner.invoke(app, ["cohesion", str(town[1]), "--out", str(out), "--radii", "x"])
+    again = runner.invoke(app, ["cohesion", str(town[1]), "--out", str(out), "--radii", "400"])
+    assert again.exit_code == 2 and "--overwrite" in again.output  # replacing is explicit
+    bad = ["cohesion", str(town[1]), "--out", str(out), "--radii", "x", "--overwrite"]
+    bad = runner.invoke(app, bad)
     assert bad.exit_code == 2 and "--radii" in bad.output
     bad = runner.invoke(app, ["cohesion", str(town[1]), "--radii", "-400"])
     assert bad.exit_code == 2

@@ -14,17 +14,17 @@ def test_demo_writes_every_output(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     result = CliRunner().invoke(app, ["demo", "--out", str(out), "--nodes", "2500"])
     assert result.exit_code == 0, result.output
-    layers = {name for name, _ in pyogrio.list_layers(out / "access.gpkg")}
+    layers = {name for name, _ in pyogrio.list_layers(out / "access" / "access.gpkg")}
     expected = {"areas_adult", "grid_bike", "opportunities", "column_descriptions", "sources"}
     assert expected <= layers
     assert "origins" not in layers  # per-origin detail only on request (--detail origins)
-    areas = pyogrio.read_dataframe(out / "access.gpkg", layer="areas_adult")
+    areas = pyogrio.read_dataframe(out / "access" / "access.gpkg", layer="areas_adult")
     statistics = pd.read_csv(out / "sample_town_pack" / "statistics.csv")
     assert len(areas) == statistics["area_id"].nunique()
     vulnerability = pd.read_csv(out / "vulnerability" / "vulnerability.csv")
     assert len(vulnerability) == len(areas)
     assert (out / "cohesion" / "cohesion_summary.json").exists()
-    sources = pd.read_csv(out / "access_sources.csv")
+    sources = pd.read_csv(out / "access" / "sources.csv")
     assert sources["licence"].str.contains("CC0").any()
     # the sample plan (homes, a school, a bus line, a footbridge): the SKA report
     plan = out / "sample_plan.toml"
@@ -41,6 +41,11 @@ def test_demo_writes_every_output(tmp_path: Path) -> None:
     transit = pyogrio.read_dataframe(out / "report.gpkg", layer="transit_hours")
     assert set(transit["day_type"]) == {"weekday", "saturday", "sunday"}
     assert np.isfinite(transit["minutes"]).any()
+    # One result folder, swapped in whole: its manifest, no staging left, no silent overwrite.
+    assert (out / ".jamlik-result.json").is_file() and (out / "access" / ".jamlik-result.json")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    again = CliRunner().invoke(app, ["--lang", "en", "demo", "--out", str(out)])
+    assert again.exit_code == 2 and "--overwrite" in again.output
 
 
 def test_sample_plan_bridge_crosses_the_river_and_homes_sit_in_the_poorest_area(

@@ -63,7 +63,9 @@ def test_keys_and_values(tmp_path: Path) -> None:
     assert data["palma"] == pytest.approx(palma(frame["v"]))
     assert data["theil_between"] is None and data["concentration_index"] is None
     args = ["--input", str(csv), "--value", "v", "--weight", "pop", "--group", "kommun"]
-    code, _ = _invoke([*args, "--rank", "income", "--atkinson-e", "1", "--out", str(out)])
+    code, _ = _invoke(
+        [*args, "--rank", "income", "--atkinson-e", "1", "--out", str(out), "--overwrite"]
+    )
     assert code == 0
     data = json.loads(out.read_text())
     assert list(data) == KEYS

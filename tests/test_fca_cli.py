@@ -48,7 +48,7 @@ def _invoke(files: dict[str, Path], *args: str) -> tuple[int, str, Path]:
     out = files["demand"].parent / "r.csv"
     base = ["fca", "--demand", str(files["demand"]), "--supply", str(files["supply"])]
     result = CliRunner(env={"COLUMNS": "2000"}).invoke(
-        app, [*base, "--cost", str(files["cost"]), *args, "--out", str(out)]
+        app, [*base, "--cost", str(files["cost"]), *args, "--out", str(out), "--overwrite"]
     )
     assert "Traceback" not in result.output
     return result.exit_code, " ".join(result.output.split()), out

@@ -108,10 +108,10 @@ def test_fetched_pack_passes_check_and_access_runs(
     runner = CliRunner()
     checked = runner.invoke(app, ["--lang", "en", "pack", "check", str(out)])
     assert checked.exit_code == 0, checked.output
-    res = tmp_path / "res.gpkg"
+    res = tmp_path / "res"
     access = runner.invoke(app, ["--lang", "en", "access", str(out), "--out", str(res)])
     assert access.exit_code == 0, access.output
-    sources = pd.read_csv(tmp_path / "res_sources.csv", dtype=str)
+    sources = pd.read_csv(res / "sources.csv", dtype=str)
     assert list(sources.columns) == ["name", "licence", "attribution", "url", "retrieved"]
     assert sources["retrieved"].notna().all()
     assert sources["name"].str.contains("TAB6574").any()

@@ -130,7 +130,7 @@ def test_cli_writes_geopackage_layers(town_pack: Path, tmp_path: Path) -> None:
     assert expected <= layers
     areas = pyogrio.read_dataframe(out, layer="areas_adult")
     assert "grocery_min" in areas.columns
-    assert (tmp_path / "res_summary.csv").exists()
+    assert not list(tmp_path.glob("res*.csv"))  # one GeoPackage: every table inside
     assert not list(tmp_path.glob(".res*"))  # no temporary files left behind
 
 

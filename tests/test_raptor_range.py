@@ -129,6 +129,6 @@ def test_cli_writes_the_library_result(
     assert table["minutes_p50"].isna().sum() == want["minutes_p50"].isna().sum()
     # bad input: a clean message and exit code 2
     args[args.index("--depart") + 1] = "1pm"
-    result = CliRunner().invoke(app, args)
+    result = CliRunner().invoke(app, [*args, "--overwrite"])
     assert result.exit_code == 2
     assert "cannot read the time '1pm'" in result.output

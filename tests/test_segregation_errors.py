@@ -144,7 +144,7 @@ def test_cli_writes_exact_keys(tmp_path: Path) -> None:
     assert data["dissimilarity"] == pytest.approx(0.6)
     code, _ = _run(
         ["segregation", "--input", str(csv), "--id", "code", "--group", "g", "--total", "t",
-         "--areas", str(gpkg), "--atkinson-b", "0.25", "--out", str(out)]
+         "--areas", str(gpkg), "--atkinson-b", "0.25", "--out", str(out), "--overwrite"]
     )  # fmt: skip
     assert code == 0
     data = json.loads(out.read_text())

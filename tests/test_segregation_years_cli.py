@@ -80,15 +80,20 @@ def test_one_year_equals_pysal_on_that_years_rows(stats: Path, tmp_path: Path) -
     assert result["isolation"] == pytest.approx(
         Isolation(rows, group_pop_var="born_abroad", total_pop_var="pop_total").statistic
     )
-    code, output = invoke([*seg_args(stats, out), "--year", "2019"])
+    code, output = invoke([*seg_args(stats, out), "--year", "2019", "--overwrite"])
     assert code != 0 and "no rows for 2019" in " ".join(output.split())
 
 
 def test_change_table_values_and_differences(stats: Path, tmp_path: Path) -> None:
-    out = tmp_path / "s.json"
+    code, output = invoke([*seg_args(stats, tmp_path / "s.json"), "--change"])
+    assert code == 2 and "give a folder as --out" in " ".join(output.split())
+    out = tmp_path / "s"  # a result folder: segregation.json and change.csv appear together
     code, output = invoke([*seg_args(stats, out), "--change", "--permutations", "49"])
     assert code == 0, output
-    change = pd.read_csv(tmp_path / "s_change.csv")
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".jamlik-result.json", "change.csv", "segregation.json"
+    ]  # fmt: skip
+    change = pd.read_csv(out / "change.csv")
     assert len(change) == 4 * 3 and set(change["year_a"]) == {2020}
     assert sorted(set(change["year_b"])) == [2021, 2022, 2023]
     frame = pd.read_csv(stats)
@@ -100,7 +105,8 @@ def test_change_table_values_and_differences(stats: Path, tmp_path: Path) -> Non
             assert row["value_b"] == pytest.approx(expected)
             assert row["difference"] == pytest.approx(row["value_b"] - row["value_a"])
             assert 0 < row["p_value"] <= 1 and row["ci_low"] <= row["difference"] <= row["ci_high"]
-    assert json.loads(out.read_text())["year"] == 2023  # the latest year's indices beside it
+    latest = json.loads((out / "segregation.json").read_text())
+    assert latest["year"] == 2023  # the latest year's indices beside it
 
 
 def test_equity_for_one_year_equals_inequality_gini(stats: Path, tmp_path: Path) -> None:
@@ -120,12 +126,12 @@ def test_local_segregation_per_area_with_polygons_equals_pysal(
     from segregation.local import MultiLocalEntropy, MultiLocationQuotient
 
     areas = shared_data / "gr_statistical_areas" / "regso_gr_2025.gpkg"
-    out = tmp_path / "s.json"
+    out = tmp_path / "s"
     code, output = invoke(
         [*seg_args(stats, out), "--year", "2023", "--total", "pop_total", "--areas", str(areas)]
     )
     assert code == 0, output
-    layer = gpd.read_file(tmp_path / "s_local.gpkg", layer="local")
+    layer = gpd.read_file(out / "local.gpkg", layer="local")
     rows = pd.read_csv(stats, dtype={"regsokod": str}).query("year == 2023")
     assert (
         len(layer) == len(rows) == 300 and layer.geom_type.isin(["Polygon", "MultiPolygon"]).all()

@@ -113,7 +113,7 @@ def test_cli_transit_mode(tmp_path: Path) -> None:
     assert set(table["indicator"]) == {"grocery_nearest_min_transit", "grocery_count_30min_transit"}
     assert np.isfinite(table["value"]).any()
     for args in ([], ["--date", "2021-12-14", "--hours", "x-9"]):
-        res = runner.invoke(app, [*base, *args])
+        res = runner.invoke(app, [*base, *args, "--overwrite"])
         assert res.exit_code == 2, res.output
     res = runner.invoke(app, ["access", str(PACKS / "tampere"), "--mode", "boat"])
     assert res.exit_code == 2

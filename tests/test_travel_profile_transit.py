@@ -124,7 +124,7 @@ def test_cli_profile_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         assert result.exit_code == 0, result.output
         minutes[" ".join(extra)] = pd.read_csv(out)["minutes_p50"].item()
     assert minutes == {"": 10.0, "--profile senior": 20.0, "--walk-speed-kmh 3.492": 20.0}
-    bad = CliRunner().invoke(app, [*args[:-2], "--profile", "bike"])
+    bad = CliRunner().invoke(app, [*args[:-2], "--profile", "bike", "--overwrite"])
     assert bad.exit_code == 2 and "--profile" in bad.output and "Traceback" not in bad.output
 
 

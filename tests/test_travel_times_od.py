@@ -116,10 +116,10 @@ def test_cli_contract_and_unreachable_rows(shared_data: Path, tmp_path: Path) ->
     # Bad input: a missing column and a truncated OSM file give clean errors.
     (tmp_path / "bad.csv").write_text("id,x,y\na,1,2\n")
     bad_args = [*args[:-6], "--origins", str(tmp_path / "bad.csv")]
-    bad_args += ["--destinations", str(tmp_path / "d.csv"), "--out", str(out)]
+    bad_args += ["--destinations", str(tmp_path / "d.csv"), "--out", str(out), "--overwrite"]
     bad = CliRunner().invoke(app, bad_args)
     assert bad.exit_code == 2 and "lon" in bad.output
     broken = tmp_path / "broken.osm.pbf"
     broken.write_bytes(osm.read_bytes()[:2000])
-    bad = CliRunner().invoke(app, ["travel-times", "--osm", str(broken), *args[5:]])
+    bad = CliRunner().invoke(app, ["travel-times", "--osm", str(broken), *args[5:], "--overwrite"])
     assert bad.exit_code == 2 and "Traceback" not in bad.output

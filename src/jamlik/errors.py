@@ -23,6 +23,7 @@ __all__ = [
     "MissingFileError",
     "NegativeValueError",
     "OSMReadError",
+    "OutputExistsError",
     "PackError",
     "Problem",
     "ProblemWarning",
@@ -48,6 +49,10 @@ class MissingColumnError(KeyError, JamlikError):
     def __str__(self) -> str:
         # KeyError.__str__ wraps the message in quotes; keep the plain sentence.
         return str(self.args[0]) if self.args else ""
+
+
+class OutputExistsError(FileExistsError, JamlikError):
+    """An output path holds something a run may not replace (without ``--overwrite``, or never)."""
 
 
 class UnknownIdError(KeyError, JamlikError):

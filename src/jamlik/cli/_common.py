@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -23,10 +23,21 @@ from rich.progress import (
 from jamlik.errors import DataError, JamlikError, PackError
 from jamlik.i18n import t
 
-__all__ = ["check_output", "console", "fail_cleanly", "progress_bar", "setup_logging"]
+__all__ = [
+    "OverwriteOption",
+    "check_output",
+    "console",
+    "fail_cleanly",
+    "progress_bar",
+    "setup_logging",
+]
 
 console = Console(stderr=True)
 T = TypeVar("T")
+#: ``--overwrite``: replacing an existing output is explicit (every command that writes one).
+OverwriteOption = Annotated[
+    bool, typer.Option("--overwrite", help=t("storage.opt_overwrite"), show_default=False)
+]
 
 
 def setup_logging(verbosity: int) -> None:
@@ -113,12 +124,20 @@ def fail_cleanly(func: Callable[[], T]) -> T:
         raise typer.Exit(code=2) from None
 
 
-def check_output(out: Path, *, inputs: Sequence[Path | None] = (), folder: bool = False) -> Path:
+def check_output(
+    out: Path,
+    *,
+    inputs: Sequence[Path | None] = (),
+    folder: bool = False,
+    overwrite: bool | None = None,
+) -> Path:
     """Refuse an output path that would fail or destroy input, before any computing.
 
     A file output may not be an existing folder, may not have a file as a parent, and may not
-    be one of the command's inputs; a folder output may not be an existing file. Exits with
-    code 2 and a message naming the option's path.
+    be one of the command's inputs; a folder output may not be an existing file. With
+    ``overwrite`` given (the command has ``--overwrite``), an existing output is replaced only
+    when it is ``True``, and a folder only when jamlik wrote it
+    (:func:`jamlik.storage.check_replaceable`). Exits with code 2 and a message naming the path.
     """
 
     def refuse(key: str) -> None:
@@ -128,6 +147,14 @@ def check_output(out: Path, *, inputs: Sequence[Path | None] = (), folder: bool 
         )
         raise typer.Exit(code=2)
 
+    # An input first: the most important refusal, whatever else is wrong with the path.
+    target = out.resolve()
+    for given in inputs:
+        if given is None:
+            continue
+        source = Path(given).resolve()
+        if target == source:
+            refuse("common.out_is_input")
     if folder and out.exists() and not out.is_dir():
         refuse("common.out_is_file")
     if not folder and out.is_dir():
@@ -138,11 +165,10 @@ def check_output(out: Path, *, inputs: Sequence[Path | None] = (), folder: bool 
             if not ancestor.is_dir():
                 refuse("common.out_parent_is_file")
             break
-    target = out.resolve()
-    for given in inputs:
-        if given is None:
-            continue
-        source = Path(given).resolve()
-        if target == source:
-            refuse("common.out_is_input")
+    if overwrite is not None and folder:
+        from jamlik.storage import check_replaceable
+
+        fail_cleanly(lambda: check_replaceable(out, overwrite=overwrite))
+    elif overwrite is not None and not overwrite and out.exists():
+        refuse("storage.exists")
     return out

@@ -1,4 +1,9 @@
-"""``jamlik access PACK --out results.gpkg``: accessibility for every resident of a pack.
+"""``jamlik access PACK --out results``: accessibility for every resident of a pack.
+
+``--out results`` writes a result folder (``access.gpkg`` for QGIS and the tables ``summary``,
+``column_descriptions`` and ``sources`` as CSV beside it), swapped into place whole
+(:func:`jamlik.storage.result_folder`); ``--out results.gpkg`` writes one GeoPackage that
+holds every layer and table. Replacing an earlier output needs ``--overwrite``.
 
 ``--mode transit --date YYYY-MM-DD --hours 6-23`` computes public-transport access by hour and
 day type instead (:mod:`jamlik.runs.transit_access`) and writes the long table as CSV.
@@ -14,7 +19,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jamlik.cli._common import check_output, fail_cleanly, option_error, progress_bar
+from jamlik.cli._common import (
+    OverwriteOption,
+    check_output,
+    fail_cleanly,
+    option_error,
+    progress_bar,
+)
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import share_within
@@ -23,7 +34,7 @@ from jamlik.ingest import Pack, load_categories, load_pack
 from jamlik.ingest.pack import pack_files
 from jamlik.runs.access import AccessOptions, Detail, PackAccess, compute_pack_access
 from jamlik.runs.transit_access import TransitAccessOptions, compute_transit_access
-from jamlik.storage import sources_table, write_csv, write_result_set
+from jamlik.storage import result_folder, sources_table, write_csv, write_geopackage
 
 __all__ = [
     "DetourOption",
@@ -59,15 +70,20 @@ def run_access(
     scenario_path: Path | None = None,
     straight_line: bool = False,
     detour: float = DEFAULT_DETOUR_FACTOR,
+    overwrite: bool = False,
 ) -> PackAccess:
     """Load the pack (and a scenario), compute, write the outputs and print a summary.
 
-    Without an OSM extract, or with ``straight_line``, the approximation along straight lines
-    × ``detour`` runs instead (:mod:`jamlik.runs.straight_line`), and says so.
+    ``out`` ending in ``.gpkg`` is one GeoPackage; any other path is a result folder
+    (:func:`write_access_output`). Without an OSM extract, or with ``straight_line``, the
+    approximation along straight lines × ``detour`` runs instead
+    (:mod:`jamlik.runs.straight_line`), and says so.
     """
     pack = fail_cleanly(lambda: load_pack(pack_path))
     if straight_line or pack.osm_path is None:
-        return _run_straight_line(pack, out, options, detail, scenario_path, straight_line, detour)
+        return _run_straight_line(
+            pack, out, options, detail, scenario_path, straight_line, detour, overwrite
+        )
     placed = None
     if scenario_path is not None:
         from jamlik.ingest.scenario import load_scenario
@@ -83,7 +99,7 @@ def run_access(
         result = fail_cleanly(
             lambda: compute_pack_access(pack, options=options, progress=progress, scenario=placed)
         )
-    return _write_and_show(result, pack, out, detail)
+    return _write_and_show(result, pack, out, detail, overwrite)
 
 
 def _run_straight_line(
@@ -94,6 +110,7 @@ def _run_straight_line(
     scenario_path: Path | None,
     forced: bool,
     detour: float,
+    overwrite: bool,
 ) -> PackAccess:
     """Run the straight-line approximation; announce it and write ``*_approx`` layers."""
     from jamlik.runs.straight_line import straight_line_access
@@ -121,12 +138,35 @@ def _run_straight_line(
                 ) from None
 
         result = fail_cleanly(compute)
-    return _write_and_show(result, pack, out, detail)
+    return _write_and_show(result, pack, out, detail, overwrite)
 
 
-def _write_and_show(result: PackAccess, pack: Pack, out: Path, detail: Detail) -> PackAccess:
+def write_access_output(
+    result: PackAccess, pack: Pack, out: Path, *, detail: Detail = "tidy", overwrite: bool = False
+) -> dict[str, Path]:
+    """Write ``result`` to ``out``: one GeoPackage (``*.gpkg``) or a result folder.
+
+    The folder holds ``access.gpkg`` (every layer and table) and the tables ``summary``,
+    ``column_descriptions`` and ``sources`` as CSV (``*_approx`` for the straight-line
+    approximation), swapped into place whole; replacing an earlier one needs ``overwrite``.
+    Returns the paths written by kind.
+    """
     layers, tables = result.output_layers(sources_table(pack.sources), detail=detail)
-    written = fail_cleanly(lambda: write_result_set(layers, out, csv_tables=tables))
+    if out.suffix.lower() == ".gpkg":
+        return {"geopackage": write_geopackage(layers, out)}
+    with result_folder(out, command="access", overwrite=overwrite) as folder:
+        staged = {"geopackage": write_geopackage(layers, folder.staging / "access.gpkg")}
+        for name, table in tables.items():
+            staged[name] = write_csv(table, folder.staging / f"{name}.csv")
+    return {kind: folder.final(path) for kind, path in staged.items()}
+
+
+def _write_and_show(
+    result: PackAccess, pack: Pack, out: Path, detail: Detail, overwrite: bool
+) -> PackAccess:
+    written = fail_cleanly(
+        lambda: write_access_output(result, pack, out, detail=detail, overwrite=overwrite)
+    )
     print_access_summary(result, threshold_min=15.0)
     for kind, path in written.items():
         _out.print(t("cli_access.wrote", kind=kind, path=str(path)))
@@ -175,9 +215,7 @@ def print_access_summary(result: PackAccess, *, threshold_min: float) -> None:
 
 def access(
     pack: Annotated[Path, typer.Argument(help=t("opt.pack"))],
-    out: Annotated[Path, typer.Option("--out", "-o", help=t("access.opt_out"))] = Path(
-        "access.gpkg"
-    ),
+    out: Annotated[Path, typer.Option("--out", "-o", help=t("access.opt_out"))] = Path("access"),
     profiles: Annotated[str | None, typer.Option(help=t("transit_access.opt_profiles"))] = None,
     categories: Annotated[str | None, typer.Option(help=t("access.opt_categories"))] = None,
     cutoffs: Annotated[
@@ -205,6 +243,7 @@ def access(
     ] = None,
     straight_line: StraightLineOption = False,
     detour: DetourOption = DEFAULT_DETOUR_FACTOR,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Compute walk/bike accessibility for every resident of a pack (areas, grid, groups).
 
@@ -214,8 +253,12 @@ def access(
 
     With --mode transit: public transport by hour and day type, places open on arrival (CSV).
     """
-    written = out.with_suffix(".csv") if mode == "transit" else out.with_suffix(".gpkg")
-    check_output(written, inputs=[pack, scenario, *pack_files(pack)])
+    inputs = [pack, scenario, *pack_files(pack)]
+    if mode == "transit":
+        out = out if out.suffix.lower() == ".csv" else out.with_suffix(".csv")
+    elif out.suffix.lower() == ".csv":  # a table name given for the walk/bike layers
+        out = out.with_suffix(".gpkg")
+    check_access_output(out, inputs=inputs, overwrite=overwrite)
     if mode == "transit" and scenario is not None:
         fail_cleanly(lambda: _no_transit_scenario())
     if mode == "transit":
@@ -241,7 +284,13 @@ def access(
         fail_cleanly(lambda: _bad_detail(detail))
     chosen: Detail = "origins" if detail == "origins" else "tidy"
     run_access(pack, out, options, detail=chosen, scenario_path=scenario,
-               straight_line=straight_line, detour=detour)  # fmt: skip
+               straight_line=straight_line, detour=detour, overwrite=overwrite)  # fmt: skip
+
+
+def check_access_output(out: Path, *, inputs: list[Path | None], overwrite: bool) -> None:
+    """Check ``--out`` of ``access`` and ``scenario run``: a ``.gpkg``/``.csv`` file or a folder."""
+    single = out.suffix.lower() in (".gpkg", ".csv")
+    check_output(out, inputs=inputs, folder=not single, overwrite=overwrite)
 
 
 def _no_transit_scenario() -> None:
@@ -295,8 +344,7 @@ def _run_transit(pack_path: Path, out: Path, opts: TransitAccessOptions) -> None
             advance(1)
 
         result = fail_cleanly(lambda: compute_transit_access(pack, options=opts, progress=progress))
-    target = out if out.suffix.lower() == ".csv" else out.with_suffix(".csv")
-    written = fail_cleanly(lambda: write_csv(result.summary, target))
+    written = fail_cleanly(lambda: write_csv(result.summary, out))
     for note in result.notes:
         _out.print(f"• {note}", markup=False)
     _out.print(t("cli_access.wrote", kind="transit", path=str(written)))

@@ -10,13 +10,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jamlik.cli._common import check_output, fail_cleanly, option_error, progress_bar
+from jamlik.cli._common import (
+    OverwriteOption,
+    check_output,
+    fail_cleanly,
+    option_error,
+    progress_bar,
+)
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import ALL_AREAS
 from jamlik.ingest import Pack, load_pack
 from jamlik.runs.cohesion import CohesionOptions, PackCohesion, compute_pack_cohesion
-from jamlik.storage import sources_table, write_csv, write_geopackage, write_json
+from jamlik.storage import result_folder, sources_table, write_csv, write_geopackage, write_json
 
 __all__ = ["register", "write_cohesion_outputs"]
 
@@ -57,8 +63,13 @@ COHESION_OPTION_NAMES = {
 }
 
 
-def write_cohesion_outputs(result: PackCohesion, out: Path, pack: Pack) -> dict[str, Path]:
-    """Write the CSV/JSON tables and the GeoPackage of ``result`` into the folder ``out``.
+def write_cohesion_outputs(
+    result: PackCohesion, out: Path, pack: Pack, *, overwrite: bool = False
+) -> dict[str, Path]:
+    """Write the CSV/JSON tables and the GeoPackage of ``result`` as the result folder ``out``.
+
+    The files appear together or not at all (:func:`jamlik.storage.result_folder`); replacing
+    an earlier result needs ``overwrite``.
 
     Files: ``meeting_places.csv``, ``meeting_place_access.csv``, ``centrality_nodes.csv``,
     ``detour_pairs.csv`` and ``barrier_index.csv`` (with areas), ``column_descriptions.csv``
@@ -66,7 +77,12 @@ def write_cohesion_outputs(result: PackCohesion, out: Path, pack: Pack) -> dict[
     ``streets``: centrality per street piece = mean of its end nodes; ``meeting_places``;
     ``areas`` with the barrier index; ``column_descriptions``; ``sources``).
     """
-    out.mkdir(parents=True, exist_ok=True)
+    with result_folder(out, command="cohesion", overwrite=overwrite) as folder:
+        staged = _write_cohesion_files(result, folder.staging, pack)
+    return {kind: folder.final(path) for kind, path in staged.items()}
+
+
+def _write_cohesion_files(result: PackCohesion, out: Path, pack: Pack) -> dict[str, Path]:
     places = result.meeting_places
     table = pd.DataFrame(places.drop(columns="geometry"))
     table["x"], table["y"] = places.geometry.x, places.geometry.y
@@ -134,9 +150,10 @@ def cohesion(
     vulnerable_top_k: Annotated[int, typer.Option(help=t("cohesion.opt_top_k"))] = 3,
     vulnerable_areas: Annotated[str | None, typer.Option(help=t("cohesion.opt_areas"))] = None,
     year: Annotated[int | None, typer.Option(help=t("opt.statistics_year"))] = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Meeting places within reach, local centrality, detours between areas, co-accessibility."""
-    check_output(out, inputs=[pack], folder=True)
+    check_output(out, inputs=[pack], folder=True, overwrite=overwrite)
     options = fail_cleanly(
         lambda: _options(minutes, radii, vulnerable_top_k, vulnerable_areas, year)
     )
@@ -149,7 +166,7 @@ def cohesion(
         result = fail_cleanly(
             lambda: compute_pack_cohesion(loaded, options=options, progress=progress)
         )
-    written = fail_cleanly(lambda: write_cohesion_outputs(result, out, loaded))
+    written = fail_cleanly(lambda: write_cohesion_outputs(result, out, loaded, overwrite=overwrite))
     _print(result)
     for kind, path in written.items():
         _out.print(t("cohesion.wrote", kind=kind, path=str(path)))

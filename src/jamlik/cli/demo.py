@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from jamlik.cli._common import fail_cleanly
+from jamlik.cli._common import OverwriteOption, check_output, fail_cleanly
 from jamlik.cli.access import run_access
 from jamlik.cli.cohesion import cohesion
 from jamlik.cli.vulnerability import vulnerability
@@ -28,17 +28,33 @@ def demo(
     ),
     nodes: Annotated[int, typer.Option(help=t("demo.opt_nodes"))] = 2500,
     seed: Annotated[int, typer.Option(help=t("demo.opt_seed"))] = 7,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Run the pipeline on the generated sample town: access, vulnerability, cohesion, the report.
 
     The report compares the sample plan (homes, a school, a bus line, a footbridge) with today
-    and writes ``report.html``, ``report.pdf``, ``report.xlsx`` and ``report.gpkg``.
+    and writes ``report.html``, ``report.pdf``, ``report.xlsx`` and ``report.gpkg``. The whole
+    output folder (the pack, ``access/``, ``vulnerability/``, ``cohesion/``, the report) is one
+    result folder: it appears complete or not at all.
     """
+    from jamlik.storage import result_folder
+
     start = time.perf_counter()
+    check_output(out, folder=True, overwrite=overwrite)
+    with result_folder(out, command="demo", overwrite=overwrite) as result:
+        written = _demo(result.staging, nodes=nodes, seed=seed)
+    for path in written:
+        _out.print(t("report.wrote", path=str(result.final(path))))
+    seconds = f"{time.perf_counter() - start:.0f}"
+    _out.print(t("demo.done", seconds=seconds, folder=str(out)))
+
+
+def _demo(out: Path, *, nodes: int, seed: int) -> list[Path]:
+    """Write every part of the demo into ``out`` (the staging folder); return the report files."""
     _out.print(t("demo.generating"))
     town = fail_cleanly(lambda: generate_town(n_nodes=nodes, seed=seed))
     pack_file = fail_cleanly(lambda: write_town_pack(town, out / "sample_town_pack", seed=seed))
-    run_access(pack_file, out / "access.gpkg", AccessOptions())
+    run_access(pack_file, out / "access", AccessOptions())
     _out.print(t("demo.vulnerability"))
     vulnerability(
         pack_file,
@@ -76,10 +92,7 @@ def demo(
             progress=lambda message: _out.print(message, markup=False, soft_wrap=True),
         )
     )
-    for path in written.values():
-        _out.print(t("report.wrote", path=str(path)))
-    seconds = f"{time.perf_counter() - start:.0f}"
-    _out.print(t("demo.done", seconds=seconds, folder=str(out)))
+    return list(written.values())
 
 
 def register(app: typer.Typer) -> None:

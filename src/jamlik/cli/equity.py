@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jamlik.cli._common import check_output, console, fail_cleanly
+from jamlik.cli._common import OverwriteOption, check_output, console, fail_cleanly
 from jamlik.cli._years import select_year
 from jamlik.cli.segregation import read_csv
 from jamlik.i18n import t
@@ -64,8 +64,9 @@ def register(app: typer.Typer) -> None:
         year_column: Annotated[
             str, typer.Option("--year-column", help=t("years.opt_year_column"))
         ] = "year",
+        overwrite: OverwriteOption = False,
     ) -> None:
-        check_output(out, inputs=[input_path])
+        check_output(out, inputs=[input_path], overwrite=overwrite)
         result, n = fail_cleanly(
             lambda: _run(input_path, value, weight, group, rank, atkinson_e, year, year_column)
         )

@@ -8,7 +8,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from jamlik.cli._common import check_output, console, fail_cleanly
+from jamlik.cli._common import OverwriteOption, check_output, console, fail_cleanly
 from jamlik.cli.segregation import read_csv
 from jamlik.errors import DataError
 from jamlik.i18n import t
@@ -70,8 +70,9 @@ def register(app: typer.Typer) -> None:
         min_minutes: Annotated[
             float, typer.Option("--min-minutes", help=t("fca.opt_min_minutes"))
         ] = 1.0,
+        overwrite: OverwriteOption = False,
     ) -> None:
-        check_output(out, inputs=[demand, supply, cost])
+        check_output(out, inputs=[demand, supply, cost], overwrite=overwrite)
         scores = fail_cleanly(
             lambda: _run(
                 demand, supply, cost, method, max_minutes, weights, decay_power, min_minutes

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from jamlik.cli._common import check_output, console, fail_cleanly
+from jamlik.cli._common import OverwriteOption, check_output, console, fail_cleanly
 from jamlik.i18n import current_language, t
 
 __all__ = ["register", "report"]
@@ -21,25 +20,35 @@ def report(
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help=t("report.opt_out"))] = Path("report"),
     lang: Annotated[str | None, typer.Option("--lang", help=t("report.opt_lang"))] = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
-    """Write the social impact assessment report of a pack and its plans."""
+    """Write the social impact assessment report of a pack and its plans.
+
+    The four files appear in ``--out`` together or not at all (a result folder).
+    """
     from jamlik.ingest.pack import pack_files
 
     scenarios = list(scenario or [])
-    check_output(out, inputs=[pack, *scenarios, *pack_files(pack)], folder=True)
+    check_output(
+        out, inputs=[pack, *scenarios, *pack_files(pack)], folder=True, overwrite=overwrite
+    )
     from jamlik.report import write_report
+    from jamlik.storage import result_folder
 
     language = current_language(lang)
 
     def progress(message: str) -> None:
         console.print(message, highlight=False, markup=False, soft_wrap=True)
 
-    written = fail_cleanly(
-        partial(
-            write_report, pack, scenarios=scenarios, out_dir=out, language=language,
-            progress=progress,
-        )
-    )  # fmt: skip
+    def write() -> dict[str, Path]:
+        with result_folder(out, command="report", overwrite=overwrite) as folder:
+            staged = write_report(
+                pack, scenarios=scenarios, out_dir=folder.staging, language=language,
+                progress=progress,
+            )  # fmt: skip
+        return {kind: folder.final(path) for kind, path in staged.items()}
+
+    written = fail_cleanly(write)
     for path in written.values():
         console.print(t("report.wrote", language, path=str(path)), highlight=False)
 

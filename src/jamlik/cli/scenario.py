@@ -8,7 +8,13 @@ from typing import Annotated, Any
 
 import typer
 
-from jamlik.cli._common import check_output, console, fail_cleanly, progress_bar
+from jamlik.cli._common import (
+    OverwriteOption,
+    check_output,
+    console,
+    fail_cleanly,
+    progress_bar,
+)
 from jamlik.i18n import t
 
 __all__ = ["register"]
@@ -52,19 +58,21 @@ def run(
     pack: Annotated[Path, typer.Argument(help=t("scenario.opt_pack"))],
     scenario: Annotated[Path, typer.Argument(help=t("scenario.opt_scenario"))],
     out: Annotated[Path, typer.Option("--out", "-o", help=t("scenario.opt_out_gpkg"))] = Path(
-        "scenario_access.gpkg"
+        "scenario_access"
     ),
     profiles: Annotated[str, typer.Option(help=t("scenario.opt_profiles"))] = DEFAULT_PROFILES,
     categories: Annotated[str | None, typer.Option(help=t("scenario.opt_categories"))] = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Compute access with the scenario (the outputs of ``jamlik access``)."""
+    from jamlik.cli.access import check_access_output, run_access
     from jamlik.ingest.pack import pack_files
 
-    check_output(out, inputs=[pack, scenario, *pack_files(pack)])
-    from jamlik.cli.access import run_access
-
+    if out.suffix.lower() == ".csv":
+        out = out.with_suffix(".gpkg")
+    check_access_output(out, inputs=[pack, scenario, *pack_files(pack)], overwrite=overwrite)
     options = fail_cleanly(lambda: _options(profiles, categories))
-    run_access(pack, out, options, scenario_path=scenario)
+    run_access(pack, out, options, scenario_path=scenario, overwrite=overwrite)
 
 
 def compare(
@@ -91,6 +99,7 @@ def compare(
     transit_cell_m: Annotated[
         float, typer.Option("--transit-cell-m", help=t("scenario.opt_transit_cell_m"))
     ] = 250.0,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Compare scenarios with today: deltas, winners and losers, gaps, the SKA matrix.
 
@@ -98,7 +107,7 @@ def compare(
     alternatives.csv puts them side by side; iterations.csv lists what each version of a
     based_on chain changed.
     """
-    check_output(out, inputs=[pack, *scenarios], folder=True)
+    check_output(out, inputs=[pack, *scenarios], folder=True, overwrite=overwrite)
     from jamlik.cli.scenario_output import print_comparison, write_comparison
     from jamlik.ingest.pack import load_pack
     from jamlik.ingest.scenario import load_scenario, scenario_chain
@@ -106,7 +115,7 @@ def compare(
     from jamlik.scenarios.compare import alternatives_table, compare_scenario, iteration_changes
     from jamlik.ska.assess import assess_scenario
     from jamlik.ska.matrix import load_ska_rules
-    from jamlik.storage import write_csv
+    from jamlik.storage import result_folder, write_csv
 
     options = fail_cleanly(lambda: _options(profiles, categories))
     transit = None
@@ -160,22 +169,26 @@ def compare(
             for plan in loaded
         ]
     written = []
-    for comparison in comparisons:
-        folder = out if len(comparisons) == 1 else out / comparison.scenario.scenario.name
-        assessment = fail_cleanly(partial(assess_scenario, comparison, data_pack, rules=rules))
-        written += fail_cleanly(
-            partial(write_comparison, comparison, assessment, data_pack, folder, rules=rules)
-        )
-        print_comparison(comparison, assessment, rules)
-    if len(comparisons) > 1:
-        written.append(write_csv(alternatives_table(comparisons), out / "alternatives.csv"))
-    changes = [iteration_changes(chain) for chain in chains if len(chain) > 1]
-    if changes:
-        import pandas as pd
+    # Every file of the comparison appears together or not at all (a result folder).
+    with result_folder(out, command="scenario compare", overwrite=overwrite) as result:
+        staged = result.staging
+        for comparison in comparisons:
+            folder = staged if len(comparisons) == 1 else staged / comparison.scenario.scenario.name
+            assessment = fail_cleanly(partial(assess_scenario, comparison, data_pack, rules=rules))
+            written += fail_cleanly(
+                partial(write_comparison, comparison, assessment, data_pack, folder, rules=rules)
+            )
+            print_comparison(comparison, assessment, rules)
+        if len(comparisons) > 1:
+            written.append(write_csv(alternatives_table(comparisons), staged / "alternatives.csv"))
+        changes = [iteration_changes(chain) for chain in chains if len(chain) > 1]
+        if changes:
+            import pandas as pd
 
-        written.append(write_csv(pd.concat(changes, ignore_index=True), out / "iterations.csv"))
+            iterations = pd.concat(changes, ignore_index=True)
+            written.append(write_csv(iterations, staged / "iterations.csv"))
     for path in written:
-        console.print(t("scenario.wrote", path=str(path)), highlight=False)
+        console.print(t("scenario.wrote", path=str(result.final(path))), highlight=False)
 
 
 def _options(profiles: str, categories: str | None) -> Any:

@@ -15,7 +15,7 @@ from jamlik.ingest import Pack
 from jamlik.scenarios.compare import ScenarioComparison
 from jamlik.ska.assess import SKAAssessment
 from jamlik.ska.matrix import OWN_ASSESSMENT, SKARules
-from jamlik.storage import sources_table, write_csv, write_json, write_result_set
+from jamlik.storage import sources_table, write_csv, write_geopackage, write_json
 
 __all__ = ["print_comparison", "write_comparison"]
 
@@ -86,8 +86,7 @@ def write_comparison(
     if area_layer is not None:
         layers["area_change_everyone"] = area_layer
     layers.update({k: v for k, v in tables.items() if not v.empty})
-    written = write_result_set(layers, out / "comparison.gpkg")
-    paths = [written["geopackage"]]
+    paths = [write_geopackage(layers, out / "comparison.gpkg")]
     csv_tables = (
         "area_change",
         "winners_losers",

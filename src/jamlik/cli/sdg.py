@@ -22,14 +22,20 @@ from typing import Annotated
 
 import typer
 
-from jamlik.cli._common import check_output, console, fail_cleanly, progress_bar
+from jamlik.cli._common import (
+    OverwriteOption,
+    check_output,
+    console,
+    fail_cleanly,
+    progress_bar,
+)
 from jamlik.cli.access import DetourOption, StraightLineOption
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access.straight_line import DEFAULT_DETOUR_FACTOR
 from jamlik.ingest import Pack, load_pack
 from jamlik.runs.sdg import SDGResult, result_summary, sdg_11_2_1
-from jamlik.storage import write_csv, write_json
+from jamlik.storage import result_folder, write_csv, write_json
 
 __all__ = ["parse_date", "parse_window", "register"]
 
@@ -54,7 +60,9 @@ def parse_window(text: str) -> tuple[int, int]:
     return start, end
 
 
-def _run(pack_path: Path, date: str | None, window: str, rule: str, out: Path) -> SDGResult:
+def _run(
+    pack_path: Path, date: str | None, window: str, rule: str, out: Path, overwrite: bool
+) -> SDGResult:
     if date is None:
         raise DataError(t("approximate.sdg_needs_date"))
     day = parse_date(date)
@@ -70,14 +78,14 @@ def _run(pack_path: Path, date: str | None, window: str, rule: str, out: Path) -
             rule="average" if rule == "average" else "max_gap",
             progress=lambda _label, _done, _total: advance(),
         )
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv(result.groups, out / "sdg_11_2_1_groups.csv")
-    write_csv(result.areas, out / "sdg_11_2_1_areas.csv")
-    write_csv(result.stops, out / "sdg_11_2_1_stops.csv")
     summary = dict(result_summary(result))
     summary["pack"] = pack.name
     summary["sources"] = [s.model_dump() for s in pack.sources]
-    write_json(summary, out / "sdg_11_2_1.json")
+    with result_folder(out, command="sdg-11-2-1", overwrite=overwrite) as folder:
+        write_csv(result.groups, folder.staging / "sdg_11_2_1_groups.csv")
+        write_csv(result.areas, folder.staging / "sdg_11_2_1_areas.csv")
+        write_csv(result.stops, folder.staging / "sdg_11_2_1_stops.csv")
+        write_json(summary, folder.staging / "sdg_11_2_1.json")
     return result
 
 
@@ -92,7 +100,13 @@ def _parse_distances(text: str) -> tuple[float, ...]:
 
 
 def _run_straight_line(
-    pack: Pack, date: str | None, distances: str, detour: float, forced: bool, out: Path
+    pack: Pack,
+    date: str | None,
+    distances: str,
+    detour: float,
+    forced: bool,
+    out: Path,
+    overwrite: bool,
 ) -> None:
     """Run the approximation along straight lines × ``detour``; announce it and write it."""
     from jamlik.runs.straight_line import straight_line_sdg
@@ -105,15 +119,16 @@ def _run_straight_line(
         detour_factor=detour,
         date=None if date is None else parse_date(date),
     )
-    out.mkdir(parents=True, exist_ok=True)
     rounded = {"population": 2} | {c: 4 for c in result.areas if c.startswith("share_")}
-    write_csv(result.groups.round(rounded).reset_index(), out / "sdg_11_2_1_approx_groups.csv")
-    write_csv(result.areas.round(rounded), out / "sdg_11_2_1_approx_areas.csv")
-    write_csv(result.stops.assign(method="straight_line"), out / "sdg_11_2_1_approx_stops.csv")
     summary = dict(result.summary())
     summary["pack"] = pack.name
     summary["sources"] = [s.model_dump() for s in pack.sources]
-    write_json(summary, out / "sdg_11_2_1_approx.json")
+    with result_folder(out, command="sdg-11-2-1", overwrite=overwrite) as folder:
+        named = folder.staging / "sdg_11_2_1_approx"
+        write_csv(result.groups.round(rounded).reset_index(), f"{named}_groups.csv")
+        write_csv(result.areas.round(rounded), f"{named}_areas.csv")
+        write_csv(result.stops.assign(method="straight_line"), f"{named}_stops.csv")
+        write_json(summary, f"{named}.json")
     for note in result.notes:
         console.print(f"• {note}", markup=False, soft_wrap=True)
     everyone = result.groups.loc["pop_total"]
@@ -158,18 +173,21 @@ def register(app: typer.Typer) -> None:
         distances: Annotated[
             str, typer.Option("--distances", help=t("approximate.opt_distances"))
         ] = "400,800",
+        overwrite: OverwriteOption = False,
     ) -> None:
-        check_output(out, inputs=[pack], folder=True)
+        check_output(out, inputs=[pack], folder=True, overwrite=overwrite)
         loaded = fail_cleanly(lambda: load_pack(pack))
         if straight_line or loaded.osm_path is None:
             fail_cleanly(
                 lambda: _without_osm(
                     loaded, straight_line,
-                    lambda: _run_straight_line(loaded, date, distances, detour, straight_line, out),
+                    lambda: _run_straight_line(
+                        loaded, date, distances, detour, straight_line, out, overwrite
+                    ),
                 )
             )  # fmt: skip
             return
-        result = fail_cleanly(lambda: _run(pack, date, window, rule, out))
+        result = fail_cleanly(lambda: _run(pack, date, window, rule, out, overwrite))
         console.print(
             t(
                 "transit_service.done_sdg",

@@ -12,12 +12,12 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from jamlik.cli._common import check_output, console, fail_cleanly
+from jamlik.cli._common import OverwriteOption, check_output, console, fail_cleanly
 from jamlik.cli._years import select_year, years_of
 from jamlik.errors import DataError, MissingColumnError, MissingFileError
 from jamlik.i18n import t
 from jamlik.indicators.segregation.indices import align_areas, segregation_indices
-from jamlik.storage import write_csv, write_geopackage, write_json
+from jamlik.storage import result_folder, write_csv, write_geopackage, write_json
 
 __all__ = ["read_csv", "register"]
 
@@ -161,6 +161,12 @@ def _change(
     return table[first + [c for c in table.columns if c not in first]]
 
 
+def _change_needs_folder(out: Path) -> None:
+    raise DataError(
+        t("segregation.change_needs_folder", path=str(out), folder=str(out.with_suffix("")))
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``segregation`` command to ``app``."""
 
@@ -186,8 +192,15 @@ def register(app: typer.Typer) -> None:
             int,
             typer.Option("--permutations", min=1, help=t("segregation.opt_permutations")),
         ] = 999,
+        overwrite: OverwriteOption = False,
     ) -> None:
-        check_output(out, inputs=[input_path, areas])
+        # ``--out X.json`` (any name with a suffix): the indices alone; a name without a suffix
+        # is a result folder with segregation.json, local.gpkg (--areas) and change.csv
+        # (--change), swapped in whole.
+        single = out.suffix != ""
+        check_output(out, inputs=[input_path, areas], folder=not single, overwrite=overwrite)
+        if single and change:
+            fail_cleanly(lambda: _change_needs_folder(out))
         changes = None
         if change:
             changes = fail_cleanly(
@@ -198,16 +211,33 @@ def register(app: typer.Typer) -> None:
         result, n = fail_cleanly(
             lambda: _run(input_path, id_column, group, total, areas, atkinson_b, year, year_column)
         )
-        write_json(result, out)
-        console.print(t("segregation.done", n=n, path=out), highlight=False)
+        if single:
+            write_json(result, out)
+            console.print(t("segregation.done", n=n, path=out), highlight=False)
+            if areas is not None:
+                console.print(t("segregation.local_needs_folder", path=out), highlight=False)
+            return
+        layer = None
         if areas is not None:
             layer = fail_cleanly(
                 lambda: _local_layer(input_path, id_column, group, total, areas, year, year_column)
             )
-            local_path = write_geopackage({"local": layer}, out.with_name(f"{out.stem}_local.gpkg"))
-            console.print(t("segregation.local_written", path=local_path), highlight=False)
+
+        def write() -> None:
+            with result_folder(out, command="segregation", overwrite=overwrite) as folder:
+                write_json(result, folder.staging / "segregation.json")
+                if layer is not None:
+                    write_geopackage({"local": layer}, folder.staging / "local.gpkg")
+                if changes is not None:
+                    write_csv(changes, folder.staging / "change.csv")
+
+        fail_cleanly(write)
+        console.print(t("segregation.done", n=n, path=out / "segregation.json"), highlight=False)
+        if layer is not None:
+            path = out / "local.gpkg"
+            console.print(t("segregation.local_written", path=path), highlight=False)
         if changes is not None:
-            path = write_csv(changes, out.with_name(f"{out.stem}_change.csv"))
+            path = out / "change.csv"
             first, last = int(changes["year_a"].min()), int(changes["year_b"].max())
             message = t(
                 "segregation.change_written", first=first, last=last, n=len(CHANGE_KEYS), path=path

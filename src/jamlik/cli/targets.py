@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jamlik.cli._common import check_output, console, fail_cleanly
+from jamlik.cli._common import OverwriteOption, check_output, console, fail_cleanly
 from jamlik.i18n import t
 
 __all__ = ["register"]
@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         targets_file: Annotated[Path, typer.Argument(help=t("vulnerability.targets.opt_file"))],
         out_dir: Annotated[
             Path, typer.Option("--out", "--out-dir", "-o", help=t("opt.out_folder"))
-        ] = Path("."),
+        ] = Path("targets"),
         chart: Annotated[
             bool, typer.Option("--chart/--no-chart", help=t("vulnerability.targets.opt_chart"))
         ] = True,
@@ -41,23 +41,27 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option("--reference", help=t("opt.reference")),
         ] = None,
+        overwrite: OverwriteOption = False,
     ) -> None:
-        check_output(out_dir, inputs=[pack, targets_file, reference], folder=True)
+        check_output(
+            out_dir, inputs=[pack, targets_file, reference], folder=True, overwrite=overwrite
+        )
         from jamlik.indicators.vulnerability.targets import progress_table
         from jamlik.report.charts import target_chart
-        from jamlik.storage import atomic_path, write_csv, write_json
+        from jamlik.storage import result_folder, write_csv, write_json
 
         progresses, summary = fail_cleanly(lambda: _run(pack, targets_file, reference))
-        written = [
-            write_csv(progress_table(progresses), out_dir / "targets.csv"),
-            write_json(summary, out_dir / "targets.json"),
-        ]
-        if chart:
-            for progress in progresses:
-                target_path = out_dir / f"target_{progress.target.name}.png"
-                with atomic_path(target_path) as tmp:
-                    target_chart(progress).savefig(tmp, format="png")
-                written.append(target_path)
+        with result_folder(out_dir, command="targets", overwrite=overwrite) as folder:
+            written = [
+                write_csv(progress_table(progresses), folder.staging / "targets.csv"),
+                write_json(summary, folder.staging / "targets.json"),
+            ]
+            if chart:
+                for progress in progresses:
+                    target_path = folder.staging / f"target_{progress.target.name}.png"
+                    target_chart(progress).savefig(target_path, format="png")
+                    written.append(target_path)
+        written = [folder.final(path) for path in written]
         for progress in progresses:
             row = progress.series.iloc[-1]
             status = {True: "on_track", False: "off_track", None: "undetermined"}[progress.on_track]

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from jamlik.cli._common import check_output, console, fail_cleanly, progress_bar
+from jamlik.cli._common import OverwriteOption, check_output, console, fail_cleanly, progress_bar
 from jamlik.config import DEFAULT_PROFILE, WALK_PROFILES
 from jamlik.errors import DataError
 from jamlik.i18n import t
@@ -158,8 +158,9 @@ def register(app: typer.Typer) -> None:
         on_request: Annotated[
             str, typer.Option("--on-request", help=t("transit.opt_on_request"))
         ] = "forbid",
+        overwrite: OverwriteOption = False,
     ) -> None:
-        check_output(out, inputs=[*gtfs, origins, destinations, osm, scenario])
+        check_output(out, inputs=[*gtfs, origins, destinations, osm, scenario], overwrite=overwrite)
         result = fail_cleanly(
             lambda: _run(
                 gtfs,

@@ -8,7 +8,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from jamlik.cli._common import check_output, console, fail_cleanly
+from jamlik.cli._common import OverwriteOption, check_output, console, fail_cleanly
 from jamlik.cli.sdg import parse_date
 from jamlik.errors import DataError
 from jamlik.i18n import t
@@ -42,8 +42,9 @@ def register(app: typer.Typer) -> None:
         pack: Annotated[Path, typer.Argument(help=t("transit_service.opt_pack"))],
         date: Annotated[str, typer.Option("--date", help=t("transit_service.opt_date"))],
         out: Annotated[Path, typer.Option("--out", help=t("transit_service.opt_out_csv"))],
+        overwrite: OverwriteOption = False,
     ) -> None:
-        check_output(out, inputs=[pack, pack / "pack.toml"])
+        check_output(out, inputs=[pack, pack / "pack.toml"], overwrite=overwrite)
         table = fail_cleanly(lambda: _run(pack, date, out))
         total = int(table.to_numpy().sum())
         console.print(

@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from jamlik.cli._common import check_output, fail_cleanly, progress_bar
+from jamlik.cli._common import OverwriteOption, check_output, fail_cleanly, progress_bar
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.ingest.gtfs_tables import read_points
@@ -45,9 +45,10 @@ def travel_times(
     scenario: Annotated[
         Path | None, typer.Option("--scenario", help=t("scenario.opt_scenario_od"))
     ] = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Walk or bike travel times between points: origin_id,destination_id,distance_m,minutes."""
-    check_output(out, inputs=[osm, origins, destinations, scenario])
+    check_output(out, inputs=[osm, origins, destinations, scenario], overwrite=overwrite)
     from jamlik.ingest.scenario import load_scenario
 
     plan = fail_cleanly(lambda: load_scenario(scenario)) if scenario is not None else None

@@ -23,6 +23,7 @@ import pyproj
 import shapely
 
 from jamlik.errors import Problem, ProblemWarning
+from jamlik.ingest.crs_checks import check_coordinates, check_geometries
 
 __all__ = [
     "format_rows",
@@ -327,6 +328,10 @@ def _to_pack_crs(
     if frame.crs is None:
         msg = 'the file has no CRS; write one into the file or set `crs = "EPSG:..."` in pack.toml'
         return [Problem(label, msg, None, "crs")], frame
+    problems += check_geometries(
+        frame.geometry.to_numpy(), crs=pyproj.CRS(frame.crs), label=label,
+        rows=np.asarray(frame.index), pack_crs=pack_crs,
+    )  # fmt: skip
     if pack_crs is not None and not pyproj.CRS(frame.crs).equals(pack_crs):
         msg = f"areas are in {frame.crs.name}; reprojected to the pack CRS {pack_crs.name}"
         problems.append(ProblemWarning(label, msg, None, "crs"))
@@ -475,6 +480,11 @@ def read_points(
     if crs is not None:
         source_crs, crs_problems = parse_crs(crs, file=label, column="crs", require_metric=False)
         problems += crs_problems
+    if source_crs is not None:
+        problems += check_coordinates(
+            coords[x], coords[y], crs=source_crs, label=label, column=x, rows=positions,
+            pack_crs=pack_crs,
+        )  # fmt: skip
     if source_crs is not None and pack_crs is not None:
         transformer = pyproj.Transformer.from_crs(source_crs, pack_crs, always_xy=True)
         px, py = transformer.transform(coords[x], coords[y])

@@ -30,6 +30,7 @@ from scipy.spatial import cKDTree
 
 from jamlik.errors import CRSError, JamlikError, Problem, ProblemWarning
 from jamlik.ingest import OSMData, Pack, load_categories
+from jamlik.ingest.crs_checks import check_coordinates
 from jamlik.ingest.gtfs_tables import read_feed_files
 from jamlik.ingest.scenario import (
     ClosedStops,
@@ -41,6 +42,7 @@ from jamlik.ingest.scenario import (
     Service,
     StreetClosure,
     entries,
+    entry_crs,
     entry_geometry,
     entry_lines,
 )
@@ -107,11 +109,30 @@ def _geometries(
         )
         if not has_geometry or kind == "transit_lines":
             continue
+        # Says why (degrees as metres, swapped axes, 0,0); "outside the pack" follows too.
+        _check_coordinates(scenario, kind, index, entry, pack, report)
         try:
             placed.append((kind, index, entry, entry_geometry(scenario, entry, crs=crs)))
         except CRSError as exc:
             report.add(kind, index, entry, str(exc), key="crs")
     return placed
+
+
+def _check_coordinates(
+    scenario: Scenario, kind: str, index: int, entry: BaseModel, pack: Pack, report: _Reporter
+) -> None:
+    """Check the entry's raw coordinates against its CRS's (and the pack's) area of use."""
+    raw = [getattr(entry, "point", None)] if getattr(entry, "point", None) is not None else None
+    raw = raw or getattr(entry, "polygon", None) or getattr(entry, "coordinates", None) or []
+    try:
+        crs = pyproj.CRS.from_user_input(entry_crs(scenario, entry))
+    except pyproj.exceptions.CRSError:
+        return  # reported by entry_geometry, with the fix
+    xy = np.asarray(raw, dtype=float).reshape(-1, 2)
+    found = check_coordinates(xy[:, 0], xy[:, 1], crs=crs, label=report.file, pack_crs=pack.crs)
+    for problem in found:
+        say = report.warn if isinstance(problem, ProblemWarning) else report.add
+        say(kind, index, entry, problem.message, key="crs")
 
 
 def _check_inside(

@@ -2,7 +2,9 @@
 
 Every writer renders into a temporary file in the destination folder and renames it into place
 (``os.replace`` is atomic on POSIX and Windows within one file system). A failure leaves any
-earlier file untouched and removes the temporary one.
+earlier file untouched and removes the temporary one. A process killed outright (``kill -9``)
+cannot clean up: its temporary file ``.<name>.tmp-<pid>-…`` is removed by the next write to the
+same target, once that process no longer runs.
 """
 
 from __future__ import annotations
@@ -27,8 +29,13 @@ def atomic_path(target: str | os.PathLike[str], *, suffix: str | None = None) ->
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    prefix = f".{target.name}.tmp-"
+    for stale in target.parent.glob(f"{glob_escape(prefix)}*"):
+        pid = stale.name[len(prefix) :].split("-", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            stale.unlink(missing_ok=True)
     fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=target.parent
+        prefix=f"{prefix}{os.getpid()}-", suffix=suffix or target.suffix, dir=target.parent
     )
     os.close(fd)
     tmp = Path(tmp_name)
@@ -39,6 +46,24 @@ def atomic_path(target: str | os.PathLike[str], *, suffix: str | None = None) ->
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def glob_escape(text: str) -> str:
+    """Return ``text`` as a glob pattern that matches it literally."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (this one always does; another user's counts as running)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _write_with(target: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:

@@ -6,8 +6,9 @@ If the folder is complete in the cache the route reads it; otherwise the runner 
 in a worker thread (once per key, however many requests ask) and the route answers ``202``
 with the job's progress, which the page polls.
 
-A finished job's folder is written under a temporary name and renamed when complete, so a
-crash or a kill never leaves a half-written result that a later request would read. Jobs run
+A finished job's folder is a result folder (:func:`jamlik.storage.result_folder`): written
+under a hidden staging name and swapped into place whole when complete, so a crash or a kill
+never leaves a half-written or mixed result that a later request would read. Jobs run
 one at a time (a 2-core server shares its cores between the numba kernels of one run).
 
 Why hand-written: the app needs four things only (start once per key, progress, errors kept
@@ -20,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
 import threading
 import time
 import uuid
@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from jamlik.errors import JamlikError
+from jamlik.storage import result_folder
 
 __all__ = ["Job", "JobRunner", "Progress", "cache_key"]
 
@@ -159,18 +160,17 @@ class JobRunner:
     def _run(self, job: Job, work: Work) -> None:
         job.state = "running"
         target = self.folder(job.key)
-        partial = self.cache_dir / f".{job.key}-{job.id}.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
 
         def progress(label: str, done: int, total: int) -> None:
             job.label, job.done, job.total = label, done, total
 
         try:
-            work(partial, progress)
-            (partial / _DONE).write_text(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-            shutil.rmtree(target, ignore_errors=True)
-            partial.rename(target)
+            # A result folder: staged, then swapped in whole; an earlier (incomplete) one of the
+            # same key is replaced, anything else in the cache is refused, never deleted.
+            with result_folder(target, command=f"web {job.key}", overwrite=True) as folder:
+                work(folder.staging, progress)
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                (folder.staging / _DONE).write_text(stamp)
             job.state = "done"
         except JamlikError as exc:  # bad input: its message names the file, row or feature
             job.state, job.error = "failed", str(exc)
@@ -178,5 +178,4 @@ class JobRunner:
             log.exception("job %s failed", job.key)
             job.state, job.error, job.bug = "failed", f"{type(exc).__name__}: {exc}", True
         finally:
-            shutil.rmtree(partial, ignore_errors=True)
             job.seconds = time.monotonic() - job.started
