@@ -504,11 +504,16 @@ def _seeds(
     opportunities: gpd.GeoDataFrame,
     opts: AccessOptions,
     notes: list[str],
+    *,
+    snapped: tuple[Seeds, npt.NDArray[np.float64]] | None = None,
 ) -> tuple[dict[str, Seeds], dict[str, npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
-    """Seeds and weights per category; opportunities without a usable street are left out."""
+    """Seeds and weights per category; opportunities without a usable street are left out.
+
+    ``snapped``: the rows' seeds and snap distances (``destination_seeds``) when known.
+    """
     # One call for all categories: every row is snapped on its own, so splitting afterwards
     # gives the same seeds as one call per category, with one spatial index instead of many.
-    merged, snap = destination_seeds(
+    merged, snap = snapped or destination_seeds(
         network, graph, opportunities.geometry, profile=prof, max_snap_m=opts.max_snap_m
     )
     has_seed = np.diff(merged.indptr) > 0
@@ -563,14 +568,7 @@ def assemble_pack_access(
     by_profile, group_notes = profile_groups([_profile(p) for p in opts.profiles], groups)
     notes.extend(group_notes)
     table = residents.table
-    summaries = []
-    for prof in opts.profiles:
-        cols = [c for c in per_origin.columns if c.endswith(f"_{prof}")]
-        part = aggregate_access(per_origin[cols], table, groups=groups)
-        summaries.append(part.assign(profile=prof))
-    summary = pd.concat(summaries, ignore_index=True)
-    summary = summary[["profile", "area_id", "group", "indicator", "value", "population",
-                       "no_access_share"]]  # fmt: skip
+    summary = pack_summary(per_origin, table, groups=groups, profiles=opts.profiles)
     threshold = opts.standard_min
     area_values = tidy_values(per_origin, table, main, threshold_min=threshold, groups=groups,
                               id_column="area_id")  # fmt: skip
@@ -578,12 +576,7 @@ def assemble_pack_access(
 
     grid = grid_values = None
     if opts.grid_m:
-        nodes = table["node"].to_numpy()
-        cell_of, grid = grid_cells(node_x[nodes], node_y[nodes], cell_m=opts.grid_m,
-                                   crs=pack.crs)  # fmt: skip
-        in_cells = pd.DataFrame(
-            {"node": nodes, "cell_id": cell_of, "pop_total": table["pop_total"].to_numpy()}
-        )
+        in_cells, grid = residents_in_cells(table, node_xy, cell_m=opts.grid_m, crs=pack.crs)
         grid_values = tidy_values(
             per_origin, in_cells, main, threshold_min=threshold, groups=["pop_total"],
             id_column="cell_id", whole=False,
@@ -612,10 +605,7 @@ def assemble_pack_access(
         frame, geometry=gpd.points_from_xy(node_x[nodes], node_y[nodes]),
         crs=pack.crs, copy=False,
     )  # fmt: skip
-    opp = opportunities.copy()
-    snaps = np.vstack(list(snap_by_profile.values()))
-    opp["snap_distance_m"] = np.nanmin(np.where(np.isnan(snaps), np.inf, snaps), axis=0)
-    opp.loc[np.isinf(opp["snap_distance_m"]), "snap_distance_m"] = np.nan
+    opp = with_snap_distance(opportunities, snap_by_profile)
 
     categories = sorted({c.category for c in main})
     descriptions.update(
@@ -628,3 +618,47 @@ def assemble_pack_access(
                       grid=grid, grid_values=grid_values, opportunities=opp, descriptions=desc,
                       threshold_min=threshold, notes=tuple(notes), residents=table,
                       profile_groups=by_profile, population_known=known)  # fmt: skip
+
+
+def pack_summary(
+    per_origin: pd.DataFrame, table: pd.DataFrame, *, groups: list[str], profiles: Sequence[str]
+) -> pd.DataFrame:
+    """Return the long summary of every indicator: ``aggregate_access`` of each profile."""
+    summaries = []
+    for prof in profiles:
+        mine = np.flatnonzero(per_origin.columns.str.endswith(f"_{prof}"))
+        # A profile's columns stand together: a slice is a view, a list of columns a copy.
+        together = mine.size and np.array_equal(mine, np.arange(mine[0], mine[-1] + 1))
+        cols = slice(mine[0], mine[-1] + 1) if together else mine
+        part = aggregate_access(per_origin.iloc[:, cols], table, groups=groups)
+        summaries.append(part.assign(profile=prof))
+    summary = pd.concat(summaries, ignore_index=True)
+    return summary[["profile", "area_id", "group", "indicator", "value", "population",
+                    "no_access_share"]]  # fmt: skip
+
+
+def residents_in_cells(
+    table: pd.DataFrame,
+    node_xy: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
+    *,
+    cell_m: int,
+    crs: object,
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Residents by grid square (``node, cell_id, pop_total``) and the squares (``grid_cells``)."""
+    nodes = table["node"].to_numpy()
+    cell_of, grid = grid_cells(node_xy[0][nodes], node_xy[1][nodes], cell_m=cell_m, crs=crs)
+    in_cells = pd.DataFrame(
+        {"node": nodes, "cell_id": cell_of, "pop_total": table["pop_total"].to_numpy()}
+    )
+    return in_cells, grid
+
+
+def with_snap_distance(
+    opportunities: gpd.GeoDataFrame, snap_by_profile: dict[str, npt.NDArray[np.float64]]
+) -> gpd.GeoDataFrame:
+    """Return the opportunities with ``snap_distance_m``, the least over the profiles."""
+    opp = opportunities.copy()
+    snaps = np.vstack(list(snap_by_profile.values()))
+    opp["snap_distance_m"] = np.nanmin(np.where(np.isnan(snaps), np.inf, snaps), axis=0)
+    opp.loc[np.isinf(opp["snap_distance_m"]), "snap_distance_m"] = np.nan
+    return opp

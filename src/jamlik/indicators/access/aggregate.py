@@ -78,8 +78,7 @@ def aggregate_access(
             raise MissingColumnError(f"residents table has no column {column!r}")
     nodes = residents[node_column].to_numpy()
     index = per_origin.index
-    # One indicator per row, the frame's own layout (no copy), for the one-pass kernel.
-    columns = np.ascontiguousarray(per_origin.to_numpy(dtype=np.float64).T)
+    values = per_origin.to_numpy(dtype=np.float64)  # the frame's own block: no copy
     indicators = list(per_origin.columns)
     if not np.array_equal(nodes, index.to_numpy()):  # else one row per origin, in order
         unknown = ~np.isin(nodes, index.to_numpy())
@@ -88,10 +87,10 @@ def aggregate_access(
                 f"{int(unknown.sum())} resident rows sit on nodes without results "
                 f"(e.g. node {nodes[unknown][0]}); compute access for every resident node"
             )
-        if index.is_unique:
-            columns = columns[:, index.get_indexer(nodes)]
-        else:
-            columns = np.ascontiguousarray(per_origin.loc[nodes].to_numpy(dtype=np.float64).T)
+        where = index.get_indexer(nodes) if index.is_unique else None
+        values = (
+            values[where] if where is not None else per_origin.loc[nodes].to_numpy(dtype=np.float64)
+        )
     codes, labels = pd.factorize(residents[area_column].astype(str).to_numpy(), sort=True)
     # Rows of the areas (sorted, as a groupby) then the whole pack: "*" replaces an area of
     # that name or comes last.
@@ -100,11 +99,12 @@ def aggregate_access(
     if whole == names.size:
         names = np.append(names, np.array([ALL_AREAS], dtype=object))
     is_time = np.array([is_time_indicator(c) for c in indicators], dtype=bool)
+    by_column = bool(values.flags.f_contiguous and not values.flags.c_contiguous)
 
     frames = []
     for group in groups:
         weight = residents[group].to_numpy(dtype=np.float64)
-        num, den_reach = area_sums(columns, weight, codes.astype(np.int64), labels.size)
+        num, den_reach = area_sums(values, weight, codes, labels.size, by_column)
         num, den_reach = _with_whole(num, whole), _with_whole(den_reach, whole)
         by_area = np.bincount(codes, weights=weight, minlength=labels.size).astype(np.float64)
         population = _with_whole(by_area, whole)
