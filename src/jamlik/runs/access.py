@@ -48,7 +48,7 @@ from jamlik.networks import (
     StreetNetwork,
     build_street_network,
 )
-from jamlik.routing import ExponentialDecay, accessibility
+from jamlik.routing import AccessResult, ExponentialDecay, accessibility
 from jamlik.runs.access_layers import (
     ROUND_DECIMALS,
     CategoryColumns,
@@ -358,12 +358,7 @@ def compute_pack_access(
     if scenario is not None:
         opportunities = _only_categories(edit_opportunities(opportunities, scenario), opts)
     del osm  # the extract is the largest input; everything needed from it is built
-    counts = opportunities["category"].value_counts()
-    for category, n in counts[counts < MIN_PLACES].items():
-        notes.append(t("access.note_few_places", category=category, n=int(n), min=MIN_PLACES))
-    if opportunities.empty:
-        raise DataError(f"pack {pack.name!r}: no opportunities of the requested categories")
-
+    notes.extend(few_places(pack, opportunities))
     resident_nodes = np.unique(residents.table["node"].to_numpy())
     snap_by_profile: dict[str, npt.NDArray[np.float64]] = {}
     # Every profile's graph, origins and seeds first: their categories fix the columns, so the
@@ -390,7 +385,6 @@ def compute_pack_access(
     names: list[str] = []
     descriptions: dict[str, tuple[str, str]] = {}
     main: list[CategoryColumns] = []
-    standard = opts.cutoffs_min.index(opts.standard_min)
     for i, (prof, graph, origin_nodes, seeds, weights) in enumerate(prepared):
         step(t("access.step_profile", profile=prof.name), 3 + i)
         present = origin_nodes >= 0
@@ -408,18 +402,11 @@ def compute_pack_access(
             block[:] = result.to_frame(unit="min").to_numpy()
         else:
             block[present] = result.to_frame(unit="min").to_numpy()
-        own = [f"{c}_{prof.name}" for c in result.column_names(unit="min")]
+        own, described, measures = profile_columns(result, prof.name, opts)
         # No access from outside the profile's graph: no travel time, zero counts.
         block[~present] = np.where([is_time_indicator(c) for c in own], np.nan, 0.0)
-        for column, text in zip(own, result.describe_columns(unit="min").values(), strict=True):
-            descriptions[column] = (
-                t("access.col_profile", language="sv", text=text, profile=prof.name),
-                t("access.col_profile", language="en", text=text, profile=prof.name),
-            )
-        for j, category in enumerate(result.categories):
-            cols = own[j * width : (j + 1) * width]
-            main.append(CategoryColumns(prof.name, category, nearest=cols[0],
-                                        count=cols[opts.k + standard], decay=cols[-1]))  # fmt: skip
+        descriptions.update(described)
+        main.extend(measures)
         names.extend(own)
         del result, block
     per_origin = pd.DataFrame(values, index=pd.Index(resident_nodes, name="node"), columns=names)
@@ -662,3 +649,44 @@ def with_snap_distance(
     opp["snap_distance_m"] = np.nanmin(np.where(np.isnan(snaps), np.inf, snaps), axis=0)
     opp.loc[np.isinf(opp["snap_distance_m"]), "snap_distance_m"] = np.nan
     return opp
+
+
+def few_places(pack: Pack, opportunities: gpd.GeoDataFrame) -> list[str]:
+    """Return notes on the categories with fewer than :data:`MIN_PLACES` places.
+
+    Raises
+    ------
+    DataError
+        If there are no opportunities at all.
+    """
+    if opportunities.empty:
+        raise DataError(f"pack {pack.name!r}: no opportunities of the requested categories")
+    counts = opportunities["category"].value_counts()
+    return [
+        t("access.note_few_places", category=category, n=int(n), min=MIN_PLACES)
+        for category, n in counts[counts < MIN_PLACES].items()
+    ]
+
+
+def profile_columns(
+    result: AccessResult, name: str, opts: AccessOptions
+) -> tuple[list[str], dict[str, tuple[str, str]], list[CategoryColumns]]:
+    """Columns of one profile's result, their descriptions (sv, en) and its main measures."""
+    width = opts.k + len(opts.cutoffs_min) + 1  # per category: k nearest, counts, one decay
+    standard = opts.cutoffs_min.index(opts.standard_min)
+    own = [f"{c}_{name}" for c in result.column_names(unit="min")]
+    descriptions = {
+        column: (
+            t("access.col_profile", language="sv", text=text, profile=name),
+            t("access.col_profile", language="en", text=text, profile=name),
+        )
+        for column, text in zip(own, result.describe_columns(unit="min").values(), strict=True)
+    }
+    main = [
+        CategoryColumns(
+            name, category, nearest=cols[0], count=cols[opts.k + standard], decay=cols[-1]
+        )  # fmt: skip
+        for j, category in enumerate(result.categories)
+        for cols in [own[j * width : (j + 1) * width]]
+    ]
+    return own, descriptions, main

@@ -48,7 +48,6 @@ from jamlik.networks import Graph, Residents, Seeds, StreetNetwork, build_street
 from jamlik.routing import AccessResult, ExponentialDecay, accessibility
 from jamlik.routing.incremental import OpportunitySet, update_accessibility
 from jamlik.runs.access import (
-    MIN_PLACES,
     AccessOptions,
     PackAccess,
     _fmt,
@@ -58,7 +57,9 @@ from jamlik.runs.access import (
     _profile,
     _seeds,
     assemble_pack_access,
+    few_places,
     pack_summary,
+    profile_columns,
     residents_in_cells,
     with_snap_distance,
 )
@@ -181,7 +182,7 @@ def access_baseline(
     del osm
     opportunities = _only_categories(every, opts)
     notes = [*residents.warnings]
-    _few_places(pack, opportunities, notes)
+    notes.extend(few_places(pack, opportunities))
     resident_nodes = np.unique(residents.table["node"].to_numpy())
     graphs = {("walk", "adult"): walk_graph}
     runs = _profile_runs(
@@ -253,7 +254,7 @@ def incremental_access(
     notes.extend(moved_notes)
     step(t("access.step_opportunities"), 2)
     opportunities = _only_categories(edit_opportunities(baseline.opportunities, placed), opts)
-    _few_places(pack, opportunities, notes)
+    notes.extend(few_places(pack, opportunities))
     graphs = {(r.network.mode, r.profile.name): r.graph for r in baseline.runs}
     graphs = {key: g for key, g in graphs.items() if networks[key[0]] is baseline.networks[key[0]]}
     stats: list[dict[str, object]] = []
@@ -308,14 +309,6 @@ def incremental_access(
     plan = dataclasses.replace(plan, resident_changes=moved, residents_staying=staying)
     touched = None if changed is None else int(changed.size)
     return plan, IncrementalStats(pd.DataFrame(stats), touched)
-
-
-def _few_places(pack: Pack, opportunities: gpd.GeoDataFrame, notes: list[str]) -> None:
-    counts = opportunities["category"].value_counts()
-    for category, n in counts[counts < MIN_PLACES].items():
-        notes.append(t("access.note_few_places", category=category, n=int(n), min=MIN_PLACES))
-    if opportunities.empty:
-        raise DataError(f"pack {pack.name!r}: no opportunities of the requested categories")
 
 
 def _assemble(
@@ -560,26 +553,14 @@ def _columns(
     (``None`` when the table was written whole).
     """
     width = opts.k + len(opts.cutoffs_min) + 1
-    standard = opts.cutoffs_min.index(opts.standard_min)
     names: list[str] = []
     descriptions: dict[str, tuple[str, str]] = {}
     main: list[CategoryColumns] = []
     for run in runs:
-        result, name = run.result, run.profile.name
-        own = [f"{c}_{name}" for c in result.column_names(unit="min")]
-        for column, text in zip(own, result.describe_columns(unit="min").values(), strict=True):
-            descriptions[column] = (
-                t("access.col_profile", language="sv", text=text, profile=name),
-                t("access.col_profile", language="en", text=text, profile=name),
-            )
-        for j, category in enumerate(result.categories):
-            cols = own[j * width : (j + 1) * width]
-            main.append(
-                CategoryColumns(
-                    name, category, nearest=cols[0], count=cols[opts.k + standard], decay=cols[-1]
-                )
-            )
+        own, described, measures = profile_columns(run.result, run.profile.name, opts)
         names.extend(own)
+        descriptions.update(described)
+        main.extend(measures)
     same = today is not None and (
         names == list(today.columns.per_origin.columns)
         and np.array_equal(resident_nodes, today.columns.per_origin.index.to_numpy())
