@@ -42,11 +42,12 @@ import shapely
 from jamlik.config import TravelProfile, profile
 from jamlik.errors import DataError
 from jamlik.i18n import t
-from jamlik.indicators.access.aggregate import ALL_AREAS, is_time_indicator
+from jamlik.indicators.access.aggregate import is_time_indicator
 from jamlik.ingest import Pack, read_osm
 from jamlik.networks import Graph, Residents, Seeds, StreetNetwork, build_street_network
 from jamlik.routing import AccessResult, ExponentialDecay, accessibility
 from jamlik.routing.incremental import OpportunitySet, update_accessibility
+from jamlik.runs._long_tables import Blocks, expand, table_blocks, update_table
 from jamlik.runs.access import (
     AccessOptions,
     PackAccess,
@@ -104,19 +105,12 @@ class IncrementalStats:
 
 
 @dataclass(frozen=True)
-class _Blocks:
-    """Where each (profile, group, area) block of rows of a long table starts, and its length."""
-
-    start: dict[tuple[str, str, str], tuple[int, int]]
-
-
-@dataclass(frozen=True)
 class _Aggregated:
     """What a plan on today's residents reuses of today's aggregation."""
 
     notes: tuple[str, ...]  # the notes the aggregation adds (groups, grid, homes)
     in_cells: pd.DataFrame | None  # residents by grid square
-    blocks: dict[str, _Blocks]  # of the summary, area_values and grid_values
+    blocks: dict[str, Blocks]  # of the summary, area_values and grid_values
 
 
 @dataclass(frozen=True)
@@ -199,11 +193,11 @@ def access_baseline(
             residents.table, (walk.node_x, walk.node_y), cell_m=opts.grid_m, crs=pack.crs
         )
     blocks = {
-        "summary": _blocks(today.summary, "area_id"),
-        "area_values": _blocks(today.area_values, "area_id"),
+        "summary": table_blocks(today.summary, "area_id"),
+        "area_values": table_blocks(today.area_values, "area_id"),
     }
     if today.grid_values is not None:
-        blocks["grid_values"] = _blocks(today.grid_values, "cell_id")
+        blocks["grid_values"] = table_blocks(today.grid_values, "cell_id")
     return AccessBaseline(
         pack=pack,
         options=opts,
@@ -381,7 +375,7 @@ def _updated(
         tables["grid_values"] = (today.grid_values, cells, in_cells, "cell_id")
     new: dict[str, pd.DataFrame] = {}
     for name, (long, aggregate, rows, id_column) in tables.items():
-        done = _update_table(long, blocks[name], aggregate, per_origin, rows, touched, id_column,
+        done = update_table(long, blocks[name], aggregate, per_origin, rows, touched, id_column,
                              whole=name != "grid_values")  # fmt: skip
         if done is None:
             return None
@@ -402,80 +396,6 @@ def _updated(
         opportunities=opportunities,
         notes=(*notes, *baseline.aggregated.notes),
     )
-
-
-def _update_table(
-    long: pd.DataFrame,
-    blocks: _Blocks,
-    aggregate: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame],
-    per_origin: pd.DataFrame,
-    rows: pd.DataFrame,
-    touched: npt.NDArray[np.bool_],
-    id_column: str,
-    *,
-    whole: bool = True,
-) -> pd.DataFrame | None:
-    """``long`` with the blocks of the touched areas (and the whole pack) aggregated anew.
-
-    ``aggregate(values, rows)`` gives the long table of the residents ``rows`` (by
-    ``id_column``) from their per-origin ``values``;
-    its blocks replace today's of the same (profile, group, area). The whole pack's rows are
-    aggregated from every resident under the one area ``*``. ``None`` when a block has no
-    counterpart in ``long``.
-    """
-    if not touched.any():
-        return long
-    ids = rows[id_column].astype(str)
-    parts = []
-    # Every resident of an area one of whose residents changed.
-    mine = rows[ids.isin(set(ids[touched])).to_numpy() & (ids != ALL_AREAS).to_numpy()]
-    if len(mine):
-        nodes = np.unique(mine["node"].to_numpy())
-        part = aggregate(per_origin.iloc[per_origin.index.get_indexer(nodes)], mine)
-        parts.append(part[part[id_column] != ALL_AREAS])
-    if whole:
-        parts.append(aggregate(per_origin, rows.assign(**{id_column: ALL_AREAS})))
-    new = pd.concat(parts, ignore_index=True)
-    keys, starts, lengths = _block_keys(new, id_column)
-    where = [blocks.start.get(key, (-1, -1)) for key in keys]
-    if [n for _, n in where] != lengths.tolist():
-        return None  # other areas or indicators than today's: aggregated whole instead
-    positions = _expand(np.array([s for s, _ in where], dtype=np.int64), lengths)
-    order = _expand(starts, lengths)
-    out = long.copy()
-    for column in ("value", "population", "no_access_share"):
-        values = out[column].to_numpy(copy=True)
-        values[positions] = new[column].to_numpy()[order]
-        out[column] = values
-    return out
-
-
-def _blocks(long: pd.DataFrame, id_column: str) -> _Blocks:
-    keys, starts, lengths = _block_keys(long, id_column)
-    where = zip(starts.tolist(), lengths.tolist(), strict=True)
-    return _Blocks(dict(zip(keys, where, strict=True)))
-
-
-def _block_keys(
-    long: pd.DataFrame, id_column: str
-) -> tuple[list[tuple[str, str, str]], IntArray, IntArray]:
-    """Return the (profile, group, area) of each block of a long table, its start and length."""
-    labels = [long[c].astype(str).to_numpy() for c in ("profile", "group", id_column)]
-    same = np.ones(len(long), dtype=bool)  # same block as the row before
-    same[:1] = False
-    for label in labels:
-        same[1:] &= label[1:] == label[:-1]
-    starts = np.flatnonzero(~same)
-    lengths = np.diff(np.append(starts, len(long)))
-    keys = list(zip(*(label[starts].tolist() for label in labels), strict=True))
-    return keys, starts, lengths
-
-
-def _expand(starts: IntArray, lengths: IntArray) -> IntArray:
-    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])`` without a loop."""
-    offset = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    out: IntArray = np.repeat(starts, lengths) + offset
-    return out
 
 
 Update = Callable[[str, Graph, dict[str, Seeds], dict[str, FloatArray], IntArray], AccessResult]
@@ -635,7 +555,7 @@ def _snapped(
     counts = np.diff(both.indptr)[source]
     indptr = np.zeros(source.size + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
-    take = _expand(both.indptr[source], counts)
+    take = expand(both.indptr[source], counts)
     snap = np.concatenate([today.snap, fresh_snap])[source]
     return Seeds(indptr, both.node[take], both.cost[take]), snap
 
