@@ -19,8 +19,9 @@ the graph from its edges is timed apart (``graph``).
 category. ``full`` = :func:`jamlik.runs.access.compute_pack_access` with the scenario (reads
 the OSM extract, builds networks, places residents, snaps, searches, aggregates);
 ``incremental`` = :func:`jamlik.runs.incremental.incremental_access` from a baseline built
-once (its time is printed as ``baseline``). Changes: a new school at a street node, and a new
-link between two street nodes about 400 m apart.
+once (its time is printed as ``baseline``; ``changed_origins`` = resident nodes whose values
+changed, whose areas and grid squares alone are aggregated again). Changes: a new school at a
+street node, and a new link between two street nodes about 400 m apart.
 
 Each (part, case, method) runs in its own process so that its peak memory is its own
 (``VmHWM``, whole process, inputs included). Times are medians of ``--runs`` after a warm-up
@@ -192,6 +193,7 @@ def _pack(case: str, method: str, runs: int) -> dict[str, Any]:
         out["baseline_s"] = time.perf_counter() - started
         wall, cpu, result = _timed(lambda: incremental_access(baseline, placed), runs)
         out["searches"] = int(result[1].table["searches"].sum())
+        out["changed_origins"] = result[1].changed_origins
     return {"wall_s": wall, "cpu_s": cpu, **out}
 
 
@@ -213,7 +215,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     parts = ("dense", "pack") if args.part == "both" else (args.part,)
     print(f"medians of {args.runs} runs after a warm-up; NUMBA_NUM_THREADS="
-          f"{os.environ['NUMBA_NUM_THREADS']}")  # fmt: skip
+          f"{os.environ['NUMBA_NUM_THREADS']}; load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")  # fmt: skip
     header = f"{'part':6} {'case':14} {'wall full':>9} {'incr':>7} {'ratio':>6} "
     header += f"{'cpu full':>9} {'incr':>7} {'ratio':>6} {'MB full':>8} {'incr':>6}"
     print(header + "  incremental detail")

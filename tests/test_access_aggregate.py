@@ -72,3 +72,52 @@ def test_share_within_by_hand() -> None:
     # Within 15: rows 0 and 3 (15 is inside): (10 + 40) / 100; seniors 1 / 4.
     assert out.loc["t", "pop_total"] == pytest.approx(0.5)
     assert out.loc["t", "old"] == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("areas", [["A", "C", "B"], ["*"], ["B", ALL_AREAS, "A"]])
+def test_random_residents_equal_a_pandas_groupby(areas: list[str]) -> None:
+    """Oracle: the formulas written with a pandas groupby, row by row of the residents table.
+
+    Nodes out of order and repeated, NaN times, an area named ``*`` (a pack without areas).
+    """
+    rng = np.random.default_rng(5)
+    nodes = rng.permutation(400)[:300]
+    times = rng.uniform(1, 30, size=(300, 2))
+    times[rng.random((300, 2)) < 0.3] = np.nan
+    per_origin = pd.DataFrame(
+        np.column_stack([times, rng.poisson(3, size=(300, 2))]),
+        index=nodes,
+        columns=["a_nearest_1_min", "b_nearest_1_min", "a_count_15min", "b_count_15min"],
+    )
+    residents = pd.DataFrame(
+        {
+            "node": rng.choice(nodes, size=500),
+            "area_id": rng.choice(areas, size=500),
+            "pop_total": rng.integers(0, 40, size=500),
+            "old": rng.integers(0, 10, size=500),
+        }
+    )
+    got = aggregate_access(per_origin, residents, groups=["pop_total", "old"])
+    for group in ("pop_total", "old"):
+        frame = per_origin.loc[residents["node"]].reset_index(drop=True)
+        weight = residents[group]
+        whole = residents.assign(area_id=ALL_AREAS)
+        for area_rows in (residents, whole):
+            for area, rows in area_rows.groupby("area_id"):
+                mine = got[(got["group"] == group) & (got["area_id"] == area)]
+                if area_rows is residents and area == ALL_AREAS:
+                    continue  # replaced by the whole pack's row
+                for column in per_origin.columns:
+                    x, w = frame.loc[rows.index, column], weight[rows.index]
+                    row = mine[mine["indicator"] == column].iloc[0]
+                    assert row["population"] == w.sum()
+                    if "_nearest_" in column:
+                        ok = x.notna()
+                        assert row["value"] == pytest.approx((x[ok] * w[ok]).sum() / w[ok].sum())
+                        assert row["no_access_share"] == pytest.approx(w[~ok].sum() / w.sum())
+                    else:
+                        assert row["value"] == pytest.approx((x * w).sum() / w.sum())
+    expected_areas = sorted(set(areas) - {ALL_AREAS}) + [ALL_AREAS]
+    if ALL_AREAS in areas:
+        expected_areas = sorted(areas)
+    assert list(dict.fromkeys(got["area_id"])) == expected_areas

@@ -193,3 +193,78 @@ def test_compare_with_a_baseline_equals_compare_without(town, tmp_path: Path) ->
             a[numeric].to_numpy(dtype=float), b[numeric].to_numpy(dtype=float), rtol=1e-9, atol=1e-9
         )
     assert (full.area_change["delta"].abs() > 0).any()
+
+
+@pytest.mark.parametrize(
+    ("seed", "kinds"),
+    [(0, ("links",)), (1, ("closures",)), (2, ("services", "closures", "links"))],
+)
+def test_plans_on_todays_homes_aggregate_only_touched_areas(  # type: ignore[no-untyped-def]
+    town, town_baseline, tmp_path: Path, seed: int, kinds: tuple[str, ...]
+) -> None:
+    """Without new or removed homes only the areas and squares whose residents' values changed
+    are aggregated again (and the whole pack): every table still equals a full run's."""
+    rng = np.random.default_rng(100 + seed)
+    text = random_scenario(town[0], rng, kinds=kinds)
+    path = tmp_path / "s.toml"
+    path.write_text(text, encoding="utf-8")
+    placed = place_scenario(load_scenario(path), town[0])
+    got, stats = incremental_access(town_baseline, placed)
+    want = compute_pack_access(town[0], options=TOWN_OPTIONS, scenario=placed)
+    assert_same_access(got, want)
+    assert stats.changed_origins is not None and stats.changed_origins > 0
+    # What the update takes from today's run is what a full run builds again.
+    exact = [c for c in want.origins.columns if "_decay_" not in c]
+    pd.testing.assert_frame_equal(got.origins[exact], want.origins[exact])
+    for name in ("descriptions", "areas", "grid"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name))
+    # Some areas and squares were left as they were today.
+    for name in ("area_values", "grid_values"):
+        before, after = getattr(town_baseline.today, name), getattr(got, name)
+        same = np.isclose(before["value"], after["value"], rtol=0, atol=0, equal_nan=True)
+        assert same.any() and not same.all()
+
+
+def local_change(pack: Pack, case: str) -> str:
+    """The benchmark's lab changes: a school at a street node, or a 400 m link between two."""
+    assert pack.osm_path is not None
+    walk = build_street_network(read_osm(pack.osm_path), mode="walk", crs=pack.crs.to_string())
+    x, y = walk.node_x, walk.node_y
+    a = int(np.random.default_rng(3).integers(walk.n_nodes))
+    body = f'[scenario]\nname = "{case}"\ncrs = "{pack.crs.to_string()}"\n\n'
+    if case == "new_school":
+        return body + f'[[services]]\nname = "s"\ncategory = "school"\npoint = [{x[a]}, {y[a]}]\n'
+    b = int(np.argmin(np.abs(np.hypot(x - x[a], y - y[a]) - 400.0)))
+    return body + (
+        f'[[links]]\nname = "l"\ncoordinates = [[{x[a]}, {y[a]}], [{x[b]}, {y[b]}]]\n'
+        'modes = ["walk", "bike"]\n'
+    )
+
+
+@pytest.mark.parametrize("case", ["new_school", "new_link"])
+def test_tampere_areas_and_grid_of_a_local_change(tmp_path: Path, case: str) -> None:
+    """Real pack, every category, the 250 m grid: the per-origin values, the summary, the area
+    and the grid tables of an updated run equal a full run's, though only the squares of the
+    residents whose values changed were aggregated again."""
+    pack = load_pack(TAMPERE)
+    options = AccessOptions(profiles=("adult", "child"), grid_m=250)
+    if "tampere_grid" not in _CACHE:
+        _CACHE["tampere_grid"] = access_baseline(pack, options=options)
+    baseline = _CACHE["tampere_grid"]
+    path = tmp_path / "s.toml"
+    path.write_text(local_change(pack, case), encoding="utf-8")
+    placed = place_scenario(load_scenario(path), pack)
+    got, stats = incremental_access(baseline, placed)  # type: ignore[arg-type]
+    want = compute_pack_access(pack, options=options, scenario=placed)
+    assert_same_access(got, want)
+    assert want.grid_values is not None and len(want.grid_values) > 100_000
+    n_nodes = len(want.origins)
+    assert stats.changed_origins is not None and 0 < stats.changed_origins < n_nodes
+    changed = ~np.isclose(
+        baseline.today.grid_values["value"],
+        want.grid_values["value"],
+        rtol=0,
+        atol=0,  # type: ignore[attr-defined]
+        equal_nan=True,
+    )
+    assert changed.any() and not changed.all()

@@ -14,7 +14,7 @@ from scipy.spatial import cKDTree
 from jamlik.datasets.town import Town, generate_town
 from jamlik.networks.graph import Graph, graph_from_edges
 from jamlik.networks.seeds import Seeds
-from jamlik.routing import ExponentialDecay, accessibility
+from jamlik.routing import ExponentialDecay, accessibility, incremental
 from jamlik.routing.engine import AccessResult
 from jamlik.routing.incremental import OpportunitySet, changed_nodes, update_accessibility
 
@@ -245,3 +245,64 @@ def test_changed_nodes_of_a_new_link(town) -> None:  # type: ignore[no-untyped-d
 
     diff = edges(g0) ^ edges(g3)
     assert set(changed_nodes(g0, g3).tolist()) == {x for e in diff for x in e[:2]}
+
+
+def _path_update(g0: Graph, g1: Graph) -> tuple[AccessResult, AccessResult, int, int]:
+    """A school at node 0 of ``g0``/``g1`` (same node numbers): (updated, full, searched, edges)."""
+    school = {"school": Seeds(np.array([0, 1]), np.array([0]), np.array([0.0]))}
+    opps = OpportunitySet(school, {"school": np.ones(1)}, {"school": np.array([1])})
+
+    def run(g: Graph) -> AccessResult:
+        return accessibility(g, school, k=1, cutoffs=(250.0, 400.0), max_cost=400.0)
+
+    got = update_accessibility(
+        run(g0),
+        graph_before=g0,
+        opportunities_before=opps,
+        graph_after=g1,
+        opportunities_after=opps,
+        origins=np.arange(g1.n_nodes),
+    )
+    return got.result, run(g1), got.changed_opportunities, got.changed_edges
+
+
+def test_only_edges_on_a_least_path_or_shorter_search_again() -> None:
+    """A path 0-1-2-3 of 100 s edges plus 0-4-2 of 150 s edges; a school at node 0, by hand.
+
+    The school reaches both ends of every edge below, yet only a change that alters a least
+    cost makes it search again: closing 4-2 (no least path uses it), or adding 0-3 at 320 s
+    (longer than 300 s by the path), searches nothing.
+    """
+    src = np.array([0, 1, 1, 2, 2, 3, 0, 4, 4, 2])
+    dst = np.array([1, 0, 2, 1, 3, 2, 4, 0, 2, 4])
+    cost = np.array([100.0] * 6 + [150.0] * 4)
+    g0 = graph_from_edges(src, dst, cost, n_nodes=5)
+
+    def edited(keep: np.ndarray, extra: list[tuple[int, int, float]]) -> Graph:
+        s, d, c = src[keep], dst[keep], cost[keep]
+        for u, v, w in extra:
+            s, d, c = np.append(s, [u, v]), np.append(d, [v, u]), np.append(c, [w, w])
+        return graph_from_edges(s, d, c, n_nodes=5)
+
+    everything = np.ones(src.size, dtype=bool)
+    no_4_2 = ~(((src == 4) & (dst == 2)) | ((src == 2) & (dst == 4)))
+    no_1_2 = ~(((src == 1) & (dst == 2)) | ((src == 2) & (dst == 1)))
+    cases = [
+        (edited(no_4_2, []), 0, [0, 100, 200, 300, 150]),  # not on a least path
+        (edited(everything, [(0, 3, 320.0)]), 0, [0, 100, 200, 300, 150]),  # longer way
+        (edited(everything, [(0, 3, 300.0)]), 1, [0, 100, 200, 300, 150]),  # as long: searched
+        (edited(everything, [(0, 3, 120.0)]), 1, [0, 100, 200, 120, 150]),  # shorter
+        (edited(no_1_2, []), 1, [0, 100, 300, 400, 150]),  # on the least path to 2 and 3
+    ]
+    for g1, searched, nearest in cases:
+        got, want, n, edges = _path_update(g0, g1)
+        assert_same(got, want)
+        np.testing.assert_array_equal(got.nearest[:, 0, 0], nearest)
+        assert (n, edges) == (searched, 2)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_many_changed_ends_fall_back_to_reach(town, seed: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Beyond ``_MAX_ENDS`` end nodes every opportunity reaching one is searched: still equal."""
+    monkeypatch.setattr(incremental, "_MAX_ENDS", 0)
+    test_random_changes_equal_full_run(town, seed, named=True)

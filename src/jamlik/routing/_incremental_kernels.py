@@ -71,6 +71,12 @@ def _take_out(acc, c, r, k, d):  # type: ignore[no-untyped-def]
     return False
 
 
+@numba.njit(cache=True, inline="always")
+def _search_one(g, q, j, bound, stamp, ws):  # type: ignore[no-untyped-def]
+    """Search from opportunity ``j`` of the query ``q``; return (n_touched, n_closed)."""
+    return search(g, q.seed_node, q.seed_cost, q.seed_ptr[j], q.seed_ptr[j + 1], bound, stamp, ws)
+
+
 @numba.njit(cache=True)
 def apply_operations(  # type: ignore[no-untyped-def]
     g0, q0, krow0, w0, g1, q1, krow1, w1, ops, m, acc, flag, old, old_rows
@@ -93,16 +99,7 @@ def apply_operations(  # type: ignore[no-untyped-def]
         c = ops[o, 2]
         n_old = 0
         if b >= 0:
-            nt, ncl = search(
-                g0,
-                q0.seed_node,
-                q0.seed_cost,
-                q0.seed_ptr[b],
-                q0.seed_ptr[b + 1],
-                bound,
-                o + 1,
-                w0,
-            )
+            nt, ncl = _search_one(g0, q0, b, bound, o + 1, w0)
             n_searches += 1
             wb = q0.opp_weight[b]
             for i in range(nt):
@@ -117,16 +114,7 @@ def apply_operations(  # type: ignore[no-untyped-def]
                         n_old += 1
             clear(g0, w0, nt, ncl)
         if a >= 0:
-            nt, ncl = search(
-                g1,
-                q1.seed_node,
-                q1.seed_cost,
-                q1.seed_ptr[a],
-                q1.seed_ptr[a + 1],
-                bound,
-                o + 1,
-                w1,
-            )
+            nt, ncl = _search_one(g1, q1, a, bound, o + 1, w1)
             n_searches += 1
             wa = q1.opp_weight[a]
             for i in range(nt):

@@ -11,10 +11,13 @@ one graph with one set of opportunities (*before*) and returns the result that
   weight differ is both.
 * **Streets**: the directed edges of both graphs are compared in the caller's node numbering
   (``Graph.node_index``), so added and closed links, changed costs and whole components that
-  join or leave the graph all count. An opportunity's search can change only if it reaches
-  an end node of a changed edge (a Dijkstra search that never reaches such a node settles the
-  same nodes at the same costs on both graphs). One bounded search *from* those end nodes on
-  the graph before tells which opportunities reach them; those are searched before and after.
+  join or leave the graph all count. An opportunity's search can change only if a changed
+  edge ``u -> v`` of cost ``c`` has ``c + d(v) <= d(u)``, ``d`` being the least cost to the
+  opportunity on the graph before: a gone edge on a least path, or a new one no longer than
+  the old way (otherwise the costs before still satisfy every edge after and each node keeps
+  a least path, so the search settles the same nodes at the same costs). One bounded search
+  *from* each end node on the graph before gives ``d`` there for every opportunity; those
+  for which an edge matters are searched before and after.
 * **Counts and decayed sums** take the old contribution away and add the new one. Counts of
   whole-number weights are exact; decayed sums agree with a full run to rounding.
 * **The k nearest**: a new cost is inserted; an old cost in the list is swapped for a new one
@@ -61,6 +64,9 @@ IntArray = npt.NDArray[np.int64]
 #: direction adds the same costs in another order, so the bound is widened by a hair (a
 #: false "yes" costs a search, a false "no" would cost exactness).
 _SLACK = 1e-9
+#: Most end nodes of changed edges searched one by one to test each edge against each
+#: opportunity (:func:`_touched_by_edges`); beyond, one search from all of them.
+_MAX_ENDS = 64
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,7 @@ class IncrementalResult:
         What :func:`~jamlik.routing.engine.accessibility` gives on the graph and
         opportunities after.
     changed_edges
-        Directed edges that differ between the graphs.
+        Directed edges in one graph only (an edge whose cost changed counts twice).
     changed_opportunities
         Opportunities searched again (gone, new, moved or reaching a changed edge).
     recomputed_rows
@@ -105,6 +111,50 @@ class IncrementalResult:
     searches: int
 
 
+def changed_nodes(before: Graph, after: Graph) -> IntArray:
+    """End nodes (caller's numbering) of the directed edges that differ between two graphs.
+
+    An edge differs when it is in one graph only or its cost differs; a node that joins or
+    leaves the graph brings its edges.
+    """
+    src, dst, _ = _edge_diff(before, after)
+    return np.unique(np.concatenate([src, dst]))
+
+
+def _edge_diff(before: Graph, after: Graph) -> tuple[IntArray, IntArray, FloatArray]:
+    """Directed edges ``(from, to, cost)`` in one graph only (caller's numbering).
+
+    An edge whose cost changed is there twice: with its cost before and its cost after. On
+    two graphs of the same nodes only the rows (out-edges of a node) that differ are
+    compared; rows of equal degree are compared edge by edge first (``graph_from_edges``
+    sorts each row by target, then cost).
+    """
+    empty = np.empty(0, dtype=np.int64)
+    if before is after:
+        return empty, empty, np.empty(0)
+    if np.array_equal(before.node_index, after.node_index):
+        rows = _differing_rows(before, after)
+        n = before.n_nodes
+        e0, e1 = _row_edges(before.indptr, rows), _row_edges(after.indptr, rows)
+        u0 = np.repeat(rows, before.indptr[rows + 1] - before.indptr[rows])
+        u1 = np.repeat(rows, after.indptr[rows + 1] - after.indptr[rows])
+        k0, c0 = (u0 * n + before.indices[e0]).astype(np.float64), before.cost[e0]
+        k1, c1 = (u1 * n + after.indices[e1]).astype(np.float64), after.cost[e1]
+        caller = before.node_index
+    else:
+        n = int(max(before.node_index.max(initial=-1), after.node_index.max(initial=-1))) + 1
+        if n**2 >= 2**53:
+            raise DataError(f"graphs of {n} nodes are too large for the incremental update")
+        k0, c0 = _edge_keys(before, n)
+        k1, c1 = _edge_keys(after, n)
+        caller = np.arange(n, dtype=np.int64)
+    e0, e1 = k0 + 1j * c0, k1 + 1j * c1
+    gone, new = e0[~np.isin(e0, e1)], e1[~np.isin(e1, e0)]
+    keys = np.concatenate([gone.real, new.real]).astype(np.int64)
+    cost = np.concatenate([gone.imag, new.imag])
+    return caller[keys // n], caller[keys % n], cost
+
+
 def _edge_keys(graph: Graph, n_caller: int) -> tuple[FloatArray, FloatArray]:
     """Directed edges as (``u * n + v`` in the caller's numbering, cost)."""
     src = graph.node_index[graph.edge_sources()]
@@ -112,34 +162,8 @@ def _edge_keys(graph: Graph, n_caller: int) -> tuple[FloatArray, FloatArray]:
     return (src * n_caller + dst).astype(np.float64), graph.cost
 
 
-def changed_nodes(before: Graph, after: Graph) -> IntArray:
-    """End nodes (caller's numbering) of the directed edges that differ between two graphs.
-
-    An edge differs when it is in one graph only or its cost differs; a node that joins or
-    leaves the graph brings its edges.
-    """
-    if before is after:
-        return np.empty(0, dtype=np.int64)
-    if np.array_equal(before.node_index, after.node_index):
-        return before.node_index[_changed_rows(before, after)]
-    n = int(max(before.node_index.max(initial=-1), after.node_index.max(initial=-1))) + 1
-    if n**2 >= 2**53:
-        raise DataError(f"graphs of {n} nodes are too large for the incremental update")
-    k0, c0 = _edge_keys(before, n)
-    k1, c1 = _edge_keys(after, n)
-    e0, e1 = k0 + 1j * c0, k1 + 1j * c1
-    gone = e0[~np.isin(e0, e1)].real
-    new = e1[~np.isin(e1, e0)].real
-    keys = np.concatenate([gone, new]).astype(np.int64)
-    return np.unique(np.concatenate([keys // n, keys % n]))
-
-
-def _changed_rows(before: Graph, after: Graph) -> IntArray:
-    """Nodes (of two graphs on the same nodes) whose out-edges differ, and their targets.
-
-    Rows of equal degree are compared edge by edge (``graph_from_edges`` sorts each row by
-    target, then cost); a row of another degree counts whole.
-    """
+def _differing_rows(before: Graph, after: Graph) -> IntArray:
+    """Nodes (of two graphs on the same nodes) whose out-edges differ."""
     deg0, deg1 = np.diff(before.indptr), np.diff(after.indptr)
     differ = deg0 != deg1
     same = np.flatnonzero(~differ)
@@ -148,10 +172,7 @@ def _changed_rows(before: Graph, after: Graph) -> IntArray:
     e1 = _row_edges(after.indptr, same)
     bad = (before.indices[e0] != after.indices[e1]) | (before.cost[e0] != after.cost[e1])
     differ[np.repeat(same, count)[bad]] = True
-    rows = np.flatnonzero(differ)
-    ends0 = before.indices[_row_edges(before.indptr, rows)]
-    ends1 = after.indices[_row_edges(after.indptr, rows)]
-    return np.unique(np.concatenate([rows, ends0, ends1]))
+    return np.flatnonzero(differ)
 
 
 def _row_edges(indptr: IntArray, rows: IntArray) -> IntArray:
@@ -186,13 +207,54 @@ def _forward_reach(graph: Graph, sources: IntArray, bound: float) -> FloatArray:
     return dist
 
 
-def _reaching(seeds: Seeds, reach: FloatArray, bound: float) -> npt.NDArray[np.bool_]:
-    """Opportunities whose search reaches a node of ``reach`` (cost to the seed + seed cost)."""
+def _point_costs(seeds: Seeds, reach: FloatArray) -> FloatArray:
+    """Least cost from the searched node(s) to each point: ``reach`` at a seed + seed cost."""
     total = reach[seeds.node] + seeds.cost
     best = np.full(seeds.n_points, np.inf)
     owner = np.repeat(np.arange(seeds.n_points), np.diff(seeds.indptr))
     np.minimum.at(best, owner, total)
-    out: npt.NDArray[np.bool_] = best <= bound
+    return best
+
+
+def _reaching(seeds: Seeds, reach: FloatArray, bound: float) -> npt.NDArray[np.bool_]:
+    """Opportunities whose search reaches a node of ``reach`` (cost to the seed + seed cost)."""
+    out: npt.NDArray[np.bool_] = _point_costs(seeds, reach) <= bound
+    return out
+
+
+def _touched_by_edges(
+    graph: Graph,
+    edges: tuple[IntArray, IntArray, FloatArray],
+    seeds: Seeds,
+    bound: float,
+    n_caller: int,
+) -> npt.NDArray[np.bool_]:
+    """Opportunities (``seeds`` on ``graph``, the graph before) whose search ``edges`` can change.
+
+    Let ``d(x)`` be the least cost from node ``x`` to an opportunity on the graph before
+    (``inf`` beyond ``bound`` and for a node not in that graph). A changed edge ``u -> v`` of
+    cost ``c`` matters only if ``c + d(v) <= d(u)``: a gone edge on a least path, or a new one
+    that is no longer than the old way. If none matters, ``d`` satisfies every edge of the
+    graph after and every node keeps a least path of unchanged edges, so the search after
+    settles the same nodes at the same costs. ``d`` at the end nodes comes from one search
+    from each end (costs summed in the other direction, hence the slack). With more than
+    :data:`_MAX_ENDS` ends, every opportunity whose search reaches one of them counts.
+    """
+    src, dst, cost = edges
+    if src.size == 0:
+        return np.zeros(seeds.n_points, dtype=bool)
+    position = np.full(n_caller, -1, dtype=np.int64)
+    position[graph.node_index] = np.arange(graph.n_nodes)
+    ends = np.unique(np.concatenate([src, dst]))
+    at = position[ends]
+    if ends.size > _MAX_ENDS:
+        return _reaching(seeds, _forward_reach(graph, at[at >= 0], bound), bound)
+    d = np.full((ends.size, seeds.n_points), np.inf)
+    for i in np.flatnonzero(at >= 0):
+        d[i] = _point_costs(seeds, _forward_reach(graph, at[i : i + 1], bound))
+    d_u, d_v = d[np.searchsorted(ends, src)], d[np.searchsorted(ends, dst)]
+    matters = cost[:, None] + d_v <= np.minimum(d_u * (1 + _SLACK) + _SLACK, bound)
+    out: npt.NDArray[np.bool_] = matters.any(axis=0)
     return out
 
 
@@ -307,12 +369,9 @@ def update_accessibility(
     ids0, ids1 = _ids(opportunities_before, graph_before, opportunities_after, graph_after, cats)
 
     # Which opportunities must be searched again.
-    changed = changed_nodes(graph_before, graph_after)
-    position = np.full(n_caller, -1, dtype=np.int64)
-    position[graph_before.node_index] = np.arange(graph_before.n_nodes)
-    at = position[changed]
-    reach = _forward_reach(graph_before, at[at >= 0], wide)
-    touching = _reaching(s0_all, reach, wide)
+    edges = _edge_diff(graph_before, graph_after)
+    n_changed = int(edges[0].size)
+    touching = _touched_by_edges(graph_before, edges, s0_all, wide, n_caller)
     ops: list[IntArray] = []
     for c in range(len(cats)):
         _, j0, j1 = np.intersect1d(ids0[c], ids1[c], assume_unique=True, return_indices=True)
@@ -325,7 +384,7 @@ def update_accessibility(
     all_ops = np.concatenate([np.empty((0, 3), dtype=np.int64), *ops])
 
     prep0 = prepared(graph_before, contract=False)
-    prep1 = _prepared_after(prep0, graph_before, graph_after, changed.size == 0)
+    prep1 = _prepared_after(prep0, graph_before, graph_after, n_changed == 0)
     measures = _kernels.Measures(
         k,
         cut[order],
@@ -390,7 +449,7 @@ def update_accessibility(
         nearest, counts, decayed = nearest[inverse], counts[inverse], decayed[inverse]
     log.debug(
         "incremental: %d changed edges, %d operations, %d rows recomputed, %d searches",
-        changed.size,
+        n_changed,
         len(all_ops),
         recomputed,
         searches,
@@ -406,7 +465,7 @@ def update_accessibility(
         origins=orig,
         max_cost=bound,
     )
-    return IncrementalResult(result, int(changed.size), len(all_ops), recomputed, searches)
+    return IncrementalResult(result, n_changed, len(all_ops), recomputed, searches)
 
 
 def _prepared_after(prep0: Prepared, g0: Graph, g1: Graph, unchanged: bool) -> Prepared:

@@ -48,7 +48,7 @@ from jamlik.networks import (
     StreetNetwork,
     build_street_network,
 )
-from jamlik.routing import ExponentialDecay, accessibility
+from jamlik.routing import AccessResult, ExponentialDecay, accessibility
 from jamlik.runs.access_layers import (
     ROUND_DECIMALS,
     CategoryColumns,
@@ -358,12 +358,7 @@ def compute_pack_access(
     if scenario is not None:
         opportunities = _only_categories(edit_opportunities(opportunities, scenario), opts)
     del osm  # the extract is the largest input; everything needed from it is built
-    counts = opportunities["category"].value_counts()
-    for category, n in counts[counts < MIN_PLACES].items():
-        notes.append(t("access.note_few_places", category=category, n=int(n), min=MIN_PLACES))
-    if opportunities.empty:
-        raise DataError(f"pack {pack.name!r}: no opportunities of the requested categories")
-
+    notes.extend(few_places(pack, opportunities))
     resident_nodes = np.unique(residents.table["node"].to_numpy())
     snap_by_profile: dict[str, npt.NDArray[np.float64]] = {}
     # Every profile's graph, origins and seeds first: their categories fix the columns, so the
@@ -390,7 +385,6 @@ def compute_pack_access(
     names: list[str] = []
     descriptions: dict[str, tuple[str, str]] = {}
     main: list[CategoryColumns] = []
-    standard = opts.cutoffs_min.index(opts.standard_min)
     for i, (prof, graph, origin_nodes, seeds, weights) in enumerate(prepared):
         step(t("access.step_profile", profile=prof.name), 3 + i)
         present = origin_nodes >= 0
@@ -408,18 +402,11 @@ def compute_pack_access(
             block[:] = result.to_frame(unit="min").to_numpy()
         else:
             block[present] = result.to_frame(unit="min").to_numpy()
-        own = [f"{c}_{prof.name}" for c in result.column_names(unit="min")]
+        own, described, measures = profile_columns(result, prof.name, opts)
         # No access from outside the profile's graph: no travel time, zero counts.
         block[~present] = np.where([is_time_indicator(c) for c in own], np.nan, 0.0)
-        for column, text in zip(own, result.describe_columns(unit="min").values(), strict=True):
-            descriptions[column] = (
-                t("access.col_profile", language="sv", text=text, profile=prof.name),
-                t("access.col_profile", language="en", text=text, profile=prof.name),
-            )
-        for j, category in enumerate(result.categories):
-            cols = own[j * width : (j + 1) * width]
-            main.append(CategoryColumns(prof.name, category, nearest=cols[0],
-                                        count=cols[opts.k + standard], decay=cols[-1]))  # fmt: skip
+        descriptions.update(described)
+        main.extend(measures)
         names.extend(own)
         del result, block
     per_origin = pd.DataFrame(values, index=pd.Index(resident_nodes, name="node"), columns=names)
@@ -504,11 +491,16 @@ def _seeds(
     opportunities: gpd.GeoDataFrame,
     opts: AccessOptions,
     notes: list[str],
+    *,
+    snapped: tuple[Seeds, npt.NDArray[np.float64]] | None = None,
 ) -> tuple[dict[str, Seeds], dict[str, npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
-    """Seeds and weights per category; opportunities without a usable street are left out."""
+    """Seeds and weights per category; opportunities without a usable street are left out.
+
+    ``snapped``: the rows' seeds and snap distances (``destination_seeds``) when known.
+    """
     # One call for all categories: every row is snapped on its own, so splitting afterwards
     # gives the same seeds as one call per category, with one spatial index instead of many.
-    merged, snap = destination_seeds(
+    merged, snap = snapped or destination_seeds(
         network, graph, opportunities.geometry, profile=prof, max_snap_m=opts.max_snap_m
     )
     has_seed = np.diff(merged.indptr) > 0
@@ -563,14 +555,7 @@ def assemble_pack_access(
     by_profile, group_notes = profile_groups([_profile(p) for p in opts.profiles], groups)
     notes.extend(group_notes)
     table = residents.table
-    summaries = []
-    for prof in opts.profiles:
-        cols = [c for c in per_origin.columns if c.endswith(f"_{prof}")]
-        part = aggregate_access(per_origin[cols], table, groups=groups)
-        summaries.append(part.assign(profile=prof))
-    summary = pd.concat(summaries, ignore_index=True)
-    summary = summary[["profile", "area_id", "group", "indicator", "value", "population",
-                       "no_access_share"]]  # fmt: skip
+    summary = pack_summary(per_origin, table, groups=groups, profiles=opts.profiles)
     threshold = opts.standard_min
     area_values = tidy_values(per_origin, table, main, threshold_min=threshold, groups=groups,
                               id_column="area_id")  # fmt: skip
@@ -578,12 +563,7 @@ def assemble_pack_access(
 
     grid = grid_values = None
     if opts.grid_m:
-        nodes = table["node"].to_numpy()
-        cell_of, grid = grid_cells(node_x[nodes], node_y[nodes], cell_m=opts.grid_m,
-                                   crs=pack.crs)  # fmt: skip
-        in_cells = pd.DataFrame(
-            {"node": nodes, "cell_id": cell_of, "pop_total": table["pop_total"].to_numpy()}
-        )
+        in_cells, grid = residents_in_cells(table, node_xy, cell_m=opts.grid_m, crs=pack.crs)
         grid_values = tidy_values(
             per_origin, in_cells, main, threshold_min=threshold, groups=["pop_total"],
             id_column="cell_id", whole=False,
@@ -612,10 +592,7 @@ def assemble_pack_access(
         frame, geometry=gpd.points_from_xy(node_x[nodes], node_y[nodes]),
         crs=pack.crs, copy=False,
     )  # fmt: skip
-    opp = opportunities.copy()
-    snaps = np.vstack(list(snap_by_profile.values()))
-    opp["snap_distance_m"] = np.nanmin(np.where(np.isnan(snaps), np.inf, snaps), axis=0)
-    opp.loc[np.isinf(opp["snap_distance_m"]), "snap_distance_m"] = np.nan
+    opp = with_snap_distance(opportunities, snap_by_profile)
 
     categories = sorted({c.category for c in main})
     descriptions.update(
@@ -628,3 +605,88 @@ def assemble_pack_access(
                       grid=grid, grid_values=grid_values, opportunities=opp, descriptions=desc,
                       threshold_min=threshold, notes=tuple(notes), residents=table,
                       profile_groups=by_profile, population_known=known)  # fmt: skip
+
+
+def pack_summary(
+    per_origin: pd.DataFrame, table: pd.DataFrame, *, groups: list[str], profiles: Sequence[str]
+) -> pd.DataFrame:
+    """Return the long summary of every indicator: ``aggregate_access`` of each profile."""
+    summaries = []
+    for prof in profiles:
+        mine = np.flatnonzero(per_origin.columns.str.endswith(f"_{prof}"))
+        # A profile's columns stand together: a slice is a view, a list of columns a copy.
+        together = mine.size and np.array_equal(mine, np.arange(mine[0], mine[-1] + 1))
+        cols = slice(mine[0], mine[-1] + 1) if together else mine
+        part = aggregate_access(per_origin.iloc[:, cols], table, groups=groups)
+        summaries.append(part.assign(profile=prof))
+    summary = pd.concat(summaries, ignore_index=True)
+    return summary[["profile", "area_id", "group", "indicator", "value", "population",
+                    "no_access_share"]]  # fmt: skip
+
+
+def residents_in_cells(
+    table: pd.DataFrame,
+    node_xy: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
+    *,
+    cell_m: int,
+    crs: object,
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Residents by grid square (``node, cell_id, pop_total``) and the squares (``grid_cells``)."""
+    nodes = table["node"].to_numpy()
+    cell_of, grid = grid_cells(node_xy[0][nodes], node_xy[1][nodes], cell_m=cell_m, crs=crs)
+    in_cells = pd.DataFrame(
+        {"node": nodes, "cell_id": cell_of, "pop_total": table["pop_total"].to_numpy()}
+    )
+    return in_cells, grid
+
+
+def with_snap_distance(
+    opportunities: gpd.GeoDataFrame, snap_by_profile: dict[str, npt.NDArray[np.float64]]
+) -> gpd.GeoDataFrame:
+    """Return the opportunities with ``snap_distance_m``, the least over the profiles."""
+    opp = opportunities.copy()
+    snaps = np.vstack(list(snap_by_profile.values()))
+    opp["snap_distance_m"] = np.nanmin(np.where(np.isnan(snaps), np.inf, snaps), axis=0)
+    opp.loc[np.isinf(opp["snap_distance_m"]), "snap_distance_m"] = np.nan
+    return opp
+
+
+def few_places(pack: Pack, opportunities: gpd.GeoDataFrame) -> list[str]:
+    """Return notes on the categories with fewer than :data:`MIN_PLACES` places.
+
+    Raises
+    ------
+    DataError
+        If there are no opportunities at all.
+    """
+    if opportunities.empty:
+        raise DataError(f"pack {pack.name!r}: no opportunities of the requested categories")
+    counts = opportunities["category"].value_counts()
+    return [
+        t("access.note_few_places", category=category, n=int(n), min=MIN_PLACES)
+        for category, n in counts[counts < MIN_PLACES].items()
+    ]
+
+
+def profile_columns(
+    result: AccessResult, name: str, opts: AccessOptions
+) -> tuple[list[str], dict[str, tuple[str, str]], list[CategoryColumns]]:
+    """Columns of one profile's result, their descriptions (sv, en) and its main measures."""
+    width = opts.k + len(opts.cutoffs_min) + 1  # per category: k nearest, counts, one decay
+    standard = opts.cutoffs_min.index(opts.standard_min)
+    own = [f"{c}_{name}" for c in result.column_names(unit="min")]
+    descriptions = {
+        column: (
+            t("access.col_profile", language="sv", text=text, profile=name),
+            t("access.col_profile", language="en", text=text, profile=name),
+        )
+        for column, text in zip(own, result.describe_columns(unit="min").values(), strict=True)
+    }
+    main = [
+        CategoryColumns(
+            name, category, nearest=cols[0], count=cols[opts.k + standard], decay=cols[-1]
+        )  # fmt: skip
+        for j, category in enumerate(result.categories)
+        for cols in [own[j * width : (j + 1) * width]]
+    ]
+    return own, descriptions, main

@@ -16,8 +16,11 @@ result); :func:`incremental_access` then gives, for any scenario, the same
 * the engine result of each profile is updated by
   :func:`jamlik.routing.incremental.update_accessibility`: a new or closed place costs its own
   search, a link or closure the searches that reach its ends, new homes only their own rows;
-* the per-area tables are aggregated anew from the updated per-resident values (cheap next to
-  the searches).
+* with today's homes, the per-resident table is today's with only the rows whose results
+  changed written again, and only the areas and grid squares of those residents are
+  aggregated again (plus the whole pack, from everyone); the other rows of the summary, area
+  and grid tables are today's, since the same values give the same sums. A plan that moves
+  residents is aggregated whole.
 
 The rules the numbers follow are those of :mod:`jamlik.runs.access` and
 :mod:`jamlik.runs.scenario`; the tests hold both runs equal on the sample town and a real pack.
@@ -27,13 +30,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import shapely
 
 from jamlik.config import TravelProfile, profile
 from jamlik.errors import DataError
@@ -43,8 +47,8 @@ from jamlik.ingest import Pack, read_osm
 from jamlik.networks import Graph, Residents, Seeds, StreetNetwork, build_street_network
 from jamlik.routing import AccessResult, ExponentialDecay, accessibility
 from jamlik.routing.incremental import OpportunitySet, update_accessibility
+from jamlik.runs._long_tables import Blocks, expand, table_blocks, update_table
 from jamlik.runs.access import (
-    MIN_PLACES,
     AccessOptions,
     PackAccess,
     _fmt,
@@ -54,9 +58,14 @@ from jamlik.runs.access import (
     _profile,
     _seeds,
     assemble_pack_access,
+    few_places,
+    pack_summary,
+    profile_columns,
+    residents_in_cells,
+    with_snap_distance,
 )
-from jamlik.runs.access_layers import CategoryColumns
-from jamlik.runs.inputs import pack_residents
+from jamlik.runs.access_layers import CategoryColumns, tidy_values
+from jamlik.runs.inputs import destination_seeds, pack_residents
 from jamlik.runs.scenario import PlacedScenario, edit_opportunities, edit_residents, edit_streets
 
 __all__ = ["AccessBaseline", "IncrementalStats", "access_baseline", "incremental_access"]
@@ -78,6 +87,7 @@ class _ProfileRun:
     weights: dict[str, FloatArray]
     snap: FloatArray
     result: AccessResult
+    snapped: Seeds  # the seeds of every opportunity row, as ``destination_seeds`` gives them
 
 
 @dataclass(frozen=True)
@@ -85,10 +95,22 @@ class IncrementalStats:
     """What a plan run searched.
 
     ``table`` has one row per profile: ``profile, changed_edges, changed_opportunities,
-    recomputed_rows, searches``.
+    recomputed_rows, searches``. ``changed_origins`` counts the resident nodes whose values
+    changed when only their areas were aggregated again, ``None`` when everything was (the
+    plan moved residents, or changed which columns there are).
     """
 
     table: pd.DataFrame
+    changed_origins: int | None = None
+
+
+@dataclass(frozen=True)
+class _Aggregated:
+    """What a plan on today's residents reuses of today's aggregation."""
+
+    notes: tuple[str, ...]  # the notes the aggregation adds (groups, grid, homes)
+    in_cells: pd.DataFrame | None  # residents by grid square
+    blocks: dict[str, Blocks]  # of the summary, area_values and grid_values
 
 
 @dataclass(frozen=True)
@@ -104,6 +126,8 @@ class AccessBaseline:
     notes: tuple[str, ...]
     runs: tuple[_ProfileRun, ...]
     today: PackAccess
+    columns: _Columns
+    aggregated: _Aggregated
 
 
 def _decay(opts: AccessOptions) -> ExponentialDecay:
@@ -150,18 +174,30 @@ def access_baseline(
     step(t("access.step_opportunities"), 2)
     every = _opportunities(pack, osm, opts, scenario_next=True)
     del osm
+    opportunities = _only_categories(every, opts)
+    notes = [*residents.warnings]
+    notes.extend(few_places(pack, opportunities))
+    resident_nodes = np.unique(residents.table["node"].to_numpy())
     graphs = {("walk", "adult"): walk_graph}
-    runs, today = _run(
-        pack,
-        opts,
-        networks,
-        residents,
-        _only_categories(every, opts),
-        graphs,
-        [*residents.warnings],
-        step,
-        update=None,
+    runs = _profile_runs(
+        opts, networks, resident_nodes, opportunities, graphs, notes, None, {}, None
     )
+    columns, _ = _columns(runs, opts, resident_nodes, step, None)
+    walk = networks["walk"]
+    before = len(notes)
+    snaps = {r.profile.name: r.snap for r in runs}
+    today = _assemble(pack, walk, residents, columns, opportunities, snaps, notes, opts)
+    in_cells = None
+    if opts.grid_m:
+        in_cells, _ = residents_in_cells(
+            residents.table, (walk.node_x, walk.node_y), cell_m=opts.grid_m, crs=pack.crs
+        )
+    blocks = {
+        "summary": table_blocks(today.summary, "area_id"),
+        "area_values": table_blocks(today.area_values, "area_id"),
+    }
+    if today.grid_values is not None:
+        blocks["grid_values"] = table_blocks(today.grid_values, "cell_id")
     return AccessBaseline(
         pack=pack,
         options=opts,
@@ -170,8 +206,10 @@ def access_baseline(
         home_nodes=home_nodes,
         opportunities=every,
         notes=tuple(residents.warnings),
-        runs=runs,
+        runs=tuple(runs),
         today=today,
+        columns=columns,
+        aggregated=_Aggregated(tuple(today.notes[before:]), in_cells, blocks),
     )
 
 
@@ -210,6 +248,7 @@ def incremental_access(
     notes.extend(moved_notes)
     step(t("access.step_opportunities"), 2)
     opportunities = _only_categories(edit_opportunities(baseline.opportunities, placed), opts)
+    notes.extend(few_places(pack, opportunities))
     graphs = {(r.network.mode, r.profile.name): r.graph for r in baseline.runs}
     graphs = {key: g for key, g in graphs.items() if networks[key[0]] is baseline.networks[key[0]]}
     stats: list[dict[str, object]] = []
@@ -244,50 +283,161 @@ def incremental_access(
         )
         return out.result
 
-    _, plan = _run(
-        pack, opts, networks, residents, opportunities, graphs, notes, step, update=update
+    resident_nodes = np.unique(table["node"].to_numpy())
+    places = _only_categories(baseline.opportunities, opts).geometry
+    runs = _profile_runs(
+        opts, networks, resident_nodes, opportunities, graphs, notes, update, before, places
     )
+    # Today's residents on today's nodes: only the rows and areas the plan touches change.
+    same_homes = table.equals(baseline.residents.table)
+    columns, changed = _columns(runs, opts, resident_nodes, step, baseline if same_homes else None)
+    snaps = {r.profile.name: r.snap for r in runs}
+    plan = None
+    if changed is not None:
+        opp = with_snap_distance(opportunities, snaps)
+        plan = _updated(baseline, columns, changed, opp, notes)
+    if plan is None:
+        changed = None
+        plan = _assemble(pack, networks["walk"], residents, columns, opportunities, snaps, notes,
+                         opts)  # fmt: skip
     plan = dataclasses.replace(plan, resident_changes=moved, residents_staying=staying)
-    return plan, IncrementalStats(pd.DataFrame(stats))
+    touched = None if changed is None else int(changed.size)
+    return plan, IncrementalStats(pd.DataFrame(stats), touched)
+
+
+def _assemble(
+    pack: Pack,
+    walk: StreetNetwork,
+    residents: Residents,
+    columns: _Columns,
+    opportunities: gpd.GeoDataFrame,
+    snaps: dict[str, FloatArray],
+    notes: list[str],
+    opts: AccessOptions,
+) -> PackAccess:
+    """Aggregate a run whole (:func:`jamlik.runs.access.assemble_pack_access`)."""
+    return assemble_pack_access(
+        pack,
+        (walk.node_x, walk.node_y),
+        residents,
+        columns.per_origin,
+        list(columns.main),
+        opportunities,
+        snaps,
+        dict(columns.descriptions),
+        notes,
+        opts,
+    )
+
+
+def _updated(
+    baseline: AccessBaseline,
+    columns: _Columns,
+    changed: IntArray,
+    opportunities: gpd.GeoDataFrame,
+    notes: list[str],
+) -> PackAccess | None:
+    """Today's result with the plan's per-origin values; only touched areas aggregated again.
+
+    Residents, grid squares, descriptions and the aggregation's notes are today's (the plan
+    keeps today's homes). An area or square is touched when one of its residents' values
+    changed; its rows of the long tables are aggregated anew and the whole pack's rows are
+    aggregated again from every resident. The other rows are today's: the same values give
+    the same sums. ``None`` when the plan's tables do not line up with today's.
+    """
+    today, opts = baseline.today, baseline.options
+    assert today.residents is not None  # set by every network run
+    table = today.residents
+    per_origin = columns.per_origin
+    touched = np.isin(table["node"].to_numpy(), changed)
+    groups = ["pop_total", *baseline.residents.groups]
+    main = list(columns.main)
+    threshold = opts.standard_min
+    blocks = baseline.aggregated.blocks
+
+    def summary(values: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+        return pack_summary(values, rows, groups=groups, profiles=opts.profiles)
+
+    def areas(values: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+        return tidy_values(values, rows, main, threshold_min=threshold, groups=groups,
+                           id_column="area_id")  # fmt: skip
+
+    def cells(values: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+        return tidy_values(values, rows, main, threshold_min=threshold, groups=["pop_total"],
+                           id_column="cell_id", whole=False)  # fmt: skip
+
+    tables = {
+        "summary": (today.summary, summary, table, "area_id"),
+        "area_values": (today.area_values, areas, table, "area_id"),
+    }
+    in_cells = baseline.aggregated.in_cells
+    if today.grid_values is not None and in_cells is not None:
+        tables["grid_values"] = (today.grid_values, cells, in_cells, "cell_id")
+    new: dict[str, pd.DataFrame] = {}
+    for name, (long, aggregate, rows, id_column) in tables.items():
+        done = update_table(long, blocks[name], aggregate, per_origin, rows, touched, id_column,
+                             whole=name != "grid_values")  # fmt: skip
+        if done is None:
+            return None
+        new[name] = done
+    meta = [c for c in today.origins.columns if c not in per_origin.columns and c != "geometry"]
+    frame = pd.DataFrame(per_origin.to_numpy(), columns=per_origin.columns, copy=False)
+    for position, column in enumerate(meta):
+        frame.insert(position, column, today.origins[column].to_numpy())
+    origins = gpd.GeoDataFrame(
+        frame, geometry=today.origins.geometry.array, crs=today.origins.crs, copy=False
+    )
+    return dataclasses.replace(
+        today,
+        origins=origins,
+        summary=new["summary"],
+        area_values=new["area_values"],
+        grid_values=new.get("grid_values"),
+        opportunities=opportunities,
+        notes=(*notes, *baseline.aggregated.notes),
+    )
 
 
 Update = Callable[[str, Graph, dict[str, Seeds], dict[str, FloatArray], IntArray], AccessResult]
 
 
-def _run(
-    pack: Pack,
+@dataclass(frozen=True)
+class _Columns:
+    """The per-origin table of a run and what the aggregation needs to know of its columns."""
+
+    per_origin: pd.DataFrame
+    main: tuple[CategoryColumns, ...]
+    descriptions: dict[str, tuple[str, str]]
+
+
+def _profile_runs(
     opts: AccessOptions,
     networks: dict[str, StreetNetwork],
-    residents: Residents,
+    resident_nodes: IntArray,
     opportunities: gpd.GeoDataFrame,
     graphs: dict[tuple[str, str], Graph],
     notes: list[str],
-    step: Callable[[str, int], None],
-    *,
     update: Update | None,
-) -> tuple[tuple[_ProfileRun, ...], PackAccess]:
-    """Run the profile loop of :func:`jamlik.runs.access.compute_pack_access`, fully or updating.
+    today: dict[str, _ProfileRun],
+    today_places: gpd.GeoSeries | None,
+) -> list[_ProfileRun]:
+    """Graph, origins, seeds and engine result of every profile (searched or updated).
 
-    ``graphs`` holds the graphs already built, by (mode, profile); the adult walk graph is
-    the one residents live on. ``update(profile, graph, seeds, weights, origins)`` gives a
-    profile's engine result in place of a full search when given.
+    ``today`` (by profile) and ``today_places`` (the geometry of today's opportunities): on
+    today's graph only the places today's run did not snap are snapped.
     """
-    counts = opportunities["category"].value_counts()
-    for category, n in counts[counts < MIN_PLACES].items():
-        notes.append(t("access.note_few_places", category=category, n=int(n), min=MIN_PLACES))
-    if opportunities.empty:
-        raise DataError(f"pack {pack.name!r}: no opportunities of the requested categories")
     walk = networks["walk"]
-    resident_nodes = np.unique(residents.table["node"].to_numpy())
     cutoffs_s = tuple(60.0 * c for c in opts.cutoffs_min)
-    decay = _decay(opts)
-    width = opts.k + len(cutoffs_s) + 1
     runs: list[_ProfileRun] = []
     for prof in (_profile(name) for name in opts.profiles):
         network = networks[prof.mode]
         graph = graphs.get((prof.mode, prof.name)) or network.to_graph(prof)
         origin_nodes = _map_origins(walk, network, graph.node_index, resident_nodes, notes, prof)
-        seeds, weights, snap = _seeds(network, graph, prof, opportunities, opts, notes)
+        old = today.get(prof.name) if today_places is not None else None
+        snapped = _snapped(network, graph, prof, opportunities, opts, old, today_places)
+        seeds, weights, snap = _seeds(
+            network, graph, prof, opportunities, opts, notes, snapped=snapped
+        )
         present = origin_nodes >= 0
         if update is None:
             result = accessibility(
@@ -296,50 +446,136 @@ def _run(
                 weights=weights,
                 k=opts.k,
                 cutoffs=cutoffs_s,
-                decay=[decay],
+                decay=[_decay(opts)],
                 origins=origin_nodes[present],
             )
         else:
             result = update(prof.name, graph, seeds, weights, origin_nodes[present])
-        runs.append(_ProfileRun(prof, network, graph, origin_nodes, seeds, weights, snap, result))
-    n_columns = sum(width * len(r.result.categories) for r in runs)
-    values = np.empty((resident_nodes.size, n_columns))
+        runs.append(
+            _ProfileRun(
+                prof, network, graph, origin_nodes, seeds, weights, snap, result, snapped[0]
+            )
+        )
+    return runs
+
+
+def _columns(
+    runs: Sequence[_ProfileRun],
+    opts: AccessOptions,
+    resident_nodes: IntArray,
+    step: Callable[[str, int], None],
+    today: AccessBaseline | None,
+) -> tuple[_Columns, IntArray | None]:
+    """Return the per-origin table of the profile runs and the resident nodes that changed.
+
+    With ``today`` (a plan on today's resident nodes) the table starts as a copy of today's and
+    only the rows whose engine results differ are written; the changed nodes are returned
+    (``None`` when the table was written whole).
+    """
+    width = opts.k + len(opts.cutoffs_min) + 1
     names: list[str] = []
     descriptions: dict[str, tuple[str, str]] = {}
     main: list[CategoryColumns] = []
-    standard = opts.cutoffs_min.index(opts.standard_min)
+    for run in runs:
+        own, described, measures = profile_columns(run.result, run.profile.name, opts)
+        names.extend(own)
+        descriptions.update(described)
+        main.extend(measures)
+    same = today is not None and (
+        names == list(today.columns.per_origin.columns)
+        and np.array_equal(resident_nodes, today.columns.per_origin.index.to_numpy())
+    )
+    before = {r.profile.name: r for r in today.runs} if today is not None and same else {}
+    values = (
+        today.columns.per_origin.to_numpy(copy=True)  # type: ignore[union-attr]
+        if same
+        else np.empty((resident_nodes.size, len(names)))
+    )
+    changed = np.zeros(resident_nodes.size, dtype=bool)
+    offset = 0
     for i, run in enumerate(runs):
         step(t("access.step_profile", profile=run.profile.name), 3 + i)
-        name, result, present = run.profile.name, run.result, run.origin_nodes >= 0
-        block = values[:, len(names) : len(names) + width * len(result.categories)]
+        result, present = run.result, run.origin_nodes >= 0
+        block = values[:, offset : offset + width * len(result.categories)]
+        offset += block.shape[1]
+        old = before.get(run.profile.name)
+        if old is not None and np.array_equal(old.origin_nodes >= 0, present):
+            rows = _changed_rows(old.result, result)
+            if rows.size:
+                changed[np.flatnonzero(present)[rows]] = True
+                block[np.flatnonzero(present)[rows]] = _rows(result, rows)
+            continue
+        changed[:] = True
         block[present] = result.to_frame(unit="min").to_numpy()
-        own = [f"{c}_{name}" for c in result.column_names(unit="min")]
+        own = names[offset - block.shape[1] : offset]
+        # No access from outside the profile's graph: no travel time, zero counts.
         block[~present] = np.where([is_time_indicator(c) for c in own], np.nan, 0.0)
-        for column, text in zip(own, result.describe_columns(unit="min").values(), strict=True):
-            descriptions[column] = (
-                t("access.col_profile", language="sv", text=text, profile=name),
-                t("access.col_profile", language="en", text=text, profile=name),
-            )
-        for j, category in enumerate(result.categories):
-            cols = own[j * width : (j + 1) * width]
-            main.append(
-                CategoryColumns(
-                    name, category, nearest=cols[0], count=cols[opts.k + standard], decay=cols[-1]
-                )
-            )
-        names.extend(own)
     per_origin = pd.DataFrame(values, index=pd.Index(resident_nodes, name="node"), columns=names)
-    snaps = {r.profile.name: r.snap for r in runs}
-    packed = assemble_pack_access(
-        pack,
-        (walk.node_x, walk.node_y),
-        residents,
-        per_origin,
-        main,
-        opportunities,
-        snaps,
-        descriptions,
-        notes,
-        opts,
+    columns = _Columns(per_origin, tuple(main), descriptions)
+    return columns, resident_nodes[changed] if same else None
+
+
+def _snapped(
+    network: StreetNetwork,
+    graph: Graph,
+    prof: TravelProfile,
+    opportunities: gpd.GeoDataFrame,
+    opts: AccessOptions,
+    today: _ProfileRun | None,
+    today_places: gpd.GeoSeries | None,
+) -> tuple[Seeds, FloatArray]:
+    """Seeds and snap distance of every opportunity row (``destination_seeds``).
+
+    On today's graph a place of today (the same geometry: snapping depends on nothing else)
+    keeps today's seeds; only the others are snapped.
+    """
+    if today is None or today_places is None or graph is not today.graph:
+        return destination_seeds(
+            network, graph, opportunities.geometry, profile=prof, max_snap_m=opts.max_snap_m
+        )
+    known = pd.Index(shapely.to_wkb(today_places.array))
+    first = np.flatnonzero(~known.duplicated())
+    where = known[first].get_indexer(shapely.to_wkb(opportunities.geometry.array))
+    source = np.where(where >= 0, first[np.maximum(where, 0)], -1)
+    new = np.flatnonzero(source < 0)
+    fresh, fresh_snap = Seeds(np.zeros(1, dtype=np.int64), source[:0], np.empty(0)), np.empty(0)
+    if new.size:
+        fresh, fresh_snap = destination_seeds(
+            network, graph, opportunities.geometry.iloc[new], profile=prof,
+            max_snap_m=opts.max_snap_m,
+        )  # fmt: skip
+    n_today = today.snap.size
+    source[new] = n_today + np.arange(new.size)
+    ptr = np.concatenate([today.snapped.indptr, fresh.indptr[1:] + today.snapped.indptr[-1]])
+    both = Seeds(
+        ptr,
+        np.concatenate([today.snapped.node, fresh.node]),
+        np.concatenate([today.snapped.cost, fresh.cost]),
     )
-    return tuple(runs), packed
+    counts = np.diff(both.indptr)[source]
+    indptr = np.zeros(source.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    take = expand(both.indptr[source], counts)
+    snap = np.concatenate([today.snap, fresh_snap])[source]
+    return Seeds(indptr, both.node[take], both.cost[take]), snap
+
+
+def _changed_rows(old: AccessResult, new: AccessResult) -> IntArray:
+    """Rows (of two results on the same origins) whose values differ."""
+    differ = np.zeros(new.origins.size, dtype=bool)
+    for a, b in ((old.nearest, new.nearest), (old.counts, new.counts), (old.decayed, new.decayed)):
+        differ |= (a != b).reshape(differ.size, -1).any(axis=1)
+    return np.flatnonzero(differ)
+
+
+def _rows(result: AccessResult, rows: IntArray) -> FloatArray:
+    """``result.to_frame(unit="min")`` values of the given rows only."""
+    part = dataclasses.replace(
+        result,
+        nearest=result.nearest[rows],
+        counts=result.counts[rows],
+        decayed=result.decayed[rows],
+        origins=result.origins[rows],
+    )
+    out: FloatArray = part.to_frame(unit="min").to_numpy()
+    return out

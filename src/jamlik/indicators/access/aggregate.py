@@ -21,9 +21,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import DataError, MissingColumnError
+from jamlik.indicators.access._kernels import area_sums
 
 __all__ = ["ALL_AREAS", "aggregate_access", "is_time_indicator", "share_within"]
 
@@ -75,36 +77,38 @@ def aggregate_access(
         if column not in residents.columns:
             raise MissingColumnError(f"residents table has no column {column!r}")
     nodes = residents[node_column].to_numpy()
-    unknown = ~np.isin(nodes, per_origin.index.to_numpy())
-    if unknown.any():
-        raise DataError(
-            f"{int(unknown.sum())} resident rows sit on nodes without results "
-            f"(e.g. node {nodes[unknown][0]}); compute access for every resident node"
-        )
-    values = per_origin.loc[nodes].to_numpy(dtype=np.float64)
+    index = per_origin.index
+    values = per_origin.to_numpy(dtype=np.float64)  # the frame's own block: no copy
     indicators = list(per_origin.columns)
-    reachable = ~np.isnan(values)
-    filled = np.where(reachable, values, 0.0)
-    areas = residents[area_column].astype(str).to_numpy()
+    if not np.array_equal(nodes, index.to_numpy()):  # else one row per origin, in order
+        unknown = ~np.isin(nodes, index.to_numpy())
+        if unknown.any():
+            raise DataError(
+                f"{int(unknown.sum())} resident rows sit on nodes without results "
+                f"(e.g. node {nodes[unknown][0]}); compute access for every resident node"
+            )
+        where = index.get_indexer(nodes) if index.is_unique else None
+        values = (
+            values[where] if where is not None else per_origin.loc[nodes].to_numpy(dtype=np.float64)
+        )
+    codes, labels = pd.factorize(residents[area_column].astype(str).to_numpy(), sort=True)
+    # Rows of the areas (sorted, as a groupby) then the whole pack: "*" replaces an area of
+    # that name or comes last.
+    names = np.asarray(labels, dtype=object)
+    whole = int(np.flatnonzero(names == ALL_AREAS)[0]) if ALL_AREAS in set(names) else names.size
+    if whole == names.size:
+        names = np.append(names, np.array([ALL_AREAS], dtype=object))
+    is_time = np.array([is_time_indicator(c) for c in indicators], dtype=bool)
+    by_column = bool(values.flags.f_contiguous and not values.flags.c_contiguous)
 
     frames = []
     for group in groups:
         weight = residents[group].to_numpy(dtype=np.float64)
-        parts = {
-            "num": filled * weight[:, None],
-            "den_reach": reachable * weight[:, None],
-        }
-        by_area = {
-            key: pd.DataFrame(arr, columns=indicators).groupby(areas, sort=True).sum()
-            for key, arr in parts.items()
-        }
-        population = pd.Series(weight).groupby(areas, sort=True).sum()
-        for key in by_area:
-            by_area[key].loc[ALL_AREAS] = by_area[key].sum()
-        population.loc[ALL_AREAS] = population.sum()
-        num, den_reach = by_area["num"], by_area["den_reach"]
-        is_time = np.array([is_time_indicator(c) for c in indicators])
-        pop = population.to_numpy()[:, None]
+        num, den_reach = area_sums(values, weight, codes, labels.size, by_column)
+        num, den_reach = _with_whole(num, whole), _with_whole(den_reach, whole)
+        by_area = np.bincount(codes, weights=weight, minlength=labels.size).astype(np.float64)
+        population = _with_whole(by_area, whole)
+        pop = population[:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(is_time, num / den_reach, num / pop)
             no_access = np.where(is_time, 1.0 - den_reach / pop, np.nan)
@@ -112,16 +116,26 @@ def aggregate_access(
         no_access = np.where(pop > 0, no_access, np.nan)
         long = pd.DataFrame(
             {
-                "area_id": np.repeat(num.index.to_numpy(), len(indicators)),
+                "area_id": np.repeat(names, len(indicators)),
                 "group": group,
-                "indicator": np.tile(indicators, len(num.index)),
+                "indicator": np.tile(indicators, names.size),
                 "value": np.asarray(mean).ravel(),
-                "population": np.repeat(population.to_numpy(), len(indicators)),
+                "population": np.repeat(population, len(indicators)),
                 "no_access_share": np.asarray(no_access).ravel(),
             }
         )
         frames.append(long)
     return pd.concat(frames, ignore_index=True)
+
+
+def _with_whole(by_area: npt.NDArray[np.float64], whole: int) -> npt.NDArray[np.float64]:
+    """Per-area sums with the whole pack's (their sum) at row ``whole`` (replaced or appended)."""
+    total = by_area.sum(axis=0)
+    if whole == by_area.shape[0]:
+        return np.concatenate([by_area, np.asarray(total)[None]])
+    out = by_area.copy()
+    out[whole] = total
+    return out
 
 
 def share_within(
