@@ -23,6 +23,7 @@ from jamlik.errors import (
     MissingColumnError,
     NegativeValueError,
 )
+from jamlik.i18n import format_number, t
 
 __all__ = [
     "require_columns",
@@ -58,8 +59,12 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[Hashable], *, source:
     if missing:
         have = ", ".join(map(str, frame.columns[:20]))
         raise MissingColumnError(
-            f"{source}: missing column(s) {', '.join(map(repr, missing))}; the table has: "
-            f"{have}. Rename the column or pass the right name."
+            t(
+                "indicators.missing_columns",
+                source=source,
+                items=", ".join(map(repr, missing)),
+                have=have,
+            )
         )
 
 
@@ -70,8 +75,7 @@ def require_finite(frame: pd.DataFrame, columns: Sequence[Hashable], *, source: 
         bad = ~np.isfinite(values)
         if bad.any():
             raise DataError(
-                f"{source}, column {col!r}: missing or non-numeric values at "
-                f"{rows_label(frame, bad)}. Fill them in or drop those rows."
+                t("indicators.non_numeric", source=source, col=col, value=rows_label(frame, bad))
             )
 
 
@@ -83,8 +87,12 @@ def require_non_negative(frame: pd.DataFrame, columns: Sequence[Hashable], *, so
         bad = values < 0
         if bad.any():
             raise NegativeValueError(
-                f"{source}, column {col!r}: negative counts at {rows_label(frame, bad)}. "
-                "Counts of people, dwellings or capacity cannot be negative."
+                t(
+                    "indicators.negative_counts",
+                    source=source,
+                    col=col,
+                    value=rows_label(frame, bad),
+                )
             )
 
 
@@ -95,9 +103,13 @@ def require_group_le_total(
     bad = frame[group].to_numpy(dtype=float) > frame[total].to_numpy(dtype=float)
     if bad.any():
         raise DataError(
-            f"{source}: column {group!r} is larger than total {total!r} at "
-            f"{rows_label(frame, bad)}. A group cannot outnumber the whole population of its "
-            "area; check that the columns are not swapped."
+            t(
+                "indicators.group_above_total",
+                source=source,
+                group=group,
+                total=total,
+                value=rows_label(frame, bad),
+            )
         )
 
 
@@ -109,8 +121,13 @@ def require_unique_ids(ids: pd.Series | pd.Index, *, source: str, column: str = 
         first = values[dup].unique()[:_SHOW]
         rows = (np.flatnonzero(dup) + 1)[: 2 * _SHOW].tolist()
         raise DuplicateIdError(
-            f"{source}, column {column!r}: ids are repeated ({', '.join(map(repr, first))}; "
-            f"rows {rows}). Each area or location must appear once; aggregate the rows first."
+            t(
+                "indicators.repeated_ids",
+                source=source,
+                column=column,
+                items=", ".join(map(repr, first)),
+                rows=rows,
+            )
         )
 
 
@@ -118,6 +135,5 @@ def require_min_areas(n: int, *, source: str, minimum: int = 2) -> None:
     """Raise :class:`DataError` if fewer than ``minimum`` areas are given."""
     if n < minimum:
         raise DataError(
-            f"{source}: {n} area(s) given, at least {minimum} are needed; a distribution "
-            "measure compares areas with each other."
+            t("indicators.too_few_areas", source=source, n=format_number(n), minimum=minimum)
         )
