@@ -91,7 +91,7 @@ def _prepare(values: ArrayLike, weights: ArrayLike | None) -> tuple[FloatArray, 
         raise NegativeValueError(
             t("equity.negative_weights", value=format_number(int((w < 0).sum())))
         )
-    require_min_areas(int(np.count_nonzero(w)), source="values with positive weight")
+    require_min_areas(int(np.count_nonzero(w)), source=t("equity.source_positive_weight"))
     if np.sum(w * x) <= 0:
         raise DataError(t("equity.all_zero"))
     return x, w
