@@ -46,11 +46,13 @@ def rows_label(frame: pd.DataFrame, mask: npt.NDArray[np.bool_]) -> str:
     positions = np.flatnonzero(mask)
     labelled = not isinstance(frame.index, pd.RangeIndex)
     parts = [
-        f"row {int(p) + 1}" + (f" (id {frame.index[p]!r})" if labelled else "")
+        t("indicators.row_id", row=int(p) + 1, id=frame.index[p])
+        if labelled
+        else t("indicators.row", row=int(p) + 1)
         for p in positions[:_SHOW]
     ]
-    more = f" and {positions.size - _SHOW} more" if positions.size > _SHOW else ""
-    return ", ".join(parts) + more
+    more = positions.size - _SHOW
+    return ", ".join(parts) + (t("indicators.rows_more", n=format_number(more)) if more > 0 else "")
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[Hashable], *, source: str) -> None:
