@@ -73,9 +73,9 @@ def with_links(
                         "networks.link_far_from_street",
                         name=link.name,
                         which=which,
-                        distance=distance,
+                        distance=f"{distance:.0f}",
                         mode=network.mode,
-                        max_snap_m=max_snap_m,
+                        max_snap_m=f"{max_snap_m:.0f}",
                     )
                 )
         if u[i] == v[i]:

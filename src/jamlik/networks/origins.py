@@ -153,7 +153,7 @@ def _counts(population: pd.DataFrame, columns: Sequence[str]) -> NDArray[np.int6
                 "networks.population_negative",
                 index=population.index[row],
                 columns=columns[col],
-                values=values[row, col],
+                values=f"{values[row, col]:g}",
             )
         )
     return np.rint(values).astype(np.int64)
@@ -344,7 +344,7 @@ def _place_areas(
                         "networks.area_without_node",
                         area=areas.index[i],
                         n=format_number(counts[i, 0]),
-                        distance=d,
+                        distance=f"{d:.0f}",
                     )
                 )
     item_area = np.concatenate(parts_area)

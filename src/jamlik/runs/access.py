@@ -120,7 +120,7 @@ class AccessOptions(BaseModel):
             raise ValueError(
                 t(
                     "runs.threshold_not_cutoff",
-                    threshold_min=self.threshold_min,
+                    threshold_min=f"{self.threshold_min:g}",
                     value=[f"{c:g}" for c in self.cutoffs_min],
                 )
             )

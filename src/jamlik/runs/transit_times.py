@@ -167,10 +167,10 @@ def _check_near_stops(
             t(
                 "runs.no_stop_within_reach",
                 name=name,
-                reach_m=reach_m,
+                reach_m=f"{reach_m:g}",
                 n=format_number(len(placed)),
-                lon=lon[0],
-                lat=lat[0],
+                lon=f"{lon[0]:g}",
+                lat=f"{lat[0]:g}",
             )
         )
     ids = ", ".join(map(str, placed["id"].to_numpy()[~near][:5]))
@@ -179,7 +179,7 @@ def _check_near_stops(
             "runs.points_without_stop",
             name=name,
             value=format_number(int((~near).sum())),
-            reach_m=reach_m,
+            reach_m=f"{reach_m:g}",
             ids=ids,
         ),
     )

@@ -182,8 +182,8 @@ def _check_inside_extract(
                 "runs.points_outside_extract",
                 name=name,
                 n=format_number(len(points)),
-                lon=lon[0],
-                lat=lat[0],
+                lon=f"{lon[0]:g}",
+                lat=f"{lat[0]:g}",
             )
         )
     ids = ", ".join(map(str, points["id"].to_numpy()[~ok][:5]))
