@@ -6,6 +6,12 @@ from jamlik.errors import DataError, MissingColumnError
 from jamlik.indicators.access.aggregate import ALL_AREAS, aggregate_access
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def _case() -> tuple[pd.DataFrame, pd.DataFrame]:
     per_origin = pd.DataFrame(
         {"school_nearest_1_min": [2.0, 4.0, np.nan], "school_count_15min": [3.0, 1.0, 0.0]},

@@ -13,6 +13,12 @@ COL_T = "school_nearest_1_min_adult"
 COL_C = "school_count_15min_adult"
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def _state(times: list[float], counts: list[float]) -> pd.DataFrame:
     return pd.DataFrame({COL_T: times, COL_C: counts}, index=pd.Index([0, 1, 2], name="node"))
 

@@ -26,6 +26,12 @@ PROFILES = ("adult", "wheelchair")
 CATEGORIES = ("grocery", "school", "park")
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def _hand_case() -> tuple[pd.DataFrame, pd.DataFrame, list[CategoryColumns]]:
     per_origin = pd.DataFrame(
         {

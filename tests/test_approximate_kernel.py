@@ -14,6 +14,12 @@ from jamlik.errors import DataError
 from jamlik.indicators.access.straight_line import straight_line_measures
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def _brute(origins, points, owner, weight, *, detour, speed, k, cutoffs, beta, bound):  # type: ignore[no-untyped-def]
     d = np.sqrt(((origins[:, None, :] - points[None, :, :]) ** 2).sum(axis=2))
     n_places = int(owner.max()) + 1

@@ -14,6 +14,12 @@ from jamlik.networks import Graph, StreetNetwork, build_street_network, graph_fr
 from jamlik.routing.network_measures import local_centrality, street_centrality
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def grid(n: int, step: float = 100.0) -> Graph:
     """Two-way n x n grid, node ``i * n + j`` at row i, column j."""
     src: list[int] = []

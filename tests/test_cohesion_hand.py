@@ -17,6 +17,12 @@ from jamlik.runs.cohesion import co_accessibility
 CRS = "EPSG:3006"
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def network(xy: Sequence[tuple[float, float]], edges: Sequence[tuple[int, int]]) -> StreetNetwork:
     """Two-way straight streets between the given nodes."""
     x = np.array([p[0] for p in xy], dtype=float)

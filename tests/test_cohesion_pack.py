@@ -29,6 +29,12 @@ from jamlik.runs.cohesion import CohesionOptions, PackCohesion, compute_pack_coh
 PACKS = Path(__file__).resolve().parents[1] / "packs"
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 @pytest.fixture(scope="module")
 def town(tmp_path_factory: pytest.TempPathFactory) -> tuple[Town, Path]:
     generated = generate_town(n_nodes=3000, seed=11)

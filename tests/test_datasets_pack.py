@@ -18,6 +18,12 @@ from jamlik.datasets import Town, generate_town, write_town_pack
 from jamlik.errors import DataError
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 @pytest.fixture(scope="module")
 def town() -> Town:
     return generate_town(n_nodes=3_000, seed=5)

@@ -17,6 +17,12 @@ INF = math.inf
 STRATEGIES = ["from_opportunities", "from_origins"]
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def seeds(groups: list[list[tuple[int, float]]]) -> Seeds:
     """Seeds from ``[[(node, cost), ...], ...]`` (one inner list per opportunity)."""
     indptr = np.cumsum([0] + [len(g) for g in groups]).astype(np.int64)

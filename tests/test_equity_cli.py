@@ -30,6 +30,12 @@ KEYS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def _invoke(args: list[str]) -> tuple[int, str]:
     app = typer.Typer()
 

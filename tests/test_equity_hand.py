@@ -25,6 +25,12 @@ from jamlik.indicators.equity import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def test_gini_by_hand() -> None:
     # pairs of (0, 0, 4): |differences| over n² = (4+4)·2 / 9, mean 4/3 → G = (16/9) / (8/3)
     assert gini([0, 0, 4]) == pytest.approx((16 / 9) / (2 * 4 / 3))

@@ -19,6 +19,12 @@ with warnings.catch_warnings():
 from jamlik.indicators.access.fca import StepWeights, floating_catchment
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 @pytest.fixture
 def files(tmp_path: Path) -> dict[str, Path]:
     paths = {name: tmp_path / f"{name}.csv" for name in ("demand", "supply", "cost")}

@@ -28,6 +28,12 @@ COSTS = pd.DataFrame(
 )
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def test_two_step_by_hand() -> None:
     s = two_step_fca(DEMAND, SUPPLY, COSTS, max_minutes=10)
     # X serves A and B (B at exactly 10 min is inside): R_X = 10 / 150; Y is out of reach

@@ -5,6 +5,12 @@ from jamlik.errors import EmptyNetworkError
 from jamlik.networks import graph_from_edges
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def test_parallel_edges_collapse_to_cheapest_not_summed() -> None:
     g = graph_from_edges([0, 0, 1], [1, 1, 0], [5.0, 3.0, 3.0], n_nodes=2)
     assert g.n_edges == 2

@@ -21,6 +21,12 @@ from jamlik.indicators.housing import (
 COLS = ["dwellings_rental", "dwellings_tenant_owned", "dwellings_owner_occupied"]
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 @pytest.fixture(scope="module")
 def gr_stats(shared_data: Path) -> pd.DataFrame:
     path = shared_data / "gr_statistical_areas" / "regso_stats_gr_2020_2023.csv"

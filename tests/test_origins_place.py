@@ -23,6 +23,12 @@ from jamlik.networks import place_population
 PACKS = Path(__file__).resolve().parents[1] / "packs"
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def tiny_areas() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         geometry=[

@@ -18,6 +18,12 @@ LUND = ("osm_lund_station", "lund_station.osm.pbf")
 NEAR = [("a", 13.1870, 55.7050), ("b", 13.1900, 55.7060)]
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def csv(tmp_path: Path, rows: list[tuple[str, float, float]], name: str = "p.csv") -> Path:
     path = tmp_path / name
     pd.DataFrame(rows, columns=["id", "lon", "lat"]).to_csv(path, index=False)

@@ -117,7 +117,8 @@ def test_closing_ways_only_lengthens(tampere_walk) -> None:  # type: ignore[no-u
     assert np.all(after[finite] >= before[finite] - 1e-9)
 
 
-def test_link_far_from_streets_is_an_error(tampere_walk) -> None:  # type: ignore[no-untyped-def]
+def test_link_far_from_streets_is_an_error(tampere_walk, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("JAMLIK_LANG", "en")  # the match is on the English text
     net = tampere_walk
     far = shapely.LineString([(net.node_x[0], net.node_y[0]), (net.node_x.max() + 500, 0.0)])
     with pytest.raises(DataError, match="'Bro'.*last point"):

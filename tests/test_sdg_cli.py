@@ -23,6 +23,12 @@ from jamlik.runs.sdg import sdg_11_2_1
 PACKS = Path(__file__).resolve().parents[1] / "packs"
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 @pytest.fixture(scope="module")
 def app() -> typer.Typer:
     app = typer.Typer()

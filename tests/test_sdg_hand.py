@@ -32,6 +32,12 @@ X0, Y0 = 300_000.0, 6_400_000.0
 XS = [0.0, 300.0, 480.0, 500.0, 600.0, 1000.0, 1500.0]
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def _network() -> StreetNetwork:
     node_x = np.array([*XS, 5000.0, 5050.0]) + X0
     node_y = np.full(node_x.size, Y0)

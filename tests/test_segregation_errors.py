@@ -35,6 +35,12 @@ from jamlik.indicators.segregation.indices import (
 from jamlik.indicators.segregation.inference import segregation_change
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def _frame(**cols: list[float]) -> pd.DataFrame:
     return pd.DataFrame(cols)
 

@@ -29,6 +29,12 @@ WHEEL = DEFAULT_PROFILES["wheelchair"]
 BIKE = DEFAULT_PROFILES["bike"]
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 @pytest.fixture(scope="module")
 def walk():
     return build_street_network(FIXTURE, mode="walk", crs="EPSG:3006")

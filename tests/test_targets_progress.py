@@ -24,6 +24,12 @@ from jamlik.runs.targets import load_targets
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 @pytest.fixture(scope="module")
 def gr_stats(shared_data: Path) -> pd.DataFrame:
     path = shared_data / "gr_statistical_areas" / "regso_stats_gr_2020_2023.csv"

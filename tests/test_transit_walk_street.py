@@ -27,6 +27,12 @@ SPEED = 5 / 3.6
 DEPART = 7 * 3600
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 @pytest.fixture(scope="module")
 def tampere(shared_data: Path) -> tuple[Timetable, StreetWalker, pd.DataFrame, pd.DataFrame]:
     folder = shared_data / "osm_gtfs_tampere"

@@ -33,6 +33,12 @@ LUND = "osm_lund_station/lund_station.osm.pbf"
 ORIGIN_LAT = 60.0 + 300.0 / 111_195.0
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def _feed(folder: Path) -> Path:
     trips = {
         "t1": [("A", "08:05", 0, 0), ("C", "08:10", 0, 0)],

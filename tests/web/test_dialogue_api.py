@@ -166,6 +166,7 @@ def test_session_logout_and_unknowns(client: TestClient) -> None:
 
 
 def test_dialogue_rules(client: TestClient) -> None:
+    client.cookies.set("jamlik_lang", "en")  # the checks read the English messages
     admin = login(client)
     categories = [{"key": "buller", "sv": "Buller", "en": "Noise", "aspect": "nowhere"}]
     r = client.post(
@@ -197,6 +198,7 @@ def test_dialogue_rules(client: TestClient) -> None:
 
 
 def test_personal_facts_need_consent_and_known_values(client: TestClient) -> None:
+    client.cookies.set("jamlik_lang", "en")  # the checks read the English messages
     did = create_dialogue(login(client))
     url = f"/api/dialogues/{did}/contributions"
     assert client.post(url, json=point(age_band="age_6_15")).status_code == 422

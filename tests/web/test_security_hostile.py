@@ -69,6 +69,7 @@ def test_sql_injection_strings_are_stored_verbatim(tmp_path: Path, web_cache: Pa
 
 
 def test_oversized_bodies_and_geometries_are_refused(client: TestClient) -> None:
+    client.cookies.set("jamlik_lang", "en")  # the checks read the English messages
     did = create_dialogue(login(client))
     url = f"/api/dialogues/{did}/contributions"
     huge = point(comment="x" * 100_000)

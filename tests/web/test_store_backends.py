@@ -19,6 +19,12 @@ from .conftest import SECRET, TOWN_AREA
 ASPECTS = {"halsa_och_sakerhet", "identitet", "samspel", "vardagsliv", "sammanhallen_stad"}
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the messages (the default language is Swedish)."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def _contribution(i: int, key: str | None = None) -> ContributionIn:
     lon = 11.9 + 0.001 * (i % 50)
     return ContributionIn(

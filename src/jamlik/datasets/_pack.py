@@ -38,6 +38,7 @@ from jamlik.datasets._names import TOWN_NAME
 from jamlik.datasets._stats import STAT_COLUMNS
 from jamlik.datasets.town import KOMMUN_CODE, Town
 from jamlik.errors import DataError
+from jamlik.i18n import t
 
 __all__ = ["PACK_FILES", "write_town_pack"]
 
@@ -306,10 +307,10 @@ def write_town_pack(town: Town, folder: Path | str, *, seed: int = 7) -> Path:
     """
     root = Path(folder)
     if root.exists() and not root.is_dir():
-        raise DataError(f"{root}: exists and is not a folder; give a folder path for the pack")
+        raise DataError(t("datasets.out_not_folder", root=root))
     missing = [c for c in STAT_COLUMNS if c not in town.statistics.columns]
     if missing:
-        raise DataError(f"town statistics lack the columns {missing}; regenerate the town")
+        raise DataError(t("datasets.stats_missing_columns", missing=missing))
     root.mkdir(parents=True, exist_ok=True)
     _write_pbf(town, root / PACK_FILES["osm"])
     if town_lines(town):  # a town too small for a bus line gets no timetable

@@ -38,6 +38,7 @@ from jamlik.datasets._streets import (
     build_street_grid,
 )
 from jamlik.errors import DataError
+from jamlik.i18n import t
 
 __all__ = ["CRS", "KOMMUN_CODE", "ORIGIN_X", "ORIGIN_Y", "Town", "generate_town", "street_arrays"]
 
@@ -125,8 +126,13 @@ def _street_geometry(
 def _check_size(n_nodes: int, upper: int, what: str) -> None:
     if not isinstance(n_nodes, int | np.integer) or not _MIN_NODES <= n_nodes <= upper:
         raise DataError(
-            f"{what}: n_nodes={n_nodes!r} is out of range; use an integer between "
-            f"{_MIN_NODES} and {upper}"
+            t(
+                "datasets.n_nodes_range",
+                what=what,
+                n_nodes=n_nodes,
+                min_nodes=_MIN_NODES,
+                upper=upper,
+            )
         )
 
 

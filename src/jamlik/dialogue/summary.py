@@ -189,7 +189,7 @@ def dialogue_summary(
     needed = ["category", "participant", "age_band", "home_area"]
     missing = [c for c in needed if c not in contributions.columns]
     if missing:
-        raise MissingColumnError(f"dialogue contributions lack the columns {missing}")
+        raise MissingColumnError(t("dialogue.contributions_missing_columns", missing=missing))
     keys = [c["key"] for c in categories]
     notes: list[str] = []
 

@@ -23,6 +23,7 @@ from jamlik.errors import (
     MissingColumnError,
     NegativeValueError,
 )
+from jamlik.i18n import format_number, t
 
 __all__ = [
     "require_columns",
@@ -45,11 +46,13 @@ def rows_label(frame: pd.DataFrame, mask: npt.NDArray[np.bool_]) -> str:
     positions = np.flatnonzero(mask)
     labelled = not isinstance(frame.index, pd.RangeIndex)
     parts = [
-        f"row {int(p) + 1}" + (f" (id {frame.index[p]!r})" if labelled else "")
+        t("indicators.row_id", row=int(p) + 1, id=frame.index[p])
+        if labelled
+        else t("indicators.row", row=int(p) + 1)
         for p in positions[:_SHOW]
     ]
-    more = f" and {positions.size - _SHOW} more" if positions.size > _SHOW else ""
-    return ", ".join(parts) + more
+    more = positions.size - _SHOW
+    return ", ".join(parts) + (t("indicators.rows_more", n=format_number(more)) if more > 0 else "")
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[Hashable], *, source: str) -> None:
@@ -58,8 +61,12 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[Hashable], *, source:
     if missing:
         have = ", ".join(map(str, frame.columns[:20]))
         raise MissingColumnError(
-            f"{source}: missing column(s) {', '.join(map(repr, missing))}; the table has: "
-            f"{have}. Rename the column or pass the right name."
+            t(
+                "indicators.missing_columns",
+                source=source,
+                items=", ".join(map(repr, missing)),
+                have=have,
+            )
         )
 
 
@@ -70,8 +77,7 @@ def require_finite(frame: pd.DataFrame, columns: Sequence[Hashable], *, source: 
         bad = ~np.isfinite(values)
         if bad.any():
             raise DataError(
-                f"{source}, column {col!r}: missing or non-numeric values at "
-                f"{rows_label(frame, bad)}. Fill them in or drop those rows."
+                t("indicators.non_numeric", source=source, col=col, value=rows_label(frame, bad))
             )
 
 
@@ -83,8 +89,12 @@ def require_non_negative(frame: pd.DataFrame, columns: Sequence[Hashable], *, so
         bad = values < 0
         if bad.any():
             raise NegativeValueError(
-                f"{source}, column {col!r}: negative counts at {rows_label(frame, bad)}. "
-                "Counts of people, dwellings or capacity cannot be negative."
+                t(
+                    "indicators.negative_counts",
+                    source=source,
+                    col=col,
+                    value=rows_label(frame, bad),
+                )
             )
 
 
@@ -95,9 +105,13 @@ def require_group_le_total(
     bad = frame[group].to_numpy(dtype=float) > frame[total].to_numpy(dtype=float)
     if bad.any():
         raise DataError(
-            f"{source}: column {group!r} is larger than total {total!r} at "
-            f"{rows_label(frame, bad)}. A group cannot outnumber the whole population of its "
-            "area; check that the columns are not swapped."
+            t(
+                "indicators.group_above_total",
+                source=source,
+                group=group,
+                total=total,
+                value=rows_label(frame, bad),
+            )
         )
 
 
@@ -109,8 +123,13 @@ def require_unique_ids(ids: pd.Series | pd.Index, *, source: str, column: str = 
         first = values[dup].unique()[:_SHOW]
         rows = (np.flatnonzero(dup) + 1)[: 2 * _SHOW].tolist()
         raise DuplicateIdError(
-            f"{source}, column {column!r}: ids are repeated ({', '.join(map(repr, first))}; "
-            f"rows {rows}). Each area or location must appear once; aggregate the rows first."
+            t(
+                "indicators.repeated_ids",
+                source=source,
+                column=column,
+                items=", ".join(map(repr, first)),
+                rows=rows,
+            )
         )
 
 
@@ -118,6 +137,5 @@ def require_min_areas(n: int, *, source: str, minimum: int = 2) -> None:
     """Raise :class:`DataError` if fewer than ``minimum`` areas are given."""
     if n < minimum:
         raise DataError(
-            f"{source}: {n} area(s) given, at least {minimum} are needed; a distribution "
-            "measure compares areas with each other."
+            t("indicators.too_few_areas", source=source, n=format_number(n), minimum=minimum)
         )

@@ -22,6 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import DataError
+from jamlik.i18n import t
 
 __all__ = ["CO_ACCESS_WEIGHTS", "CoAccess", "co_access_shares", "co_access_weights"]
 
@@ -62,12 +63,9 @@ def co_access_weights(
     v = np.asarray(vulnerable_pop, dtype=np.float64)
     o = np.asarray(other_pop, dtype=np.float64)
     if v.ndim != 1 or v.shape != o.shape:
-        raise DataError("vulnerable_pop and other_pop need one value per graph node each")
+        raise DataError(t("cohesion.pop_per_node"))
     if not (v.sum() > 0 and o.sum() > 0):
-        raise DataError(
-            "co-accessibility needs residents on both sides (vulnerable and other areas); "
-            "check the vulnerable area ids and the population"
-        )
+        raise DataError(t("cohesion.needs_both_sides"))
     return np.column_stack([v > 0, o > 0, v, o]).astype(np.float64)
 
 
@@ -100,7 +98,7 @@ def co_access_shares(
     r = np.asarray(reach, dtype=np.float64)
     has_seed = np.asarray(snapped, dtype=bool)
     if r.ndim != 2 or r.shape[1] != len(CO_ACCESS_WEIGHTS) or r.shape[0] != has_seed.size:
-        raise DataError(f"reach must be (n_places, 4) with one row per place, got {r.shape}")
+        raise DataError(t("cohesion.reach_shape", shape=r.shape))
     places = pd.DataFrame(
         {
             "vulnerable_nodes": r[:, 0].astype(np.int64),

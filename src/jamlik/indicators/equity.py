@@ -49,6 +49,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import DataError, NegativeValueError
+from jamlik.i18n import format_number, t
 from jamlik.indicators._validate import (
     require_columns,
     require_finite,
@@ -79,20 +80,20 @@ def _prepare(values: ArrayLike, weights: ArrayLike | None) -> tuple[FloatArray, 
     x = np.asarray(values, dtype=np.float64)
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64)
     if x.ndim != 1 or w.shape != x.shape:
-        raise DataError(
-            f"values and weights must be 1-d of equal length, got {x.shape}, {w.shape}."
-        )
+        raise DataError(t("equity.values_weights_shape", shape=x.shape, shape2=w.shape))
     if not (np.isfinite(x).all() and np.isfinite(w).all()):
-        raise DataError("values and weights must be finite numbers; drop or fill missing values.")
+        raise DataError(t("equity.values_not_finite"))
     if (x < 0).any():
         raise NegativeValueError(
-            f"{int((x < 0).sum())} negative value(s): the inequality measures need values ≥ 0."
+            t("equity.negative_values", value=format_number(int((x < 0).sum())))
         )
     if (w < 0).any():
-        raise NegativeValueError(f"{int((w < 0).sum())} negative weight(s); weights must be ≥ 0.")
-    require_min_areas(int(np.count_nonzero(w)), source="values with positive weight")
+        raise NegativeValueError(
+            t("equity.negative_weights", value=format_number(int((w < 0).sum())))
+        )
+    require_min_areas(int(np.count_nonzero(w)), source=t("equity.source_positive_weight"))
     if np.sum(w * x) <= 0:
-        raise DataError("all values are 0; inequality measures are undefined for a zero mean.")
+        raise DataError(t("equity.all_zero"))
     return x, w
 
 
@@ -151,7 +152,7 @@ def theil_decomposition(
     x, w = _prepare(values, weights)
     labels = pd.Series(np.asarray(groups))
     if len(labels) != x.size or labels.isna().any():
-        raise DataError("groups must give one non-missing label per value.")
+        raise DataError(t("equity.group_labels"))
     codes, uniques = pd.factorize(labels, sort=True)
     W = w.sum()
     mu = np.sum(w * x) / W
@@ -179,12 +180,12 @@ def theil_decomposition(
 def atkinson(values: ArrayLike, *, epsilon: float = 0.5, weights: ArrayLike | None = None) -> float:
     """Atkinson index with inequality aversion ``epsilon ≥ 0`` (see the module docstring)."""
     if epsilon < 0:
-        raise DataError(f"epsilon must be ≥ 0, got {epsilon}.")
+        raise DataError(t("equity.epsilon_negative", epsilon=epsilon))
     x, w = _prepare(values, weights)
     W = w.sum()
     mu = np.sum(w * x) / W
     if epsilon >= 1 and (x[w > 0] <= 0).any():
-        raise DataError(f"Atkinson with epsilon={epsilon} ≥ 1 needs every value > 0; some are 0.")
+        raise DataError(t("equity.atkinson_zero", epsilon=epsilon))
     if epsilon == 1:
         ede = np.exp(np.sum(w[w > 0] * np.log(x[w > 0])) / W)
     else:
@@ -216,7 +217,7 @@ def concentration_curve(
     x, w = _prepare(values, weights)
     r = np.asarray(rank, dtype=np.float64)
     if r.shape != x.shape or not np.isfinite(r).all():
-        raise DataError("rank must give one finite number per value.")
+        raise DataError(t("equity.rank_finite"))
     return _curve(x, w, r)
 
 
@@ -241,7 +242,7 @@ def concentration_index(
     x, w = _prepare(values, weights)
     key = np.asarray(rank, dtype=np.float64)
     if key.shape != x.shape or not np.isfinite(key).all():
-        raise DataError("rank must give one finite number per value.")
+        raise DataError(t("equity.rank_finite"))
     W = w.sum()
     order = np.argsort(key)
     ws = w[order]
@@ -326,7 +327,7 @@ def equity_indices(
     between = within = conc = None
     if group is not None:
         if frame[group].isna().any():
-            raise DataError(f"{source}, column {group!r}: missing group labels; fill them in.")
+            raise DataError(t("equity.missing_group_labels", source=source, group=group))
         dec = theil_decomposition(x, groups=frame[group].to_numpy(), weights=w)
         between, within = dec.between, dec.within
     if rank is not None:
@@ -375,13 +376,13 @@ def group_equity(
     if reference is None:
         reference = groups[0]
     if reference not in groups:
-        raise DataError(f"reference group {reference!r} is not one of {groups}.")
+        raise DataError(t("equity.unknown_reference", reference=reference, groups=groups))
     v = frame[value].to_numpy(dtype=np.float64)
     counts = frame[groups].to_numpy(dtype=np.float64)
     population = counts.sum(axis=0)
     if (population <= 0).any():
         empty = [str(g) for g, p in zip(groups, population, strict=True) if p <= 0]
-        raise DataError(f"{source}: group column(s) {empty} hold nobody; drop them.")
+        raise DataError(t("equity.empty_groups", source=source, empty=empty))
     means = counts.T @ v / population
     ref = means[groups.index(reference)]
     out = pd.DataFrame(

@@ -44,6 +44,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import DataError
+from jamlik.i18n import format_number, t
 from jamlik.indicators._validate import (
     require_columns,
     require_non_negative,
@@ -125,7 +126,7 @@ def tenure_mix(
     """
     src = source or "input"
     if len(tenure_columns) < 2:
-        raise DataError(f"{src}: tenure mix needs at least two tenure columns.")
+        raise DataError(t("housing.tenure_two_columns", src=src))
     cols = list(tenure_columns.values())
     extra = [unknown_column] if unknown_column else []
     require_columns(table, cols + extra, source=src)
@@ -214,8 +215,13 @@ def tenure_change(
     for year in (from_year, to_year):
         if year not in years:
             raise DataError(
-                f"{src}: year {year} is not in column {year_column!r} "
-                f"(years present: {sorted(years)}); pick years the table has."
+                t(
+                    "housing.year_missing",
+                    src=src,
+                    year=year,
+                    year_column=year_column,
+                    value=sorted(years),
+                )
             )
     parts = {}
     for year in (from_year, to_year):
@@ -233,8 +239,14 @@ def tenure_change(
     if len(only):
         frame = pd.DataFrame(index=only)
         raise DataError(
-            f"{src}: {len(only)} area(s) appear in only one of {from_year} and {to_year}: "
-            f"{rows_label(frame, np.ones(len(only), dtype=bool))}. Use areas present in both."
+            t(
+                "housing.areas_one_year",
+                src=src,
+                n=format_number(len(only)),
+                from_year=from_year,
+                to_year=to_year,
+                value=rows_label(frame, np.ones(len(only), dtype=bool)),
+            )
         )
     b = b.loc[a.index]
     out = {}

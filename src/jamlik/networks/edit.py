@@ -16,6 +16,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from jamlik.errors import DataError
+from jamlik.i18n import t
 from jamlik.networks.streets import StreetNetwork
 
 __all__ = ["LINK_HIGHWAY", "NewLink", "close_streets", "nearest_nodes", "with_links"]
@@ -65,14 +66,20 @@ def with_links(
     node, distance = nearest_nodes(network, ends[:, 0], ends[:, 1])
     u, v, du, dv = node[:n], node[n:], distance[:n], distance[n:]
     for i, link in enumerate(links):
-        for which, distance in (("first", du[i]), ("last", dv[i])):
+        for which, distance in ((t("networks.first"), du[i]), (t("networks.last"), dv[i])):
             if distance > max_snap_m:
                 raise DataError(
-                    f"link {link.name!r}: its {which} point is {distance:.0f} m from the nearest "
-                    f"{network.mode} street node (at most {max_snap_m:.0f} m)"
+                    t(
+                        "networks.link_far_from_street",
+                        name=link.name,
+                        which=which,
+                        distance=f"{distance:.0f}",
+                        mode=network.mode,
+                        max_snap_m=f"{max_snap_m:.0f}",
+                    )
                 )
         if u[i] == v[i]:
-            raise DataError(f"link {link.name!r}: both ends join the same street node")
+            raise DataError(t("networks.link_same_node", name=link.name))
     extra: dict[str, Any] = {
         "street_u": u,
         "street_v": v,
@@ -98,7 +105,7 @@ def close_streets(network: StreetNetwork, closed: npt.ArrayLike) -> StreetNetwor
     """Return ``network`` without the street pieces where ``closed`` is true."""
     drop = np.asarray(closed, dtype=bool)
     if drop.shape != (network.n_streets,):
-        raise DataError(f"closed needs one flag per street piece ({network.n_streets})")
+        raise DataError(t("networks.closed_flags", n_streets=network.n_streets))
     if not drop.any():
         return network
     keep = ~drop

@@ -24,6 +24,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from jamlik.errors import EmptyNetworkError
+from jamlik.i18n import t
 
 __all__ = ["Graph", "graph_from_edges"]
 
@@ -148,11 +149,11 @@ def graph_from_edges(
     w = np.asarray(cost, dtype=np.float64)
     ln = w.copy() if length_m is None else np.asarray(length_m, dtype=np.float64)
     if not (src.shape == dst.shape == w.shape == ln.shape):
-        raise ValueError("source, target, cost and length_m must have the same length")
+        raise ValueError(t("networks.edge_arrays_length"))
     if w.size and (not np.all(np.isfinite(w)) or w.min() < 0):
-        raise ValueError(f"{name}: edge costs must be finite and non-negative")
+        raise ValueError(t("networks.edge_costs", name=name))
     if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n_nodes):
-        raise ValueError(f"{name}: edge endpoints must lie in 0..{n_nodes - 1}")
+        raise ValueError(t("networks.edge_endpoints", name=name, value=n_nodes - 1))
 
     loop = src == dst
     src, dst, w, ln = src[~loop], dst[~loop], w[~loop], ln[~loop]
@@ -163,7 +164,7 @@ def graph_from_edges(
     first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
     src, dst, w, ln = src[first], dst[first], w[first], ln[first]
     if src.size == 0:
-        raise EmptyNetworkError(f"{name}: no edges left after removing self-loops")
+        raise EmptyNetworkError(t("networks.no_edges", name=name))
 
     node_index = np.arange(n_nodes, dtype=np.int64)
     dropped = 0
@@ -181,9 +182,9 @@ def graph_from_edges(
         src, dst, w, ln = new_id[src[both]], new_id[dst[both]], w[both], ln[both]
         n_nodes = int(node_index.size)
         if src.size == 0:
-            raise EmptyNetworkError(f"{name}: the largest connected component has no edges")
+            raise EmptyNetworkError(t("networks.component_no_edges", name=name))
     elif keep != "all":
-        raise ValueError(f"keep must be 'largest_strong' or 'all', not {keep!r}")
+        raise ValueError(t("networks.bad_keep", keep=keep))
 
     indptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n_nodes), out=indptr[1:])

@@ -50,6 +50,7 @@ from jamlik.errors import (
     NegativeValueError,
     UnknownIdError,
 )
+from jamlik.i18n import format_number, t
 
 __all__ = ["PlacementMethod", "Residents", "apportion", "place_population"]
 
@@ -119,7 +120,7 @@ def apportion(
     n_groups = totals.shape[0]
     count = np.bincount(groups, minlength=n_groups)
     if np.any((count == 0) & (totals > 0)):
-        raise DataError("a group with people has no item to place them on")
+        raise DataError(t("networks.group_without_items"))
     wsum = np.bincount(groups, weights=w, minlength=n_groups)
     even = wsum[groups] <= 0
     w = np.where(even, 1.0, w)
@@ -143,14 +144,17 @@ def _counts(population: pd.DataFrame, columns: Sequence[str]) -> NDArray[np.int6
     if bad.any():
         row, col = np.argwhere(bad)[0]
         raise DataError(
-            f"population of area {population.index[row]!r}, column {columns[col]!r} is not a "
-            "number; fill in whole counts"
+            t("networks.population_not_number", index=population.index[row], columns=columns[col])
         )
     if (values < 0).any():
         row, col = np.argwhere(values < 0)[0]
         raise NegativeValueError(
-            f"population of area {population.index[row]!r}, column {columns[col]!r} is "
-            f"negative ({values[row, col]:g}); counts must be 0 or more"
+            t(
+                "networks.population_negative",
+                index=population.index[row],
+                columns=columns[col],
+                values=f"{values[row, col]:g}",
+            )
         )
     return np.rint(values).astype(np.int64)
 
@@ -159,11 +163,11 @@ def _node_tree(node_x: NDArray[np.floating], node_y: NDArray[np.floating]) -> cK
     x = np.asarray(node_x, dtype=float)
     y = np.asarray(node_y, dtype=float)
     if x.shape != y.shape or x.ndim != 1:
-        raise DataError(f"node_x and node_y must be 1-D of equal length ({x.shape} vs {y.shape})")
+        raise DataError(t("networks.node_xy_shape", shape=x.shape, shape2=y.shape))
     if x.size == 0:
-        raise EmptyNetworkError("the network has no nodes; residents cannot be placed")
+        raise EmptyNetworkError(t("networks.no_nodes"))
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
-        raise DataError("node coordinates contain NaN or infinity; clean the network first")
+        raise DataError(t("networks.node_not_finite"))
     return cKDTree(np.column_stack([x, y]))
 
 
@@ -218,17 +222,15 @@ def place_population(
         method = "cells" if cells is not None else "buildings" if buildings is not None else "nodes"
     if method == "cells":
         if cells is None:
-            raise DataError("method 'cells' needs `cells`; pass the pack's cells or another method")
+            raise DataError(t("networks.cells_needed"))
         return _place_cells(tree, cells, groups)
     if areas is None or population is None:
-        raise DataError(f"method {method!r} needs `areas` and `population`")
+        raise DataError(t("networks.areas_population_needed", method=method))
     if method == "buildings" and buildings is None:
-        raise DataError(
-            "method 'buildings' needs `buildings`; extract them from OSM or use 'nodes'"
-        )
+        raise DataError(t("networks.buildings_needed"))
     if "pop_total" not in population.columns:
         have = ", ".join(map(str, population.columns))
-        raise MissingColumnError(f"population lacks the column 'pop_total' (has: {have})")
+        raise MissingColumnError(t("networks.population_no_total", have=have))
     names = (
         tuple(groups)
         if groups is not None
@@ -236,15 +238,14 @@ def place_population(
     )
     missing = [g for g in names if g not in population.columns]
     if missing:
-        raise MissingColumnError(f"population lacks the group column(s) {missing}")
+        raise MissingColumnError(t("networks.population_no_groups", missing=missing))
     unknown = population.index.difference(areas.index)
     if len(unknown):
         raise UnknownIdError(
-            f"population has area id(s) not in areas: {', '.join(map(str, unknown[:8]))}; "
-            "use the same ids in both"
+            t("networks.population_unknown_areas", items=", ".join(map(str, unknown[:8])))
         )
     if population.index.has_duplicates:
-        raise DataError("population has the same area id on several rows; give one row per area")
+        raise DataError(t("networks.population_repeated_area"))
     columns = ["pop_total", *names]
     counts = np.zeros((len(areas), len(columns)), dtype=np.int64)
     rows = areas.index.get_indexer(population.index)
@@ -253,8 +254,13 @@ def place_population(
     if over.size:
         row, col = over[0]
         raise DataError(
-            f"area {areas.index[row]!r}: group {names[col]!r} ({counts[row, col + 1]}) is larger "
-            f"than pop_total ({counts[row, 0]}); a group counts people among the total"
+            t(
+                "networks.group_above_total",
+                index=areas.index[row],
+                names=names[col],
+                counts=counts[row, col + 1],
+                counts2=counts[row, 0],
+            )
         )
     return _place_areas(
         tree,
@@ -271,7 +277,7 @@ def _building_items(
 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
     for column in ("levels", "residential"):
         if column not in buildings.columns:
-            raise MissingColumnError(f"buildings lack the column {column!r}")
+            raise MissingColumnError(t("networks.buildings_no_column", column=column))
     if buildings.crs is not None and areas.crs is not None and buildings.crs != areas.crs:
         buildings = buildings.to_crs(areas.crs)
     homes = buildings.loc[buildings["residential"].fillna(False).astype(bool).to_numpy()]
@@ -334,9 +340,12 @@ def _place_areas(
         for i, d in zip(lonely, dist, strict=True):
             if counts[i, 0] > 0:
                 warnings.append(
-                    f"area {areas.index[i]!r} has no network node inside; its "
-                    f"{counts[i, 0]} resident(s) are placed on the nearest node, {d:.0f} m from "
-                    "the area's representative point"
+                    t(
+                        "networks.area_without_node",
+                        area=areas.index[i],
+                        n=format_number(counts[i, 0]),
+                        distance=f"{d:.0f}",
+                    )
                 )
     item_area = np.concatenate(parts_area)
     item_node = np.concatenate(parts_node)
@@ -391,7 +400,7 @@ def _aggregate(
 def _place_cells(tree: cKDTree, cells: pd.DataFrame, groups: Sequence[str] | None) -> Residents:
     for column in ("x", "y", "pop_total"):
         if column not in cells.columns:
-            raise MissingColumnError(f"cells lack the column {column!r}")
+            raise MissingColumnError(t("networks.cells_no_column", column=column))
     names = (
         tuple(groups)
         if groups is not None
@@ -400,12 +409,14 @@ def _place_cells(tree: cKDTree, cells: pd.DataFrame, groups: Sequence[str] | Non
     columns = ["pop_total", *names]
     ids = cells["id"].astype(str) if "id" in cells.columns else pd.Series(cells.index.astype(str))
     if ids.duplicated().any():
-        raise DataError(f"cell ids repeat: {', '.join(ids[ids.duplicated()].head(8))}")
+        raise DataError(
+            t("networks.cells_repeated", items=", ".join(ids[ids.duplicated()].head(8)))
+        )
     frame = pd.DataFrame(cells[columns].to_numpy(), index=ids.to_numpy(), columns=columns)
     counts = _counts(frame, columns)
     xy = cells[["x", "y"]].to_numpy(float)
     if not np.isfinite(xy).all():
-        raise DataError("cell coordinates contain NaN or infinity")
+        raise DataError(t("networks.cells_not_finite"))
     distance, node = tree.query(xy)
     table = _aggregate(
         area_ids=ids.to_numpy(dtype=object),

@@ -45,6 +45,7 @@ import shapely
 
 from jamlik.config import TravelProfile
 from jamlik.errors import CRSError, DataError
+from jamlik.i18n import t
 from jamlik.networks.graph import Graph
 from jamlik.networks.seeds import Seeds
 from jamlik.networks.streets import StreetNetwork
@@ -105,10 +106,10 @@ def _as_points(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.object_]:
     xa = np.asarray(x, dtype=np.float64)
     ya = np.asarray(y, dtype=np.float64)
     if xa.shape != ya.shape or xa.ndim != 1:
-        raise DataError("x and y must be 1-D arrays of the same length")
+        raise DataError(t("networks.xy_shape"))
     if not (np.all(np.isfinite(xa)) and np.all(np.isfinite(ya))):
         bad = int(np.flatnonzero(~(np.isfinite(xa) & np.isfinite(ya)))[0])
-        raise DataError(f"point {bad} has a missing or infinite coordinate; drop or fix it")
+        raise DataError(t("networks.point_not_finite", bad=bad))
     out: npt.NDArray[np.object_] = shapely.points(xa, ya)
     return out
 
@@ -340,12 +341,9 @@ def _as_polygons(
         polygons = polygons.geometry
     own_crs = getattr(polygons, "crs", None)
     if own_crs is not None and not own_crs.equals(crs):
-        raise CRSError(
-            f"polygons are in {own_crs.to_string()} but the street network is in {crs}; "
-            f"reproject them first with .to_crs({crs!r})"
-        )
+        raise CRSError(t("networks.polygons_crs", own_crs=own_crs.to_string(), crs=crs))
     values = getattr(polygons, "values", polygons)
     out: npt.NDArray[np.object_] = np.asarray(values, dtype=object)
     if out.ndim != 1:
-        raise DataError("polygons must be a 1-D sequence of shapely geometries")
+        raise DataError(t("networks.polygons_sequence"))
     return out

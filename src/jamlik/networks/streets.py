@@ -75,6 +75,7 @@ import shapely
 from jamlik.config import TravelProfile
 from jamlik.errors import DataError, EmptyNetworkError
 from jamlik.geo import project
+from jamlik.i18n import format_number, t
 from jamlik.ingest.osm import OSMData, ensure_osm, resolve_crs
 from jamlik.networks.graph import Graph, graph_from_edges
 from jamlik.networks.streets_areas import area_links, walkable_area_runs
@@ -279,9 +280,13 @@ class StreetNetwork:
     def _check_profile(self, profile: TravelProfile) -> None:
         if profile.mode != self.mode:
             raise DataError(
-                f"profile {profile.name!r} is for mode {profile.mode!r} but the network of "
-                f"{self.source or 'this file'} was built for {self.mode!r}; build it with "
-                f"build_street_network(..., mode={profile.mode!r})"
+                t(
+                    "networks.profile_wrong_mode",
+                    name=profile.name,
+                    mode=profile.mode,
+                    value=self.source or t("networks.this_file"),
+                    mode2=self.mode,
+                )
             )
 
     def street_cost(self, profile: TravelProfile | None) -> FloatArray:
@@ -312,7 +317,7 @@ class StreetNetwork:
         w = np.concatenate([cost[fwd], cost[bwd]])
         length = np.concatenate([self.street_length_m[fwd], self.street_length_m[bwd]])
         if src.size == 0:
-            raise EmptyNetworkError(f"{name}: no street piece is usable")
+            raise EmptyNetworkError(t("networks.no_usable_street", name=name))
         xy = np.column_stack((self.node_x, self.node_y))
         return graph_from_edges(
             src, dst, w, n_nodes=self.n_nodes, length_m=length, name=name, node_xy=xy
@@ -396,14 +401,18 @@ def build_street_network(
         If no way is usable by ``mode``.
     """
     if mode not in ("walk", "bike"):
-        raise DataError(f"mode must be 'walk' or 'bike', not {mode!r}")
+        raise DataError(t("networks.bad_mode", mode=mode))
     data = ensure_osm(osm)
     rules = [way_rule(tags, mode) for tags in data.way_tags]
     keep = np.fromiter((r[0] for r in rules), dtype=bool, count=len(rules))
     if not keep.any():
         raise EmptyNetworkError(
-            f"{data.source}: no way is usable for mode {mode!r} (no 'highway' ways open to "
-            f"{'walkers' if mode == 'walk' else 'bikes'}); check that the extract holds streets"
+            t(
+                "networks.no_usable_way",
+                source=data.source,
+                mode=mode,
+                value=t("networks.walkers") if mode == "walk" else t("networks.bikes"),
+            )
         )
     out_crs = resolve_crs(crs, data)
     forward = np.fromiter((r[1] for r in rules), dtype=bool, count=len(rules))
@@ -456,13 +465,15 @@ def build_street_network(
         street_across_area=across,
     )
     logger.info(
-        "%s: %s network with %d nodes, %d street pieces, %.1f km (%s)",
-        data.source,
-        mode,
-        network.n_nodes,
-        network.n_streets,
-        network.street_length_m.sum() / 1000,
-        out_crs,
+        t(
+            "networks.built",
+            source=data.source,
+            mode=mode,
+            n_nodes=format_number(network.n_nodes),
+            n_streets=format_number(network.n_streets),
+            value=f"{network.street_length_m.sum() / 1000:.1f}",
+            out_crs=out_crs,
+        ),
     )
     return network
 

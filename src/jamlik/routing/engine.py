@@ -119,7 +119,7 @@ class AccessResult:
     def column_names(self, *, unit: Literal["min", "s", "m"] = "min") -> list[str]:
         """Return the columns of :meth:`to_frame`, in order."""
         if unit not in _UNITS:
-            raise DataError(f"unit must be one of {sorted(_UNITS)}, not {unit!r}")
+            raise DataError(t("routing.bad_unit", value=sorted(_UNITS), unit=unit))
         names: list[str] = []
         for cat in self.categories:
             names += [f"{cat}_nearest_{i + 1}_{unit}" for i in range(self.k)]
@@ -176,25 +176,36 @@ def _check_seeds(graph: Graph, seeds: Seeds, what: str) -> tuple[IntArray, IntAr
     node = np.ascontiguousarray(seeds.node, dtype=np.int64)
     cost = np.ascontiguousarray(seeds.cost, dtype=np.float64)
     if indptr.ndim != 1 or indptr.size == 0 or indptr[0] != 0 or np.any(np.diff(indptr) < 0):
-        raise DataError(f"{what}: seeds.indptr must start at 0 and never decrease")
+        raise DataError(t("routing.seeds_indptr_order", what=what))
     if indptr[-1] != node.size or node.size != cost.size:
         raise DataError(
-            f"{what}: seeds.indptr ends at {indptr[-1]} but there are {node.size} seed nodes "
-            f"and {cost.size} seed costs; they must match"
+            t(
+                "routing.seeds_indptr_end",
+                what=what,
+                indptr=indptr[-1],
+                size=node.size,
+                size2=cost.size,
+            )
         )
     if node.size and (node.min() < 0 or node.max() >= graph.n_nodes):
         bad = int(np.flatnonzero((node < 0) | (node >= graph.n_nodes))[0])
         raise UnknownIdError(
-            f"{what}: seed {bad} refers to node {node[bad]}, but graph {graph.name!r} has nodes "
-            f"0..{graph.n_nodes - 1}; snap the points to this graph"
+            t(
+                "routing.seed_outside_graph",
+                what=what,
+                bad=bad,
+                node=node[bad],
+                name=graph.name,
+                value=graph.n_nodes - 1,
+            )
         )
     if not np.all(np.isfinite(cost)):
         bad = int(np.flatnonzero(~np.isfinite(cost))[0])
-        raise DataError(f"{what}: seed {bad} has cost {cost[bad]}; seed costs must be finite")
+        raise DataError(t("routing.seed_cost_not_finite", what=what, bad=bad, cost=cost[bad]))
     if np.any(cost < 0):
         bad = int(np.flatnonzero(cost < 0)[0])
         raise NegativeValueError(
-            f"{what}: seed {bad} has negative cost {cost[bad]}; seed costs must be >= 0"
+            t("routing.seed_cost_negative", what=what, bad=bad, cost=cost[bad])
         )
     return indptr, node, cost
 
@@ -275,22 +286,22 @@ def accessibility(
         A negative seed cost or weight.
     """
     if k < 1:
-        raise DataError(f"k must be at least 1, not {k}")
+        raise DataError(t("routing.k_min", k=k))
     if strategy not in ("auto", "from_opportunities", "from_origins"):
-        raise DataError(f"strategy must be auto, from_opportunities or from_origins: {strategy!r}")
+        raise DataError(t("routing.bad_strategy", strategy=strategy))
     cut = np.asarray(cutoffs, dtype=np.float64).reshape(-1)
     if not np.all(np.isfinite(cut)) or np.any(cut <= 0):
-        raise DataError(f"cutoffs must be finite and positive, got {list(cutoffs)}")
+        raise DataError(t("routing.cutoffs_positive", value=list(cutoffs)))
     if np.unique(cut).size != cut.size:
-        raise DataError(f"cutoffs must not repeat, got {list(cutoffs)}")
+        raise DataError(t("routing.cutoffs_repeat", value=list(cutoffs)))
     names = tuple(f.name for f in decay)
     if len(set(names)) != len(names):
-        raise DataError(f"decay names repeat ({names}); give each function a distinct label=")
+        raise DataError(t("routing.decay_names_repeat", names=names))
     categories = tuple(opportunities)
     weights = dict(weights or {})
     unknown = set(weights) - set(categories)
     if unknown:
-        raise UnknownIdError(f"weights given for unknown categories {sorted(unknown)}")
+        raise UnknownIdError(t("routing.weights_unknown_categories", value=sorted(unknown)))
 
     # One concatenated CSR of all opportunities, with their category and weight.
     parts_ptr, parts_node, parts_cost, cat_of, w_of = [], [], [], [], []
@@ -300,12 +311,12 @@ def accessibility(
         n_opp = indptr.size - 1
         w = np.ones(n_opp) if cat not in weights else np.asarray(weights[cat], dtype=np.float64)
         if w.shape != (n_opp,):
-            raise DataError(f"weights[{cat!r}] has shape {w.shape}; expected ({n_opp},)")
+            raise DataError(t("routing.weights_shape", cat=cat, shape=w.shape, n_opp=n_opp))
         if not np.all(np.isfinite(w)):
-            raise DataError(f"weights[{cat!r}] has missing or infinite values; fill them")
+            raise DataError(t("routing.weights_not_finite", cat=cat))
         if np.any(w < 0):
             bad = int(np.flatnonzero(w < 0)[0])
-            raise NegativeValueError(f"weights[{cat!r}][{bad}] is negative ({w[bad]})")
+            raise NegativeValueError(t("routing.weights_negative", cat=cat, bad=bad, w=w[bad]))
         parts_ptr.append(indptr[1:] + offset)
         parts_node.append(node)
         parts_cost.append(cost)
@@ -327,7 +338,7 @@ def accessibility(
         bounds = [*cut.tolist(), *dsupport.tolist()]
         max_cost = max(bounds) if bounds else np.inf
     if not max_cost > 0:
-        raise DataError(f"max_cost must be positive, not {max_cost}")
+        raise DataError(t("routing.max_cost_positive", max_cost=max_cost))
 
     n = graph.n_nodes
     if origins is None:
@@ -337,7 +348,9 @@ def accessibility(
         orig = np.asarray(origins, dtype=np.int64).reshape(-1)
         if orig.size and (orig.min() < 0 or orig.max() >= n):
             bad = int(orig[(orig < 0) | (orig >= n)][0])
-            raise UnknownIdError(f"origin node {bad} is not in graph {graph.name!r} (0..{n - 1})")
+            raise UnknownIdError(
+                t("routing.origin_outside_graph", bad=bad, name=graph.name, value=n - 1)
+            )
         uniq, inverse = np.unique(orig, return_inverse=True)
     n_rows = uniq.size
 
@@ -472,7 +485,7 @@ def travel_costs(
     d_ptr, d_node, d_cost = _check_seeds(graph, destination_seeds, "destination_seeds")
     bound = np.inf if max_cost is None else float(max_cost)
     if not bound > 0:
-        raise DataError(f"max_cost must be positive, not {max_cost}")
+        raise DataError(t("routing.max_cost_positive", max_cost=max_cost))
     n_o, n_d = o_ptr.size - 1, d_ptr.size - 1
     out = np.full((n_o, n_d), np.inf)
     prep = prepared(graph, contract=contract)

@@ -58,6 +58,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from jamlik.errors import DataError, EmptyNetworkError
+from jamlik.i18n import format_number, t
 from jamlik.networks import Graph, Seeds, StreetNetwork
 from jamlik.routing import _network_kernels as kernels
 
@@ -84,7 +85,7 @@ _CHUNK = 2048
 def _radii(radii_m: Sequence[float]) -> FloatArray:
     radii = np.asarray(sorted({float(r) for r in radii_m}), dtype=np.float64)
     if radii.size == 0 or not np.all(np.isfinite(radii)) or radii[0] <= 0:
-        raise DataError(f"radii must be positive metres, got {list(radii_m)}; e.g. 400,800,1600")
+        raise DataError(t("routing.radii_positive", value=list(radii_m)))
     return radii
 
 
@@ -133,9 +134,13 @@ def local_centrality(
     if bad.size:
         src = graph.edge_sources()[bad[0]]
         raise DataError(
-            f"{graph.name}: {bad.size} edge(s) have a length that is not positive (first from "
-            f"graph node {src} to {graph.indices[bad[0]]}); centrality needs positive lengths, "
-            "merge or drop zero-length street pieces"
+            t(
+                "routing.edge_length_not_positive",
+                name=graph.name,
+                size=format_number(bad.size),
+                src=src,
+                indices=graph.indices[bad[0]],
+            )
         )
     n, n_r, m = graph.n_nodes, radii.size, graph.n_edges
     out = {name: np.zeros((n, n_r)) for name in ("b", "f", "h", "n")}
@@ -164,7 +169,7 @@ def local_centrality(
         columns[f"closeness_{label}"] = closeness[:, q]
         columns[f"harmonic_{label}"] = out["h"][:, q]
         columns[f"reach_{label}"] = out["n"][:, q].astype(np.int64)
-    log.info("local centrality of %d nodes for radii %s m", n, list(radii))
+    log.info(t("routing.centrality_progress", n=format_number(n), value=list(radii)))
     return pd.DataFrame(columns, index=pd.RangeIndex(n, name="node"))
 
 
@@ -185,7 +190,7 @@ def street_centrality(network: StreetNetwork, centrality: pd.DataFrame) -> gpd.G
         with an end outside the graph.
     """
     if "network_node" not in centrality.columns:
-        raise DataError("centrality table has no 'network_node' column; pass local_centrality()")
+        raise DataError(t("routing.centrality_no_node_column"))
     streets = network.streets_frame()
     values = centrality.drop(columns="network_node")
     full = np.full((network.n_nodes, values.shape[1]), np.nan)
@@ -228,16 +233,14 @@ def place_reach(
     """
     weight = np.ascontiguousarray(node_weight, dtype=np.float64)
     if weight.ndim != 2 or weight.shape[0] != graph.n_nodes:
-        raise DataError(
-            f"node_weight must have one row per graph node ({graph.n_nodes}), got {weight.shape}"
-        )
+        raise DataError(t("routing.node_weight_shape", n_nodes=graph.n_nodes, shape=weight.shape))
     if np.any(~np.isfinite(weight)) or np.any(weight < 0):
-        raise DataError("node weights must be finite and non-negative")
+        raise DataError(t("routing.node_weights_finite"))
     cuts = np.asarray(sorted(float(c) for c in cutoffs), dtype=np.float64)
     if cuts.size == 0 or cuts[0] <= 0:
-        raise DataError(f"cut-offs must be positive, got {list(cutoffs)}")
+        raise DataError(t("routing.cutoffs_positive_only", value=list(cutoffs)))
     if seeds.node.size and (seeds.node.min() < 0 or seeds.node.max() >= graph.n_nodes):
-        raise DataError("a seed refers to a node outside the graph; snap with the same graph")
+        raise DataError(t("routing.seed_outside"))
     rev = graph.reversed()
     n = graph.n_nodes
     reach = np.zeros((seeds.n_points, cuts.size, weight.shape[1]))
@@ -306,15 +309,15 @@ def area_detour(
         If there are fewer than two areas, the CRS differs or an area has no polygon.
     """
     if len(areas) < 2:
-        raise DataError(f"area_detour needs at least two areas, got {len(areas)}")
+        raise DataError(t("routing.area_detour_two_areas", n=format_number(len(areas))))
     if areas.crs is None or not areas.crs.equals(network.crs):
-        raise DataError(
-            f"areas are in {areas.crs} but the network in {network.crs}; use areas.to_crs()"
-        )
+        raise DataError(t("routing.areas_crs", crs=areas.crs, crs2=network.crs))
     geoms = areas.geometry.to_numpy()
     empty = shapely.is_empty(geoms) | shapely.is_missing(geoms)
     if empty.any():
-        raise DataError(f"area {areas.index[int(np.flatnonzero(empty)[0])]!r} has no geometry")
+        raise DataError(
+            t("routing.area_no_geometry", index=areas.index[int(np.flatnonzero(empty)[0])])
+        )
     g = graph if graph is not None else network.to_distance_graph()
     x, y = network.node_x[g.node_index], network.node_y[g.node_index]
     node, inside = _representative_nodes(geoms, x, y)
@@ -387,7 +390,7 @@ def _representative_nodes(
 ) -> tuple[IntArray, npt.NDArray[np.bool_]]:
     """Graph node inside each polygon nearest to its ``point_on_surface`` (else nearest)."""
     if x.size == 0:
-        raise EmptyNetworkError("the graph has no nodes")
+        raise EmptyNetworkError(t("routing.graph_no_nodes"))
     rep = shapely.point_on_surface(geoms)
     rx, ry = shapely.get_x(rep), shapely.get_y(rep)
     _, nearest = cKDTree(np.column_stack([x, y])).query(np.column_stack([rx, ry]))

@@ -36,6 +36,7 @@ import pandas as pd
 
 from jamlik.errors import DataError
 from jamlik.geo import project
+from jamlik.i18n import format_number, t
 from jamlik.networks.graph import Graph
 from jamlik.networks.snapping import Seeds, Snapped, point_seeds, snap_points
 from jamlik.networks.streets import StreetNetwork
@@ -87,14 +88,15 @@ class StreetWalker:
         max_snap_m: float = 300.0,
     ) -> None:
         if network.mode != "walk":
-            raise DataError(
-                f"street walks need the walk network, got mode {network.mode!r}; build it with "
-                "build_street_network(..., mode='walk')"
-            )
+            raise DataError(t("routing.street_walks_need_walk", mode=network.mode))
         if walk_speed_m_s <= 0 or max_walk_m < 0 or max_snap_m < 0:
             raise DataError(
-                f"walking needs speed > 0 (got {walk_speed_m_s} m/s), max walk >= 0 (got "
-                f"{max_walk_m} m) and max snap >= 0 (got {max_snap_m} m)"
+                t(
+                    "routing.walking_params",
+                    walk_speed_m_s=walk_speed_m_s,
+                    max_walk_m=max_walk_m,
+                    max_snap_m=max_snap_m,
+                )
             )
         self.network = network
         self.graph: Graph = network.to_distance_graph()
@@ -105,7 +107,7 @@ class StreetWalker:
     def with_speed(self, walk_speed_m_s: float) -> StreetWalker:
         """Return a walker on the same graph at another speed (placed points stay valid)."""
         if walk_speed_m_s <= 0:
-            raise DataError(f"walking needs speed > 0 (got {walk_speed_m_s} m/s)")
+            raise DataError(t("routing.walking_speed", walk_speed_m_s=walk_speed_m_s))
         other = copy.copy(self)
         other.walk_speed_m_s = float(walk_speed_m_s)
         return other
@@ -209,7 +211,13 @@ def street_transfers(tt: Timetable, walker: StreetWalker) -> Timetable:
     """
     stops = walker.place(tt.stop_lon, tt.stop_lat)
     transfers = walker.links(stops, stops, skip_self=True)
-    log.info("street transfers: %d footpaths between %d stops", transfers.target.size, tt.n_stops)
+    log.info(
+        t(
+            "routing.street_transfers",
+            size=format_number(transfers.target.size),
+            n_stops=format_number(tt.n_stops),
+        )
+    )
     return tt.with_footpaths(
         transfers,
         walk_speed_m_s=walker.walk_speed_m_s,

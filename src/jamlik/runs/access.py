@@ -103,7 +103,7 @@ class AccessOptions(BaseModel):
         unknown = [name for name in value if name not in DEFAULT_PROFILES]
         if unknown or not value:
             raise ValueError(
-                f"unknown travel profile(s) {unknown}; choose from {', '.join(DEFAULT_PROFILES)}"
+                t("runs.unknown_profiles", unknown=unknown, items=", ".join(DEFAULT_PROFILES))
             )
         return value
 
@@ -111,15 +111,18 @@ class AccessOptions(BaseModel):
     @classmethod
     def _positive_cutoffs(cls, value: tuple[float, ...]) -> tuple[float, ...]:
         if not value or min(value) <= 0 or len(set(value)) != len(value):
-            raise ValueError(f"cut-offs must be distinct positive minutes, got {list(value)}")
+            raise ValueError(t("runs.cutoffs_distinct", value=list(value)))
         return tuple(sorted(value))
 
     @model_validator(mode="after")
     def _threshold_is_a_cutoff(self) -> AccessOptions:
         if self.threshold_min is not None and self.threshold_min not in self.cutoffs_min:
             raise ValueError(
-                f"threshold {self.threshold_min:g} min must be one of the cut-offs "
-                f"{[f'{c:g}' for c in self.cutoffs_min]}; add it to the cut-offs"
+                t(
+                    "runs.threshold_not_cutoff",
+                    threshold_min=f"{self.threshold_min:g}",
+                    value=[f"{c:g}" for c in self.cutoffs_min],
+                )
             )
         return self
 
@@ -310,7 +313,7 @@ def compute_pack_access(
     """
     opts = options or AccessOptions()
     if pack.osm_path is None:
-        raise DataError(f"pack {pack.name!r} has no [osm] extract; access needs a street network")
+        raise DataError(t("runs.access_needs_osm", name=pack.name))
     profiles = [_profile(name) for name in opts.profiles]
     total_steps = 3 + len(profiles)
 
@@ -452,7 +455,7 @@ def _only_categories(frame: gpd.GeoDataFrame, opts: AccessOptions) -> gpd.GeoDat
     unknown = sorted(set(opts.categories) - set(frame["category"]))
     if unknown:
         known = ", ".join(sorted(set(frame["category"])))
-        raise DataError(f"no opportunities of categories {unknown}; this pack has: {known}")
+        raise DataError(t("runs.unknown_categories", unknown=unknown, known=known))
     kept = frame[frame["category"].isin(opts.categories)].reset_index(drop=True)
     return gpd.GeoDataFrame(kept, geometry="geometry", crs=frame.crs)
 
@@ -660,7 +663,7 @@ def few_places(pack: Pack, opportunities: gpd.GeoDataFrame) -> list[str]:
         If there are no opportunities at all.
     """
     if opportunities.empty:
-        raise DataError(f"pack {pack.name!r}: no opportunities of the requested categories")
+        raise DataError(t("runs.no_requested_opportunities", name=pack.name))
     counts = opportunities["category"].value_counts()
     return [
         t("access.note_few_places", category=category, n=int(n), min=MIN_PLACES)

@@ -98,9 +98,7 @@ def co_accessibility(
     """
     weight = co_access_weights(vulnerable_pop, other_pop)
     if weight.shape[0] != graph.n_nodes:
-        raise DataError(
-            f"vulnerable_pop and other_pop need one value per graph node ({graph.n_nodes})"
-        )
+        raise DataError(t("runs.cohesion_pop_per_node", n_nodes=graph.n_nodes))
     reach, _ = place_reach(graph, seeds, weight, cutoffs=[threshold])
     return co_access_shares(
         reach[:, 0, :],
@@ -129,7 +127,7 @@ class CohesionOptions(BaseModel):
     @classmethod
     def _positive(cls, value: tuple[float, ...]) -> tuple[float, ...]:
         if not value or min(value) <= 0:
-            raise ValueError(f"values must be positive, got {list(value)}")
+            raise ValueError(t("runs.values_positive", value=list(value)))
         return value
 
 
@@ -245,10 +243,10 @@ def compute_pack_cohesion(
     """
     opts = options or CohesionOptions()
     if pack.osm_path is None:
-        raise DataError(f"pack {pack.name!r} has no [osm] extract; cohesion needs a street network")
+        raise DataError(t("runs.cohesion_needs_osm", name=pack.name))
     prof = profile(opts.profile)
     if prof.mode != "walk":
-        raise DataError(f"profile {opts.profile!r} is not a walking profile; use e.g. 'adult'")
+        raise DataError(t("runs.not_walking_profile", profile=opts.profile))
 
     def step(label: str, done: int) -> None:
         log.info("%s", label)

@@ -98,10 +98,7 @@ def pack_residents(
     elif if_missing == "none":
         return None
     elif if_missing == "error":
-        raise DataError(
-            f"pack {pack.name!r} has no population (neither [areas] with [[statistics]] nor "
-            "[[cells]]); add one of them"
-        )
+        raise DataError(t("runs.no_population", name=pack.name))
     else:
         table = pd.DataFrame(
             {
@@ -259,8 +256,12 @@ def vulnerable_areas(
         unknown = sorted(set(given) - set(ids))
         if unknown:
             raise UnknownIdError(
-                f"pack {pack.name!r}: vulnerable area id(s) {unknown} are not areas of the pack; "
-                f"use ids from its [areas] layer (e.g. {', '.join(list(ids[:3]))})"
+                t(
+                    "runs.unknown_vulnerable_areas",
+                    name=pack.name,
+                    unknown=unknown,
+                    items=", ".join(list(ids[:3])),
+                )
             )
         return tuple(given), []
     stats = pack.statistics()

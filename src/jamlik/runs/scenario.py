@@ -131,7 +131,7 @@ def edit_opportunities(frame: gpd.GeoDataFrame, placed: PlacedScenario) -> gpd.G
         same = category == closed.category
         if closed.osm_ids is not None:
             if "osm_id" not in frame:
-                raise DataError(f"closed service {closed.name!r}: the places have no OSM ids")
+                raise DataError(t("runs.closed_service_no_osm_ids", name=closed.name))
             keep &= ~(same & frame["osm_id"].isin(closed.osm_ids).to_numpy())
         if point is not None:
             near = frame.geometry.distance(point).to_numpy() <= closed.radius_m

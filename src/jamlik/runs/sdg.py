@@ -184,11 +184,13 @@ def convenient_access(
         For thresholds that are not positive.
     """
     if not (low_capacity_m > 0 and high_capacity_m > 0):
-        raise DataError("distance thresholds must be positive metres")
+        raise DataError(t("runs.sdg_distances_positive"))
     needed = ["x", "y", "capacity", *(f"frequent_{_label(b)}" for b in bands_min)]
     missing = [c for c in needed if c not in stops.columns]
     if missing:
-        raise MissingColumnError(f"stops table lacks column(s) {missing}; has {list(stops)}")
+        raise MissingColumnError(
+            t("runs.stops_missing_columns", missing=missing, value=list(stops))
+        )
     graph = network.to_distance_graph()
     snapped = snap_points(
         network,
@@ -322,11 +324,9 @@ def sdg_11_2_1(
         No trip runs on ``date`` (the message gives the feed's dates).
     """
     if not pack.gtfs_paths:
-        raise DataError(
-            f"pack {pack.name!r} has no [[gtfs]] feed; SDG 11.2.1 needs the stops' timetable"
-        )
+        raise DataError(t("runs.sdg_needs_gtfs", name=pack.name))
     if pack.osm_path is None:
-        raise DataError(f"pack {pack.name!r} has no [osm] extract; SDG 11.2.1 needs walk distances")
+        raise DataError(t("runs.sdg_needs_osm", name=pack.name))
 
     def step(key: str, done: int) -> None:
         label = t(key)

@@ -79,7 +79,7 @@ def lattice_points(
     representative point.
     """
     if not spacing_m > 0:
-        raise DataError(f"the spacing of the lattice must be positive metres, got {spacing_m!r}")
+        raise DataError(t("runs.lattice_spacing", spacing_m=spacing_m))
     xs, ys, owners = [], [], []
     geoms = polygons.to_numpy()
     shapely.prepare(geoms)
@@ -99,7 +99,7 @@ def lattice_points(
         ys.append(py[inside])
         owners.append(np.full(int(inside.sum()), number, dtype=np.int64))
     if not xs:
-        raise DataError("no area has a polygon to spread residents over")
+        raise DataError(t("runs.no_area_polygon"))
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(owners)
 
 
@@ -135,10 +135,7 @@ def spread_residents(
         return _spread_areas(pack, year, spacing_m, osm, use_buildings)
     cells = pack.cells()
     if cells is None:
-        raise DataError(
-            f"pack {pack.name!r} has no population (neither [areas] with [[statistics]] nor "
-            "[[cells]]); the straight-line approximation spreads residents over areas or cells"
-        )
+        raise DataError(t("runs.spread_no_population", name=pack.name))
     groups = tuple(c for c in cells.columns if c not in {"id", "x", "y", "pop_total"})
     ids = cells["id"].astype(str) if "id" in cells.columns else cells.index.astype(str)
     table = pd.DataFrame({"node": np.arange(len(cells)), "area_id": np.asarray(ids, dtype=object)})
@@ -163,9 +160,7 @@ def _spread_areas(
     counts = population.reindex(areas.index, fill_value=0.0)[columns].to_numpy(dtype=np.float64)
     if not np.isfinite(counts).all() or (counts < 0).any():
         row = int(np.argwhere(~(np.isfinite(counts) & (counts >= 0)))[0, 0])
-        raise DataError(
-            f"pack {pack.name!r}: area {areas.index[row]!r} has a missing or negative count"
-        )
+        raise DataError(t("runs.area_bad_count", name=pack.name, index=areas.index[row]))
     n_areas = len(areas)
     parts_x, parts_y, parts_area, parts_w = [], [], [], []
     method = np.full(n_areas, "lattice", dtype=object)

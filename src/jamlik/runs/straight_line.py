@@ -117,7 +117,7 @@ def straight_line_access(
     opportunities = _opportunities(pack, osm, opts)
     del osm
     if opportunities.empty:
-        raise DataError(f"pack {pack.name!r}: no opportunities of the requested categories")
+        raise DataError(t("runs.straight_no_requested_opportunities", name=pack.name))
     categories = sorted(set(opportunities["category"]))
     if "transit_stop" in categories and not pack.gtfs_paths:
         notes.append(t("approximate.note_stops_without_gtfs"))
@@ -198,17 +198,14 @@ def _opportunities(pack: Pack, osm: OSMData | None, opts: AccessOptions) -> gpd.
             )
         )
     if not frames:
-        raise DataError(
-            f"pack {pack.name!r} has no opportunities: add [[opportunities]] layers (points) "
-            "or an [osm] extract"
-        )
+        raise DataError(t("runs.no_opportunities", name=pack.name))
     frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
                              crs=pack.crs)  # fmt: skip
     if opts.categories is not None:
         unknown = sorted(set(opts.categories) - set(frame["category"]))
         if unknown:
             known = ", ".join(sorted(set(frame["category"])))
-            raise DataError(f"no opportunities of categories {unknown}; this pack has: {known}")
+            raise DataError(t("runs.straight_unknown_categories", unknown=unknown, known=known))
         frame = frame[frame["category"].isin(opts.categories)].reset_index(drop=True)
     return frame
 
@@ -296,7 +293,7 @@ def straight_line_sdg(
     if not detour_factor >= 1.0:
         raise DataError(t("approximate.bad_detour", value=detour_factor))
     if not distances_m or min(distances_m) <= 0:
-        raise DataError(f"distances must be positive metres, got {list(distances_m)}")
+        raise DataError(t("runs.distances_positive", value=list(distances_m)))
     stops, stop_notes = _stops(pack, stop_category, date)
     spread = spread_residents(pack, year=year, spacing_m=spacing_m, use_buildings=True)
     notes = [t("approximate.note_method", detour=f"{detour_factor:g}"), *spread.notes, *stop_notes]

@@ -22,6 +22,7 @@ from scipy.spatial import cKDTree
 
 from jamlik.config import DEFAULT_PROFILE, WALK_PROFILES, profile
 from jamlik.errors import DataError
+from jamlik.i18n import format_number, t
 from jamlik.ingest.gtfs import read_gtfs
 from jamlik.ingest.scenario import Scenario
 from jamlik.networks import build_street_network
@@ -79,8 +80,11 @@ def transit_od_times(
     """
     if travel_profile not in WALK_PROFILES:
         raise DataError(
-            f"travel profile {travel_profile!r} does not walk; transit walks use one of "
-            f"{', '.join(WALK_PROFILES)}"
+            t(
+                "runs.profile_does_not_walk",
+                travel_profile=travel_profile,
+                items=", ".join(WALK_PROFILES),
+            )
         )
     if walk_speed_m_s is None:
         walk_speed_m_s = profile(travel_profile).speed_m_s
@@ -158,19 +162,24 @@ def _check_near_stops(
     if not near.any():
         swapped = tree.query(metres(lat, lon), distance_upper_bound=bound)[0] <= bound
         if swapped.mean() > 0.5:
-            raise DataError(
-                f"{name}: with lon and lat swapped the points lie near the feed's stops; the "
-                "file has latitude in the lon column: swap the two columns"
-            )
+            raise DataError(t("runs.transit_lonlat_swapped", name=name))
         raise DataError(
-            f"{name}: no stop of the feed is within {reach_m:g} m of any of the {len(placed)} "
-            f"points (first: {lon[0]:g},{lat[0]:g}); give WGS84 lon,lat in the feed's area"
+            t(
+                "runs.no_stop_within_reach",
+                name=name,
+                reach_m=f"{reach_m:g}",
+                n=format_number(len(placed)),
+                lon=f"{lon[0]:g}",
+                lat=f"{lat[0]:g}",
+            )
         )
     ids = ", ".join(map(str, placed["id"].to_numpy()[~near][:5]))
     log.warning(
-        "%s: %d point(s) have no stop within %g m and get no travel times (%s)",
-        name,
-        int((~near).sum()),
-        reach_m,
-        ids,
+        t(
+            "runs.points_without_stop",
+            name=name,
+            value=format_number(int((~near).sum())),
+            reach_m=f"{reach_m:g}",
+            ids=ids,
+        ),
     )

@@ -34,6 +34,7 @@ import pandas as pd
 from jamlik.config import DEFAULT_PROFILE, profile
 from jamlik.errors import DataError, MissingColumnError
 from jamlik.geo import project
+from jamlik.i18n import format_number, t
 from jamlik.ingest.osm import read_osm
 from jamlik.ingest.scenario import Scenario
 from jamlik.networks import (
@@ -100,18 +101,20 @@ def od_travel_times(
         If ``mode`` or ``speed_kmh`` is invalid or ids repeat.
     """
     if mode not in ("walk", "bike"):
-        raise DataError(f"mode must be walk or bike, not {mode!r}")
+        raise DataError(t("runs.bad_mode", mode=mode))
     if speed_kmh is None:
         speed_kmh = profile(DEFAULT_PROFILE if mode == "walk" else "bike").speed_kmh
     if not 0 < speed_kmh <= 100:
-        raise DataError(f"speed_kmh must be in (0, 100], not {speed_kmh}")
+        raise DataError(t("runs.bad_speed", speed_kmh=speed_kmh))
     for name, frame in (("origins", origins), ("destinations", destinations)):
         missing = [c for c in ("id", "lon", "lat") if c not in frame.columns]
         if missing:
-            raise MissingColumnError(f"{name} lack column(s) {missing}; give id,lon,lat")
+            raise MissingColumnError(t("runs.points_missing_columns", name=name, missing=missing))
         repeated = frame["id"][frame["id"].duplicated()].unique()
         if repeated.size:
-            raise DataError(f"{name}: ids repeat ({', '.join(map(str, repeated[:5]))})")
+            raise DataError(
+                t("runs.ids_repeat", name=name, items=", ".join(map(str, repeated[:5])))
+            )
 
     data = read_osm(osm)
     network = build_street_network(data, mode=mode, crs=crs)
@@ -139,7 +142,7 @@ def od_travel_times(
     distance = np.where(np.isfinite(distance), distance, np.nan)
     minutes = distance / (speed_kmh / 3.6) / 60.0
     n_o, n_d = distance.shape
-    log.info("OD table: %d origins x %d destinations", n_o, n_d)
+    log.info(t("runs.od_table", n_o=format_number(n_o), n_d=format_number(n_d)))
     return pd.DataFrame(
         {
             "origin_id": np.repeat(origins["id"].to_numpy(), n_d),
@@ -173,20 +176,24 @@ def _check_inside_extract(
         return
     if not ok.any():
         if inside(lat, lon).mean() > 0.5:
-            raise DataError(
-                f"{name}: with lon and lat swapped the points lie in the OSM extract; the file "
-                "has latitude in the lon column: swap the two columns"
-            )
+            raise DataError(t("runs.osm_lonlat_swapped", name=name))
         raise DataError(
-            f"{name}: none of the {len(points)} points lies in the OSM extract (first: "
-            f"{lon[0]:g},{lat[0]:g}); give WGS84 lon,lat inside the extract"
+            t(
+                "runs.points_outside_extract",
+                name=name,
+                n=format_number(len(points)),
+                lon=f"{lon[0]:g}",
+                lat=f"{lat[0]:g}",
+            )
         )
     ids = ", ".join(map(str, points["id"].to_numpy()[~ok][:5]))
     log.warning(
-        "%s: %d point(s) lie outside the OSM extract and get no travel times (%s)",
-        name,
-        int((~ok).sum()),
-        ids,
+        t(
+            "runs.some_points_outside_extract",
+            name=name,
+            value=format_number(int((~ok).sum())),
+            ids=ids,
+        ),
     )
 
 

@@ -30,7 +30,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from jamlik.i18n import t
 from jamlik.web.settings import Settings
+from jamlik.web.templating import page_language
 
 __all__ = [
     "CSRF_HEADER",
@@ -130,11 +132,15 @@ def require_admin(request: Request) -> dict[str, Any]:
     """FastAPI dependency: the admin session, else 401; a write without the CSRF token: 403."""
     session = read_session(request)
     if session is None:
-        raise HTTPException(401, "login required", headers={"WWW-Authenticate": "Cookie"})
+        raise HTTPException(
+            401,
+            t("web_dialogue.login_required", page_language(request)),
+            headers={"WWW-Authenticate": "Cookie"},
+        )
     if request.method not in _SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent.encode(), str(session["csrf"]).encode()):
-            raise HTTPException(403, "missing or wrong CSRF token")
+            raise HTTPException(403, t("web_dialogue.csrf", page_language(request)))
     return session
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from jamlik.i18n import t
+
 __all__ = ["DEFAULT_SECRET", "Settings"]
 
 DEFAULT_SECRET = "change-me"
@@ -43,8 +45,5 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if not self.local and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 16):
-            raise ValueError(
-                "JAMLIK_SECRET_KEY must be set to a long random value (16+ characters) "
-                "outside local mode, e.g. python -c 'import secrets; print(secrets.token_hex())'"
-            )
+            raise ValueError(t("web_dialogue.secret_key"))
         return self

@@ -25,6 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import DataError, MissingColumnError
+from jamlik.i18n import format_number, t
 from jamlik.indicators.access._kernels import area_sums
 
 __all__ = ["ALL_AREAS", "aggregate_access", "is_time_indicator", "share_within"]
@@ -75,7 +76,7 @@ def aggregate_access(
     """
     for column in (node_column, area_column, *groups):
         if column not in residents.columns:
-            raise MissingColumnError(f"residents table has no column {column!r}")
+            raise MissingColumnError(t("access.residents_no_column", column=column))
     nodes = residents[node_column].to_numpy()
     index = per_origin.index
     values = per_origin.to_numpy(dtype=np.float64)  # the frame's own block: no copy
@@ -84,8 +85,11 @@ def aggregate_access(
         unknown = ~np.isin(nodes, index.to_numpy())
         if unknown.any():
             raise DataError(
-                f"{int(unknown.sum())} resident rows sit on nodes without results "
-                f"(e.g. node {nodes[unknown][0]}); compute access for every resident node"
+                t(
+                    "access.residents_without_result",
+                    unknown=format_number(int(unknown.sum())),
+                    nodes=nodes[unknown][0],
+                )
             )
         where = index.get_indexer(nodes) if index.is_unique else None
         values = (
@@ -167,7 +171,7 @@ def share_within(
     """
     missing = [c for c in (*columns, *groups) if c not in origins.columns]
     if missing:
-        raise MissingColumnError(f"origins table has no column(s) {missing}")
+        raise MissingColumnError(t("access.origins_no_columns", missing=missing))
     within = (origins[list(columns)].to_numpy(dtype=np.float64) <= threshold).astype(np.float64)
     weights = origins[list(groups)].to_numpy(dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from jamlik.errors import DataError, MissingColumnError
+from jamlik.i18n import format_number, t
 from jamlik.indicators.access.aggregate import ALL_AREAS, aggregate_access, is_time_indicator
 
 __all__ = ["area_change", "gap_change", "winners_losers"]
@@ -105,12 +106,12 @@ def winners_losers(
     """
     for column in ("node", *groups):
         if column not in residents.columns:
-            raise MissingColumnError(f"residents table has no column {column!r}")
+            raise MissingColumnError(t("access.change_residents_no_column", column=column))
     columns = list(indicators) if indicators is not None else list(before.columns)
     nodes = residents["node"].to_numpy()
     missing = ~np.isin(nodes, after.index.to_numpy())
     if missing.any():
-        raise DataError(f"{int(missing.sum())} resident node(s) have no value after the change")
+        raise DataError(t("access.change_missing_nodes", missing=format_number(int(missing.sum()))))
     weights = residents[list(groups)].to_numpy(dtype=np.float64)
     rows = []
     for column in columns:
@@ -167,7 +168,7 @@ def gap_change(
     rows = change[(change["group"] == group) & (change["area_id"] != ALL_AREAS)]
     side = rows["area_id"].astype(str).isin({str(a) for a in vulnerable_areas})
     if not side.any() or side.all():
-        raise DataError("the gap needs areas on both sides (vulnerable and other)")
+        raise DataError(t("access.gap_needs_both"))
     out = []
     for indicator, part in rows.groupby("indicator", sort=False):
         record: dict[str, object] = {"indicator": indicator}

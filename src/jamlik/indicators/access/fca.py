@@ -51,6 +51,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import DataError, UnknownIdError
+from jamlik.i18n import t
 from jamlik.indicators._validate import (
     require_columns,
     require_finite,
@@ -86,15 +87,12 @@ class StepWeights:
 
     def __post_init__(self) -> None:
         if not self.minutes or len(self.minutes) != len(self.weights):
-            raise DataError("step weights need one weight per threshold, at least one pair.")
+            raise DataError(t("fca.step_weights_count"))
         m = np.asarray(self.minutes)
         if (m <= 0).any() or (np.diff(m) <= 0).any() or not np.isfinite(m).all():
-            raise DataError(
-                f"step thresholds {list(self.minutes)} must be positive and strictly increasing "
-                "(e.g. 5:1,10:0.68,15:0.22)."
-            )
+            raise DataError(t("fca.step_thresholds_order", value=list(self.minutes)))
         if any(not np.isfinite(w) or w < 0 for w in self.weights):
-            raise DataError(f"step weights {list(self.weights)} must be finite and ≥ 0.")
+            raise DataError(t("fca.step_weights_finite", value=list(self.weights)))
 
     @property
     def edge_min(self) -> float:
@@ -128,10 +126,7 @@ def parse_step_weights(text: str) -> StepWeights:
             minutes.append(float(parts[0]))
             weights.append(float(parts[1]))
         except ValueError:
-            raise DataError(
-                f"cannot read step weight {item.strip()!r} in {text!r}; write MINUTES:WEIGHT "
-                "pairs separated by commas, e.g. 5:1,10:0.68,15:0.22."
-            ) from None
+            raise DataError(t("fca.step_weight_unreadable", item=item.strip(), text=text)) from None
     return StepWeights(minutes=tuple(minutes), weights=tuple(weights))
 
 
@@ -150,8 +145,7 @@ def _cost_minutes(costs: pd.DataFrame, source: str) -> FloatArray:
     ):
         if bad.any():
             raise DataError(
-                f"{source}, column 'minutes': {what} at {rows_label(costs, bad)}; leave the cell "
-                "empty for a pair that cannot be reached."
+                t("fca.bad_minutes", source=source, what=what, value=rows_label(costs, bad))
             )
     return minutes
 
@@ -183,18 +177,21 @@ def _indexed_costs(
         if bad.any():
             first = costs[col].to_numpy()[bad][:5].tolist()
             raise UnknownIdError(
-                f"{c_src}, column {col!r}: ids {first} at {rows_label(costs, bad)} are not in "
-                f"{known}. Every {col} must be an id of that table."
+                t(
+                    "fca.unknown_ids",
+                    c_src=c_src,
+                    col=col,
+                    first=first,
+                    value=rows_label(costs, bad),
+                    known=known,
+                )
             )
     # Blank costs (unreachable pairs) are dropped only now, so every message names file rows.
     reachable = ~np.isnan(minutes)
     pair = pd.Series(o.astype(np.int64) * len(s_ids) + j)
     dup = pair.duplicated(keep=False).to_numpy()
     if dup.any():
-        raise DataError(
-            f"{c_src}: the same origin/destination pair appears more than once at "
-            f"{rows_label(costs, dup)}; keep one cost per pair (e.g. the minimum)."
-        )
+        raise DataError(t("fca.duplicate_pairs", c_src=c_src, value=rows_label(costs, dup)))
     return (
         d_ids,
         demand["demand"].to_numpy(dtype=np.float64),
@@ -254,24 +251,24 @@ def floating_catchment(
     """
     d_ids, D, S, o, j, c = _indexed_costs(demand, supply, costs, sources)
     if max_minutes is not None and not max_minutes > 0:
-        raise DataError(f"max_minutes must be > 0, got {max_minutes}.")
+        raise DataError(t("fca.max_minutes_positive", max_minutes=max_minutes))
     inside = np.ones(c.size, dtype=bool) if max_minutes is None else c <= max_minutes
     if method == "2sfca":
         if max_minutes is None:
-            raise DataError("2SFCA needs a catchment size: give max_minutes (e.g. 10).")
+            raise DataError(t("fca.needs_catchment"))
         f = inside.astype(np.float64)
     elif method == "e2sfca":
         if weights is None:
             if max_minutes is None:
-                raise DataError("E2SFCA needs step weights or max_minutes.")
+                raise DataError(t("fca.e2sfca_needs_weights"))
             weights = StepWeights.luo_qi(max_minutes)
         f = weights(c) * inside
     elif method == "gravity":
         if not decay_power > 0 or not min_minutes > 0:
-            raise DataError("gravity needs decay_power > 0 and min_minutes > 0.")
+            raise DataError(t("fca.gravity_params"))
         f = np.maximum(c, min_minutes) ** (-decay_power) * inside
     else:
-        raise DataError(f"unknown method {method!r}; use 2sfca, e2sfca or gravity.")
+        raise DataError(t("fca.unknown_method", method=method))
     return pd.Series(_two_step(o, j, f, D, S), index=d_ids.rename("id"), name="score")
 
 
@@ -333,7 +330,7 @@ def weighted_catchment(
     demand = pd.DataFrame({"id": list(origins), "demand": 0.0})
     d_ids, _, S, o, j, c = _indexed_costs(demand, supply, costs, ("origins", "supply", "costs"))
     if weights is None and max_minutes is None:
-        raise DataError("give weights or max_minutes for the catchment.")
+        raise DataError(t("fca.weights_or_max"))
     f = np.ones_like(c) if weights is None else weights(c)
     if max_minutes is not None:
         f = f * (c <= max_minutes)
@@ -405,10 +402,7 @@ def costs_from_matrix(
     o_ids = np.asarray(origin_ids, dtype=str)
     d_ids = np.asarray(destination_ids, dtype=str)
     if m.shape != (o_ids.size, d_ids.size):
-        raise DataError(
-            f"cost matrix has shape {m.shape}; expected ({o_ids.size}, {d_ids.size}) for the "
-            "given origin and destination ids."
-        )
+        raise DataError(t("fca.cost_shape", shape=m.shape, size=o_ids.size, size2=d_ids.size))
     minutes = m * minutes_per_unit
     keep = np.isfinite(minutes)
     if max_minutes is not None:

@@ -49,6 +49,7 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from jamlik.errors import DataError
+from jamlik.i18n import t
 
 __all__ = ["DEFAULT_DETOUR_FACTOR", "StraightLineMeasures", "straight_line_measures"]
 
@@ -131,13 +132,13 @@ def straight_line_measures(
         If the detour factor is below 1, the speed not positive, or there is no bound.
     """
     if not (detour_factor >= 1.0 and np.isfinite(detour_factor)):
-        raise DataError(f"the detour factor must be 1 or more, got {detour_factor!r}")
+        raise DataError(t("access.detour_factor", detour_factor=detour_factor))
     if not speed_m_s > 0:
-        raise DataError(f"the speed must be positive, got {speed_m_s!r} m/s")
+        raise DataError(t("access.speed_positive", speed_m_s=speed_m_s))
     cutoffs = np.asarray(sorted(cutoffs_s), dtype=np.float64)
     bound_s = max_cost_s if max_cost_s is not None else (cutoffs[-1] if cutoffs.size else None)
     if bound_s is None or not bound_s > 0:
-        raise DataError("straight-line measures need a positive bound (cut-offs or max_cost_s)")
+        raise DataError(t("access.straight_needs_bound"))
     origins = np.asarray(origin_xy, dtype=np.float64).reshape(-1, 2)
     points = np.asarray(place_xy, dtype=np.float64).reshape(-1, 2)
     owners = (

@@ -59,6 +59,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import CRSError, DataError
+from jamlik.i18n import t
 
 if TYPE_CHECKING:  # the feed's tables are only read here, never loaded
     from jamlik.ingest.gtfs import GTFSFeed
@@ -247,7 +248,7 @@ def departures_per_area(feed: GTFSFeed, areas: gpd.GeoDataFrame) -> pd.DataFrame
         If ``areas`` has no CRS.
     """
     if areas.crs is None:
-        raise CRSError("areas have no CRS; set one with .set_crs(...) before counting departures")
+        raise CRSError(t("transit_service.areas_no_crs"))
     stops = gpd.GeoDataFrame(
         {"stop": np.arange(len(feed.stops))},
         geometry=gpd.points_from_xy(feed.stops["lon"], feed.stops["lat"]),
@@ -302,10 +303,7 @@ def headways(feed: GTFSFeed) -> pd.DataFrame:
 def _check_window(window: tuple[float, float]) -> tuple[int, int]:
     start, end = (int(round(w)) for w in window)
     if not 0 <= start < end <= _DAY_S:
-        raise DataError(
-            f"window must be (start_s, end_s) with 0 <= start < end <= 86400, got {window}; "
-            "e.g. (6*3600, 20*3600) for 06:00-20:00"
-        )
+        raise DataError(t("transit_service.window_range", window=window))
     return start, end
 
 
@@ -347,9 +345,9 @@ def stop_service(
     start, end = _check_window(window)
     bands = [float(b) for b in bands_min]
     if any(not np.isfinite(b) or b <= 0 for b in bands) or len(set(bands)) != len(bands):
-        raise DataError(f"frequency bands must be distinct positive minutes, got {list(bands_min)}")
+        raise DataError(t("transit_service.bands_distinct", value=list(bands_min)))
     if rule not in ("average", "max_gap"):
-        raise DataError(f"frequency rule must be 'average' or 'max_gap', not {rule!r}")
+        raise DataError(t("transit_service.bad_rule", rule=rule))
     n = len(feed.stops)
     events = departure_events(feed)
     stop = events["stop"].to_numpy()

@@ -59,6 +59,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from jamlik.errors import DataError, UnknownIdError
+from jamlik.i18n import format_number, t
 from jamlik.indicators._validate import (
     require_columns,
     require_group_le_total,
@@ -144,14 +145,19 @@ def _group_arrays(
     require_group_le_total(frame, group, total, source=source)
     require_min_areas(len(frame), source=source)
     x = frame[group].to_numpy(dtype=np.float64)
-    t = frame[total].to_numpy(dtype=np.float64)
-    share = x.sum() / t.sum() if t.sum() > 0 else np.nan
+    tot = frame[total].to_numpy(dtype=np.float64)
+    share = x.sum() / tot.sum() if tot.sum() > 0 else np.nan
     if not 0.0 < share < 1.0:
         raise DataError(
-            f"{source}: group {group!r} makes up {share!r} of total {total!r}; segregation is "
-            "defined only when the group is neither absent nor everybody."
+            t(
+                "segregation.group_share_degenerate",
+                source=source,
+                group=group,
+                share=share,
+                total=total,
+            )
         )
-    return x, t
+    return x, tot
 
 
 def local_segregation(
@@ -230,25 +236,31 @@ def segregation_indices(
         group share of 0 or 1.
     """
     if not 0.0 <= atkinson_b < 1.0:
-        raise DataError(f"atkinson_b must lie in [0, 1), got {atkinson_b}.")
+        raise DataError(t("segregation.atkinson_b_range", atkinson_b=atkinson_b))
     if id_column is not None:
         require_columns(frame, [id_column], source=source)
         require_unique_ids(frame[id_column], source=source, column=str(id_column))
-    x, t = _group_arrays(frame, group, total, source)
-    values = {name: kernel(x, t) for name, kernel in kern.SINGLE_GROUP_KERNELS.items()}
-    values["atkinson"] = kern.atkinson(x, t, b=atkinson_b)
+    x, tot = _group_arrays(frame, group, total, source)
+    values = {name: kernel(x, tot) for name, kernel in kern.SINGLE_GROUP_KERNELS.items()}
+    values["atkinson"] = kern.atkinson(x, tot, b=atkinson_b)
     spatial: float | None = None
     if areas is not None:
         if len(areas) != len(frame):
             raise DataError(
-                f"{source}: {len(frame)} rows but {len(areas)} area polygons; give one polygon "
-                "per row, in the same order."
+                t(
+                    "segregation.polygon_count",
+                    source=source,
+                    n=format_number(len(frame)),
+                    n2=format_number(len(areas)),
+                )
             )
-        spatial = kern.spatial_dissimilarity(x, t, contiguity_matrix(areas, contiguity=contiguity))
+        spatial = kern.spatial_dissimilarity(
+            x, tot, contiguity_matrix(areas, contiguity=contiguity)
+        )
     return SegregationIndices(
         **values,
         atkinson_b=float(atkinson_b),
-        group_share=float(x.sum() / t.sum()),
+        group_share=float(x.sum() / tot.sum()),
         n_areas=len(frame),
         spatial_dissimilarity=spatial,
         contiguity=contiguity if areas is not None else None,
@@ -260,10 +272,10 @@ def contiguity_matrix(areas: gpd.GeoDataFrame, *, contiguity: Contiguity = "quee
     from libpysal.weights import Queen, Rook
 
     if not isinstance(areas, gpd.GeoDataFrame):
-        raise DataError("areas must be polygons (a GeoDataFrame) to build contiguity.")
+        raise DataError(t("segregation.areas_polygons"))
     builder = {"queen": Queen, "rook": Rook}.get(contiguity)
     if builder is None:
-        raise DataError(f"contiguity must be 'queen' or 'rook', got {contiguity!r}.")
+        raise DataError(t("segregation.bad_contiguity", contiguity=contiguity))
     w = builder.from_dataframe(areas.reset_index(drop=True), use_index=False, silence_warnings=True)
     return sp.csr_array(w.sparse)
 
@@ -295,8 +307,13 @@ def align_areas(
     missing = pos < 0
     if missing.any():
         raise UnknownIdError(
-            f"{source}, column {id_column!r}: area codes at {rows_label(frame, missing)} have "
-            f"no polygon in {areas_source}. Check that both files use the same area division."
+            t(
+                "segregation.codes_without_polygon",
+                source=source,
+                id_column=id_column,
+                value=rows_label(frame, missing),
+                areas_source=areas_source,
+            )
         )
     return areas.iloc[pos].reset_index(drop=True)
 
@@ -363,14 +380,14 @@ def multigroup_indices(
     """
     groups = list(groups)
     if len(groups) < 2:
-        raise DataError(f"{source}: give at least two group columns, got {groups}.")
+        raise DataError(t("segregation.two_groups", source=source, groups=groups))
     require_columns(frame, groups, source=source)
     require_non_negative(frame, groups, source=source)
     require_min_areas(len(frame), source=source)
     counts = frame[groups].to_numpy(dtype=np.float64)
     empty = [str(g) for g, s in zip(groups, counts.sum(axis=0), strict=True) if s <= 0]
     if empty:
-        raise DataError(f"{source}: group column(s) {empty} are zero everywhere; drop them.")
+        raise DataError(t("segregation.zero_groups", source=source, empty=empty))
     return MultigroupIndices(
         groups=tuple(str(g) for g in groups),
         n_areas=len(frame),

@@ -45,6 +45,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from jamlik.errors import DataError
+from jamlik.i18n import format_number, t
 from jamlik.indicators._validate import require_columns
 from jamlik.indicators.segregation import _kernels as kern
 from jamlik.indicators.segregation.indices import _group_arrays
@@ -92,7 +93,7 @@ def _kernel(index: str, atkinson_b: float) -> Kernel:
         return kern.SINGLE_GROUP_KERNELS[index]
     except KeyError:
         known = ", ".join(kern.SINGLE_GROUP_KERNELS)
-        raise DataError(f"unknown segregation index {index!r}; choose one of {known}.") from None
+        raise DataError(t("segregation.unknown_index", index=index, known=known)) from None
 
 
 def random_label_null(
@@ -173,9 +174,9 @@ def segregation_change(
         spatial/composition decomposition (see the module docstring).
     """
     if permutations < 1 or bootstraps < 1:
-        raise DataError("permutations and bootstraps must be at least 1.")
+        raise DataError(t("segregation.permutations_min"))
     if not 0.0 < confidence < 1.0:
-        raise DataError(f"confidence must lie in (0, 1), got {confidence}.")
+        raise DataError(t("segregation.confidence_range", confidence=confidence))
     kernel = _kernel(index, atkinson_b)
     x_a, t_a = _group_arrays(frame_a, group, total, "year a")
     x_b, t_b = _group_arrays(frame_b, group, total, "year b")
@@ -184,9 +185,9 @@ def segregation_change(
     rng = np.random.default_rng(seed)
 
     x = np.concatenate([x_a, x_b])
-    t = np.concatenate([t_a, t_b])
+    tot = np.concatenate([t_a, t_b])
     perms = np.argsort(rng.random((permutations, x.size)), axis=1)
-    null = random_label_null(x, t, x_a.size, perms, kernel)
+    null = random_label_null(x, tot, x_a.size, perms, kernel)
     p_value = (1.0 + np.count_nonzero(np.abs(null) >= abs(diff) - 1e-15)) / (permutations + 1)
 
     idx_a = rng.integers(0, x_a.size, size=(bootstraps, x_a.size))
@@ -240,7 +241,7 @@ def segregation_trend(
     require_columns(frame, [year], source="input")
     years = sorted(frame[year].unique())
     if len(years) < 2:
-        raise DataError(f"column {year!r} holds {len(years)} year(s); give at least two years.")
+        raise DataError(t("segregation.two_years", year=year, n=format_number(len(years))))
     base = frame[frame[year] == years[0]]
     rows = {}
     for later in years[1:]:

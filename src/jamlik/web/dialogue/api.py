@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
+from jamlik.i18n import t
 from jamlik.web.dialogue import service
 from jamlik.web.dialogue.schemas import ContributionIn, DialogueIn, LoginIn, ModerationIn
 from jamlik.web.packs import PackContext, pack_context
@@ -30,6 +31,7 @@ from jamlik.web.security import (
     start_session,
 )
 from jamlik.web.store.models import Dialogue
+from jamlik.web.templating import page_language
 
 if TYPE_CHECKING:  # geopandas and pandas are imported on first use: the server starts fast
     import geopandas as gpd
@@ -67,10 +69,10 @@ def _client(request: Request) -> str:
 
 def _dialogue(request: Request, dialogue_id: int) -> Dialogue:
     if not 0 < dialogue_id < 2**31:
-        raise HTTPException(404, "no such dialogue")
+        raise HTTPException(404, t("web_dialogue.no_dialogue", page_language(request)))
     dialogue = service.get_dialogue(_engine(request), dialogue_id)
     if dialogue is None:
-        raise HTTPException(404, "no such dialogue")
+        raise HTTPException(404, t("web_dialogue.no_dialogue", page_language(request)))
     return dialogue
 
 
@@ -79,7 +81,7 @@ def _pack(request: Request) -> PackContext:
 
 
 def _rejected(exc: service.RejectedError) -> HTTPException:
-    return HTTPException(422, [{"loc": ["body", exc.field], "msg": str(exc)}])
+    return HTTPException(422, [{"loc": ["body", exc.field], "msg": str(exc), "type": exc.code}])
 
 
 @router.get("/dialogues")
@@ -116,7 +118,10 @@ def areas_geojson(request: Request) -> JSONResponse:
 def create_dialogue(request: Request, data: DialogueIn, _: Admin) -> dict[str, int]:
     """Create a dialogue (admin)."""
     try:
-        return {"id": service.create_dialogue(_engine(request), data, set(_aspects()))}
+        lang = page_language(request)
+        return {
+            "id": service.create_dialogue(_engine(request), data, set(_aspects()), language=lang)
+        }
     except service.RejectedError as exc:
         raise _rejected(exc) from None
 
@@ -128,10 +133,14 @@ def contribute(
     """Send a contribution. Answers 201 with its id and the personal code (200 on a repeat)."""
     dialogue = _dialogue(request, dialogue_id)
     if data.website:
-        raise HTTPException(422, "rejected")
+        raise HTTPException(422, t("web_dialogue.rejected", page_language(request)))
     client = _client(request)
     if not request.app.state.submit_limiter.allow(client):
-        raise HTTPException(429, "too many contributions; wait a minute", {"Retry-After": "60"})
+        raise HTTPException(
+            429,
+            t("web_dialogue.too_many_contributions", page_language(request)),
+            {"Retry-After": "60"},
+        )
     ages = areas = None
     if data.age_band or data.home_area:
         pack = _pack(request)
@@ -146,6 +155,7 @@ def contribute(
             client_hash=client,
             age_bands=ages,
             home_areas=areas,
+            language=page_language(request),
         )
     except service.RejectedError as exc:
         raise _rejected(exc) from None
@@ -169,7 +179,7 @@ def own(request: Request, public_id: str, code: Code) -> dict[str, Any]:
     """Return a resident's own contribution, with its status (personal code in the header)."""
     found = service.own_contribution(_engine(request), public_id[:64], code, _secret(request))
     if found is None:
-        raise HTTPException(404, "no contribution with this id and code")
+        raise HTTPException(404, t("web_dialogue.no_own_contribution", page_language(request)))
     return found
 
 
@@ -177,7 +187,7 @@ def own(request: Request, public_id: str, code: Code) -> dict[str, Any]:
 def delete_own(request: Request, public_id: str, code: Code) -> Response:
     """Delete one's own contribution (personal code in the header)."""
     if not service.delete_own(_engine(request), public_id[:64], code, _secret(request)):
-        raise HTTPException(404, "no contribution with this id and code")
+        raise HTTPException(404, t("web_dialogue.no_own_contribution", page_language(request)))
     return Response(status_code=204)
 
 
@@ -185,10 +195,12 @@ def delete_own(request: Request, public_id: str, code: Code) -> Response:
 def login(request: Request, response: Response, data: LoginIn) -> dict[str, str]:
     """Log in: sets the session cookie and returns the CSRF token for writes."""
     if not request.app.state.login_limiter.allow(_client(request)):
-        raise HTTPException(429, "too many attempts; wait a minute", {"Retry-After": "60"})
+        raise HTTPException(
+            429, t("web_dialogue.too_many_attempts", page_language(request)), {"Retry-After": "60"}
+        )
     admin_id = service.authenticate(_engine(request), data.username, data.password)
     if admin_id is None:
-        raise HTTPException(401, "wrong user name or password")
+        raise HTTPException(401, t("web_dialogue.wrong_login", page_language(request)))
     return {"csrf": start_session(response, request.app.state.settings, admin_id)}
 
 
@@ -214,7 +226,7 @@ def moderation_queue(
     """Contributions waiting for moderation (or with another ``status``)."""
     _dialogue(request, dialogue_id)
     if status not in ("pending", "published", "rejected"):
-        raise HTTPException(422, "status must be pending, published or rejected")
+        raise HTTPException(422, t("web_dialogue.bad_status", page_language(request)))
     return service.queue(_engine(request), dialogue_id, status)
 
 
@@ -222,7 +234,7 @@ def moderation_queue(
 def moderate(request: Request, public_id: str, data: ModerationIn, _: Admin) -> dict[str, str]:
     """Publish or reject a contribution."""
     if not service.moderate(_engine(request), public_id[:64], data.status):
-        raise HTTPException(404, "no such contribution")
+        raise HTTPException(404, t("web_dialogue.no_contribution", page_language(request)))
     return {"id": public_id, "status": data.status}
 
 
@@ -250,7 +262,7 @@ def export(request: Request, dialogue_id: int, fmt: str, _: Admin) -> Response:
 
     dialogue = _dialogue(request, dialogue_id)
     if fmt not in ("csv", "gpkg"):
-        raise HTTPException(404, "export as .csv or .gpkg")
+        raise HTTPException(404, t("web_dialogue.bad_export", page_language(request)))
     frame = _frame(request, dialogue).drop(columns="participant")
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / f"dialogue-{dialogue_id}.{fmt}"

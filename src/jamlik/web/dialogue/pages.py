@@ -12,9 +12,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from shapely.geometry import box, mapping
 
+from jamlik.i18n import t
 from jamlik.web.dialogue import service
 from jamlik.web.packs import pack_context
-from jamlik.web.templating import render
+from jamlik.web.templating import page_language, render
 
 __all__ = ["router"]
 
@@ -33,7 +34,7 @@ def dialogue_page(request: Request, dialogue_id: int) -> HTMLResponse:
     """Show a dialogue's map: add a place, see what others said, find or delete one's own."""
     dialogue = service.get_dialogue(request.app.state.engine, dialogue_id)
     if dialogue is None or not 0 < dialogue_id < 2**31:
-        raise HTTPException(404, "no such dialogue")
+        raise HTTPException(404, t("web_dialogue.no_dialogue", page_language(request)))
     context = {"dialogue": dialogue, "tile_url": request.app.state.settings.tile_url}
     return render(request, "dialogue.html", context)
 

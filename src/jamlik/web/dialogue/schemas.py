@@ -15,6 +15,8 @@ import shapely
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from shapely.geometry import shape
 
+from jamlik.i18n import t
+
 __all__ = [
     "MAX_AREA_VERTICES",
     "MAX_VERTICES",
@@ -38,7 +40,7 @@ class GeometryError(ValueError):
     """A geometry that breaks the rules; the message says which one."""
 
 
-def _count_vertices(coordinates: Any, limit: int) -> int:
+def _count_vertices(coordinates: Any, limit: int, language: str | None = None) -> int:
     """Count positions in nested GeoJSON coordinates, checking each; stop past ``limit``."""
     if (
         isinstance(coordinates, list)
@@ -47,21 +49,23 @@ def _count_vertices(coordinates: Any, limit: int) -> int:
     ):
         lon, lat = float(coordinates[0]), float(coordinates[1])
         if not (math.isfinite(lon) and math.isfinite(lat)):
-            raise GeometryError("coordinates must be finite numbers")
+            raise GeometryError(t("web_dialogue.coordinates_finite", language))
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise GeometryError("coordinates must be [longitude, latitude] in WGS84")
+            raise GeometryError(t("web_dialogue.coordinates_wgs84", language))
         return 1
     if not isinstance(coordinates, list) or not coordinates:
-        raise GeometryError("coordinates must be nested lists of [longitude, latitude]")
+        raise GeometryError(t("web_dialogue.coordinates_nested", language))
     total = 0
     for part in coordinates:
-        total += _count_vertices(part, limit)
+        total += _count_vertices(part, limit, language)
         if total > limit:
-            raise GeometryError(f"too many vertices (at most {limit})")
+            raise GeometryError(t("web_dialogue.too_many_vertices", language, limit=limit))
     return total
 
 
-def parse_geometry(value: Any, *, allowed: tuple[str, ...], max_vertices: int) -> shapely.Geometry:
+def parse_geometry(
+    value: Any, *, allowed: tuple[str, ...], max_vertices: int, language: str | None = None
+) -> shapely.Geometry:
     """Return the shapely geometry of GeoJSON ``value`` after checking every rule.
 
     Raises
@@ -71,17 +75,17 @@ def parse_geometry(value: Any, *, allowed: tuple[str, ...], max_vertices: int) -
         or the geometry is invalid (self-intersecting, too few points).
     """
     if not isinstance(value, dict) or value.get("type") not in allowed:
-        raise GeometryError(f"geometry must be a GeoJSON object of type {' or '.join(allowed)}")
-    _count_vertices(value.get("coordinates"), max_vertices)
+        raise GeometryError(t("web_dialogue.geometry_type", language, types=" | ".join(allowed)))
+    _count_vertices(value.get("coordinates"), max_vertices, language)
     try:
         geom = shape(value)
     except (ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise GeometryError(f"geometry cannot be read ({exc})") from None
+        raise GeometryError(t("web_dialogue.geometry_unreadable", language, reason=exc)) from None
     if geom.is_empty or not geom.is_valid:
         reason = shapely.is_valid_reason(geom) if not geom.is_empty else "empty"
-        raise GeometryError(f"geometry is not valid ({reason})")
+        raise GeometryError(t("web_dialogue.geometry_invalid", language, reason=reason))
     if geom.geom_type == "LineString" and geom.length == 0:
-        raise GeometryError("a line needs two different points")
+        raise GeometryError(t("web_dialogue.line_two_points", language))
     return geom
 
 
@@ -142,7 +146,7 @@ class ContributionIn(_Model):
     def _answers(cls, value: dict[str, str]) -> dict[str, str]:
         for key, text in value.items():
             if len(key) > 64 or len(text) > 1000:
-                raise ValueError("answer keys up to 64 and answers up to 1000 characters")
+                raise ValueError(t("web_dialogue.answers_too_long"))
         return value
 
 

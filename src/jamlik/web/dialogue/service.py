@@ -18,6 +18,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from jamlik.dialogue.categories import DEFAULT_CATEGORIES
+from jamlik.i18n import t
 from jamlik.web.dialogue.schemas import (
     KINDS,
     MAX_VERTICES,
@@ -52,9 +53,11 @@ __all__ = [
 class RejectedError(ValueError):
     """A contribution or dialogue that breaks a rule; ``field`` names the part at fault."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, code: str = "rejected") -> None:
         super().__init__(message)
         self.field = field
+        #: A stable word for the kind of rejection (the page reacts to ``outside``).
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,9 @@ def authenticate(engine: Engine, username: str, password: str) -> int | None:
     return admin.id if verify_password(admin.password_hash, password) else None
 
 
-def create_dialogue(engine: Engine, data: DialogueIn, aspect_keys: set[str]) -> int:
+def create_dialogue(
+    engine: Engine, data: DialogueIn, aspect_keys: set[str], *, language: str | None = None
+) -> int:
     """Store a new dialogue; return its id.
 
     Raises
@@ -99,13 +104,18 @@ def create_dialogue(engine: Engine, data: DialogueIn, aspect_keys: set[str]) -> 
     )
     keys = [c["key"] for c in categories]
     if len(set(keys)) != len(keys):
-        raise RejectedError("categories", "category keys must be unique")
+        raise RejectedError("categories", t("web_dialogue.category_keys_unique", language))
     for c in categories:
         if c.get("aspect") and c["aspect"] not in aspect_keys:
             raise RejectedError(
                 "categories",
-                f"category {c['key']!r}: unknown SKA aspect {c['aspect']!r}; "
-                f"use one of {sorted(aspect_keys)}",
+                t(
+                    "web_dialogue.unknown_aspect",
+                    language,
+                    key=c["key"],
+                    aspect=c["aspect"],
+                    known=sorted(aspect_keys),
+                ),
             )
     with write_session(engine) as session:
         dialogue = Dialogue(
@@ -155,6 +165,7 @@ def add_contribution(
     client_hash: str,
     age_bands: set[str] | None,
     home_areas: set[str] | None,
+    language: str | None = None,
 ) -> Submitted:
     """Check and store a resident's contribution (pending moderation).
 
@@ -168,26 +179,35 @@ def add_contribution(
         rule or lies outside the dialogue's area, or personal facts come without consent.
     """
     if not dialogue.is_open:
-        raise RejectedError("dialogue", "this dialogue is closed")
+        raise RejectedError("dialogue", t("web_dialogue.closed", language))
     categories = {c["key"] for c in json.loads(dialogue.categories)}
     if data.category not in categories:
-        raise RejectedError("category", f"unknown category; use one of {sorted(categories)}")
+        raise RejectedError(
+            "category", t("web_dialogue.unknown_category", language, known=sorted(categories))
+        )
     questions = {q["key"] for q in json.loads(dialogue.questions)}
     unknown = sorted(set(data.answers) - questions)
     if unknown:
-        raise RejectedError("answers", f"unknown questions {unknown}")
+        raise RejectedError(
+            "answers", t("web_dialogue.unknown_questions", language, unknown=unknown)
+        )
     try:
-        geom = parse_geometry(data.geometry, allowed=tuple(KINDS), max_vertices=MAX_VERTICES)
+        geom = parse_geometry(
+            data.geometry, allowed=tuple(KINDS), max_vertices=MAX_VERTICES, language=language
+        )
     except GeometryError as exc:
         raise RejectedError("geometry", str(exc)) from None
     if not shape(json.loads(dialogue.area)).covers(geom):
-        raise RejectedError("geometry", "the geometry lies outside the dialogue's area")
+        raise RejectedError("geometry", t("web_dialogue.outside_area", language), code="outside")
     if (data.age_band or data.home_area) and not data.consent:
-        raise RejectedError("consent", "age band and home area are stored only with consent")
+        raise RejectedError("consent", t("web_dialogue.consent_needed", language))
     if data.age_band and (age_bands is None or data.age_band not in age_bands):
-        raise RejectedError("age_band", f"unknown age band; use one of {sorted(age_bands or [])}")
+        raise RejectedError(
+            "age_band",
+            t("web_dialogue.unknown_age_band", language, known=sorted(age_bands or [])),
+        )
     if data.home_area and (home_areas is None or data.home_area not in home_areas):
-        raise RejectedError("home_area", "unknown home area; use an area id of the pack")
+        raise RejectedError("home_area", t("web_dialogue.unknown_home_area", language))
 
     key = data.submission_key or secrets.token_urlsafe(24)
     code = new_code(secret, f"{dialogue.id}:{key}")

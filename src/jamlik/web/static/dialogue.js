@@ -148,6 +148,10 @@
     await loadPublished();
   }
 
+  function rejectedAs(body, code) {
+    return Array.isArray(body && body.detail) && body.detail.some((e) => e.type === code);
+  }
+
   function detail(body) {
     if (!body || !body.detail) return "";
     if (typeof body.detail === "string") return body.detail;
@@ -204,7 +208,7 @@
         redraw();
         $("#comment").value = "";
       } else if (r.status === 429) status(out, T.too_many, false);
-      else if (detail(answer).includes("outside")) status(out, T.outside, false);
+      else if (rejectedAs(answer, "outside")) status(out, T.outside, false);
       else status(out, fmt(T.error, { detail: detail(answer) || r.status }), false);
     } catch (e) {
       status(out, fmt(T.error, { detail: String(e) }), false);

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from jamlik.errors import ConfigError
+from jamlik.i18n import t
 
 __all__ = ["connect", "migrate", "read_session", "write_session"]
 
@@ -34,7 +35,7 @@ def connect(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError with the URL in it
-        raise ConfigError(f"database URL {url!r} cannot be read ({exc})") from None
+        raise ConfigError(t("web_dialogue.database_url_unreadable", url=url, exc=exc)) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         engine = create_engine(
@@ -47,9 +48,7 @@ def connect(url: str) -> Engine:
         if parsed.get_driver_name() not in ("psycopg", "psycopg2"):
             parsed = parsed.set(drivername="postgresql+psycopg")
         return create_engine(parsed, pool_size=20, max_overflow=20, pool_pre_ping=True)
-    raise ConfigError(
-        f"database URL {url!r}: use sqlite:///FILE.db or postgresql+psycopg://USER@HOST/DB"
-    )
+    raise ConfigError(t("web_dialogue.database_url_unsupported", url=url))
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
