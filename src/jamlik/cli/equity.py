@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from jamlik.cli._common import check_output, console, fail_cleanly
+from jamlik.cli._tables import identical_rows, read_csv
 from jamlik.cli._years import select_year
-from jamlik.cli.segregation import read_csv
 from jamlik.i18n import t
 from jamlik.indicators.equity import equity_indices
 from jamlik.storage import write_json
@@ -27,12 +27,17 @@ def _run(
     year: int | None,
     year_column: str,
 ) -> tuple[dict[str, Any], int]:
-    frame = select_year(
-        read_csv(input_path, id_columns=(group,) if group else ()),
-        year,
-        column=year_column,
-        source=str(input_path),
+    table = read_csv(
+        input_path, id_columns=(group,) if group else (), numbers=(value, weight, rank)
     )
+    repeated = identical_rows(table)
+    if repeated is not None:
+        console.print(
+            t("indicators_io.identical_rows", path=input_path, rows=repeated),
+            markup=False,
+            highlight=False,
+        )
+    frame = select_year(table, year, column=year_column, source=str(input_path))
     result = equity_indices(
         frame,
         value=value,

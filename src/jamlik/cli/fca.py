@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 
 from jamlik.cli._common import check_output, console, fail_cleanly
-from jamlik.cli.segregation import read_csv
+from jamlik.cli._tables import read_csv
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access.fca import FCAMethod, floating_catchment, parse_step_weights
@@ -38,9 +38,9 @@ def _run(
     if max_minutes is None and (method == "2sfca" or (method == "e2sfca" and weights is None)):
         max_minutes = DEFAULT_MAX_MINUTES
     return floating_catchment(
-        read_csv(demand_path, id_columns=("id",)),
-        read_csv(supply_path, id_columns=("id",)),
-        read_csv(cost_path, id_columns=("origin_id", "destination_id")),
+        read_csv(demand_path, id_columns=("id",), numbers=("demand",)),
+        read_csv(supply_path, id_columns=("id",), numbers=("capacity",)),
+        read_csv(cost_path, id_columns=("origin_id", "destination_id"), numbers=("minutes",)),
         method=method,  # type: ignore[arg-type]  # checked against METHODS above
         max_minutes=max_minutes,
         weights=weights,
