@@ -70,7 +70,10 @@ def run_access(
         return _run_straight_line(pack, out, options, detail, scenario_path, straight_line, detour)
     placed = None
     if scenario_path is not None:
+        from jamlik.cli.scenario import refuse_scenario_errors
         from jamlik.ingest.scenario import load_scenario
+
+        refuse_scenario_errors(pack, scenario_path)
         from jamlik.runs.scenario import place_scenario
 
         placed = fail_cleanly(lambda: place_scenario(load_scenario(scenario_path), pack))
