@@ -31,6 +31,7 @@ class Inputs:
     demand: Path  # fca: id,demand (Porto Alegre hexagons, real)
     supply: Path  # fca: id,capacity
     cost: Path  # fca: origin_id,destination_id,minutes
+    plan: Path  # the sample plan of the town (homes, a school, a bus line, a footbridge)
 
     @property
     def town_toml(self) -> Path:
@@ -42,9 +43,12 @@ def inputs(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Input
     import geopandas as gpd
 
     from jamlik.datasets import generate_town, write_town_pack
+    from jamlik.datasets.scenario import write_town_scenario
 
     root = tmp_path_factory.mktemp("good")
-    town = write_town_pack(generate_town(n_nodes=800, seed=5), root / "town").parent
+    generated = generate_town(n_nodes=800, seed=5)
+    town = write_town_pack(generated, root / "town").parent
+    plan = write_town_scenario(generated, root / "plan.toml")
     centroids = gpd.read_file(town / "areas.gpkg").set_index("area_id").centroid.to_crs(4326)
     rows = [["id", "lon", "lat"]]
     rows += [[i, f"{p.x:.6f}", f"{p.y:.6f}"] for i, p in centroids.items()]
@@ -77,6 +81,7 @@ def inputs(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Input
         demand=demand,
         supply=supply,
         cost=cost,
+        plan=plan,
     )
 
 

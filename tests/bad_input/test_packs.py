@@ -155,10 +155,7 @@ def _second_input(inputs: Inputs, command: str, tmp: Path) -> Path | None:
     if command == "targets":
         return write(tmp, "targets.toml", TARGETS)
     if command.startswith("scenario"):
-        from jamlik.datasets import generate_town
-        from jamlik.datasets.scenario import write_town_scenario
-
-        return write_town_scenario(generate_town(n_nodes=800, seed=5), tmp / "plan.toml")
+        return inputs.plan
     return None
 
 
@@ -219,10 +216,8 @@ def test_pack_path_wrong(inputs: Inputs, tmp_path: Path, command: str) -> None:
 # --- scenario and target files ---------------------------------------------------------------
 
 
-def _scenario_text(inputs: Inputs, tmp: Path) -> str:
-    path = _second_input(inputs, "scenario check", tmp / "good")
-    assert path is not None
-    return path.read_text(encoding="utf-8")
+def _scenario_text(inputs: Inputs) -> str:
+    return inputs.plan.read_text(encoding="utf-8")
 
 
 #: damage -> (edit of the scenario text or bytes, texts the message names besides the file)
@@ -252,7 +247,7 @@ SCENARIO_DAMAGE: dict[str, tuple[Callable[[str], str | bytes], tuple[str, ...]]]
 @pytest.mark.parametrize("command", ["scenario check", "scenario run"])
 def test_scenario_file(inputs: Inputs, tmp_path: Path, command: str, damage: str) -> None:
     edit, names = SCENARIO_DAMAGE[damage]
-    plan = write(tmp_path, "plan.toml", edit(_scenario_text(inputs, tmp_path)))
+    plan = write(tmp_path, "plan.toml", edit(_scenario_text(inputs)))
     argv = _pack_argv(command, inputs.town, tmp_path, plan)
     assert_case(Case(f"{command}-{damage}", argv, ("plan.toml", *names)))
 

@@ -218,7 +218,8 @@ def access(
     With --mode transit: public transport by hour and day type, places open on arrival (CSV).
     """
     written = out.with_suffix(".csv") if mode == "transit" else out.with_suffix(".gpkg")
-    check_output(written, inputs=[pack, scenario, *pack_files(pack)])
+    # a folder given as --out is refused as such, not turned into <folder>.gpkg beside it
+    check_output(out if out.is_dir() else written, inputs=[pack, scenario, *pack_files(pack)])
     if mode == "transit" and scenario is not None:
         fail_cleanly(lambda: _no_transit_scenario())
     if mode == "transit":

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from jamlik.cli._common import fail_cleanly
+from jamlik.cli._common import check_output, fail_cleanly
 from jamlik.cli.access import run_access
 from jamlik.cli.cohesion import cohesion
 from jamlik.cli.vulnerability import vulnerability
@@ -34,6 +34,7 @@ def demo(
     The report compares the sample plan (homes, a school, a bus line, a footbridge) with today
     and writes ``report.html``, ``report.pdf``, ``report.xlsx`` and ``report.gpkg``.
     """
+    check_output(out, folder=True)
     start = time.perf_counter()
     _out.print(t("demo.generating"))
     town = fail_cleanly(lambda: generate_town(n_nodes=nodes, seed=seed))

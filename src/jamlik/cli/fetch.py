@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from jamlik.cli._common import console, fail_cleanly
+from jamlik.cli._common import check_output, console, fail_cleanly
 from jamlik.i18n import t
 
 __all__ = ["register"]
@@ -52,6 +52,7 @@ def fetch(
     from jamlik.errors import DataError
     from jamlik.ingest.connectors import FetchOptions, HttpClient, build_pack
 
+    check_output(out, folder=True)
     if level not in ("regso", "deso"):
         fail_cleanly(lambda: _raise(DataError(f"--level {level!r}: use regso or deso")))
     osm_choice: Any = osm if osm in ("extract", "overpass", "none") else Path(osm)

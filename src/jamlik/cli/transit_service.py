@@ -15,6 +15,7 @@ from jamlik.i18n import t
 from jamlik.indicators.access.transit_service import departures_per_hour
 from jamlik.ingest import load_pack
 from jamlik.ingest.gtfs import read_gtfs
+from jamlik.ingest.pack import pack_files
 from jamlik.storage import write_csv
 
 __all__ = ["register"]
@@ -43,7 +44,7 @@ def register(app: typer.Typer) -> None:
         date: Annotated[str, typer.Option("--date", help=t("transit_service.opt_date"))],
         out: Annotated[Path, typer.Option("--out", help=t("transit_service.opt_out_csv"))],
     ) -> None:
-        check_output(out, inputs=[pack, pack / "pack.toml"])
+        check_output(out, inputs=[pack, pack / "pack.toml", *pack_files(pack)])
         table = fail_cleanly(lambda: _run(pack, date, out))
         total = int(table.to_numpy().sum())
         console.print(
