@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jamlik.cli._common import check_output, console, fail_cleanly
+from jamlik.cli._common import bad_option, check_output, console, fail_cleanly, refuse
 from jamlik.cli._tables import identical_rows, read_csv
 from jamlik.cli._years import select_year
 from jamlik.i18n import t
@@ -71,6 +71,9 @@ def register(app: typer.Typer) -> None:
         ] = "year",
     ) -> None:
         check_output(out, inputs=[input_path])
+        if not atkinson_e >= 0:
+            reason = t("common.option_greater_than_equal", limit=0)
+            refuse(bad_option("--atkinson-e", atkinson_e, reason))
         result, n = fail_cleanly(
             lambda: _run(input_path, value, weight, group, rank, atkinson_e, year, year_column)
         )

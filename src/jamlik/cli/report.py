@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from jamlik.cli._common import check_output, console, fail_cleanly
-from jamlik.i18n import current_language, t
+from jamlik.cli._common import bad_option, check_output, console, fail_cleanly, refuse
+from jamlik.i18n import LANGUAGES, current_language, t
 
 __all__ = ["register", "report"]
 
@@ -29,6 +29,8 @@ def report(
     check_output(out, inputs=[pack, *scenarios, *pack_files(pack)], folder=True)
     from jamlik.report import write_report
 
+    if lang is not None and lang.lower()[:2] not in LANGUAGES:
+        refuse(bad_option("--lang", lang, t("report.bad_lang")))
     language = current_language(lang)
 
     def progress(message: str) -> None:

@@ -147,6 +147,7 @@ def compare(
                 transit_hours,
                 transit_day_types,
                 250.0,
+                prefix="--transit-",
             )
         )
     rules = fail_cleanly(lambda: load_ska_rules(ska_rules))

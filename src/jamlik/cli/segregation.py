@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from jamlik.cli._common import check_output, console, fail_cleanly
+from jamlik.cli._common import bad_option, check_output, console, fail_cleanly, refuse
 from jamlik.cli._tables import read_csv
 from jamlik.cli._years import select_year, years_of
 from jamlik.errors import DataError, MissingColumnError, MissingFileError
@@ -184,6 +184,9 @@ def register(app: typer.Typer) -> None:
             typer.Option("--permutations", min=1, help=t("segregation.opt_permutations")),
         ] = 999,
     ) -> None:
+        if not 0 <= atkinson_b < 1:
+            reason = t("segregation.bad_atkinson_b")
+            refuse(bad_option("--atkinson-b", atkinson_b, reason))
         check_output(out, inputs=[input_path, areas])
         changes = None
         if change:

@@ -8,7 +8,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from jamlik.cli._common import check_output, console, fail_cleanly
+from jamlik.cli._common import check_output, console, fail_cleanly, named
 from jamlik.cli.sdg import parse_date
 from jamlik.errors import DataError
 from jamlik.i18n import t
@@ -22,7 +22,7 @@ __all__ = ["register"]
 
 
 def _run(pack_path: Path, date: str, out: Path) -> pd.DataFrame:
-    day = parse_date(date)
+    day = named("--date", date, lambda: parse_date(date))
     pack = load_pack(pack_path)
     if not pack.gtfs_paths:
         raise DataError(f"pack {pack.name!r} has no [[gtfs]] feed; add one to count departures")
