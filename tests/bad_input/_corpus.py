@@ -54,12 +54,12 @@ class Outcome:
     missing: list[str] = field(default_factory=list)
 
 
-def run_case(case: Case, *, env: dict[str, str] | None = None) -> Outcome:
-    """Run ``case`` in-process (English messages) and classify what happened."""
+def run_case(case: Case, *, language: str = "en") -> Outcome:
+    """Run ``case`` in-process (messages in ``language``) and classify what happened."""
     from jamlik.cli.main import app
 
     runner = CliRunner()
-    result = runner.invoke(app, ["--lang", "en", *case.argv], env={"COLUMNS": "400", **(env or {})})
+    result = runner.invoke(app, ["--lang", language, *case.argv], env={"COLUMNS": "400"})
     output = " ".join(result.output.split())
     handled = isinstance(result.exception, SystemExit) or result.exception is None
     traceback = not handled or "Traceback" in output
@@ -73,9 +73,9 @@ def run_case(case: Case, *, env: dict[str, str] | None = None) -> Outcome:
     return Outcome(result.exit_code, output, traceback, accepted, missing)
 
 
-def assert_case(case: Case) -> None:
+def assert_case(case: Case, *, language: str = "en") -> None:
     """The contract: handled exit, not a silent accept, the file/row/option named."""
-    outcome = run_case(case)
+    outcome = run_case(case, language=language)
     assert not outcome.traceback, f"{case.id}: traceback\n{outcome.output}"
     assert not outcome.accepted, f"{case.id}: silently accepted\n{outcome.output}"
     if case.tolerated is None:

@@ -165,3 +165,19 @@ def test_absurd_option(inputs: Inputs, tmp_path: Path, base: str, option: list[s
     argv = _argv(inputs, tmp_path, base, option)
     names = NAMED_BY_VALUE.get((base, name, value), (name,))
     assert_case(Case(f"{base} {name} {value}", argv, names))
+
+
+@pytest.mark.parametrize(
+    ("base", "option", "swedish"),
+    [
+        ("cohesion", ["--minutes", "nan"], "inte ett ändligt tal"),
+        ("access-transit", ["--hours", "25-30"], "timmar på dygnet 0–23"),
+        ("travel-times", ["--mode", "fly"], "välj walk eller bike"),
+        ("report", ["--lang", "xx"], "välj sv eller en"),
+    ],
+)
+def test_option_errors_in_swedish(
+    inputs: Inputs, tmp_path: Path, base: str, option: list[str], swedish: str
+) -> None:
+    argv = _argv(inputs, tmp_path, base, option)
+    assert_case(Case(f"sv {base} {option[0]}", argv, (option[0], swedish)), language="sv")

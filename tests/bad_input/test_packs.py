@@ -109,6 +109,7 @@ def _pack_argv(command: str, pack: Path, tmp: Path, extra: Path | None = None) -
     out = tmp / "out"
     return {
         "pack check": ["pack", "check", str(pack)],
+        "pack info": ["pack", "info", str(pack)],
         "access": ["access", str(pack), "--profiles", "adult", "--out", str(tmp / "a.gpkg")],
         "departures": ["departures", str(pack), "--date", TOWN_DATE, "--out", str(tmp / "d.csv")],
         "sdg-11-2-1": ["sdg-11-2-1", str(pack), "--date", TOWN_DATE, "--out", str(out)],
@@ -174,7 +175,7 @@ def test_pack_check(inputs: Inputs, tmp_path: Path, damage: str) -> None:
     assert_case(Case(f"pack-check-{damage}", _pack_argv("pack check", pack, tmp_path), names))
 
 
-PACK_COMMANDS = ["access", "departures", "sdg-11-2-1", "vulnerability", "cohesion",
+PACK_COMMANDS = ["pack info", "access", "departures", "sdg-11-2-1", "vulnerability", "cohesion",
                  "targets", "scenario check", "scenario run", "scenario compare", "report",
                  "serve"]  # fmt: skip
 #: Per command, the damages along its own reading path: every command reads pack.toml, the

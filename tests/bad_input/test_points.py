@@ -281,3 +281,12 @@ def test_gtfs_folder_or_missing(inputs: Inputs, tmp_path: Path) -> None:
     for given in (folder, tmp_path / "absent.zip"):
         argv = _transit_times(inputs, tmp_path, inputs.points, gtfs=given)
         assert_case(Case(f"transit-times-gtfs-{given.name}", argv, (given.name,)))
+
+
+def test_points_errors_in_swedish(inputs: Inputs, tmp_path: Path) -> None:
+    rows = read_rows(inputs.points)
+    latin1 = write(tmp_path, "origins.csv", to_csv([*rows, [SWEDISH, "11.9", "57.8"]]),
+                   encoding="latin-1")  # fmt: skip
+    argv = _travel_times(inputs, tmp_path, latin1)
+    names = ("origins.csv", f"rad {len(rows) + 1} i filen", "spara punkterna som CSV UTF-8")
+    assert_case(Case("sv travel-times latin1", argv, names), language="sv")

@@ -99,3 +99,19 @@ def test_a_folder_or_nothing_where_the_table_should_be(
     for given in (folder, tmp_path / "absent.csv"):
         argv[2] = str(given)
         assert_case(Case(f"{command}-{given.name}", argv, (given.name,)))
+
+
+@pytest.mark.parametrize(
+    ("mutation", "swedish"),
+    [
+        ("latin1", "inte UTF-8-text"),
+        ("truncated", "filen verkar avklippt"),
+        ("header_only", "tabellen har inga rader"),
+        ("huge", "orimligt stort"),
+    ],
+)
+def test_table_errors_in_swedish(
+    inputs: Inputs, tmp_path: Path, mutation: str, swedish: str
+) -> None:
+    case = _segregation(inputs, tmp_path, mutation)
+    assert_case(Case(f"sv {case.id}", case.argv, ("stats.csv", swedish)), language="sv")

@@ -33,6 +33,7 @@ __all__ = [
     "progress_bar",
     "refuse",
     "refuse_non_finite",
+    "require_utf8",
     "setup_logging",
 ]
 
@@ -219,3 +220,15 @@ def refuse_non_finite(command: Any) -> Any:
     for sub in getattr(command, "commands", {}).values():
         refuse_non_finite(sub)
     return command
+
+
+def require_utf8(path: Path) -> None:
+    """Refuse a file that is not UTF-8 text, naming it and the line of the first bad byte."""
+    if not path.is_file():
+        return  # the reader names a missing file itself
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(t("common.not_utf8_file", path=str(path), line=line)) from None

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from jamlik.cli._common import check_output, console, fail_cleanly, progress_bar
+from jamlik.cli._common import check_output, console, fail_cleanly, progress_bar, require_utf8
 from jamlik.errors import Problem, ProblemWarning
 from jamlik.i18n import t
 
@@ -150,6 +150,8 @@ def compare(
                 prefix="--transit-",
             )
         )
+    if ska_rules is not None:
+        fail_cleanly(lambda: require_utf8(ska_rules))
     rules = fail_cleanly(lambda: load_ska_rules(ska_rules))
     for path in scenarios:
         refuse_scenario_errors(pack, path)
