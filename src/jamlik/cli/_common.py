@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -25,10 +25,16 @@ from jamlik.i18n import t
 
 __all__ = [
     "OverwriteOption",
+    "bad_option",
     "check_output",
     "console",
     "fail_cleanly",
+    "finite_numbers",
+    "named",
     "progress_bar",
+    "refuse",
+    "refuse_non_finite",
+    "require_utf8",
     "setup_logging",
 ]
 
@@ -109,19 +115,43 @@ def fail_cleanly(func: Callable[[], T]) -> T:
     """Run ``func``; turn a :class:`JamlikError` into a readable message and exit code 2."""
     try:
         return func()
-    except PackError as exc:
+    except JamlikError as exc:
+        refuse(exc)
+
+
+def named(option: str, given: object, func: Callable[[], T]) -> T:
+    """Run ``func``, which reads the one option ``option``; its error names the option as typed.
+
+    ``named("--date", "2025-13-01", lambda: parse_date(text))`` fails with
+    ``--date 2025-13-01: cannot read the date …``.
+    """
+    try:
+        return func()
+    except PackError:
+        raise
+    except JamlikError as exc:
+        raise bad_option(option, given, str(exc)) from None
+
+
+def bad_option(option: str, given: object, reason: str) -> DataError:
+    """Return the error for one option: ``--mode fly: choose walk or bike``."""
+    return DataError(t("common.bad_option", option=option, given=_plain(given), reason=reason))
+
+
+def refuse(exc: JamlikError) -> NoReturn:
+    """Print ``exc`` (a pack's problems one a line) and exit with code 2."""
+    if isinstance(exc, PackError):
         console.print(
             f"[bold red]{escape(exc.pack)}[/]: "
             + escape(t("common.pack_problems", n=len(exc.problems)))
         )
         for problem in exc.problems:
             console.print(f"  • {problem}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
-    except JamlikError as exc:
+    else:
         console.print(
             f"[bold red]{t('common.error')}:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
         )
-        raise typer.Exit(code=2) from None
+    raise typer.Exit(code=2) from None
 
 
 def check_output(
@@ -172,3 +202,60 @@ def check_output(
     elif overwrite is not None and not overwrite and out.exists():
         refuse("storage.exists")
     return out
+
+
+def finite_numbers(text: str, *, option: str) -> tuple[float, ...]:
+    """Parse a comma-separated list of finite numbers given to ``option`` (``"5,10,15"``)."""
+    import math
+
+    values = []
+    for part in (p.strip() for p in text.split(",")):
+        try:
+            value = float(part)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            reason = t("common.option_not_finite")
+            raise DataError(t("common.bad_option", option=option, given=text, reason=reason))
+        values.append(value)
+    return tuple(values)
+
+
+def refuse_non_finite(command: Any) -> Any:
+    """Make a click ``command`` (and its sub-commands) refuse NaN and ±inf in float options.
+
+    Click parses ``nan`` and ``1e999`` as floats and its ranges let NaN through (every
+    comparison with NaN is false); no jamlik option has a use for either. The check runs on
+    the parsed values before the command's own code, and names the option as typed.
+    """
+    import math
+
+    callback = getattr(command, "callback", None)
+    if callback is not None:
+
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            for param in command.params:
+                value = kwargs.get(param.name)
+                values = value if isinstance(value, list | tuple) else [value]
+                if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+                    opts = [o for o in getattr(param, "opts", ()) if o.startswith("--")]
+                    option = max(opts, key=len) if opts else f"--{param.name}"
+                    refuse(bad_option(option, value, t("common.option_not_finite")))
+            return callback(*args, **kwargs)
+
+        command.callback = checked
+    for sub in getattr(command, "commands", {}).values():
+        refuse_non_finite(sub)
+    return command
+
+
+def require_utf8(path: Path) -> None:
+    """Refuse a file that is not UTF-8 text, naming it and the line of the first bad byte."""
+    if not path.is_file():
+        return  # the reader names a missing file itself
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(t("common.not_utf8_file", path=str(path), line=line)) from None

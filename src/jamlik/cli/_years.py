@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from jamlik.cli._common import bad_option
 from jamlik.errors import DataError, MissingColumnError
 from jamlik.i18n import t
 
@@ -39,6 +40,7 @@ def select_year(frame: pd.DataFrame, year: int | None, *, column: str, source: s
         return frame
     if year not in years:
         listed = ", ".join(map(str, years))
-        raise DataError(t("years.missing", source=source, year=year, years=listed))
+        reason = t("years.missing", source=source, year=year, years=listed)
+        raise bad_option("--year", year, reason)
     values = pd.to_numeric(frame[column])
     return frame.loc[values == year].reset_index(drop=True)

@@ -23,6 +23,8 @@ from jamlik.cli._common import (
     OverwriteOption,
     check_output,
     fail_cleanly,
+    finite_numbers,
+    named,
     option_error,
     progress_bar,
 )
@@ -86,7 +88,10 @@ def run_access(
         )
     placed = None
     if scenario_path is not None:
+        from jamlik.cli.scenario import refuse_scenario_errors
         from jamlik.ingest.scenario import load_scenario
+
+        refuse_scenario_errors(pack, scenario_path)
         from jamlik.runs.scenario import place_scenario
 
         placed = fail_cleanly(lambda: place_scenario(load_scenario(scenario_path), pack))
@@ -267,7 +272,7 @@ def access(
         _run_transit(pack, out, fail_cleanly(lambda: _transit_options(*args)))
         return
     if mode != "walk":
-        fail_cleanly(lambda: _bad_mode(mode))
+        fail_cleanly(lambda: named("--mode", mode, lambda: _bad_mode(mode)))
     walk_cutoffs = cutoffs or "5,10,15,20,30"
     options = fail_cleanly(
         lambda: parse_access_options(
@@ -281,7 +286,7 @@ def access(
         )
     )
     if detail not in ("tidy", "origins"):
-        fail_cleanly(lambda: _bad_detail(detail))
+        fail_cleanly(lambda: named("--detail", detail, lambda: _bad_detail(detail)))
     chosen: Detail = "origins" if detail == "origins" else "tidy"
     run_access(pack, out, options, detail=chosen, scenario_path=scenario,
                straight_line=straight_line, detour=detour, overwrite=overwrite)  # fmt: skip
@@ -314,24 +319,47 @@ def _transit_options(
     day_type: str,
     origin_cell_m: float,
     profiles: str = "adult",
+    *,
+    prefix: str = "--",
 ) -> TransitAccessOptions:
+    """Transit access options; ``prefix`` names the options (``--transit-`` in compare)."""
     if date is None:
         raise DataError(t("transit_access.need_date"))
+    day = named(f"{prefix}date", date, lambda: _date(date))
+    hour_list = named(f"{prefix}hours", hours, lambda: _hours(hours))
+    cutoffs_min = finite_numbers(cutoffs, option="--cutoffs")
     try:
-        lo, _, hi = hours.partition("-")
-        hour_list = tuple(range(int(lo), int(hi or lo) + 1))
         return TransitAccessOptions(
-            date=dt.date.fromisoformat(date.strip()),
+            date=day,
             day_types=_split(day_type) or (),  # type: ignore[arg-type]
             hours=hour_list,
             categories=_split(categories),
-            cutoffs_min=tuple(float(c) for c in (_split(cutoffs) or ())),
+            cutoffs_min=cutoffs_min,
             year=year,
             origin_cell_m=origin_cell_m,
             profiles=_split(profiles) or (),
         )
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         raise option_error(exc, TRANSIT_OPTION_NAMES) from None
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise DataError(t("transit.bad_date", value=text)) from None
+
+
+def _hours(text: str) -> tuple[int, ...]:
+    """``"6-23"`` → 6, 7, …, 23; hours of the day 0 to 23, the first not after the last."""
+    lo, _, hi = text.partition("-")
+    try:
+        first, last = int(lo), int(hi or lo)
+    except ValueError:
+        raise DataError(t("cli_access.bad_hours")) from None
+    if not 0 <= first <= last <= 23:
+        raise DataError(t("cli_access.bad_hours"))
+    return tuple(range(first, last + 1))
 
 
 def _run_transit(pack_path: Path, out: Path, opts: TransitAccessOptions) -> None:
@@ -360,11 +388,12 @@ def parse_access_options(
     threshold: float | None = None,
 ) -> AccessOptions:
     """Access options from the command line's text; a bad value names the option."""
+    cutoffs_min = finite_numbers(cutoffs, option="--cutoffs") if cutoffs.strip() else ()
     try:
         return AccessOptions(
             profiles=_split(profiles) or (),
             categories=_split(categories),
-            cutoffs_min=tuple(float(c) for c in (_split(cutoffs) or ())),
+            cutoffs_min=cutoffs_min,
             k=k,
             year=year,
             grid_m=grid_m,

@@ -14,10 +14,10 @@ from jamlik.cli._common import (
     OverwriteOption,
     check_output,
     fail_cleanly,
+    finite_numbers,
     option_error,
     progress_bar,
 )
-from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import ALL_AREAS
 from jamlik.ingest import Pack, load_pack
@@ -29,13 +29,6 @@ __all__ = ["register", "write_cohesion_outputs"]
 _out = Console(highlight=False)
 
 
-def _numbers(text: str, what: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(p) for p in text.split(",") if p.strip())
-    except ValueError:
-        raise DataError(t("cohesion.bad_option", error=f"{what}: {text!r}")) from None
-
-
 def _options(
     minutes: str, radii: str, top_k: int, areas: str | None, year: int | None
 ) -> CohesionOptions:
@@ -44,8 +37,8 @@ def _options(
         vulnerable = tuple(a.strip() for a in areas.split(",") if a.strip())
     try:
         return CohesionOptions(
-            thresholds_min=_numbers(minutes, "--minutes"),
-            radii_m=_numbers(radii, "--radii"),
+            thresholds_min=finite_numbers(minutes, option="--minutes"),
+            radii_m=finite_numbers(radii, option="--radii"),
             vulnerable_top_k=top_k,
             vulnerable_areas=vulnerable,
             year=year,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from jamlik.cli._common import OverwriteOption, check_output, fail_cleanly
+from jamlik.cli._common import OverwriteOption, check_output, fail_cleanly, named
 from jamlik.cli.access import run_access
 from jamlik.cli.cohesion import cohesion
 from jamlik.cli.vulnerability import vulnerability
@@ -52,7 +52,9 @@ def demo(
 def _demo(out: Path, *, nodes: int, seed: int) -> list[Path]:
     """Write every part of the demo into ``out`` (the staging folder); return the report files."""
     _out.print(t("demo.generating"))
-    town = fail_cleanly(lambda: generate_town(n_nodes=nodes, seed=seed))
+    town = fail_cleanly(
+        lambda: named("--nodes", nodes, lambda: generate_town(n_nodes=nodes, seed=seed))
+    )
     pack_file = fail_cleanly(lambda: write_town_pack(town, out / "sample_town_pack", seed=seed))
     run_access(pack_file, out / "access", AccessOptions())
     _out.print(t("demo.vulnerability"))

@@ -7,9 +7,16 @@ from typing import Annotated, Any
 
 import typer
 
-from jamlik.cli._common import OverwriteOption, check_output, console, fail_cleanly
+from jamlik.cli._common import (
+    OverwriteOption,
+    bad_option,
+    check_output,
+    console,
+    fail_cleanly,
+    refuse,
+)
+from jamlik.cli._tables import identical_rows, read_csv
 from jamlik.cli._years import select_year
-from jamlik.cli.segregation import read_csv
 from jamlik.i18n import t
 from jamlik.indicators.equity import equity_indices
 from jamlik.storage import write_json
@@ -27,12 +34,17 @@ def _run(
     year: int | None,
     year_column: str,
 ) -> tuple[dict[str, Any], int]:
-    frame = select_year(
-        read_csv(input_path, id_columns=(group,) if group else ()),
-        year,
-        column=year_column,
-        source=str(input_path),
+    table = read_csv(
+        input_path, id_columns=(group,) if group else (), numbers=(value, weight, rank)
     )
+    repeated = identical_rows(table)
+    if repeated is not None:
+        console.print(
+            t("indicators_io.identical_rows", path=input_path, rows=repeated),
+            markup=False,
+            highlight=False,
+        )
+    frame = select_year(table, year, column=year_column, source=str(input_path))
     result = equity_indices(
         frame,
         value=value,
@@ -67,6 +79,9 @@ def register(app: typer.Typer) -> None:
         overwrite: OverwriteOption = False,
     ) -> None:
         check_output(out, inputs=[input_path], overwrite=overwrite)
+        if not atkinson_e >= 0:
+            reason = t("common.option_greater_than_equal", limit=0)
+            refuse(bad_option("--atkinson-e", atkinson_e, reason))
         result, n = fail_cleanly(
             lambda: _run(input_path, value, weight, group, rank, atkinson_e, year, year_column)
         )

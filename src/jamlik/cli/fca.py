@@ -8,9 +8,15 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from jamlik.cli._common import OverwriteOption, check_output, console, fail_cleanly
-from jamlik.cli.segregation import read_csv
-from jamlik.errors import DataError
+from jamlik.cli._common import (
+    OverwriteOption,
+    bad_option,
+    check_output,
+    console,
+    fail_cleanly,
+    named,
+)
+from jamlik.cli._tables import read_csv
 from jamlik.i18n import t
 from jamlik.indicators.access.fca import FCAMethod, floating_catchment, parse_step_weights
 from jamlik.storage import atomic_path
@@ -33,14 +39,23 @@ def _run(
 ) -> pd.Series:
     method = method.lower()
     if method not in METHODS:
-        raise DataError(t("fca.bad_method", method=method))
-    weights = parse_step_weights(weights_text) if weights_text else None
+        raise bad_option("--method", method, t("fca.bad_method", method=method))
+    for option, value in (
+        ("--max-minutes", max_minutes),
+        ("--decay-power", decay_power),
+        ("--min-minutes", min_minutes),
+    ):
+        if value is not None and not value > 0:
+            raise bad_option(option, value, t("common.option_greater_than", limit=0))
+    weights = None
+    if weights_text:
+        weights = named("--weights", weights_text, lambda: parse_step_weights(weights_text))
     if max_minutes is None and (method == "2sfca" or (method == "e2sfca" and weights is None)):
         max_minutes = DEFAULT_MAX_MINUTES
     return floating_catchment(
-        read_csv(demand_path, id_columns=("id",)),
-        read_csv(supply_path, id_columns=("id",)),
-        read_csv(cost_path, id_columns=("origin_id", "destination_id")),
+        read_csv(demand_path, id_columns=("id",), numbers=("demand",)),
+        read_csv(supply_path, id_columns=("id",), numbers=("capacity",)),
+        read_csv(cost_path, id_columns=("origin_id", "destination_id"), numbers=("minutes",)),
         method=method,  # type: ignore[arg-type]  # checked against METHODS above
         max_minutes=max_minutes,
         weights=weights,

@@ -7,6 +7,7 @@ notes (figures from another year, suppressed values, assumed codes) and the next
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from jamlik.cli._common import console, fail_cleanly
+from jamlik.cli._common import bad_option, check_output, console, fail_cleanly, refuse
 from jamlik.i18n import t
 
 __all__ = ["register"]
@@ -52,6 +53,9 @@ def fetch(
     from jamlik.errors import DataError
     from jamlik.ingest.connectors import FetchOptions, HttpClient, build_pack
 
+    check_output(out, folder=True)
+    if buffer_m is not None and not 0 <= buffer_m < math.inf:
+        refuse(bad_option("--buffer-m", buffer_m, t("common.option_greater_than_equal", limit=0)))
     if level not in ("regso", "deso"):
         fail_cleanly(lambda: _raise(DataError(f"--level {level!r}: use regso or deso")))
     osm_choice: Any = osm if osm in ("extract", "overpass", "none") else Path(osm)

@@ -50,8 +50,10 @@ def _load(name: str) -> Any:
     module = importlib.import_module(COMMANDS[name])
     holder = typer.Typer()
     module.register(holder)
+    from jamlik.cli._common import refuse_non_finite
+
     group = typer.main.get_group(holder)
-    return group.commands.get(name)
+    return refuse_non_finite(group.commands.get(name))
 
 
 class LazyGroup(TyperGroup):

@@ -7,8 +7,15 @@ from typing import Annotated
 
 import typer
 
-from jamlik.cli._common import OverwriteOption, check_output, console, fail_cleanly
-from jamlik.i18n import current_language, t
+from jamlik.cli._common import (
+    OverwriteOption,
+    bad_option,
+    check_output,
+    console,
+    fail_cleanly,
+    refuse,
+)
+from jamlik.i18n import LANGUAGES, current_language, t
 
 __all__ = ["register", "report"]
 
@@ -35,6 +42,8 @@ def report(
     from jamlik.report import write_report
     from jamlik.storage import result_folder
 
+    if lang is not None and lang.lower()[:2] not in LANGUAGES:
+        refuse(bad_option("--lang", lang, t("report.bad_lang")))
     language = current_language(lang)
 
     def progress(message: str) -> None:

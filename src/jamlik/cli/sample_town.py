@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from jamlik.cli._common import fail_cleanly, progress_bar
+from jamlik.cli._common import check_output, fail_cleanly, named, progress_bar
 from jamlik.datasets import Town, generate_town, write_town_pack
 from jamlik.i18n import format_number, t
 
@@ -23,8 +23,11 @@ def sample_town(
     seed: Annotated[int, typer.Option("--seed", help=t("datasets.seed_help"))] = 7,
 ) -> None:
     """Write the sample town as a data pack (town.osm.pbf, areas.gpkg, statistics.csv)."""
+    check_output(folder, folder=True)
     with progress_bar(t("datasets.generating"), total=2) as advance:
-        town: Town = fail_cleanly(lambda: generate_town(n_nodes=nodes, seed=seed))
+        town: Town = fail_cleanly(
+            lambda: named("--nodes", nodes, lambda: generate_town(n_nodes=nodes, seed=seed))
+        )
         advance()
         pack = fail_cleanly(lambda: write_town_pack(town, folder))
         advance()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,10 +14,16 @@ from jamlik.cli._common import (
     console,
     fail_cleanly,
     progress_bar,
+    require_utf8,
 )
+from jamlik.errors import Problem, ProblemWarning
 from jamlik.i18n import t
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from jamlik.ingest.pack import Pack
+    from jamlik.ingest.scenario import Scenario
+
+__all__ = ["refuse_scenario_errors", "register"]
 
 DEFAULT_PROFILES = "adult,child,senior"
 
@@ -27,15 +33,9 @@ def check(
     scenario: Annotated[Path, typer.Argument(help=t("scenario.opt_scenario"))],
 ) -> None:
     """List every problem of a scenario against its pack; exit code 2 when there are errors."""
-    from jamlik.errors import ProblemWarning
-    from jamlik.ingest.pack import load_pack
-    from jamlik.ingest.scenario import entry_names, load_scenario
-    from jamlik.scenarios.check import check_scenario
+    from jamlik.ingest.scenario import entry_names
 
-    loaded = fail_cleanly(lambda: load_scenario(scenario))
-    data_pack = fail_cleanly(lambda: load_pack(pack))
-    problems = fail_cleanly(lambda: check_scenario(loaded, data_pack))
-    errors = [p for p in problems if not isinstance(p, ProblemWarning)]
+    loaded, problems, errors = _problems(pack, scenario)
     for problem in problems:
         console.print(f"  • {problem}", markup=False, highlight=False, soft_wrap=True)
     counts = {kind: len(names) for kind, names in entry_names(loaded).items() if names}
@@ -51,6 +51,32 @@ def check(
         highlight=False,
     )
     if errors:
+        raise typer.Exit(code=2)
+
+
+def _problems(pack: Path | Pack, scenario: Path) -> tuple[Scenario, list[Problem], list[Problem]]:
+    """Load ``scenario`` and check it against ``pack``: (scenario, problems, errors)."""
+    from jamlik.ingest.pack import load_pack
+    from jamlik.ingest.scenario import load_scenario
+    from jamlik.scenarios.check import check_scenario
+
+    loaded = fail_cleanly(lambda: load_scenario(scenario))
+    data_pack = fail_cleanly(lambda: load_pack(pack)) if isinstance(pack, Path) else pack
+    problems = fail_cleanly(lambda: check_scenario(loaded, data_pack))
+    errors = [p for p in problems if not isinstance(p, ProblemWarning)]
+    return loaded, problems, errors
+
+
+def refuse_scenario_errors(pack: Path | Pack, scenario: Path) -> None:
+    """Check ``scenario`` as ``scenario check`` does; on errors list them and exit with code 2.
+
+    A plan whose places lie outside the pack (degrees given as metres, a wrong crs) would
+    otherwise compute as if it changed nothing.
+    """
+    _, _, errors = _problems(pack, scenario)
+    if errors:
+        for problem in errors:
+            console.print(f"  • {problem}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2)
 
 
@@ -136,9 +162,14 @@ def compare(
                 transit_day_types,
                 transit_cell_m,
                 ",".join(walking),
+                prefix="--transit-",
             )
         )
+    if ska_rules is not None:
+        fail_cleanly(lambda: require_utf8(ska_rules))
     rules = fail_cleanly(lambda: load_ska_rules(ska_rules))
+    for path in scenarios:
+        refuse_scenario_errors(pack, path)
     loaded = [fail_cleanly(partial(load_scenario, path)) for path in scenarios]
     chains = [fail_cleanly(partial(scenario_chain, path)) for path in scenarios]
     data_pack = fail_cleanly(lambda: load_pack(pack))

@@ -15,6 +15,7 @@ and ``sdg_11_2_1_approx.json``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,7 @@ from jamlik.cli._common import (
     check_output,
     console,
     fail_cleanly,
+    named,
     progress_bar,
 )
 from jamlik.cli.access import DetourOption, StraightLineOption
@@ -65,8 +67,8 @@ def _run(
 ) -> SDGResult:
     if date is None:
         raise DataError(t("approximate.sdg_needs_date"))
-    day = parse_date(date)
-    span = parse_window(window)
+    day = named("--date", date, lambda: parse_date(date))
+    span = named("--window", window, lambda: parse_window(window))
     if rule not in ("average", "max_gap"):
         raise DataError(f"--rule must be 'average' or 'max_gap', not {rule!r}")
     pack = load_pack(pack_path)
@@ -94,7 +96,7 @@ def _parse_distances(text: str) -> tuple[float, ...]:
         values = tuple(float(part) for part in text.split(",") if part.strip())
     except ValueError:
         raise DataError(t("approximate.bad_distances", value=text)) from None
-    if not values or min(values) <= 0:
+    if not values or not all(0 < v < math.inf for v in values):
         raise DataError(t("approximate.bad_distances", value=text))
     return values
 
@@ -176,6 +178,8 @@ def register(app: typer.Typer) -> None:
         overwrite: OverwriteOption = False,
     ) -> None:
         check_output(out, inputs=[pack], folder=True, overwrite=overwrite)
+        # checked whichever way it runs: only the approximation uses the distances
+        fail_cleanly(lambda: named("--distances", distances, lambda: _parse_distances(distances)))
         loaded = fail_cleanly(lambda: load_pack(pack))
         if straight_line or loaded.osm_path is None:
             fail_cleanly(

@@ -12,7 +12,15 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from jamlik.cli._common import OverwriteOption, check_output, console, fail_cleanly
+from jamlik.cli._common import (
+    OverwriteOption,
+    bad_option,
+    check_output,
+    console,
+    fail_cleanly,
+    refuse,
+)
+from jamlik.cli._tables import read_csv
 from jamlik.cli._years import select_year, years_of
 from jamlik.errors import DataError, MissingColumnError, MissingFileError
 from jamlik.i18n import t
@@ -33,16 +41,6 @@ RESULT_KEYS = (
 SPATIAL_KEYS = ("spatial_dissimilarity", "contiguity")
 #: Indices whose change between years is tested with --change.
 CHANGE_KEYS = ("dissimilarity", "gini", "entropy", "isolation")
-
-
-def read_csv(path: Path, *, id_columns: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Read ``path`` as CSV, keeping ``id_columns`` as text; named errors if it cannot be read."""
-    if not path.is_file():
-        raise MissingFileError(t("indicators_io.missing_file", path=path))
-    try:
-        return pd.read_csv(path, dtype=dict.fromkeys(id_columns, str))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(t("indicators_io.unreadable", path=path, kind="CSV", reason=exc)) from None
 
 
 def read_areas(path: Path) -> Any:
@@ -76,7 +74,10 @@ def _run(
 ) -> tuple[dict[str, Any], int]:
     source = str(input_path)
     frame = select_year(
-        read_csv(input_path, id_columns=(id_column,)), year, column=year_column, source=source
+        read_csv(input_path, id_columns=(id_column,), numbers=(group, total)),
+        year,
+        column=year_column,
+        source=source,
     )
     areas = None
     if areas_path is not None:
@@ -117,7 +118,10 @@ def _local_layer(
 
     source = str(input_path)
     frame = select_year(
-        read_csv(input_path, id_columns=(id_column,)), year, column=year_column, source=source
+        read_csv(input_path, id_columns=(id_column,), numbers=(group, total)),
+        year,
+        column=year_column,
+        source=source,
     )
     polygons = align_areas(
         frame, read_areas(areas_path), id_column=id_column, source=source,
@@ -136,7 +140,7 @@ def _change(
     from jamlik.indicators.segregation.inference import segregation_trend
 
     source = str(input_path)
-    frame = read_csv(input_path)
+    frame = read_csv(input_path, numbers=(group, total))
     if year_column not in frame.columns:
         raise MissingColumnError(t("years.no_column", source=source, column=year_column))
     years_of(frame, year_column, source=source)  # a clear error on a non-year
@@ -197,6 +201,9 @@ def register(app: typer.Typer) -> None:
         # ``--out X.json`` (any name with a suffix): the indices alone; a name without a suffix
         # is a result folder with segregation.json, local.gpkg (--areas) and change.csv
         # (--change), swapped in whole.
+        if not 0 <= atkinson_b < 1:
+            reason = t("segregation.bad_atkinson_b")
+            refuse(bad_option("--atkinson-b", atkinson_b, reason))
         single = out.suffix != ""
         check_output(out, inputs=[input_path, areas], folder=not single, overwrite=overwrite)
         if single and change:

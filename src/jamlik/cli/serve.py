@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from jamlik.cli._common import console, fail_cleanly
+from jamlik.cli._common import console, fail_cleanly, named
 from jamlik.i18n import t
 
 __all__ = ["register"]
@@ -55,6 +55,10 @@ def serve(
             f"[bold red]{t('common.error')}:[/] {escape(messages)}", highlight=False, soft_wrap=True
         )
         raise typer.Exit(code=2) from None
+    if db:  # a URL that names no supported database is refused as the option typed
+        from jamlik.web.store.engine import connect
+
+        fail_cleanly(lambda: named("--db", db, lambda: connect(db).dispose()))
     if settings.pack is not None:  # a pack of one's own is checked before serving
         title = fail_cleanly(lambda: pack_context(settings)).title
     else:  # the generated sample town is loaded on first use: the server starts at once

@@ -15,7 +15,15 @@ from typing import Annotated
 
 import typer
 
-from jamlik.cli._common import OverwriteOption, check_output, console, fail_cleanly, progress_bar
+from jamlik.cli._common import (
+    OverwriteOption,
+    bad_option,
+    check_output,
+    console,
+    fail_cleanly,
+    named,
+    progress_bar,
+)
 from jamlik.config import DEFAULT_PROFILE, WALK_PROFILES
 from jamlik.errors import DataError
 from jamlik.i18n import t
@@ -49,7 +57,7 @@ def _parse_percentiles(text: str) -> tuple[float, ...]:
         values = tuple(float(p) for p in text.split(",") if p.strip())
     except ValueError:
         raise DataError(t("transit.bad_percentiles", value=text)) from None
-    if not values:
+    if not values or not all(0 <= v <= 100 for v in values):
         raise DataError(t("transit.bad_percentiles", value=text))
     return values
 
@@ -72,11 +80,12 @@ def _run(
     scenario: Path | None = None,
     on_request: str = "forbid",
 ) -> TravelTimes:
-    service_date = _parse_date(date)
-    departure_s = _parse_clock(depart)
-    pct = _parse_percentiles(percentiles)
+    service_date = named("--date", date, lambda: _parse_date(date))
+    departure_s = named("--depart", depart, lambda: _parse_clock(depart))
+    pct = named("--percentiles", percentiles, lambda: _parse_percentiles(percentiles))
     if walk_speed_kmh is not None and not 0 < walk_speed_kmh <= 20:
-        raise DataError(t("transit.bad_walk_speed", value=walk_speed_kmh))
+        reason = t("transit.bad_walk_speed", value=walk_speed_kmh)
+        raise bad_option("--walk-speed-kmh", walk_speed_kmh, reason)
     if travel_profile not in WALK_PROFILES:
         raise DataError(
             t("transit.bad_profile", value=travel_profile, known=", ".join(WALK_PROFILES))

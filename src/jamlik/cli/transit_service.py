@@ -8,20 +8,21 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from jamlik.cli._common import OverwriteOption, check_output, console, fail_cleanly
+from jamlik.cli._common import OverwriteOption, check_output, console, fail_cleanly, named
 from jamlik.cli.sdg import parse_date
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.indicators.access.transit_service import departures_per_hour
 from jamlik.ingest import load_pack
 from jamlik.ingest.gtfs import read_gtfs
+from jamlik.ingest.pack import pack_files
 from jamlik.storage import write_csv
 
 __all__ = ["register"]
 
 
 def _run(pack_path: Path, date: str, out: Path) -> pd.DataFrame:
-    day = parse_date(date)
+    day = named("--date", date, lambda: parse_date(date))
     pack = load_pack(pack_path)
     if not pack.gtfs_paths:
         raise DataError(f"pack {pack.name!r} has no [[gtfs]] feed; add one to count departures")
@@ -44,7 +45,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help=t("transit_service.opt_out_csv"))],
         overwrite: OverwriteOption = False,
     ) -> None:
-        check_output(out, inputs=[pack, pack / "pack.toml"], overwrite=overwrite)
+        check_output(out, inputs=[pack, pack / "pack.toml", *pack_files(pack)], overwrite=overwrite)
         table = fail_cleanly(lambda: _run(pack, date, out))
         total = int(table.to_numpy().sum())
         console.print(

@@ -9,7 +9,13 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from jamlik.cli._common import OverwriteOption, check_output, fail_cleanly, progress_bar
+from jamlik.cli._common import (
+    OverwriteOption,
+    bad_option,
+    check_output,
+    fail_cleanly,
+    progress_bar,
+)
 from jamlik.errors import DataError
 from jamlik.i18n import t
 from jamlik.ingest.gtfs_tables import read_points
@@ -26,6 +32,15 @@ def _points(path: Path) -> pd.DataFrame:
     if "lon" not in frame.columns:
         raise DataError(t("travel_times.need_lonlat", path=str(path)))
     return frame
+
+
+def _check_options(mode: str, speed_kmh: float | None, max_snap_m: float) -> None:
+    if mode not in ("walk", "bike"):
+        raise bad_option("--mode", mode, t("travel_times.bad_mode"))
+    if speed_kmh is not None and not 0 < speed_kmh <= 100:
+        raise bad_option("--speed-kmh", speed_kmh, t("travel_times.bad_speed"))
+    if not max_snap_m > 0:
+        raise bad_option("--max-snap-m", max_snap_m, t("common.option_greater_than", limit=0))
 
 
 def travel_times(
@@ -49,6 +64,7 @@ def travel_times(
 ) -> None:
     """Walk or bike travel times between points: origin_id,destination_id,distance_m,minutes."""
     check_output(out, inputs=[osm, origins, destinations, scenario], overwrite=overwrite)
+    fail_cleanly(lambda: _check_options(mode, speed_kmh, max_snap_m))
     from jamlik.ingest.scenario import load_scenario
 
     plan = fail_cleanly(lambda: load_scenario(scenario)) if scenario is not None else None

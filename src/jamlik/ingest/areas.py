@@ -23,6 +23,7 @@ import pyproj
 import shapely
 
 from jamlik.errors import Problem, ProblemWarning
+from jamlik.i18n import t
 from jamlik.ingest.crs_checks import check_coordinates, check_geometries
 
 __all__ = [
@@ -99,6 +100,13 @@ def read_table(path: Path, *, label: str) -> tuple[pd.DataFrame | None, list[Pro
     """
     if not path.is_file():
         return None, [Problem(label, f"file not found (looked for {path}); fix the path")]
+    if path.suffix.lower() not in {".parquet", ".pq"}:
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            return None, [Problem(label, t("table.not_utf8", line=line))]
     try:
         if path.suffix.lower() in {".parquet", ".pq"}:
             frame = pd.read_parquet(path)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -33,6 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import DataError, GTFSError, MissingColumnError, MissingFileError
+from jamlik.i18n import t
 
 __all__ = [
     "GTFS_FILES",
@@ -111,7 +113,12 @@ def read_feed_files(path: str | Path) -> FeedFiles:
         for name in names:
             pure = PurePosixPath(name)
             if str(pure.parent) == folder and pure.name in GTFS_FILES:
-                raw[pure.name] = archive.read(name)
+                try:
+                    raw[pure.name] = archive.read(name)
+                except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+                    raise GTFSError(
+                        t("gtfs.damaged_member", path=str(path), member=name, reason=exc)
+                    ) from None
     return _decode_all(files, raw)
 
 
@@ -285,9 +292,20 @@ def read_points(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise MissingFileError(f"points file {path} does not exist; give a CSV id,lon,lat")
-    frame = pd.read_csv(
-        path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True
-    )
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(t("points.not_utf8", path=str(path), line=line)) from None
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError(t("points.empty", path=str(path))) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise DataError(t("points.unreadable", path=str(path), reason=exc)) from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if "id" not in frame.columns:
         raise MissingColumnError(f"{path}: column 'id' is missing; give id,lon,lat or id,stop_id")
@@ -299,6 +317,11 @@ def read_points(path: str | Path) -> pd.DataFrame:
     if frame.empty:
         raise DataError(f"{path} has no rows; add at least one point")
     out = pd.DataFrame({"id": frame["id"].str.strip()})
+    repeated = out["id"].duplicated(keep=False).to_numpy()
+    if repeated.any():
+        lines = ", ".join(str(int(i) + 2) for i in repeated.nonzero()[0][:5])
+        first = out["id"].to_numpy()[repeated][0]
+        raise DataError(t("points.duplicate_ids", path=str(path), lines=lines, id=first))
     if "stop_id" in frame.columns:
         out["stop_id"] = frame["stop_id"].str.strip()
     if has_xy:

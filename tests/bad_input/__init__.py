@@ -1,0 +1,1 @@
+"""The bad-input corpus of issue 8: damaged real files over every command."""
