@@ -78,12 +78,23 @@ def _argv(template: list[str], paths: dict[str, str], out: Path | str) -> list[s
     return [part.format(out=out, **paths) for part in template]
 
 
+#: File-output commands whose ``--out`` without a suffix names a result folder (several files
+#: swapped in whole): an existing folder is theirs to replace only if jamlik wrote it.
+RESULT_FOLDERS = {"access", "segregation", "scenario run"}
+
+
 @pytest.mark.parametrize("command", list(FILE_OUTPUTS))
 def test_file_output_is_a_folder(inputs: Inputs, tmp_path: Path, command: str) -> None:
     folder = tmp_path / "result"
     folder.mkdir()
     argv = _argv(FILE_OUTPUTS[command], _paths(inputs, tmp_path), folder)
-    assert_case(Case(f"{command}-out-folder", argv, ("result", "is a folder"), code=2))
+    if command not in RESULT_FOLDERS:
+        assert_case(Case(f"{command}-out-folder", argv, ("result", "is a folder"), code=2))
+        return
+    own = write(folder, "notes.txt", "a planner's own notes")
+    assert_case(Case(f"{command}-out-foreign-folder", argv, ("result", "jamlik did not write")))
+    assert own.read_text(encoding="utf-8") == "a planner's own notes"
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
 
 
 @pytest.mark.parametrize("command", list(FILE_OUTPUTS) + list(FOLDER_OUTPUTS))
