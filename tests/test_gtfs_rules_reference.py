@@ -8,16 +8,21 @@ the departure). Nodes and edges:
 
 * ``("arr", trip, i)`` and ``("dep", trip, i)``: the trip at its ``i``-th stop, arriving and
   leaving; the trip runs ``arr(i) -> dep(i) -> arr(i+1)``.
-* ``("wait", stop, t)``: a rider ready to board at ``stop`` at time ``t``; the waits of a stop are
-  chained in time. A wait at a departure time boards the trip there when its ``pickup_type``
-  allows it.
-* ``("off", stop, t)``: a rider who just left a vehicle, reached from ``("arr", trip, i)`` when
-  ``drop_off_type`` allows it. From there: the same stop's wait after the stop's transfer time
-  (``transfers.txt`` within one stop: type 2 ``min_transfer_time``, type 3 none) or one footpath
-  to another stop (crow-fly by brute force over all pairs, then the ``transfers.txt`` rules of
-  the pair: type 3 removes it, type 2 sets its time, 0/1 add it if missing).
-* Blocks: ``("arr", A, last) -> ("arr", B, 0)`` for consecutive trips A, B of a block, so a rider
-  stays seated (no boarding needed, whatever B's first ``pickup_type``).
+* ``("wait", stop, sig, t)``: a rider ready to board at ``stop`` at time ``t`` a departure whose
+  route- and trip-level ``transfers.txt`` rows (those whose to-side names it) are ``sig``; the
+  waits of a (stop, sig) are chained in time. A wait at a departure time boards the trip there
+  when its ``pickup_type`` allows it.
+* ``("off", stop, trip, i)``: a rider who just left ``trip``, reached from ``("arr", trip, i)``
+  when ``drop_off_type`` allows it. From there, to the wait of every kind of departure at the
+  same stop, at a stop within walking reach (crow-fly, brute force over all pairs) or at a stop a
+  rule names, after the change's time: the most specific matching row naming routes or trips
+  (GTFS ladder written out in :func:`_rank`: type 3 no edge, type 2 ``min_transfer_time``, 0/1
+  the walk), else the stop-to-stop rules (within one stop: type 2 ``min_transfer_time``, type 3
+  none, else 0; between stops: type 3 removes the footpath, type 2 sets its time, 0/1 add it if
+  missing).
+* Staying seated: ``("arr", A, last) -> ("arr", B, 0)`` for consecutive trips A, B of a block,
+  so a rider stays seated (no boarding needed, whatever B's first ``pickup_type``); then the
+  in-seat rows: type 4 makes B the next trip of A, type 5 removes the link A -> B.
 
 The earliest arrival at a stop (by vehicle, or by one footpath after the last ride, as
 :func:`jamlik.routing.raptor.earliest_arrivals` reports) is the least time of its ``off`` nodes,
@@ -32,6 +37,7 @@ import datetime as dt
 import zipfile
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -61,6 +67,32 @@ def _walks(feed: GTFSFeed, max_walk_m: float) -> dict[int, dict[int, int]]:
     return out
 
 
+_IDS = ["from_route_id", "to_route_id", "from_trip_id", "to_trip_id"]
+
+
+def _rank(row: Any) -> int:
+    """The GTFS reference's ladder of specificity, written out (6 = both trips ... 1 = stops)."""
+    ft, tt_, fr, tr = (bool(row.from_trip_id), bool(row.to_trip_id), bool(row.from_route_id),
+                       bool(row.to_route_id))  # fmt: skip
+    if ft and tt_:
+        return 6
+    if (ft and tr) or (fr and tt_):
+        return 5
+    if ft or tt_:
+        return 4
+    if fr and tr:
+        return 3
+    return 2 if fr or tr else 1
+
+
+def _trip_base(trip_id: str) -> str:
+    """``X`` for ``X``, ``X@prev`` and frequency copies ``X#HH:MM:SS`` (and their ``@prev``)."""
+    if trip_id.endswith("@prev"):
+        trip_id = trip_id[: -len("@prev")]
+    head, sep, tail = trip_id.rpartition("#")
+    return head if sep and len(tail) == 8 and tail[2] == ":" and tail[5] == ":" else trip_id
+
+
 class Reference:
     """Earliest arrivals on the time-expanded graph of a feed (module docstring)."""
 
@@ -74,45 +106,98 @@ class Reference:
     ) -> None:
         lon = feed.stops["lon"].to_numpy()
         lat = feed.stops["lat"].to_numpy()
+        self.lon, self.lat = lon, lat
         self.walks = _walks(feed, max_walk_m)
+        rules = feed.transfers
+        for col in _IDS:
+            if col not in rules:
+                rules = rules.assign(**{col: ""})
+        named = rules[_IDS].ne("").any(axis=1).to_numpy()
+        kind = rules["transfer_type"].to_numpy()
+        stop_rows = rules[~named & (kind <= 3)]
+        self.specific = list(rules[named & (kind <= 3)].itertuples(index=False))
+        self.in_seat = rules[kind >= 4]
         # footpaths between distinct stops, then the transfers.txt rules (first row of a pair)
         foot = {(a, b): s for a, row in self.walks.items() for b, s in row.items() if a != b}
         self.stop_wait: dict[int, int | None] = defaultdict(int)
         seen: set[tuple[int, int]] = set()
-        for row in feed.transfers.itertuples(index=False):
-            a, b, kind = int(row.from_stop), int(row.to_stop), int(row.transfer_type)
+        for row in stop_rows.itertuples(index=False):
+            a, b, kind_ab = int(row.from_stop), int(row.to_stop), int(row.transfer_type)
             if (a, b) in seen:
                 continue
             seen.add((a, b))
             if a == b:
                 self.stop_wait[a] = (
-                    None if kind == 3 else int(row.min_transfer_s) if kind == 2 else 0
+                    None if kind_ab == 3 else int(row.min_transfer_s) if kind_ab == 2 else 0
                 )
-            elif kind == 3:
+            elif kind_ab == 3:
                 foot.pop((a, b), None)
-            elif kind == 2:
+            elif kind_ab == 2:
                 foot[(a, b)] = int(row.min_transfer_s)
             elif (a, b) not in foot:
-                d = haversine_m(lon[a : a + 1], lat[a : a + 1], lon[b : b + 1], lat[b : b + 1])[0]
-                foot[(a, b)] = int(np.rint(d * DETOUR / SPEED))
+                foot[(a, b)] = self._walk_s(a, b)
         self.foot: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for (a, b), s in foot.items():
             self.foot[a].append((b, s))
+        self.foot_of = foot
         self.n_stops = len(lon)
         self.window = window
         self.on_request = on_request
         self.feed = feed
+        self.trip_id = feed.trips["trip_id"].astype(str).to_numpy()
+        self.route_id = feed.trips["route_id"].astype(str).to_numpy()
         self.graph = self._build()
+
+    def _walk_s(self, a: int, b: int) -> int:
+        lon, lat = self.lon, self.lat
+        d = haversine_m(lon[a : a + 1], lat[a : a + 1], lon[b : b + 1], lat[b : b + 1])[0]
+        return int(np.rint(d * DETOUR / SPEED))
 
     def _ok(self, kind: int) -> bool:
         return kind == 0 or (kind >= 2 and self.on_request == "allow")
+
+    def _matches(self, trip: int, route_id: str, trip_id: str) -> bool:
+        """Whether a side of a row (route id, trip id; blank = any) names ``trip``."""
+        if trip_id:
+            return _trip_base(self.trip_id[trip]) == trip_id
+        return not route_id or self.route_id[trip] == route_id
+
+    def _to_sig(self, trip: int, stop: int) -> frozenset[int]:
+        """The route- and trip-level rows whose to-side names ``trip`` leaving ``stop``."""
+        return frozenset(
+            j
+            for j, row in enumerate(self.specific)
+            if row.to_stop == stop and self._matches(trip, row.to_route_id, row.to_trip_id)
+        )
+
+    def _change_s(self, g: int, a: int, sig: frozenset[int], b: int) -> int | None:
+        """Seconds of the change from trip ``g`` at ``a`` to a departure at ``b`` with rows ``sig``.
+
+        The most specific matching row, else the stop-to-stop rules; ``None``: not possible.
+        """
+        match = [
+            j
+            for j in sig
+            if self.specific[j].from_stop == a
+            and self._matches(g, self.specific[j].from_route_id, self.specific[j].from_trip_id)
+        ]
+        if match:
+            j = max(match, key=lambda i: (_rank(self.specific[i]), -i))
+            row = self.specific[j]
+            if row.transfer_type == 3:
+                return None
+            if row.transfer_type == 2:
+                return int(row.min_transfer_s)
+            return 0 if a == b else self._walk_s(a, b)
+        if a == b:
+            return self.stop_wait[a]
+        return self.foot_of.get((a, b))
 
     def _build(self) -> nx.DiGraph:
         feed = self.feed
         st = feed.stop_times
         lo, hi = self.window if self.window is not None else (-(10**9), 10**9)
         g = nx.DiGraph()
-        waits: dict[int, set[int]] = defaultdict(set)
         first: dict[int, tuple[int, int]] = {}  # trip -> (row of first stop time, arrival)
         last: dict[int, tuple[int, int]] = {}
         pickup = st["pickup_type"].to_numpy() if "pickup_type" in st else np.zeros(len(st), int)
@@ -121,6 +206,10 @@ class Reference:
         stop = st["stop"].to_numpy()
         arr = st["arrival_s"].to_numpy()
         dep = st["departure_s"].to_numpy()
+        ruled_to = {int(row.to_stop) for row in self.specific}
+        waits: dict[tuple[int, frozenset[int]], set[int]] = defaultdict(set)
+        sigs_at: dict[int, set[frozenset[int]]] = defaultdict(set)
+        offs = []
         for r in range(len(st)):
             t = int(trip[r])
             first.setdefault(t, (r, int(arr[r])))
@@ -132,11 +221,43 @@ class Reference:
                 g.add_edge(("dep", t, r), ("arr", t, r + 1), weight=int(arr[r + 1] - dep[r]))
             s = int(stop[r])
             if self._ok(int(pickup[r])):
-                g.add_edge(("wait", s, int(dep[r])), ("dep", t, r), weight=0)
-                waits[s].add(int(dep[r]))
+                sig = self._to_sig(t, s) if s in ruled_to else frozenset()
+                g.add_edge(("wait", s, sig, int(dep[r])), ("dep", t, r), weight=0)
+                waits[(s, sig)].add(int(dep[r]))
+                sigs_at[s].add(sig)
             if self._ok(int(drop[r])):
-                g.add_edge(("arr", t, r), ("off", s, int(arr[r])), weight=0)
-                self._transfer_edges(g, waits, s, int(arr[r]))
+                g.add_edge(("arr", t, r), ("off", s, t, r), weight=0)
+                offs.append((s, t, r, int(arr[r])))
+        for s, t, r, a_t in offs:  # once every stop's kinds of departure are known
+            targets = {s, *(b for b, _ in self.foot[s]), *self.walks[s]}
+            targets |= {int(row.to_stop) for row in self.specific if row.from_stop == s}
+            for b in targets:
+                for sig in sigs_at.get(b, ()):
+                    secs = self._change_s(t, s, sig, b)
+                    if secs is not None:
+                        g.add_edge(("off", s, t, r), ("wait", b, sig, a_t + secs), weight=secs)
+                        waits[(b, sig)].add(a_t + secs)
+        for t1, t2 in self._seated(first, last, arr, dep).items():
+            u, v = ("arr", t1, last[t1][0]), ("arr", t2, first[t2][0])
+            if u in g and v in g:
+                g.add_edge(u, v, weight=first[t2][1] - last[t1][1])
+        self.wait_times = {key: np.array(sorted(times)) for key, times in waits.items()}
+        self.sigs_at = sigs_at
+        for (s, sig), ordered in self.wait_times.items():
+            for a, b in zip(ordered, ordered[1:], strict=False):
+                g.add_edge(("wait", s, sig, int(a)), ("wait", s, sig, int(b)), weight=int(b - a))
+        return g
+
+    def _seated(
+        self,
+        first: dict[int, tuple[int, int]],
+        last: dict[int, tuple[int, int]],
+        arr: np.ndarray,
+        dep: np.ndarray,
+    ) -> dict[int, int]:
+        """Trip -> the trip its vehicle runs next with riders aboard: blocks, then types 4/5."""
+        succ: dict[int, int] = {}
+        feed = self.feed
         if "block_id" in feed.trips:
             block = feed.trips["block_id"].fillna("").astype(str).to_numpy()
             runs = sorted(
@@ -145,40 +266,37 @@ class Reference:
                 if block[t] != ""
             )
             for (b1, _, _, t1), (b2, _, _, t2) in zip(runs, runs[1:], strict=False):
-                a_end = last[t1][1]
-                b_start = first[t2][1]
-                if b1 == b2 and b_start >= a_end:
-                    u, v = ("arr", t1, last[t1][0]), ("arr", t2, first[t2][0])
-                    if u in g and v in g:
-                        g.add_edge(u, v, weight=b_start - a_end)
-        self.wait_times = {s: np.array(sorted(times)) for s, times in waits.items()}
-        for s, ordered in self.wait_times.items():
-            for a, b in zip(ordered, ordered[1:], strict=False):
-                g.add_edge(("wait", s, int(a)), ("wait", s, int(b)), weight=int(b - a))
-        return g
-
-    def _transfer_edges(self, g: nx.DiGraph, waits: dict[int, set[int]], s: int, t: int) -> None:
-        wait = self.stop_wait[s]
-        if wait is not None:
-            g.add_edge(("off", s, t), ("wait", s, t + wait), weight=wait)
-            waits[s].add(t + wait)
-        for q, secs in self.foot[s]:
-            g.add_edge(("off", s, t), ("wait", q, t + secs), weight=secs)
-            waits[q].add(t + secs)
+                if b1 == b2 and first[t2][1] >= last[t1][1]:
+                    succ[t1] = t2
+        code = {tid: i for i, tid in enumerate(self.trip_id)}
+        for kind in (4, 5):
+            for row in self.in_seat[self.in_seat["transfer_type"] == kind].itertuples():
+                for suffix in ("", "@prev"):
+                    t1 = code.get(f"{row.from_trip_id}{suffix}")
+                    t2 = code.get(f"{row.to_trip_id}{suffix}")
+                    if t1 is None or t2 is None or t1 not in first or t2 not in first:
+                        continue
+                    if kind == 5 and succ.get(t1) == t2:
+                        del succ[t1]
+                    elif kind == 4 and first[t2][1] >= last[t1][1]:
+                        succ[t1] = t2
+        return succ
 
     def arrivals(self, access: dict[int, int], t0: int) -> np.ndarray:
         """Earliest arrival at every stop after at least one ride; ``inf`` when none."""
         g = self.graph
         added = ["src"]
         for s, secs in access.items():
-            node = ("wait", s, t0 + secs)
-            if node not in g:  # join the stop's chain of waits at the next later wait
-                added.append(node)
-                times = self.wait_times.get(s, np.zeros(0, dtype=np.int64))
-                later = times[times > t0 + secs]
-                if later.size:
-                    g.add_edge(node, ("wait", s, int(later[0])), weight=int(later[0]) - t0 - secs)
-            g.add_edge("src", node, weight=secs)
+            for sig in self.sigs_at.get(s, ()):
+                node = ("wait", s, sig, t0 + secs)
+                if node not in g:  # join the chain of waits at the next later wait
+                    added.append(node)
+                    times = self.wait_times[(s, sig)]
+                    later = times[times > t0 + secs]
+                    if later.size:
+                        g.add_edge(node, ("wait", s, sig, int(later[0])),
+                                   weight=int(later[0]) - t0 - secs)  # fmt: skip
+                g.add_edge("src", node, weight=secs)
         try:
             dist = nx.single_source_dijkstra_path_length(g, "src", weight="weight")
         finally:

@@ -48,6 +48,15 @@ GTFS boarding rules (:mod:`jamlik.networks.timetable`)
   gives nothing new in round ``k`` or later: ``seat_round[g]`` keeps the lowest round in which
   trip ``g`` was ridden seated, kept with the labels over a range query. Trips are taken in
   order and the scan stops at the first whose last arrival is beyond the bound.
+* **Rows of ``transfers.txt`` for particular routes or trips** (the in-seat types are applied to
+  ``trip_next``): see :mod:`jamlik.networks.transfer_rules` for the rule and why it is exact. An
+  arrival at an entry with a from-class (``from_class >= 0``) enters ``R`` and the class label
+  ``RF`` (:func:`_arrive_ruled`), never ``L`` or the footpaths; after the route scans of round
+  ``k`` the class links carry each improved ``RF[k, f]`` to the to-class labels ``LT[k]``
+  (:func:`_relax_classes`), marking their stops; a trip is boarded at an entry with a to-class
+  from ``min(L[k-1, p], LT[k-1, to_class])``. :func:`stop_arrivals` adds the footpaths from the
+  ruled stops' ``R[K]`` to its result (the arrival by footpath, as at other stops). Without such
+  rows there are no classes and one test per arrival and boarding is all that changes.
 """
 
 from __future__ import annotations
@@ -108,7 +117,9 @@ class Workspace(NamedTuple):
     marked position on each; ``ridden``/``plist``: stops whose ``R[k]`` improved this round
     (footpaths start there); ``changed``/``clist``: stops whose ``R[K]`` improved this
     departure (egress). ``seat_round``: per trip, the lowest round in which it was ridden
-    seated from a previous trip of its block (``K + 1``: never).
+    seated from a previous trip of its block (``K + 1``: never). ``RF``/``LT``: the labels of
+    from-classes and to-classes, ``(K + 1, n)``; ``fmarked``/``flist``/``fcount[0]``: the
+    from-classes whose ``RF`` improved this round (module docstring).
     """
 
     L: I32
@@ -122,11 +133,16 @@ class Workspace(NamedTuple):
     changed: Bools
     clist: I32
     seat_round: I32
+    RF: I32
+    LT: I32
+    fmarked: Bools
+    flist: I32
+    fcount: I64
 
 
 @numba.njit(cache=True)
 def new_workspace(  # pragma: no cover - compiled
-    n_stops: int, n_routes: int, n_trips: int, K: int
+    n_stops: int, n_routes: int, n_trips: int, K: int, n_from: int = 0, n_to: int = 0
 ) -> Workspace:
     """Return a workspace with no labels (all ``INF``) and no marks."""
     return Workspace(
@@ -141,7 +157,35 @@ def new_workspace(  # pragma: no cover - compiled
         changed=np.zeros(n_stops, dtype=np.bool_),
         clist=np.empty(n_stops, dtype=np.int32),
         seat_round=np.full(n_trips, K + 1, dtype=np.int32),
+        RF=np.full((K + 1, n_from), INF, dtype=np.int32),
+        LT=np.full((K + 1, n_to), INF, dtype=np.int32),
+        fmarked=np.zeros(n_from, dtype=np.bool_),
+        flist=np.empty(n_from, dtype=np.int32),
+        fcount=np.zeros(1, dtype=np.int64),
     )
+
+
+@numba.njit(cache=True)
+def _workspace(tt: TimetableArrays, K: int) -> Workspace:  # pragma: no cover - compiled
+    """Return a workspace sized for the timetable (stops, routes, trips and rule classes)."""
+    return new_workspace(
+        len(tt.stop_routes_ptr) - 1,
+        len(tt.route_stops_ptr) - 1,
+        len(tt.trip_next),
+        K,
+        len(tt.link_ptr) - 1,
+        len(tt.label_stop),
+    )
+
+
+@numba.njit(cache=True)
+def _reset(ws: Workspace, K: int) -> None:  # pragma: no cover - compiled
+    """Forget all labels (a new single-departure query)."""
+    ws.L[:] = INF
+    ws.R[:] = INF
+    ws.seat_round[:] = K + 1
+    ws.RF[:] = INF
+    ws.LT[:] = INF
 
 
 @numba.njit(cache=True)
@@ -173,7 +217,7 @@ def _arrive(  # pragma: no cover - compiled
     all where transfers are not possible); ``clist`` (egress), ``plist`` (footpaths) and
     ``mlist`` (next round) receive ``p`` when it improved.
     """
-    L, R, marked, mlist, _, _, ridden, plist, changed, clist, _ = ws
+    L, R, marked, mlist, _, _, ridden, plist, changed, clist, _ = ws[:11]
     if a_t < R[k, p] and a_t <= bound:
         if _improve(R, k, K, p, a_t) and not changed[p]:
             changed[p] = True
@@ -194,6 +238,59 @@ def _arrive(  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def _arrive_ruled(  # pragma: no cover - compiled
+    ws: Workspace, k: int, K: int, p: int, f: int, a_t: int, bound: int, nc: int
+) -> int:
+    """Record a vehicle arrival at ruled stop ``p`` by a trip of from-class ``f``; return ``nc``.
+
+    ``R[k, p]`` (and ``clist``) as in :func:`_arrive`; ``RF[k, f]`` when the arrival is the best
+    of its class, pruned against ``RF`` only; ``L`` and the footpaths are left to the class
+    links (:func:`_relax_classes`).
+    """
+    if a_t > bound:
+        return nc
+    R, changed, clist, RF = ws.R, ws.changed, ws.clist, ws.RF
+    if a_t < R[k, p] and _improve(R, k, K, p, a_t) and not changed[p]:
+        changed[p] = True
+        clist[nc] = p
+        nc += 1
+    if a_t < RF[k, f]:
+        _improve(RF, k, K, f, a_t)
+        if not ws.fmarked[f]:
+            ws.fmarked[f] = True
+            ws.flist[ws.fcount[0]] = f
+            ws.fcount[0] += 1
+    return nc
+
+
+@numba.njit(cache=True)
+def _relax_classes(  # pragma: no cover - compiled
+    tt: TimetableArrays, ws: Workspace, k: int, K: int, bound: int, walk: bool, nm: int
+) -> int:
+    """Carry the improved ``RF[k]`` along the class links to ``LT[k]``; return ``len(mlist)``."""
+    link_ptr, link_label, link_s, _, label_stop = tt[19:24]
+    RF, LT, fmarked, flist, marked, mlist = ws.RF, ws.LT, ws.fmarked, ws.flist, ws.marked, ws.mlist
+    for m in range(ws.fcount[0]):
+        f = flist[m]
+        fmarked[f] = False
+        if not walk:
+            continue
+        ta = RF[k, f]
+        for e in range(link_ptr[f], link_ptr[f + 1]):
+            c = link_label[e]
+            t = ta + link_s[e]
+            if t < LT[k, c] and t <= bound:
+                _improve(LT, k, K, c, t)
+                s = label_stop[c]
+                if not marked[s]:
+                    marked[s] = True
+                    mlist[nm] = s
+                    nm += 1
+    ws.fcount[0] = 0
+    return nm
+
+
+@numba.njit(cache=True)
 def _stay_seated(  # pragma: no cover - compiled
     tt: TimetableArrays,
     ws: Workspace,
@@ -207,7 +304,7 @@ def _stay_seated(  # pragma: no cover - compiled
 ) -> tuple[int, int, int]:
     """Ride trip ``g`` and the trips of its block after it from their first stops (round ``k``)."""
     rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep = tt[:6]
-    _, alight, trip_next, trip_route, stop_transfer_s = tt[12:]
+    _, alight, trip_next, trip_route, stop_transfer_s, from_class = tt[12:18]
     seat_round = ws.seat_round
     while g >= 0 and seat_round[g] > k:
         seat_round[g] = k
@@ -222,9 +319,13 @@ def _stay_seated(  # pragma: no cover - compiled
             if a_t > bound:
                 break
             if alight[s0 + i]:
-                nc, nm, npl = _arrive(
-                    ws, stop_transfer_s, k, K, rs_stop[s0 + i], a_t, bound, nc, nm, npl
-                )
+                f = from_class[s0 + i]
+                if f >= 0:
+                    nc = _arrive_ruled(ws, k, K, rs_stop[s0 + i], f, a_t, bound, nc)
+                else:
+                    nc, nm, npl = _arrive(
+                        ws, stop_transfer_s, k, K, rs_stop[s0 + i], a_t, bound, nc, nm, npl
+                    )
         g = trip_next[g]
     return nc, nm, npl
 
@@ -274,8 +375,10 @@ def _departure(  # pragma: no cover - compiled
     # a helper per stop, made this kernel about twice as slow in a trial (numba 0.62).
     rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep = tt[:6]
     tr_ptr, tr_stop, tr_s = tt[9:12]
-    board, alight, trip_next, _, stop_transfer_s = tt[12:]
-    L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist, _ = ws
+    board, alight, trip_next, _, stop_transfer_s, from_class, to_class = tt[12:19]
+    ruled = len(tt.link_ptr) > 1  # route- or trip-level transfer rows (module docstring)
+    L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist, _ = ws[:11]
+    LT = ws.LT
     nc = 0
     nm = 0
     for a in range(len(acc_stop)):
@@ -306,10 +409,15 @@ def _departure(  # pragma: no cover - compiled
                 p = rs_stop[s0 + i]
                 if trip >= 0 and alight[s0 + i]:
                     a_t = arr[base + trip * ns + i]
-                    nc, nm, npl = _arrive(ws, stop_transfer_s, k, K, p, a_t, bound, nc, nm, npl)
+                    if ruled and from_class[s0 + i] >= 0:
+                        nc = _arrive_ruled(ws, k, K, p, from_class[s0 + i], a_t, bound, nc)
+                    else:
+                        nc, nm, npl = _arrive(ws, stop_transfer_s, k, K, p, a_t, bound, nc, nm, npl)
                 if not board[s0 + i]:
                     continue
                 b = L[k - 1, p]
+                if ruled and to_class[s0 + i] >= 0 and LT[k - 1, to_class[s0 + i]] < b:
+                    b = LT[k - 1, to_class[s0 + i]]
                 if b >= INF:
                     continue
                 need = b + slack if k > 1 else b
@@ -334,6 +442,8 @@ def _departure(  # pragma: no cover - compiled
                             tt, ws, trip_next[g0 + j], k, K, bound, nc, nm, npl
                         )
         walk = k < K or walk_after_last
+        if ruled:
+            nm = _relax_classes(tt, ws, k, K, bound, k < K, nm)
         for m in range(npl):
             p = plist[m]
             ridden[p] = False
@@ -410,12 +520,12 @@ def stop_arrivals(  # pragma: no cover - compiled
     n_stops = len(tt.stop_routes_ptr) - 1
     n_dep = len(departures)
     out = np.empty((n_dep, n_stops), dtype=np.int32)
-    ws = new_workspace(n_stops, len(tt.route_stops_ptr) - 1, len(tt.trip_next), K)
+    ws = _workspace(tt, K)
+    tr_ptr, tr_stop, tr_s = tt[9:12]
+    class_stop = tt.class_stop
     for di in range(n_dep - 1, -1, -1):
         if not reuse:
-            ws.L[:] = INF
-            ws.R[:] = INF
-            ws.seat_round[:] = K + 1
+            _reset(ws, K)
         elif di < n_dep - 1 and not _new_boarding(
             tt, acc_stop, acc_s, departures[di], departures[di + 1]
         ):
@@ -425,6 +535,13 @@ def stop_arrivals(  # pragma: no cover - compiled
         for c in range(nc):
             ws.changed[ws.clist[c]] = False
         out[di, :] = np.minimum(ws.L[K, :], ws.R[K, :])
+        for f in range(len(class_stop)):  # footpaths from ruled stops (module docstring)
+            a = class_stop[f]
+            ta = ws.R[K, a]
+            for e in range(tr_ptr[a], tr_ptr[a + 1]):
+                t = ta + tr_s[e]
+                if t < out[di, tr_stop[e]]:
+                    out[di, tr_stop[e]] = t
     return out
 
 
@@ -517,14 +634,12 @@ def range_many(  # pragma: no cover - compiled
     """
     n_orig = len(access.ptr) - 1
     n_dest = len(rule.always_open)
-    n_stops = len(tt.stop_routes_ptr) - 1
-    n_routes = len(tt.route_stops_ptr) - 1
     n_dep = len(departures)
     n_rank = len(ranks)
     out = np.empty((n_orig, n_dest, n_rank), dtype=np.float32)
     acc_ptr, acc_target, acc_seconds = access
     for o in numba.prange(n_orig):
-        ws = new_workspace(n_stops, n_routes, len(tt.trip_next), K)
+        ws = _workspace(tt, K)
         best = np.full(n_dest, INF, dtype=np.int32)
         buf = np.empty((n_dest, n_dep), dtype=np.int32)
         a0, a1 = acc_ptr[o], acc_ptr[o + 1]
@@ -534,9 +649,7 @@ def range_many(  # pragma: no cover - compiled
             t0 = departures[di]
             bound = min(t0 + rule.max_trip_s, INF)
             if not reuse:
-                ws.L[:] = INF
-                ws.R[:] = INF
-                ws.seat_round[:] = K + 1
+                _reset(ws, K)
                 best[:] = INF
                 run = True
             else:

@@ -30,8 +30,10 @@ has none.
 
 The feed's boarding rules hold in every query (:mod:`jamlik.networks.timetable`): riders board
 only where ``pickup_type`` allows and alight only where ``drop_off_type`` allows, the
-``transfers.txt`` rules set or forbid the changes between and within stops, and a rider may stay
-seated into the next trip of the same ``block_id`` without a new ride.
+``transfers.txt`` rules set or forbid the changes between and within stops, for all trips or
+for particular routes and trips (the most specific row applies,
+:mod:`jamlik.networks.transfer_rules`), and a rider may stay seated into the next trip of the
+same ``block_id`` or of an in-seat row (type 4) without a new ride.
 """
 
 from __future__ import annotations
