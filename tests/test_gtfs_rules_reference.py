@@ -48,7 +48,7 @@ from jamlik.config import profile
 from jamlik.geo import haversine_m
 from jamlik.ingest.gtfs import GTFSFeed, empty_transfers, read_gtfs
 from jamlik.networks.timetable import build_timetable
-from jamlik.routing.raptor import earliest_arrivals
+from jamlik.routing.raptor import earliest_arrivals, travel_times
 
 SPEED = profile("adult").speed_m_s
 DETOUR = 1.3
@@ -286,6 +286,7 @@ class Reference:
         """Earliest arrival at every stop after at least one ride; ``inf`` when none."""
         g = self.graph
         added = ["src"]
+        g.add_node("src")  # an origin whose stops have no departure reaches nothing
         for s, secs in access.items():
             for sig in self.sigs_at.get(s, ()):
                 node = ("wait", s, sig, t0 + secs)
@@ -479,3 +480,177 @@ def test_other_feeds_use_no_rule(shared_data: Path, paths: list[str], date: dt.d
     tt = build_timetable(feed, max_walk_m=0.0)
     assert tt.route_board.sum() == tt.route_board.size - tt.n_routes  # all but last stops
     assert tt.route_alight.all() and (tt.trip_next < 0).all() and (tt.stop_transfer_s == 0).all()
+
+
+# ---- rows for particular routes and trips, injected into the real feed ----------------------
+
+
+def inject_rules(feed: GTFSFeed, max_walk_m: float) -> GTFSFeed:
+    """Tampere with route-, trip- and in-seat rows of every type on its busiest transfer stops.
+
+    No real feed at hand has such rows (Tampere's 38 rows are all stop-to-stop; Kuopio and Porto
+    Alegre have no transfers.txt), so they are made up here: at each of the 8 stops served by the
+    most routes between 07:00 and 10:00, rows of every rank of the GTFS ladder and of types 0-3,
+    some against a stop-to-stop row there, some to a stop nearby or out of walking reach; and in-
+    seat rows (type 4 between trips that end and start near each other, type 5 on block links).
+    """
+    st = feed.stop_times
+    trips = feed.trips
+    route = trips["route_id"].astype(str).to_numpy()
+    trip_id = trips["trip_id"].astype(str).to_numpy()
+    window = st[(st["departure_s"] >= 7 * 3600) & (st["departure_s"] < 10 * 3600)]
+    window = window.assign(route=route[window["trip"].to_numpy()])
+    busy = window.groupby("stop")["route"].nunique().sort_values(ascending=False, kind="stable")
+    lon = feed.stops["lon"].to_numpy()
+    lat = feed.stops["lat"].to_numpy()
+    served = np.unique(window["stop"].to_numpy())
+    rng = np.random.default_rng(11)
+    rows: list[dict[str, object]] = []
+
+    def add(a: int, b: int, kind: int, secs: int = -1, **ids: str) -> None:
+        rows.append({"from_stop": a, "to_stop": b, "transfer_type": kind, "min_transfer_s": secs,
+                     **{col: ids.get(col, "") for col in _IDS}})  # fmt: skip
+
+    for a in busy.index[:8].to_numpy():
+        here = window[window["stop"] == a]
+        r_at = sorted(set(here["route"]))
+        ra, rb, rc, rd, re_ = (str(x) for x in rng.choice(r_at, 5, replace=False))
+        trips_a = here["trip"].to_numpy()
+        g, g2, h2 = (trip_id[int(x)] for x in rng.choice(trips_a, 3, replace=False))
+        d = haversine_m(np.full(len(served), lon[a]), np.full(len(served), lat[a]),
+                        lon[served], lat[served])  # fmt: skip
+        near = served[(d > 0) & (d <= max_walk_m if max_walk_m else d <= 300)]
+        b = int(near[np.argsort(d[np.isin(served, near)])[0]]) if near.size else int(a)
+        far = int(served[np.argmin(np.abs(d - 1500))])
+        h = trip_id[int(rng.choice(window.loc[window["stop"] == b, "trip"].to_numpy()))]
+        add(a, a, 2, 240)  # stop-to-stop: four minutes at a
+        add(a, a, 3, from_route_id=ra, to_route_id=rb)  # rank 3
+        add(a, a, 2, 420, from_route_id=ra)  # rank 2, longer than the stop's 240 s
+        add(a, a, 0, from_trip_id=g, to_route_id=rb)  # rank 5, lifts the rank-3 ban for g
+        add(a, a, 2, 30, to_route_id=re_)  # rank 2, shorter than the stop's 240 s
+        add(a, a, 1, from_trip_id=g2, to_trip_id=h2)  # rank 6, timed
+        add(a, a, 3, from_trip_id=h2)  # rank 4
+        add(a, b, 2, 600, from_route_id=rc, to_trip_id=h)  # rank 5, longer than the walk
+        add(a, b, 3, to_route_id=rd)  # rank 2
+        add(a, far, 0, from_route_id=ra)  # rank 2, a change out of walking reach
+    # in-seat: type 4 from a trip to one starting within 20 min at its last stop or near it
+    first = st.groupby("trip").first()
+    last = st.groupby("trip").last()
+    ends = rng.choice(last.index.to_numpy(), 400, replace=False)
+    linked = 0
+    for t1 in ends:
+        s1, a1 = int(last.at[t1, "stop"]), int(last.at[t1, "arrival_s"])
+        starts = first["stop"].to_numpy()
+        dist = haversine_m(np.full(len(first), lon[s1]), np.full(len(first), lat[s1]),
+                           lon[starts], lat[starts])  # fmt: skip
+        ok = (dist <= 300) & (first["arrival_s"].to_numpy() >= a1)
+        ok &= first["arrival_s"].to_numpy() <= a1 + 1200
+        ok &= first.index.to_numpy() != t1
+        if ok.any() and linked < 12:
+            t2 = int(first.index.to_numpy()[np.flatnonzero(ok)[0]])
+            add(-1, -1, 4, from_trip_id=trip_id[int(t1)], to_trip_id=trip_id[t2])
+            linked += 1
+    tt = build_timetable(feed, max_walk_m=0.0)
+    chained = np.flatnonzero(tt.trip_next >= 0)
+    for g_ in rng.choice(chained, 12, replace=False):
+        add(-1, -1, 5, from_trip_id=str(tt.trip_ids[g_]),
+            to_trip_id=str(tt.trip_ids[tt.trip_next[g_]]))  # fmt: skip
+    extra = pd.DataFrame(rows).astype({"transfer_type": np.int8})
+    assert linked == 12
+    return dataclasses.replace(feed, transfers=pd.concat([feed.transfers, extra],
+                                                          ignore_index=True))  # fmt: skip
+
+
+def _origins_near_rules(feed: GTFSFeed, rng: np.random.Generator, n_random: int) -> np.ndarray:
+    rules = feed.transfers
+    ruled = np.unique(rules.loc[rules["from_stop"] >= 0, ["from_stop", "to_stop"]].to_numpy())
+    served = np.unique(feed.stop_times["stop"].to_numpy())
+    return np.unique(
+        np.concatenate([rng.choice(ruled, 6, replace=False), rng.choice(served, n_random)])
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("max_walk_m", [0.0, 400.0])
+def test_tampere_route_trip_rules_equal_time_expanded_graph(
+    tampere: GTFSFeed, max_walk_m: float
+) -> None:
+    """RAPTOR with injected route-, trip- and in-seat rows == the reference, many journeys.
+
+    Origins: stops the rows name, random stops, and the stops (of 120 random ones) whose
+    RAPTOR answers the route and trip rows change most, so that changed answers are among those
+    the reference checks.
+    """
+    feed = inject_rules(tampere, max_walk_m)
+    t0_base = 7 * 3600
+    ref = Reference(feed, max_walk_m=max_walk_m, window=(t0_base, t0_base + 3 * 3600))
+    tt = build_timetable(feed, max_walk_m=max_walk_m)
+    assert len(tt.links.class_stop) > 8 and len(tt.links.link_s) > 50  # classes in play
+    # the same feed with the injected stop-to-stop rows only: route and trip rows change answers
+    stop_rows = feed.transfers[~feed.transfers[_IDS].ne("").any(axis=1)]
+    bare = build_timetable(dataclasses.replace(feed, transfers=stop_rows), max_walk_m=max_walk_m)
+    rng = np.random.default_rng(5)
+
+    def both(origin: int, t0s: list[int]) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
+        access = ref.walks[origin] if max_walk_m else {origin: 0}
+        args = {"access_stops": np.fromiter(access.keys(), dtype=np.int32),
+                "access_s": np.fromiter(access.values(), dtype=np.int32),
+                "departures_s": t0s, "max_rides": ROUNDS, "reuse_labels": False}  # fmt: skip
+        got = earliest_arrivals(tt, **args)  # type: ignore[arg-type]
+        return got, earliest_arrivals(bare, **args), access  # type: ignore[arg-type]
+
+    later = earlier = 0
+    changed = {}
+    for origin in rng.choice(np.unique(feed.stop_times["stop"].to_numpy()), 120, replace=False):
+        got, plain, _ = both(int(origin), [t0_base + 600, t0_base + 2400])
+        later += int((got > plain).sum())
+        earlier += int((got < plain).sum())
+        changed[int(origin)] = int((got != plain).sum())
+    assert later > 0 and earlier > 0  # the rows make real answers later and earlier
+    most = sorted(changed, key=lambda o: -changed[o])[:6]
+    origins = np.unique(np.r_[most, _origins_near_rules(feed, rng, 4)])
+    compared = reached = differing = 0
+    for origin in origins:
+        t0s = [t0_base + 600, int(t0_base + rng.integers(0, 90 * 60))]
+        got, plain, access = both(int(origin), t0s)
+        for i, t0 in enumerate(t0s):
+            want = ref.arrivals(access, t0)
+            cap = t0 + HORIZON_S + 1.0
+            np.testing.assert_array_equal(
+                np.minimum(got[i], cap), np.minimum(want, cap), err_msg=f"origin {origin} t0 {t0}"
+            )
+            compared += 1
+            reached += int((want < cap).sum())
+            differing += int((np.minimum(plain[i], cap) != np.minimum(want, cap)).sum())
+    assert compared == 2 * len(origins)
+    assert reached > compared * 30
+    assert differing > 0  # the reference confirms answers that the rows changed
+
+
+@pytest.mark.slow
+def test_tampere_route_trip_rules_range_equals_single_departures(tampere: GTFSFeed) -> None:
+    """Range RAPTOR (labels reused) == repeated single departures, with the injected rows."""
+    feed = inject_rules(tampere, 400.0)
+    tt = build_timetable(feed, max_walk_m=400.0)
+    rng = np.random.default_rng(9)
+    origins = _origins_near_rules(feed, rng, 6)
+    deps = 7 * 3600 + 60 * np.arange(0, 90, 3)
+    reached = 0
+    for origin in origins:
+        kwargs = {"access_stops": [int(origin)], "access_s": [0], "departures_s": deps,
+                  "max_rides": 5}  # fmt: skip
+        ranged = earliest_arrivals(tt, reuse_labels=True, **kwargs)  # type: ignore[arg-type]
+        single = earliest_arrivals(tt, reuse_labels=False, **kwargs)  # type: ignore[arg-type]
+        np.testing.assert_array_equal(ranged, single, err_msg=f"origin {origin}")
+        reached += int(np.isfinite(ranged).sum())
+    assert reached > len(origins) * len(deps) * 100
+    points = pd.DataFrame({"id": [str(o) for o in origins],
+                           "stop_id": tt.stop_ids[origins]})  # fmt: skip
+    dests = pd.DataFrame({"id": tt.stop_ids, "stop_id": tt.stop_ids})
+    runs = [
+        travel_times(tt, points, dests, departure_s=7 * 3600, window_min=45,
+                     percentiles=(25, 50, 75), reuse_labels=reuse).minutes
+        for reuse in (True, False)
+    ]  # fmt: skip
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert np.isfinite(runs[0]).mean() > 0.3

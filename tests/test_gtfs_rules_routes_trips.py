@@ -17,7 +17,7 @@ import pytest
 from jamlik.errors import GTFSError
 from jamlik.geo import haversine_m
 from jamlik.ingest.gtfs import GTFSFeed, read_gtfs
-from jamlik.networks.timetable import build_timetable
+from jamlik.networks.timetable import Timetable, WalkLinks, build_timetable
 from jamlik.networks.transfer_rules import specificity
 from jamlik.routing.raptor import earliest_arrivals
 from test_gtfs_rules_tiny import DAY, H8, STOPS, arrive, hm, stop_index, write_feed
@@ -232,3 +232,33 @@ def test_unknown_route_or_trip_is_named_by_line(tmp_path: Path) -> None:
 def test_required_fields_are_named(tmp_path: Path, row: tuple[str, ...], column: str) -> None:
     with pytest.raises(GTFSError, match=rf"transfers.txt, line 2, column '{column}': blank"):
         feed_with(tmp_path / "f", [row])
+
+
+def test_trip_rows_hold_with_new_footpaths(tmp_path: Path) -> None:
+    """Street walks replace the footpaths: the class links are made again from them.
+
+    ``in`` -> ``far`` is forbidden from B to B2 (type 3, both trips); far2, not named, may be
+    reached by whatever walk links B to B2.
+    """
+    trips = {
+        "in": [("A", "08:00", 0, 0), ("B", "08:10", 0, 0)],
+        "far": [("B2", "08:13", 0, 0), ("C", "08:25", 0, 0)],
+        "far2": [("B2", "08:16", 0, 0), ("C", "08:27", 0, 0)],
+    }
+    feed = feed_with(tmp_path / "f", [("B", "B2", 3, "", "", "", "in", "far")], trips)
+    tt = build_timetable(feed, max_walk_m=0.0)
+    a, b, b2, c = (stop_index(feed, s) for s in ("A", "B", "B2", "C"))
+
+    def to_c(timetable: Timetable) -> float:
+        got = earliest_arrivals(timetable, access_stops=[a], access_s=[0], departures_s=[H8])
+        return float(got[0][c])
+
+    def walk(seconds: int) -> Timetable:
+        ptr = np.zeros(tt.n_stops + 1, dtype=np.int64)
+        ptr[b + 1 :] = 1
+        links = WalkLinks(ptr, np.array([b2], np.int32), np.array([seconds], np.int32))
+        return tt.with_footpaths(links, walk_speed_m_s=1.0, detour_factor=1.0, max_walk_m=200.0)
+
+    assert np.isinf(to_c(tt))  # no footpath from B to B2, and far is barred
+    assert to_c(walk(100)) == hm("08:27")  # 08:11:40 at B2: far2, never the barred far
+    assert np.isinf(to_c(walk(400)))  # 08:16:40: far2 has left

@@ -70,7 +70,7 @@ from scipy.spatial import cKDTree
 from jamlik.config import DEFAULT_PROFILE, profile
 from jamlik.errors import DataError
 from jamlik.geo import haversine_m
-from jamlik.ingest.gtfs import GTFSFeed
+from jamlik.ingest.gtfs import TRANSFER_IDS, GTFSFeed
 from jamlik.networks.transfer_rules import (
     ClassLinks,
     RuleClasses,
@@ -573,9 +573,7 @@ def _rules(feed: GTFSFeed, n_stops: int) -> TransferRules:
     ok = frame["from_stop"].between(0, n_stops - 1) & frame["to_stop"].between(0, n_stops - 1)
     ok &= frame["transfer_type"].between(0, 3)
     if "from_route_id" in frame:  # rows naming routes or trips: transfer_rules
-        ok &= ~frame[["from_route_id", "to_route_id", "from_trip_id", "to_trip_id"]].ne("").any(
-            axis=1
-        )
+        ok &= ~frame[list(TRANSFER_IDS)].ne("").any(axis=1)
     frame = frame[ok]
     return TransferRules(
         frame["from_stop"].to_numpy(np.int64),

@@ -68,6 +68,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.geo import haversine_m
+from jamlik.ingest.gtfs import TRANSFER_IDS
 
 __all__ = [
     "NO_CLASS",
@@ -210,7 +211,7 @@ def rule_classes(
     """
     if transfers is None or transfers.empty or "from_route_id" not in transfers:
         return None
-    named = transfers[["from_route_id", "to_route_id", "from_trip_id", "to_trip_id"]].ne("")
+    named = transfers[list(TRANSFER_IDS)].ne("")
     rows = transfers[named.any(axis=1).to_numpy() & (transfers["transfer_type"] <= 3).to_numpy()]
     if rows.empty:
         return None
@@ -218,9 +219,7 @@ def rule_classes(
     rows = rows.assign(
         rank=[
             specificity(fr, tr, ft, tt)
-            for fr, tr, ft, tt in (
-                rows[["from_route_id", "to_route_id", "from_trip_id", "to_trip_id"]].ne("")
-            ).itertuples(index=False)
+            for fr, tr, ft, tt in (rows[list(TRANSFER_IDS)].ne("")).itertuples(index=False)
         ]
     )
     base = _base_ids(trips["trip_id"])
