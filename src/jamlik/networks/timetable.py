@@ -150,8 +150,9 @@ class TimetableArrays(NamedTuple):
 
     The fields are those of :class:`Timetable` of the same name; ``transfer_*`` is the CSR of
     its footpaths (``transfers.ptr``, ``transfers.target``, ``transfers.seconds``). The boarding
-    rules come after the first twelve fields, then the classes of route- and trip-level transfer
-    rows (:class:`jamlik.networks.transfer_rules.ClassLinks`, same field names).
+    rules come last so that the kernels' slices of the first twelve fields stay as they were.
+    The classes of route- and trip-level transfer rows travel apart, as :attr:`Timetable.links`
+    (:class:`jamlik.networks.transfer_rules.ClassLinks`).
     """
 
     route_stops_ptr: I64
@@ -171,13 +172,6 @@ class TimetableArrays(NamedTuple):
     trip_next: I32
     trip_route: I32
     stop_transfer_s: I32
-    from_class: I32
-    to_class: I32
-    link_ptr: I64
-    link_label: I32
-    link_s: I32
-    class_stop: I32
-    label_stop: I32
 
 
 @dataclass(frozen=True)
@@ -284,7 +278,6 @@ class Timetable:
             trip_next=self.trip_next,
             trip_route=self.trip_route,
             stop_transfer_s=self.stop_transfer_s,
-            **self.links._asdict(),
         )
 
     def with_footpaths(

@@ -68,6 +68,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jamlik.networks.timetable import NO_TRANSFER, TimetableArrays
+from jamlik.networks.transfer_rules import ClassLinks
 
 __all__ = [
     "INF",
@@ -117,9 +118,7 @@ class Workspace(NamedTuple):
     marked position on each; ``ridden``/``plist``: stops whose ``R[k]`` improved this round
     (footpaths start there); ``changed``/``clist``: stops whose ``R[K]`` improved this
     departure (egress). ``seat_round``: per trip, the lowest round in which it was ridden
-    seated from a previous trip of its block (``K + 1``: never). ``RF``/``LT``: the labels of
-    from-classes and to-classes, ``(K + 1, n)``; ``fmarked``/``flist``/``fcount[0]``: the
-    from-classes whose ``RF`` improved this round (module docstring).
+    seated from a previous trip of its block (``K + 1``: never).
     """
 
     L: I32
@@ -133,6 +132,17 @@ class Workspace(NamedTuple):
     changed: Bools
     clist: I32
     seat_round: I32
+
+
+class ClassWork(NamedTuple):
+    """Labels of the transfer-rule classes (module docstring), kept apart from :class:`Workspace`.
+
+    ``RF``/``LT``: the labels of from-classes and to-classes, ``(K + 1, n)``;
+    ``fmarked``/``flist``/``fcount[0]``: the from-classes whose ``RF`` improved this round. A
+    separate tuple because every array added to the tuples passed per stay-seated call made the
+    search slower (about 25 % on Tampere, numba 0.62).
+    """
+
     RF: I32
     LT: I32
     fmarked: Bools
@@ -142,7 +152,7 @@ class Workspace(NamedTuple):
 
 @numba.njit(cache=True)
 def new_workspace(  # pragma: no cover - compiled
-    n_stops: int, n_routes: int, n_trips: int, K: int, n_from: int = 0, n_to: int = 0
+    n_stops: int, n_routes: int, n_trips: int, K: int
 ) -> Workspace:
     """Return a workspace with no labels (all ``INF``) and no marks."""
     return Workspace(
@@ -157,8 +167,24 @@ def new_workspace(  # pragma: no cover - compiled
         changed=np.zeros(n_stops, dtype=np.bool_),
         clist=np.empty(n_stops, dtype=np.int32),
         seat_round=np.full(n_trips, K + 1, dtype=np.int32),
+    )
+
+
+@numba.njit(cache=True)
+def _workspace(tt: TimetableArrays, K: int) -> Workspace:  # pragma: no cover - compiled
+    """Return a workspace sized for the timetable."""
+    return new_workspace(
+        len(tt.stop_routes_ptr) - 1, len(tt.route_stops_ptr) - 1, len(tt.trip_next), K
+    )
+
+
+@numba.njit(cache=True)
+def _class_work(cl: ClassLinks, K: int) -> ClassWork:  # pragma: no cover - compiled
+    """Return class labels (all ``INF``) for the classes of ``cl``."""
+    n_from = len(cl.link_ptr) - 1
+    return ClassWork(
         RF=np.full((K + 1, n_from), INF, dtype=np.int32),
-        LT=np.full((K + 1, n_to), INF, dtype=np.int32),
+        LT=np.full((K + 1, len(cl.label_stop)), INF, dtype=np.int32),
         fmarked=np.zeros(n_from, dtype=np.bool_),
         flist=np.empty(n_from, dtype=np.int32),
         fcount=np.zeros(1, dtype=np.int64),
@@ -166,26 +192,13 @@ def new_workspace(  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _workspace(tt: TimetableArrays, K: int) -> Workspace:  # pragma: no cover - compiled
-    """Return a workspace sized for the timetable (stops, routes, trips and rule classes)."""
-    return new_workspace(
-        len(tt.stop_routes_ptr) - 1,
-        len(tt.route_stops_ptr) - 1,
-        len(tt.trip_next),
-        K,
-        len(tt.link_ptr) - 1,
-        len(tt.label_stop),
-    )
-
-
-@numba.njit(cache=True)
-def _reset(ws: Workspace, K: int) -> None:  # pragma: no cover - compiled
+def _reset(ws: Workspace, cw: ClassWork, K: int) -> None:  # pragma: no cover - compiled
     """Forget all labels (a new single-departure query)."""
     ws.L[:] = INF
     ws.R[:] = INF
     ws.seat_round[:] = K + 1
-    ws.RF[:] = INF
-    ws.LT[:] = INF
+    cw.RF[:] = INF
+    cw.LT[:] = INF
 
 
 @numba.njit(cache=True)
@@ -285,12 +298,20 @@ def _arrive_ruled(  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _relax_classes(  # pragma: no cover - compiled
-    tt: TimetableArrays, ws: Workspace, k: int, K: int, bound: int, walk: bool, nm: int
+    cl: ClassLinks,
+    cw: ClassWork,
+    marked: Bools,
+    mlist: I32,
+    k: int,
+    K: int,
+    bound: int,
+    walk: bool,
+    nm: int,
 ) -> int:
     """Carry the improved ``RF[k]`` along the class links to ``LT[k]``; return ``len(mlist)``."""
-    link_ptr, link_label, link_s, _, label_stop = tt[19:24]
-    RF, LT, fmarked, flist, marked, mlist = ws.RF, ws.LT, ws.fmarked, ws.flist, ws.marked, ws.mlist
-    for m in range(ws.fcount[0]):
+    link_ptr, link_label, link_s, _, label_stop = cl[2:7]
+    RF, LT, fmarked, flist, fcount = cw
+    for m in range(fcount[0]):
         f = flist[m]
         fmarked[f] = False
         if not walk:
@@ -306,7 +327,7 @@ def _relax_classes(  # pragma: no cover - compiled
                     marked[s] = True
                     mlist[nm] = s
                     nm += 1
-    ws.fcount[0] = 0
+    fcount[0] = 0
     return nm
 
 
@@ -324,9 +345,58 @@ def _stay_seated(  # pragma: no cover - compiled
 ) -> tuple[int, int, int]:
     """Ride trip ``g`` and the trips of its block after it from their first stops (round ``k``)."""
     rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep = tt[:6]
-    _, alight, trip_next, trip_route, stop_transfer_s, from_class = tt[12:18]
-    L, R, marked, mlist, _, _, ridden, plist, changed, clist, seat_round = ws[:11]
-    RF, fmarked, flist, fcount = ws.RF, ws.fmarked, ws.flist, ws.fcount
+    _, alight, trip_next, trip_route, stop_transfer_s = tt[12:]
+    L, R, marked, mlist, _, _, ridden, plist, changed, clist, seat_round = ws
+    while g >= 0 and seat_round[g] > k:
+        seat_round[g] = k
+        r = trip_route[g]
+        s0 = rs_ptr[r]
+        ns = rs_ptr[r + 1] - s0
+        row = rtime_ptr[r] + (g - rt_ptr[r]) * ns
+        if dep[row] > bound:
+            break
+        for i in range(ns):
+            a_t = arr[row + i]
+            if a_t > bound:
+                break
+            if alight[s0 + i]:
+                p = rs_stop[s0 + i]
+                nc, nm, npl = _arrive(
+                    L, R, marked, mlist, ridden, plist, changed, clist,
+                    stop_transfer_s, k, K, p, a_t, bound, nc, nm, npl,
+                )  # fmt: skip
+        g = trip_next[g]
+    return nc, nm, npl
+
+
+@numba.njit(cache=True)
+def _stay_seated_ruled(  # pragma: no cover - compiled
+    tt: TimetableArrays,
+    ws: Workspace,
+    from_class: I32,
+    RF: I32,
+    fmarked: Bools,
+    flist: I32,
+    fcount: I64,
+    g: int,
+    k: int,
+    K: int,
+    bound: int,
+    nc: int,
+    nm: int,
+    npl: int,
+) -> tuple[int, int, int]:
+    """:func:`_stay_seated` for a timetable with transfer-rule classes (module docstring).
+
+    Arrivals at entries with a from-class go to :func:`_arrive_ruled`. A function of its own,
+    used only when there are classes: the class branch and arrays inside :func:`_stay_seated`
+    made the search about 20 % slower on Tampere, which has no such rows (numba 0.62). The class
+    arrays (``from_class`` of ``ClassLinks``, the rest of :class:`ClassWork`) come one by one,
+    as in :func:`_arrive`.
+    """
+    rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep = tt[:6]
+    _, alight, trip_next, trip_route, stop_transfer_s = tt[12:]
+    L, R, marked, mlist, _, _, ridden, plist, changed, clist, seat_round = ws
     while g >= 0 and seat_round[g] > k:
         seat_round[g] = k
         r = trip_route[g]
@@ -398,6 +468,7 @@ def _collect_routes(tt: TimetableArrays, ws: Workspace, nm: int) -> int:  # prag
 @numba.njit(cache=True, inline="always")  # inlined: about 10 % faster in range_many
 def _departure(  # pragma: no cover - compiled
     tt: TimetableArrays,
+    cl: ClassLinks,
     acc_stop: I32,
     acc_s: I32,
     t0: int,
@@ -406,6 +477,7 @@ def _departure(  # pragma: no cover - compiled
     bound: int,
     walk_after_last: bool,
     ws: Workspace,
+    cw: ClassWork,
     chain_from: I32,
 ) -> int:
     """Run RAPTOR rounds for one departure time; return how many stops entered ``ws.clist``.
@@ -420,10 +492,11 @@ def _departure(  # pragma: no cover - compiled
     # a helper per stop, made this kernel about twice as slow in a trial (numba 0.62).
     rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep = tt[:6]
     tr_ptr, tr_stop, tr_s = tt[9:12]
-    board, alight, trip_next, _, stop_transfer_s, from_class, to_class = tt[12:19]
-    ruled = len(tt.link_ptr) > 1  # route- or trip-level transfer rows (module docstring)
-    L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist, _ = ws[:11]
-    RF, LT, fmarked, flist, fcount = ws[11:16]
+    board, alight, trip_next, _, stop_transfer_s = tt[12:]
+    from_class, to_class = cl[:2]
+    ruled = len(cl.link_ptr) > 1  # route- or trip-level transfer rows (module docstring)
+    L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist, _ = ws
+    RF, LT, fmarked, flist, fcount = cw
     nc = 0
     nm = 0
     for a in range(len(acc_stop)):
@@ -487,11 +560,17 @@ def _departure(  # pragma: no cover - compiled
                 g0 = rt_ptr[r]
                 g = chain_from[g0 + trip]
                 while g >= 0 and arr[base + (g - g0) * ns + ns - 1] <= bound:
-                    nc, nm, npl = _stay_seated(tt, ws, trip_next[g], k, K, bound, nc, nm, npl)
+                    if ruled:
+                        nc, nm, npl = _stay_seated_ruled(
+                            tt, ws, from_class, RF, fmarked, flist, fcount,
+                            trip_next[g], k, K, bound, nc, nm, npl,
+                        )  # fmt: skip
+                    else:
+                        nc, nm, npl = _stay_seated(tt, ws, trip_next[g], k, K, bound, nc, nm, npl)
                     g = chain_from[g + 1] if g + 1 < g0 + nt else -1
         walk = k < K or walk_after_last
         if ruled:
-            nm = _relax_classes(tt, ws, k, K, bound, k < K, nm)
+            nm = _relax_classes(cl, cw, marked, mlist, k, K, bound, k < K, nm)
         for m in range(npl):
             p = plist[m]
             ridden[p] = False
@@ -553,6 +632,7 @@ def _new_boarding(  # pragma: no cover - compiled
 @numba.njit(cache=True)
 def stop_arrivals(  # pragma: no cover - compiled
     tt: TimetableArrays,
+    cl: ClassLinks,
     acc_stop: I32,
     acc_s: I32,
     departures: I64,
@@ -563,24 +643,28 @@ def stop_arrivals(  # pragma: no cover - compiled
     """Earliest arrival (1..K rides) at every stop for each departure: ``(n_dep, n_stops)``.
 
     Departures are processed from last to first; with ``reuse`` the labels carry over (range
-    RAPTOR), otherwise they are reset for each departure (repeated single queries).
+    RAPTOR), otherwise they are reset for each departure (repeated single queries). ``cl``:
+    the timetable's transfer-rule classes (``Timetable.links``).
     """
     n_stops = len(tt.stop_routes_ptr) - 1
     n_dep = len(departures)
     out = np.empty((n_dep, n_stops), dtype=np.int32)
     ws = _workspace(tt, K)
+    cw = _class_work(cl, K)
     chain_from = chained_from(tt)
     tr_ptr, tr_stop, tr_s = tt[9:12]
-    class_stop = tt.class_stop
+    class_stop = cl.class_stop
     for di in range(n_dep - 1, -1, -1):
         if not reuse:
-            _reset(ws, K)
+            _reset(ws, cw, K)
         elif di < n_dep - 1 and not _new_boarding(
             tt, acc_stop, acc_s, departures[di], departures[di + 1]
         ):
             out[di, :] = out[di + 1, :]
             continue
-        nc = _departure(tt, acc_stop, acc_s, departures[di], K, slack, INF, True, ws, chain_from)
+        nc = _departure(
+            tt, cl, acc_stop, acc_s, departures[di], K, slack, INF, True, ws, cw, chain_from
+        )
         for c in range(nc):
             ws.changed[ws.clist[c]] = False
         out[di, :] = np.minimum(ws.L[K, :], ws.R[K, :])
@@ -650,6 +734,7 @@ def _record(  # pragma: no cover - compiled
 @numba.njit(cache=True, parallel=True)
 def range_many(  # pragma: no cover - compiled
     tt: TimetableArrays,
+    cl: ClassLinks,
     access: Links,
     egress: Links,
     direct: Links,
@@ -690,6 +775,7 @@ def range_many(  # pragma: no cover - compiled
     chain_from = chained_from(tt)
     for o in numba.prange(n_orig):
         ws = _workspace(tt, K)
+        cw = _class_work(cl, K)
         best = np.full(n_dest, INF, dtype=np.int32)
         buf = np.empty((n_dest, n_dep), dtype=np.int32)
         a0, a1 = acc_ptr[o], acc_ptr[o + 1]
@@ -699,14 +785,16 @@ def range_many(  # pragma: no cover - compiled
             t0 = departures[di]
             bound = min(t0 + rule.max_trip_s, INF)
             if not reuse:
-                _reset(ws, K)
+                _reset(ws, cw, K)
                 best[:] = INF
                 run = True
             else:
                 run = di == n_dep - 1 or _new_boarding(tt, acc_stop, acc_s, t0, departures[di + 1])
             nc = 0
             if run:
-                nc = _departure(tt, acc_stop, acc_s, t0, K, slack, bound, False, ws, chain_from)
+                nc = _departure(
+                    tt, cl, acc_stop, acc_s, t0, K, slack, bound, False, ws, cw, chain_from
+                )
             _relax_destinations(ws, nc, K, egress, direct, o, t0, best)
             _record(rule, best, t0, buf, di)
         for d in range(n_dest):

@@ -259,6 +259,7 @@ def earliest_arrivals(
     order = np.argsort(deps, kind="stable")
     raw = stop_arrivals(
         tt.kernel_arrays(),
+        tt.links,
         np.asarray(access_stops, dtype=np.int32),
         np.asarray(access_s, dtype=np.int32),
         deps[order],
@@ -438,6 +439,7 @@ def range_minutes(
     with numba.parallel_chunksize(_ORIGINS_PER_CHUNK):
         seconds = range_many(
             tt.kernel_arrays(),
+            tt.links,
             _links(access),
             _links(egress.transposed(tt.n_stops)),
             _links(direct),
