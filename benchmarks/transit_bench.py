@@ -29,8 +29,9 @@ tracemalloc cannot see are included.
 "tampere no rules" is the range query on the same feed with its GTFS boarding rules left out
 (every stop open, no blocks, no transfers.txt), to show what the rules cost.
 The "before" column repeats the figures of the code before the kernel rework (commit cd49433,
-``benchmarks/README.md``), measured with this script on the same machine. The script PRINTS
-its figures; it asserts only that range and repeated single departures agree.
+``benchmarks/README.md``), measured with this script on the same machine. "CPU" is the
+process's CPU time per run (all threads), steadier than wall time on a shared machine. The
+script PRINTS its figures; it asserts only that range and repeated single departures agree.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ WINDOW_MIN = 60
 # Median wall seconds of the code before the kernel rework (benchmarks/README.md).
 BEFORE_S = {"tampere range": 8.3, "tampere single": 28.6, "region range": 291.7}
 _PEAK_KIB = [0]
+_CPU_S = [0.0]  # mean CPU seconds (all threads) per run of the last _run
 
 
 def _reset_peak() -> int:
@@ -88,6 +90,7 @@ def _run(
 ) -> tuple[TravelTimes, list[float], float]:
     """Run the query ``repeats`` times; return the result, the wall times and the peak rise."""
     walls, rise_mib = [], 0.0
+    cpu = time.process_time()
     for _ in range(repeats):
         base = _reset_peak()
         start = time.perf_counter()
@@ -103,6 +106,7 @@ def _run(
         )
         walls.append(time.perf_counter() - start)
         rise_mib = max(rise_mib, (_rss_kib("VmHWM") - base) / 1024)
+    _CPU_S[0] = (time.process_time() - cpu) / repeats
     return result, walls, rise_mib
 
 
@@ -114,7 +118,8 @@ def _report(name: str, n_orig: int, walls: list[float], rise: float) -> None:
     runs = ", ".join(f"{w:.1f}" for w in walls)
     _PEAK_KIB[0] = max(_PEAK_KIB[0], _rss_kib("VmHWM"))
     print(
-        f"  {name:<16} median {wall:7.2f} s of {len(walls)} [{runs}]  {was}  "
+        f"  {name:<16} median {wall:7.2f} s of {len(walls)} [{runs}]  CPU {_CPU_S[0]:7.1f} s/run  "
+        f"{was}  "
         f"{queries / wall:9,.0f} queries/s  rise +{rise:6.1f} MiB  "
         f"process peak {_PEAK_KIB[0] / 1024:6.0f} MiB  ({n_orig:,} origins x {WINDOW_MIN})"
     )
