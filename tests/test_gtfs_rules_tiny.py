@@ -40,10 +40,14 @@ def write_feed(
     trips: dict[str, list[tuple[str, str, int, int]]],
     *,
     blocks: dict[str, str] | None = None,
-    transfers: list[tuple[str, str, int, str]] | None = None,
+    transfers: list[tuple[str, ...]] | None = None,
     extra_transfer_columns: str = "",
+    routes: dict[str, str] | None = None,
 ) -> Path:
-    """Write a feed: ``trips[trip] = [(stop, HH:MM, pickup_type, drop_off_type), ...]``."""
+    """Write a feed: ``trips[trip] = [(stop, HH:MM, pickup_type, drop_off_type), ...]``.
+
+    ``routes`` gives a trip's route (default ``r``).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "agency.txt").write_text(
         "agency_id,agency_name,agency_url,agency_timezone\na,A,https://a.example,Europe/Stockholm\n"
@@ -52,7 +56,11 @@ def write_feed(
         "stop_id,stop_name,stop_lat,stop_lon\n"
         + "".join(f"{s},{s},60.0,{lon}\n" for s, lon in STOPS.items())
     )
-    (folder / "routes.txt").write_text("route_id,route_type\nr,3\n")
+    routes = routes or {}
+    route_ids = sorted({"r", *routes.values()})
+    (folder / "routes.txt").write_text(
+        "route_id,route_type\n" + "".join(f"{r},3\n" for r in route_ids)
+    )
     (folder / "calendar.txt").write_text(
         "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
         "wk,1,1,1,1,1,0,0,20240101,20241231\n"
@@ -60,7 +68,7 @@ def write_feed(
     blocks = blocks or {}
     (folder / "trips.txt").write_text(
         "route_id,service_id,trip_id,block_id\n"
-        + "".join(f"r,wk,{t},{blocks.get(t, '')}\n" for t in trips)
+        + "".join(f"{routes.get(t, 'r')},wk,{t},{blocks.get(t, '')}\n" for t in trips)
     )
     lines = ["trip_id,arrival_time,departure_time,stop_id,stop_sequence,pickup_type,drop_off_type"]
     for t, rows in trips.items():
@@ -230,23 +238,6 @@ def test_rules_survive_new_footpaths(tmp_path: Path) -> None:
     assert pairs == {(b2, b): 40, (a, c): 90}
     assert new.stop_transfer_s[c] == NO_TRANSFER and new.stop_transfer_s[b] == 0
     assert new.walk_speed_m_s == 1.0
-
-
-def test_route_and_trip_rows_are_not_applied_but_said(tmp_path: Path) -> None:
-    rules = [("B", "B", 2, "300", "in", ""), ("B", "B", 4, "", "", "")]
-    feed = read_gtfs(
-        write_feed(
-            tmp_path / "f",
-            CHANGE_AT_B,
-            transfers=rules,
-            extra_transfer_columns=",from_route_id,from_trip_id",
-        ),  # fmt: skip
-        service_date=DAY,
-    )
-    assert feed.report.counts["transfers_not_supported"] == 2
-    assert any("lines 2, 3" in note for note in feed.report.notes)
-    assert len(feed.transfers) == 0
-    assert arrive(feed, "A")["C"] == hm("08:20")  # the route-level 5 minutes are not applied
 
 
 def test_type_2_needs_a_time(tmp_path: Path) -> None:

@@ -28,13 +28,16 @@ Boarding rules are read and kept for :mod:`jamlik.networks.timetable`, which app
 * ``block_id`` of every trip (``""`` when blank) in :attr:`GTFSFeed.trips`; trips generated from
   ``frequencies.txt`` get no block (a template's block cannot say which generated trip follows
   which). The report counts ``trips_in_blocks``.
-* ``transfers.txt`` as :attr:`GTFSFeed.transfers` (``from_stop``, ``to_stop`` as rows of
-  ``stops``, ``transfer_type`` 0-3, ``min_transfer_s``, ``-1`` when blank). Only stop-to-stop rows
-  are kept: rows that name a ``from_route_id``/``to_route_id`` or ``from_trip_id``/``to_trip_id``,
-  and the in-seat types 4 and 5, are left out, counted (``transfers_not_supported``) and named
-  in a note, since applying them as stop-level rules would be wrong. Rows whose stops are not in
-  ``stops.txt`` are left out and counted (``transfers_unknown_stop``). Type 2 without a
-  ``min_transfer_time`` stops the ingest (the GTFS reference requires it).
+* ``transfers.txt`` as :attr:`GTFSFeed.transfers`, every row: ``from_stop``, ``to_stop`` (rows
+  of ``stops``; ``-1`` when blank, which only the in-seat types 4 and 5 allow),
+  ``transfer_type`` 0-5, ``min_transfer_s`` (``-1`` when blank) and ``from_route_id``,
+  ``to_route_id``, ``from_trip_id``, ``to_trip_id`` (``""`` when blank, prefixed like the other
+  ids). Rows naming a stop, route or trip the feed does not have are left out, counted
+  (``transfers_unknown_stop``, ``transfers_unknown_route_trip``) and named by line in a note.
+  Type 2 without a ``min_transfer_time``, types 0-3 without both stops and types 4/5 without
+  both trips stop the ingest (the GTFS reference requires them). The report counts the rows
+  kept (``transfers_rules``), those naming routes or trips (``transfers_route_trip_rules``) and
+  the in-seat rows (``transfers_in_seat_rules``).
 
 Not read (known limits): ``location_type`` (stations are ordinary stops), ``timepoint``.
 
@@ -70,6 +73,9 @@ from jamlik.ingest.gtfs_tables import (
 __all__ = ["GTFSFeed", "GTFSReport", "empty_transfers", "read_gtfs"]
 
 _DAY_S = 86_400
+#: Columns of :attr:`GTFSFeed.transfers` holding stop numbers and ids of routes and trips.
+TRANSFER_STOPS = ("from_stop", "to_stop")
+TRANSFER_IDS = ("from_route_id", "to_route_id", "from_trip_id", "to_trip_id")
 _REPAIR_NOTES = {
     "times_copied": "{n} blank arrival or departure times copied from the other column",
     "times_interpolated_shape": "{n} blank times interpolated by shape_dist_traveled",
@@ -86,7 +92,9 @@ _REPAIR_NOTES = {
     "stop_times_drop_off_on_request": "{n} stop times with alighting only on request "
     "(drop_off_type 2 or 3)",
     "trips_in_blocks": "{n} trips in blocks (block_id): riders may stay on into the next trip",
-    "transfers_rules": "{n} stop-to-stop rules read from transfers.txt",
+    "transfers_rules": "{n} rules read from transfers.txt",
+    "transfers_route_trip_rules": "{n} of them for particular routes or trips",
+    "transfers_in_seat_rules": "{n} of them in-seat rules between trips (types 4 and 5)",
 }
 
 
@@ -122,6 +130,8 @@ class GTFSReport:
             "stop_times_no_drop_off",
             "trips_in_blocks",
             "transfers_rules",
+            "transfers_route_trip_rules",
+            "transfers_in_seat_rules",
         }
         return {k: v for k, v in self.counts.items() if v and k not in skip}
 
@@ -146,8 +156,9 @@ class GTFSFeed:
     report
         Counts of what was read and repaired.
     transfers
-        Stop-to-stop rows of ``transfers.txt``: ``from_stop``, ``to_stop`` (rows of ``stops``),
-        ``transfer_type`` (0-3), ``min_transfer_s`` (-1 when blank).
+        Rows of ``transfers.txt``: ``from_stop``, ``to_stop`` (rows of ``stops``, -1 when
+        blank), ``transfer_type`` (0-5), ``min_transfer_s`` (-1 when blank), ``from_route_id``,
+        ``to_route_id``, ``from_trip_id``, ``to_trip_id`` (``""`` when blank).
 
     Feeds built in code may leave out ``block_id``, ``pickup_type``/``drop_off_type`` and
     ``transfers``: trips then form no blocks, every stop allows boarding and alighting and no
@@ -164,12 +175,14 @@ class GTFSFeed:
 
 def empty_transfers() -> pd.DataFrame:
     """Return a transfers table without rows (the columns of :attr:`GTFSFeed.transfers`)."""
+    ids = {col: np.zeros(0, dtype=object) for col in TRANSFER_IDS}
     return pd.DataFrame(
         {
             "from_stop": np.zeros(0, np.int64),
             "to_stop": np.zeros(0, np.int64),
             "transfer_type": np.zeros(0, np.int8),
             "min_transfer_s": np.zeros(0, np.int64),
+            **ids,
         }
     )
 
@@ -222,11 +235,8 @@ def read_gtfs(
         st["stop"] += stop_offset
         st["trip"] += trip_offset
         st_parts.append(st)
-        tr_parts.append(
-            p_tr.assign(
-                from_stop=p_tr["from_stop"] + stop_offset, to_stop=p_tr["to_stop"] + stop_offset
-            )
-        )
+        shift = {c: np.where(p_tr[c] >= 0, p_tr[c] + stop_offset, -1) for c in TRANSFER_STOPS}
+        tr_parts.append(p_tr.assign(**shift))
         stop_offset += len(p_stops)
         trip_offset += len(p_trips)
     stop_times = pd.concat(st_parts, ignore_index=True)
@@ -298,7 +308,7 @@ def _read_one(
     )
     st = _stop_times(tables["stop_times.txt"], name, trips, stops, report)
     freq = _frequencies(tables.get("frequencies.txt"), name, trips)
-    transfers = _transfers(tables.get("transfers.txt"), name, stops, report)
+    transfers = _transfers(tables.get("transfers.txt"), name, stops, routes, trips, tag, report)
     blocks = (
         strip_ids(trips["block_id"]).to_numpy(dtype=object)
         if "block_id" in trips
@@ -532,13 +542,19 @@ def _flag(frame: pd.DataFrame, column: str, label: str) -> npt.NDArray[np.int8]:
 
 
 def _transfers(
-    frame: pd.DataFrame | None, name: str, stops: pd.DataFrame, report: GTFSReport
+    frame: pd.DataFrame | None,
+    name: str,
+    stops: pd.DataFrame,
+    routes: pd.DataFrame,
+    trips: pd.DataFrame,
+    tag: str,
+    report: GTFSReport,
 ) -> pd.DataFrame:
-    """Read the stop-to-stop rows of ``transfers.txt`` (module docstring)."""
+    """Read ``transfers.txt``: stop, route and trip rows, in-seat types (module docstring)."""
     if frame is None or frame.empty:
         return empty_transfers()
     label = f"{name}/transfers.txt"
-    require_columns(frame, ("from_stop_id", "to_stop_id", "transfer_type"), label)
+    require_columns(frame, ("transfer_type",), label)
     kind = strip_ids(frame["transfer_type"]).replace("", "0")
     bad = ~kind.isin(["0", "1", "2", "3", "4", "5"]).to_numpy()
     if bad.any():
@@ -560,35 +576,77 @@ def _transfers(
             f"{label}, line {pos + 2}, column 'min_transfer_time': transfer_type 2 needs a "
             "min_transfer_time of 0 seconds or more"
         )
-    specific = kind_num >= 4
+    text = {
+        col: strip_ids(frame[col]) if col in frame else pd.Series("", index=frame.index)
+        for col in (
+            "from_stop_id",
+            "to_stop_id",
+            "from_route_id",
+            "to_route_id",
+            "from_trip_id",
+            "to_trip_id",
+        )
+    }
+    in_seat = kind_num >= 4
+    for col, needed, why in (
+        ("from_stop_id", ~in_seat, "transfer_type 0-3 needs the stop where the change begins"),
+        ("to_stop_id", ~in_seat, "transfer_type 0-3 needs the stop where the change ends"),
+        ("from_trip_id", in_seat, "an in-seat row (transfer_type 4 or 5) needs the arriving trip"),
+        ("to_trip_id", in_seat, "an in-seat row (transfer_type 4 or 5) needs the departing trip"),
+    ):
+        blank = needed & text[col].eq("").to_numpy()
+        if blank.any():
+            pos = int(np.flatnonzero(blank)[0])
+            raise GTFSError(f"{label}, line {pos + 2}, column '{col}': blank; {why}")
+    stop_index = pd.Index(stops["stop_id"])
+    from_stop = stop_index.get_indexer(text["from_stop_id"])
+    to_stop = stop_index.get_indexer(text["to_stop_id"])
+    # in-seat rows may leave the stops out (the trips' last and first stops are meant)
+    unknown = ((from_stop < 0) & text["from_stop_id"].ne("").to_numpy()) | (
+        (to_stop < 0) & text["to_stop_id"].ne("").to_numpy()
+    )
+    unknown_id = np.zeros(len(frame), dtype=bool)
+    for col, known in (
+        ("from_route_id", routes["route_id"]),
+        ("to_route_id", routes["route_id"]),
+        ("from_trip_id", trips["trip_id"]),
+        ("to_trip_id", trips["trip_id"]),
+    ):
+        unknown_id |= text[col].ne("").to_numpy() & ~text[col].isin(set(known)).to_numpy()
+    unknown &= ~unknown_id
+    for flag, key, what in (
+        (unknown, "transfers_unknown_stop", "a stop that is not in stops.txt"),
+        (unknown_id, "transfers_unknown_route_trip", "a route or trip that is not in the feed"),
+    ):
+        if flag.any():
+            lines = ", ".join(str(i + 2) for i in np.flatnonzero(flag)[:5])
+            report.add(key, int(flag.sum()))
+            report.notes.append(
+                f"{label}: {int(flag.sum())} rows name {what} (lines {lines}"
+                f"{', ...' if flag.sum() > 5 else ''}); not applied"
+            )
+    keep = ~unknown & ~unknown_id
+    specific = np.zeros(len(frame), dtype=bool)
     for col in ("from_route_id", "to_route_id", "from_trip_id", "to_trip_id"):
-        if col in frame:
-            specific |= strip_ids(frame[col]).ne("").to_numpy()
-    from_stop = pd.Index(stops["stop_id"]).get_indexer(strip_ids(frame["from_stop_id"]))
-    to_stop = pd.Index(stops["stop_id"]).get_indexer(strip_ids(frame["to_stop_id"]))
-    unknown = ~specific & ((from_stop < 0) | (to_stop < 0))
-    if specific.any():
-        report.add("transfers_not_supported", int(specific.sum()))
-        lines = ", ".join(str(i + 2) for i in np.flatnonzero(specific)[:5])
-        report.notes.append(
-            f"{label}: {int(specific.sum())} rows for particular routes or trips, or in-seat "
-            f"types 4/5, are not applied (lines {lines}{', ...' if specific.sum() > 5 else ''}); "
-            "jamlik applies stop-to-stop rules only"
-        )
-    if unknown.any():
-        report.add("transfers_unknown_stop", int(unknown.sum()))
-        report.notes.append(
-            f"{label}: {int(unknown.sum())} rows name a stop that is not in stops.txt "
-            f"(first at line {int(np.flatnonzero(unknown)[0]) + 2}); left out"
-        )
-    keep = ~specific & ~unknown
+        specific |= text[col].ne("").to_numpy()
     report.add("transfers_rules", int(keep.sum()))
+    report.add("transfers_route_trip_rules", int((keep & specific & ~in_seat).sum()))
+    report.add("transfers_in_seat_rules", int((keep & in_seat).sum()))
+
+    def ids(col: str) -> npt.NDArray[np.object_]:
+        values = text[col].to_numpy(dtype=object)[keep]
+        return np.array([f"{tag}{v}" if v else "" for v in values], dtype=object)
+
     return pd.DataFrame(
         {
             "from_stop": from_stop[keep].astype(np.int64),
             "to_stop": to_stop[keep].astype(np.int64),
             "transfer_type": kind_num[keep],
             "min_transfer_s": np.where(np.isnan(seconds), -1, seconds)[keep].astype(np.int64),
+            "from_route_id": ids("from_route_id"),
+            "to_route_id": ids("to_route_id"),
+            "from_trip_id": ids("from_trip_id"),
+            "to_trip_id": ids("to_trip_id"),
         }
     )
 

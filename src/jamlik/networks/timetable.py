@@ -34,7 +34,8 @@ These follow the GTFS Schedule reference (gtfs.org, "stop_times.txt", "trips.txt
   per route stop (``route_board``/``route_alight``); trips of one stop sequence with different
   rules form different routes. Nobody boards at a trip's last stop (there is nothing to ride,
   and staying seated into the block's next trip is for riders already aboard).
-* **Transfers** (``transfers.txt``, stop-to-stop rows only, see :mod:`jamlik.ingest.gtfs`).
+* **Transfers** (``transfers.txt``, stop-to-stop rows here; rows for particular routes or trips
+  and the in-seat types 4/5 in :mod:`jamlik.networks.transfer_rules`).
   Between two different stops: type 3 removes the footpath; type 2 makes the footpath take
   exactly ``min_transfer_time`` seconds (added if the stops are out of walking reach); types 0
   (recommended) and 1 (timed) add the footpath at the walking rule's time when it is missing
@@ -51,7 +52,8 @@ These follow the GTFS Schedule reference (gtfs.org, "stop_times.txt", "trips.txt
   the last stop may stay seated into the following trip and ride on without a new boarding, a
   transfer or a ride counted (the GTFS reference: "riders can stay on the vehicle"). The next
   trip need not start at the stop where the first ended (the vehicle drives there). Trips whose
-  times overlap within a block are not chained (counted in :attr:`Timetable.notes`).
+  times overlap within a block are not chained (counted in :attr:`Timetable.notes`). In-seat
+  rows of ``transfers.txt`` then add (type 4) or remove (type 5) such links between two trips.
 """
 
 from __future__ import annotations
@@ -68,7 +70,14 @@ from scipy.spatial import cKDTree
 from jamlik.config import DEFAULT_PROFILE, profile
 from jamlik.errors import DataError
 from jamlik.geo import haversine_m
-from jamlik.ingest.gtfs import GTFSFeed
+from jamlik.ingest.gtfs import TRANSFER_IDS, GTFSFeed
+from jamlik.networks.transfer_rules import (
+    ClassLinks,
+    RuleClasses,
+    apply_in_seat,
+    class_links,
+    rule_classes,
+)
 
 __all__ = [
     "DEFAULT_DETOUR_FACTOR",
@@ -142,6 +151,8 @@ class TimetableArrays(NamedTuple):
     The fields are those of :class:`Timetable` of the same name; ``transfer_*`` is the CSR of
     its footpaths (``transfers.ptr``, ``transfers.target``, ``transfers.seconds``). The boarding
     rules come last so that the kernels' slices of the first twelve fields stay as they were.
+    The classes of route- and trip-level transfer rows travel apart, as :attr:`Timetable.links`
+    (:class:`jamlik.networks.transfer_rules.ClassLinks`).
     """
 
     route_stops_ptr: I64
@@ -200,6 +211,10 @@ class Timetable:
         transfers there are not possible (``transfers.txt`` rows within one stop).
     rules
         The stop-to-stop rules of ``transfers.txt``, applied to :attr:`transfers`.
+    classes, entry_from_code, entry_to_code, links
+        The rows of ``transfers.txt`` for particular routes or trips: their classes
+        (:mod:`jamlik.networks.transfer_rules`), each ``route_stops`` entry's class codes, and
+        the class links the kernels follow (recomputed with new footpaths).
     notes
         Plain-language notes on the rules applied (counts).
     """
@@ -227,6 +242,10 @@ class Timetable:
     trip_route: I32
     stop_transfer_s: I32
     rules: TransferRules
+    classes: RuleClasses | None
+    entry_from_code: I64
+    entry_to_code: I64
+    links: ClassLinks
     notes: tuple[str, ...] = ()
 
     @property
@@ -277,10 +296,24 @@ class Timetable:
         links, self_s = _apply_rules(
             footpaths, self.rules, self.stop_lon, self.stop_lat, walk_speed_m_s, detour_factor
         )
+        classes = class_links(
+            self.classes,
+            entry_from_code=self.entry_from_code,
+            entry_to_code=self.entry_to_code,
+            entry_stop=self.route_stops,
+            raw_walks=(footpaths.ptr, footpaths.target, footpaths.seconds),
+            ruled_walks=(links.ptr, links.target, links.seconds),
+            stop_transfer_s=self_s,
+            lon=self.stop_lon,
+            lat=self.stop_lat,
+            walk_speed_m_s=walk_speed_m_s,
+            detour_factor=detour_factor,
+        )
         return dataclasses.replace(
             self,
             transfers=links,
             stop_transfer_s=self_s,
+            links=classes,
             walk_speed_m_s=walk_speed_m_s,
             detour_factor=detour_factor,
             max_walk_m=max_walk_m,
@@ -384,9 +417,14 @@ def build_timetable(
     board[np.r_[first[1:], len(trip)] - 1] = False  # nothing to ride on from a trip's last stop
     lengths = np.diff(np.r_[first, len(trip)])
     trip_codes = trip[first]
-    # Group trips with the same stop sequence and boarding rules: key = bytes of both.
+    # Group trips with the same stop sequence, boarding rules and classes of route- and trip-level
+    # transfer rows (transfer_rules): key = bytes of all three.
     rule_code = (board.astype(np.int64) + 2 * alight.astype(np.int64)) << 40
-    keys = [(stop + rule_code)[a : a + m].tobytes() for a, m in zip(first, lengths, strict=True)]
+    classes = rule_classes(feed.transfers, feed.trips, st)
+    key_rows = np.column_stack(
+        [stop + rule_code] + ([classes.from_code, classes.to_code] if classes is not None else [])
+    )
+    keys = [key_rows[a : a + m].tobytes() for a, m in zip(first, lengths, strict=True)]
     pattern_of = pd.factorize(pd.Series(keys))[0]
     order = np.lexsort((dep[first], pattern_of))
     routes_stops: list[I64] = []
@@ -445,9 +483,32 @@ def build_timetable(
     trip_next, overlapping = _block_successors(
         feed, trip_codes[trip_order], first[trip_order], lengths[trip_order], arr, dep
     )
+    trip_next, seat_notes = apply_in_seat(
+        trip_next,
+        feed.transfers,
+        trip_ids,
+        arr[first[trip_order]],
+        arr[first[trip_order] + lengths[trip_order] - 1],
+    )
     # The rules of a route are those of its trips (grouped by them): read them off the first.
     rule_rows = flat_rows[route_times_ptr[route_of_entry] + pos_of_entry]
-    notes = []
+    no_code = np.zeros(len(route_stops), dtype=np.int64)
+    entry_from_code = classes.from_code[rule_rows] if classes is not None else no_code
+    entry_to_code = classes.to_code[rule_rows] if classes is not None else no_code
+    links = class_links(
+        classes,
+        entry_from_code=entry_from_code,
+        entry_to_code=entry_to_code,
+        entry_stop=route_stops,
+        raw_walks=(footpaths.ptr, footpaths.target, footpaths.seconds),
+        ruled_walks=(transfers.ptr, transfers.target, transfers.seconds),
+        stop_transfer_s=stop_transfer_s,
+        lon=lon,
+        lat=lat,
+        walk_speed_m_s=walk_speed_m_s,
+        detour_factor=detour_factor,
+    )
+    notes = list(seat_notes)
     chained = int((trip_next >= 0).sum())
     if chained or overlapping:
         notes.append(
@@ -482,6 +543,10 @@ def build_timetable(
         trip_route=trip_route,
         stop_transfer_s=stop_transfer_s,
         rules=rules,
+        classes=classes,
+        entry_from_code=entry_from_code,
+        entry_to_code=entry_to_code,
+        links=links,
         notes=tuple(notes),
     )
 
@@ -499,6 +564,9 @@ def _rules(feed: GTFSFeed, n_stops: int) -> TransferRules:
     if frame is None or frame.empty:
         return TransferRules.none()
     ok = frame["from_stop"].between(0, n_stops - 1) & frame["to_stop"].between(0, n_stops - 1)
+    ok &= frame["transfer_type"].between(0, 3)
+    if "from_route_id" in frame:  # rows naming routes or trips: transfer_rules
+        ok &= ~frame[list(TRANSFER_IDS)].ne("").any(axis=1)
     frame = frame[ok]
     return TransferRules(
         frame["from_stop"].to_numpy(np.int64),

@@ -60,6 +60,15 @@ GTFS boarding rules (:mod:`jamlik.networks.timetable`)
   gives nothing new in round ``k`` or later: ``seat_round[g]`` keeps the lowest round in which
   trip ``g`` was ridden seated, kept with the labels over a range query. Trips are taken in
   order and the scan stops at the first whose last arrival is beyond the bound.
+* **Rows of ``transfers.txt`` for particular routes or trips** (the in-seat types are applied to
+  ``trip_next``): see :mod:`jamlik.networks.transfer_rules` for the rule and why it is exact. An
+  arrival at an entry with a from-class (``from_class >= 0``) enters ``R`` and the class label
+  ``RF`` (:func:`_arrive_ruled`), never ``L`` or the footpaths; after the route scans of round
+  ``k`` the class links carry each improved ``RF[k, f]`` to the to-class labels ``LT[k]``
+  (:func:`_relax_classes`), marking their stops; a trip is boarded at an entry with a to-class
+  from ``min(L[k-1, p], LT[k-1, to_class])``. :func:`stop_arrivals` adds the footpaths from the
+  ruled stops' ``R[K]`` to its result (the arrival by footpath, as at other stops). Without such
+  rows there are no classes and one test per arrival and boarding is all that changes.
 """
 
 from __future__ import annotations
@@ -71,6 +80,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jamlik.networks.timetable import NO_TRANSFER, TimetableArrays
+from jamlik.networks.transfer_rules import ClassLinks
 
 __all__ = [
     "INF",
@@ -146,6 +156,22 @@ class Workspace(NamedTuple):
     seated: I32
 
 
+class ClassWork(NamedTuple):
+    """Labels of the transfer-rule classes (module docstring), kept apart from :class:`Workspace`.
+
+    ``RF``/``LT``: the labels of from-classes and to-classes, ``(K + 1, n)``;
+    ``fmarked``/``flist``/``fcount[0]``: the from-classes whose ``RF`` improved this round. A
+    separate tuple because every array added to the tuples passed per stay-seated call made the
+    search slower (about 25 % on Tampere, numba 0.62).
+    """
+
+    RF: I32
+    LT: I32
+    fmarked: Bools
+    flist: I32
+    fcount: I64
+
+
 @numba.njit(cache=True)
 def new_workspace(  # pragma: no cover - compiled
     n_stops: int, n_routes: int, n_trips: int, K: int
@@ -172,13 +198,36 @@ def new_workspace(  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _forget(ws: Workspace, K: int) -> None:  # pragma: no cover - compiled
-    """Drop every label of ``ws`` (a single-departure query starts afresh)."""
+def _workspace(tt: TimetableArrays, K: int) -> Workspace:  # pragma: no cover - compiled
+    """Return a workspace sized for the timetable."""
+    return new_workspace(
+        len(tt.stop_routes_ptr) - 1, len(tt.route_stops_ptr) - 1, len(tt.trip_next), K
+    )
+
+
+@numba.njit(cache=True)
+def _class_work(cl: ClassLinks, K: int) -> ClassWork:  # pragma: no cover - compiled
+    """Return class labels (all ``INF``) for the classes of ``cl``."""
+    n_from = len(cl.link_ptr) - 1
+    return ClassWork(
+        RF=np.full((K + 1, n_from), INF, dtype=np.int32),
+        LT=np.full((K + 1, len(cl.label_stop)), INF, dtype=np.int32),
+        fmarked=np.zeros(n_from, dtype=np.bool_),
+        flist=np.empty(n_from, dtype=np.int32),
+        fcount=np.zeros(1, dtype=np.int64),
+    )
+
+
+@numba.njit(cache=True)
+def _forget(ws: Workspace, cw: ClassWork, K: int) -> None:  # pragma: no cover - compiled
+    """Drop every label of ``ws`` and ``cw`` (a single-departure query starts afresh)."""
     ws.L[:] = INF
     ws.R[:] = INF
     ws.seat_round[:] = K + 1
     ws.reached[:] = INF
     ws.seated[:] = INF
+    cw.RF[:] = INF
+    cw.LT[:] = INF
 
 
 @numba.njit(cache=True)
@@ -239,6 +288,79 @@ def _arrive(  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def _arrive_ruled(  # pragma: no cover - compiled
+    R: I32,
+    changed: Bools,
+    clist: I32,
+    RF: I32,
+    fmarked: Bools,
+    flist: I32,
+    fcount: I64,
+    k: int,
+    K: int,
+    p: int,
+    f: int,
+    a_t: int,
+    bound: int,
+    nc: int,
+) -> int:
+    """Record a vehicle arrival at ruled stop ``p`` by a trip of from-class ``f``; return ``nc``.
+
+    ``R[k, p]`` (and ``clist``) as in :func:`_arrive`; ``RF[k, f]`` when the arrival is the best
+    of its class, pruned against ``RF`` only; ``L`` and the footpaths are left to the class
+    links (:func:`_relax_classes`). Arrays one by one, as :func:`_arrive`.
+    """
+    if a_t > bound:
+        return nc
+    if a_t < R[k, p] and _improve(R, k, K, p, a_t) and not changed[p]:
+        changed[p] = True
+        clist[nc] = p
+        nc += 1
+    if a_t < RF[k, f]:
+        _improve(RF, k, K, f, a_t)
+        if not fmarked[f]:
+            fmarked[f] = True
+            flist[fcount[0]] = f
+            fcount[0] += 1
+    return nc
+
+
+@numba.njit(cache=True)
+def _relax_classes(  # pragma: no cover - compiled
+    cl: ClassLinks,
+    cw: ClassWork,
+    marked: Bools,
+    mlist: I32,
+    k: int,
+    K: int,
+    bound: int,
+    walk: bool,
+    nm: int,
+) -> int:
+    """Carry the improved ``RF[k]`` along the class links to ``LT[k]``; return ``len(mlist)``."""
+    link_ptr, link_label, link_s, _, label_stop = cl[2:7]
+    RF, LT, fmarked, flist, fcount = cw
+    for m in range(fcount[0]):
+        f = flist[m]
+        fmarked[f] = False
+        if not walk:
+            continue
+        ta = RF[k, f]
+        for e in range(link_ptr[f], link_ptr[f + 1]):
+            c = link_label[e]
+            t = ta + link_s[e]
+            if t < LT[k, c] and t <= bound:
+                _improve(LT, k, K, c, t)
+                s = label_stop[c]
+                if not marked[s]:
+                    marked[s] = True
+                    mlist[nm] = s
+                    nm += 1
+    fcount[0] = 0
+    return nm
+
+
+@numba.njit(cache=True)
 def _stay_seated(  # pragma: no cover - compiled
     tt: TimetableArrays,
     ws: Workspace,
@@ -268,6 +390,62 @@ def _stay_seated(  # pragma: no cover - compiled
                 break
             if alight[s0 + i]:
                 p = rs_stop[s0 + i]
+                nc, nm, npl = _arrive(
+                    L, R, marked, mlist, ridden, plist, changed, clist,
+                    stop_transfer_s, k, K, p, a_t, bound, nc, nm, npl,
+                )  # fmt: skip
+        g = trip_next[g]
+    return nc, nm, npl
+
+
+@numba.njit(cache=True)
+def _stay_seated_ruled(  # pragma: no cover - compiled
+    tt: TimetableArrays,
+    ws: Workspace,
+    from_class: I32,
+    RF: I32,
+    fmarked: Bools,
+    flist: I32,
+    fcount: I64,
+    g: int,
+    k: int,
+    K: int,
+    bound: int,
+    nc: int,
+    nm: int,
+    npl: int,
+) -> tuple[int, int, int]:
+    """:func:`_stay_seated` for a timetable with transfer-rule classes (module docstring).
+
+    Arrivals at entries with a from-class go to :func:`_arrive_ruled`. A function of its own,
+    used only when there are classes: the class branch and arrays inside :func:`_stay_seated`
+    made the search about 20 % slower on Tampere, which has no such rows (numba 0.62). The class
+    arrays (``from_class`` of ``ClassLinks``, the rest of :class:`ClassWork`) come one by one,
+    as in :func:`_arrive`.
+    """
+    rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep = tt[:6]
+    _, alight, trip_next, trip_route, stop_transfer_s = tt[12:]
+    L, R, marked, mlist, _, _, ridden, plist, changed, clist, seat_round = ws[:11]
+    while g >= 0 and seat_round[g] > k:
+        seat_round[g] = k
+        r = trip_route[g]
+        s0 = rs_ptr[r]
+        ns = rs_ptr[r + 1] - s0
+        row = rtime_ptr[r] + (g - rt_ptr[r]) * ns
+        if dep[row] > bound:
+            break
+        for i in range(ns):
+            a_t = arr[row + i]
+            if a_t > bound:
+                break
+            if alight[s0 + i]:
+                p = rs_stop[s0 + i]
+                f = from_class[s0 + i]
+                if f >= 0:
+                    nc = _arrive_ruled(
+                        R, changed, clist, RF, fmarked, flist, fcount, k, K, p, f, a_t, bound, nc
+                    )
+                    continue
                 nc, nm, npl = _arrive(
                     L, R, marked, mlist, ridden, plist, changed, clist,
                     stop_transfer_s, k, K, p, a_t, bound, nc, nm, npl,
@@ -328,6 +506,7 @@ def _collect_routes(tt: TimetableArrays, ws: Workspace, nm: int) -> int:  # prag
 @numba.njit(cache=True, inline="always")  # inlined: about 10 % faster in range_many
 def _departure(  # pragma: no cover - compiled
     tt: TimetableArrays,
+    cl: ClassLinks,
     acc_stop: I32,
     acc_s: I32,
     t0: int,
@@ -336,6 +515,7 @@ def _departure(  # pragma: no cover - compiled
     bound: int,
     walk_after_last: bool,
     ws: Workspace,
+    cw: ClassWork,
     chain_from: I32,
 ) -> int:
     """Run RAPTOR rounds for one departure time; return how many stops entered ``ws.clist``.
@@ -351,8 +531,11 @@ def _departure(  # pragma: no cover - compiled
     rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr, dep = tt[:6]
     tr_ptr, tr_stop, tr_s = tt[9:12]
     board, alight, trip_next, _, stop_transfer_s = tt[12:]
+    from_class, to_class = cl[:2]
+    ruled = len(cl.link_ptr) > 1  # route- or trip-level transfer rows (module docstring)
     L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist = ws[:10]
     boarding, blist, route_last, reached, seated = ws[11:]
+    RF, LT, fmarked, flist, fcount = cw
     nc = 0
     nm = 0
     for a in range(len(acc_stop)):
@@ -389,13 +572,23 @@ def _departure(  # pragma: no cover - compiled
                 p = rs_stop[s0 + i]
                 if i <= stop_i and alight[s0 + i]:
                     a_t = arr[base + trip * ns + i]
-                    nc, nm, npl = _arrive(
-                        L, R, marked, mlist, ridden, plist, changed, clist,
-                        stop_transfer_s, k, K, p, a_t, bound, nc, nm, npl,
-                    )  # fmt: skip
+                    if ruled and from_class[s0 + i] >= 0:
+                        nc = _arrive_ruled(
+                            R, changed, clist, RF, fmarked, flist, fcount,
+                            k, K, p, from_class[s0 + i], a_t, bound, nc,
+                        )  # fmt: skip
+                    else:
+                        nc, nm, npl = _arrive(
+                            L, R, marked, mlist, ridden, plist, changed, clist,
+                            stop_transfer_s, k, K, p, a_t, bound, nc, nm, npl,
+                        )  # fmt: skip
                 if not (board[s0 + i] and boarding[p]):
                     continue
                 b = L[k - 1, p]
+                if ruled and to_class[s0 + i] >= 0 and LT[k - 1, to_class[s0 + i]] < b:
+                    b = LT[k - 1, to_class[s0 + i]]
+                if b >= INF:
+                    continue
                 need = b + slack if k > 1 else b
                 hi = trip if trip >= 0 else nt
                 if hi == 0 or dep[base + (hi - 1) * ns + i] < need:
@@ -421,11 +614,19 @@ def _departure(  # pragma: no cover - compiled
                     seated[j, r] = trip
                     j += 1
                 while 0 <= g < g_end and arr[base + (g - g0) * ns + ns - 1] <= bound:
-                    nc, nm, npl = _stay_seated(tt, ws, trip_next[g], k, K, bound, nc, nm, npl)
+                    if ruled:
+                        nc, nm, npl = _stay_seated_ruled(
+                            tt, ws, from_class, RF, fmarked, flist, fcount,
+                            trip_next[g], k, K, bound, nc, nm, npl,
+                        )  # fmt: skip
+                    else:
+                        nc, nm, npl = _stay_seated(tt, ws, trip_next[g], k, K, bound, nc, nm, npl)
                     g = chain_from[g + 1] if g + 1 < g0 + nt else -1
         for m in range(nb):
             boarding[blist[m]] = False
         walk = k < K or walk_after_last
+        if ruled:
+            nm = _relax_classes(cl, cw, marked, mlist, k, K, bound, k < K, nm)
         for m in range(npl):
             p = plist[m]
             ridden[p] = False
@@ -487,6 +688,7 @@ def _new_boarding(  # pragma: no cover - compiled
 @numba.njit(cache=True)
 def stop_arrivals(  # pragma: no cover - compiled
     tt: TimetableArrays,
+    cl: ClassLinks,
     acc_stop: I32,
     acc_s: I32,
     departures: I64,
@@ -497,25 +699,38 @@ def stop_arrivals(  # pragma: no cover - compiled
     """Earliest arrival (1..K rides) at every stop for each departure: ``(n_dep, n_stops)``.
 
     Departures are processed from last to first; with ``reuse`` the labels carry over (range
-    RAPTOR), otherwise they are reset for each departure (repeated single queries).
+    RAPTOR), otherwise they are reset for each departure (repeated single queries). ``cl``:
+    the timetable's transfer-rule classes (``Timetable.links``).
     """
     n_stops = len(tt.stop_routes_ptr) - 1
     n_dep = len(departures)
     out = np.empty((n_dep, n_stops), dtype=np.int32)
-    ws = new_workspace(n_stops, len(tt.route_stops_ptr) - 1, len(tt.trip_next), K)
+    ws = _workspace(tt, K)
+    cw = _class_work(cl, K)
     chain_from = chained_from(tt)
+    tr_ptr, tr_stop, tr_s = tt[9:12]
+    class_stop = cl.class_stop
     for di in range(n_dep - 1, -1, -1):
         if not reuse:
-            _forget(ws, K)
+            _forget(ws, cw, K)
         elif di < n_dep - 1 and not _new_boarding(
             tt, acc_stop, acc_s, departures[di], departures[di + 1]
         ):
             out[di, :] = out[di + 1, :]
             continue
-        nc = _departure(tt, acc_stop, acc_s, departures[di], K, slack, INF, True, ws, chain_from)
+        nc = _departure(
+            tt, cl, acc_stop, acc_s, departures[di], K, slack, INF, True, ws, cw, chain_from
+        )
         for c in range(nc):
             ws.changed[ws.clist[c]] = False
         out[di, :] = np.minimum(ws.L[K, :], ws.R[K, :])
+        for f in range(len(class_stop)):  # footpaths from ruled stops (module docstring)
+            a = class_stop[f]
+            ta = ws.R[K, a]
+            for e in range(tr_ptr[a], tr_ptr[a + 1]):
+                t = ta + tr_s[e]
+                if t < out[di, tr_stop[e]]:
+                    out[di, tr_stop[e]] = t
     return out
 
 
@@ -575,6 +790,7 @@ def _record(  # pragma: no cover - compiled
 @numba.njit(cache=True, parallel=True)
 def range_many(  # pragma: no cover - compiled
     tt: TimetableArrays,
+    cl: ClassLinks,
     access: Links,
     egress: Links,
     direct: Links,
@@ -608,15 +824,14 @@ def range_many(  # pragma: no cover - compiled
     """
     n_orig = len(access.ptr) - 1
     n_dest = len(rule.always_open)
-    n_stops = len(tt.stop_routes_ptr) - 1
-    n_routes = len(tt.route_stops_ptr) - 1
     n_dep = len(departures)
     n_rank = len(ranks)
     out = np.empty((n_orig, n_dest, n_rank), dtype=np.float32)
     acc_ptr, acc_target, acc_seconds = access
     chain_from = chained_from(tt)
     for o in numba.prange(n_orig):
-        ws = new_workspace(n_stops, n_routes, len(tt.trip_next), K)
+        ws = _workspace(tt, K)
+        cw = _class_work(cl, K)
         best = np.full(n_dest, INF, dtype=np.int32)
         buf = np.empty((n_dest, n_dep), dtype=np.int32)
         a0, a1 = acc_ptr[o], acc_ptr[o + 1]
@@ -626,14 +841,16 @@ def range_many(  # pragma: no cover - compiled
             t0 = departures[di]
             bound = min(t0 + rule.max_trip_s, INF)
             if not reuse:
-                _forget(ws, K)
+                _forget(ws, cw, K)
                 best[:] = INF
                 run = True
             else:
                 run = di == n_dep - 1 or _new_boarding(tt, acc_stop, acc_s, t0, departures[di + 1])
             nc = 0
             if run:
-                nc = _departure(tt, acc_stop, acc_s, t0, K, slack, bound, False, ws, chain_from)
+                nc = _departure(
+                    tt, cl, acc_stop, acc_s, t0, K, slack, bound, False, ws, cw, chain_from
+                )
             _relax_destinations(ws, nc, K, egress, direct, o, t0, best)
             _record(rule, best, t0, buf, di)
         for d in range(n_dest):

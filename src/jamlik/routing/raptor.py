@@ -30,8 +30,10 @@ has none.
 
 The feed's boarding rules hold in every query (:mod:`jamlik.networks.timetable`): riders board
 only where ``pickup_type`` allows and alight only where ``drop_off_type`` allows, the
-``transfers.txt`` rules set or forbid the changes between and within stops, and a rider may stay
-seated into the next trip of the same ``block_id`` without a new ride.
+``transfers.txt`` rules set or forbid the changes between and within stops, for all trips or
+for particular routes and trips (the most specific row applies,
+:mod:`jamlik.networks.transfer_rules`), and a rider may stay seated into the next trip of the
+same ``block_id`` or of an in-seat row (type 4) without a new ride.
 """
 
 from __future__ import annotations
@@ -257,6 +259,7 @@ def earliest_arrivals(
     order = np.argsort(deps, kind="stable")
     raw = stop_arrivals(
         tt.kernel_arrays(),
+        tt.links,
         np.asarray(access_stops, dtype=np.int32),
         np.asarray(access_s, dtype=np.int32),
         deps[order],
@@ -436,6 +439,7 @@ def range_minutes(
     with numba.parallel_chunksize(_ORIGINS_PER_CHUNK):
         seconds = range_many(
             tt.kernel_arrays(),
+            tt.links,
             _links(access),
             _links(egress.transposed(tt.n_stops)),
             _links(direct),
