@@ -125,7 +125,8 @@ def cli_compare(client: TestClient, tmp_path_factory: pytest.TempPathFactory) ->
     out = tmp_path_factory.mktemp("cmp") / "comparison"
     plan = source.scenarios()[0]
     assert plan.name == "plan.toml"
-    args = ["scenario", "compare", str(source.path), str(plan), "--out", str(out)]
+    # --lang sv: an earlier in-process run with --lang en leaves JAMLIK_LANG set
+    args = ["--lang", "sv", "scenario", "compare", str(source.path), str(plan), "--out", str(out)]
     result = CliRunner().invoke(cli_app, args)
     assert result.exit_code == 0, result.output
     return out
