@@ -32,6 +32,10 @@ $(VENDOR)/.copied: frontend/package.json frontend/package-lock.json
 setup: $(VENV)/.synced $(VENDOR)/.copied
 
 demo: setup
+	@# A demo-output/ written before result folders had a manifest is moved aside, never deleted.
+	@if [ -d demo-output ] && [ ! -e demo-output/.jamlik-result.json ]; then \
+		mv demo-output demo-output.before-$$(date +%Y%m%d-%H%M%S) && \
+		echo "demo-output/ (from an older jamlik) moved aside"; fi
 	$(JAMLIK) demo --out demo-output --overwrite
 
 # PostgreSQL + PostGIS, Chromium and Pango from Debian, a PostgreSQL server on loopback.
