@@ -62,6 +62,14 @@ def read_areas(path: Path) -> Any:
     return areas
 
 
+def _year_table(
+    input_path: Path, id_column: str, numbers: tuple[str, ...], year: int | None, year_column: str
+) -> pd.DataFrame:
+    """Read the input table and keep the rows of ``year`` (all rows when it has no years)."""
+    table = read_csv(input_path, id_columns=(id_column,), numbers=numbers)
+    return select_year(table, year, column=year_column, source=str(input_path))
+
+
 def _run(
     input_path: Path,
     id_column: str,
@@ -73,12 +81,7 @@ def _run(
     year_column: str,
 ) -> tuple[dict[str, Any], int]:
     source = str(input_path)
-    frame = select_year(
-        read_csv(input_path, id_columns=(id_column,), numbers=(group, total)),
-        year,
-        column=year_column,
-        source=source,
-    )
+    frame = _year_table(input_path, id_column, (group, total), year, year_column)
     areas = None
     if areas_path is not None:
         areas = align_areas(
@@ -117,12 +120,7 @@ def _local_layer(
     from jamlik.indicators.segregation.indices import local_segregation
 
     source = str(input_path)
-    frame = select_year(
-        read_csv(input_path, id_columns=(id_column,), numbers=(group, total)),
-        year,
-        column=year_column,
-        source=source,
-    )
+    frame = _year_table(input_path, id_column, (group, total), year, year_column)
     polygons = align_areas(
         frame, read_areas(areas_path), id_column=id_column, source=source,
         areas_source=str(areas_path),
