@@ -122,4 +122,4 @@ def test_text_in_minutes_is_named_by_row(tmp_path: Path) -> None:
             str(tmp_path / "o.csv"),
         ]
     )
-    assert code != 0 and "not a number at row 2" in output
+    assert code != 0 and "not a number at line 3" in output

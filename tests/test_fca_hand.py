@@ -87,12 +87,12 @@ def test_bad_step_weights(text: str) -> None:
 
 def test_unknown_ids_in_cost_table() -> None:
     bad = COSTS.assign(origin_id=["A", "Q", "B"])
-    with pytest.raises(UnknownIdError, match=r"costs.csv, column 'origin_id'.*row 2"):
+    with pytest.raises(UnknownIdError, match=r"costs.csv, column 'origin_id'.*line 3"):
         floating_catchment(
             DEMAND, SUPPLY, bad, max_minutes=10, sources=("d.csv", "s.csv", "costs.csv")
         )
     bad = COSTS.assign(destination_id=["X", "X", "Z"])
-    with pytest.raises(UnknownIdError, match="'destination_id'.*row 3"):
+    with pytest.raises(UnknownIdError, match="'destination_id'.*line 4"):
         two_step_fca(DEMAND, SUPPLY, bad, max_minutes=10)
 
 

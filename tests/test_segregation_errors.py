@@ -47,12 +47,12 @@ def _frame(**cols: list[float]) -> pd.DataFrame:
 
 def test_group_larger_than_total_names_the_row() -> None:
     frame = _frame(g=[1, 12, 3], t=[10, 10, 10])
-    with pytest.raises(DataError, match=r"larger than total .t. at row 2"):
+    with pytest.raises(DataError, match=r"larger than total .t. at line 3"):
         segregation_indices(frame, group="g", total="t", source="areas.csv")
 
 
 def test_negative_count() -> None:
-    with pytest.raises(NegativeValueError, match=r"areas.csv, column 'g'.*row 1"):
+    with pytest.raises(NegativeValueError, match=r"areas.csv, column 'g'.*line 2"):
         segregation_indices(_frame(g=[-1, 2], t=[5, 5]), group="g", total="t", source="areas.csv")
 
 
@@ -104,7 +104,7 @@ def _areas() -> gpd.GeoDataFrame:
 
 def test_unknown_area_code() -> None:
     frame = pd.DataFrame({"code": ["A", "Z"], "g": [1, 2], "t": [5, 5]})
-    with pytest.raises(UnknownIdError, match=r"row 2.*no polygon in areas.gpkg"):
+    with pytest.raises(UnknownIdError, match=r"line 3.*no polygon in areas.gpkg"):
         align_areas(frame, _areas(), id_column="code", areas_source="areas.gpkg")
 
 

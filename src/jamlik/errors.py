@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 __all__ = [
+    "about_parameter",
     "CRSError",
     "ConfigError",
     "DataError",
@@ -32,7 +34,23 @@ __all__ = [
 
 
 class JamlikError(Exception):
-    """Root of every error jamlik raises on purpose."""
+    """Root of every error jamlik raises on purpose.
+
+    ``parameter`` names the run parameter whose value caused the error (``"categories"``,
+    ``"vulnerable_areas"``) when the value is only found wrong once the data are read; a command
+    line then names the option the value came from (see :func:`about_parameter`).
+    """
+
+    parameter: str | None = None
+
+
+_E = TypeVar("_E", bound=JamlikError)
+
+
+def about_parameter(parameter: str, exc: _E) -> _E:
+    """Return ``exc`` marked as caused by the value given for the run parameter ``parameter``."""
+    exc.parameter = parameter
+    return exc
 
 
 class DataError(ValueError, JamlikError):

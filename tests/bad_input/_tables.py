@@ -68,8 +68,8 @@ def _header_only(t: Table, folder: Path, name: str) -> Damaged:
 def _truncated(t: Table, folder: Path, name: str) -> Damaged:
     data = to_csv(t.rows).encode()
     cut = truncated(data, 0.6)
-    cut_row = cut.count(b"\n")  # data rows from 1: the header's line end is not counted
-    return Damaged(write(folder, name, cut), (f"row {cut_row}", "cut off"))
+    cut_line = cut.count(b"\n") + 1  # the cut line: the header is line 1
+    return Damaged(write(folder, name, cut), (f"line {cut_line}", "cut off"))
 
 
 def _not_utf8_line(t: Table) -> str:
@@ -112,18 +112,18 @@ def _dropped(t: Table, folder: Path, name: str) -> Damaged:
 
 def _swapped(t: Table, folder: Path, name: str) -> Damaged:
     assert t.swap is not None
-    return Damaged(_file(folder, name, swapped(t.rows, *t.swap)), ("row ",))
+    return Damaged(_file(folder, name, swapped(t.rows, *t.swap)), ("line ",))
 
 
 def _duplicated(t: Table, folder: Path, name: str) -> Damaged:
-    rows = duplicated(t.rows, t.row)
-    return Damaged(_file(folder, name, rows), (t.id, f"{t.row}, {len(rows) - 1}"))
+    rows = duplicated(t.rows, t.row)  # the copy is the last line; lines count the header as 1
+    return Damaged(_file(folder, name, rows), (t.id, f"{t.row + 1}, {len(rows)}"))
 
 
 def _value(value: str) -> Mutation:
     def mutate(t: Table, folder: Path, name: str) -> Damaged:
         rows = with_cell(t.rows, t.row, t.number, value)
-        return Damaged(_file(folder, name, rows), (t.number, f"row {t.row}"))
+        return Damaged(_file(folder, name, rows), (t.number, f"line {t.row + 1}"))
 
     return mutate
 

@@ -9,7 +9,8 @@ The rules, one case each per command:
 * an existing output is not silently replaced where the command has an explicit overwrite
   option (``fetch --overwrite``).
 
-(A read-only folder is not in the corpus: the tests run as root, who may write anywhere.)
+* a place nobody may write (a read-only file system: ``/proc``, where even root cannot make a
+  file) is refused ("cannot write there"), also before any computing.
 """
 
 from __future__ import annotations
@@ -129,3 +130,17 @@ def test_fetch_keeps_an_existing_pack_without_overwrite(inputs: Inputs, tmp_path
     argv = _argv(FOLDER_OUTPUTS["fetch"], _paths(inputs, tmp_path), pack)
     assert_case(Case("fetch-existing", argv, ("kungalv", "--overwrite")))
     assert (pack / "pack.toml").read_text(encoding="utf-8") == "[pack]\nname = 'mine'\n"
+
+
+#: A folder where no one, root included, can make a file: the tests run as root, for whom a
+#: ``chmod 555`` folder is still writable, so a read-only file system stands in for it.
+READ_ONLY = Path("/proc")
+
+
+@pytest.mark.skipif(not READ_ONLY.is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("command", list(FILE_OUTPUTS) + list(FOLDER_OUTPUTS))
+def test_output_in_a_read_only_place(inputs: Inputs, tmp_path: Path, command: str) -> None:
+    template = {**FILE_OUTPUTS, **FOLDER_OUTPUTS}[command]
+    out = READ_ONLY / "jamlik-result" / ("r.csv" if command in FILE_OUTPUTS else "r")
+    argv = _argv(template, _paths(inputs, tmp_path), out)
+    assert_case(Case(f"{command}-out-read-only", argv, ("jamlik-result", "cannot write there")))

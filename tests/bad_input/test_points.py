@@ -288,5 +288,5 @@ def test_points_errors_in_swedish(inputs: Inputs, tmp_path: Path) -> None:
     latin1 = write(tmp_path, "origins.csv", to_csv([*rows, [SWEDISH, "11.9", "57.8"]]),
                    encoding="latin-1")  # fmt: skip
     argv = _travel_times(inputs, tmp_path, latin1)
-    names = ("origins.csv", f"rad {len(rows) + 1} i filen", "spara punkterna som CSV UTF-8")
+    names = ("origins.csv", f"rad {len(rows) + 1}", "spara punkterna som CSV UTF-8")
     assert_case(Case("sv travel-times latin1", argv, names), language="sv")

@@ -37,7 +37,7 @@ def _equity(inputs: Inputs, tmp: Path, mutation: str) -> Case:
         names = (table.number,)
         argv[2] = str(path)
     if mutation == "duplicated":  # no id column: two equal rows may be two units, so a warning
-        return Case("equity-duplicated", argv, ("stats.csv", f"rows {names[1]}"),
+        return Case("equity-duplicated", argv, ("stats.csv", f"lines {names[1]}"),
                     tolerated="equal in every column")  # fmt: skip
     return Case(f"equity-{mutation}", argv, ("stats.csv", *names))
 
@@ -55,7 +55,7 @@ def _fca(inputs: Inputs, tmp: Path, which: str, mutation: str) -> Case:
             "--cost", str(paths["cost"]), "--out", str(tmp / "fca.csv")]  # fmt: skip
     names = damaged.names
     if which == "cost" and mutation == "duplicated":
-        names = ("origin/destination pair", "row 5, row 401")
+        names = ("origin/destination pair", "line 6, line 402")
     return Case(f"fca-{which}-{mutation}", argv, (f"{which}_bad.csv", *names))
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -23,6 +25,9 @@ from rich.progress import (
 from jamlik.errors import DataError, JamlikError, PackError
 from jamlik.i18n import t
 
+if TYPE_CHECKING:
+    from jamlik.ingest.pack import Pack
+
 __all__ = [
     "OverwriteOption",
     "bad_option",
@@ -34,7 +39,9 @@ __all__ = [
     "progress_bar",
     "refuse",
     "refuse_non_finite",
+    "require_areas",
     "require_utf8",
+    "require_year",
     "setup_logging",
 ]
 
@@ -111,12 +118,40 @@ def _plain(value: object) -> str:
     return str(value)
 
 
-def fail_cleanly(func: Callable[[], T]) -> T:
-    """Run ``func``; turn a :class:`JamlikError` into a readable message and exit code 2."""
+def fail_cleanly(
+    func: Callable[[], T], *, options: Mapping[str, tuple[str, object]] | None = None
+) -> T:
+    """Run ``func``; turn a :class:`JamlikError` into a readable message and exit code 2.
+
+    ``options`` maps a run parameter to the option and value typed for it
+    (``{"categories": ("--categories", "casinos")}``): an error the run marks as caused by that
+    parameter (:func:`jamlik.errors.about_parameter`) then names the option, as typed.
+    """
     try:
         return func()
     except JamlikError as exc:
+        if options and exc.parameter is not None and exc.parameter in options:
+            option, given = options[exc.parameter]
+            refuse(bad_option(option, given, str(exc)))
         refuse(exc)
+
+
+def require_areas(pack: Pack, areas: Sequence[str] | None, *, option: str) -> None:
+    """Refuse area ids (``--vulnerable-areas``) that are not areas of the pack, before computing."""
+    if areas:
+        from jamlik.runs.inputs import vulnerable_areas
+
+        fail_cleanly(
+            lambda: vulnerable_areas(pack, given=areas),
+            options={"vulnerable_areas": (option, ",".join(areas))},
+        )
+
+
+def require_year(pack: Pack, year: int | None, option: str = "--year") -> None:
+    """Refuse a statistics year the pack has no statistics for, before any computing."""
+    if year is not None and pack.years and year not in pack.years:
+        years = ", ".join(map(str, pack.years))
+        refuse(bad_option(option, year, t("common.pack_has_no_year", name=pack.name, years=years)))
 
 
 def named(option: str, given: object, func: Callable[[], T]) -> T:
@@ -195,6 +230,8 @@ def check_output(
             if not ancestor.is_dir():
                 refuse("common.out_parent_is_file")
             break
+    if not _writable(out.parent):
+        refuse("common.out_not_writable")
     if overwrite is not None and folder:
         from jamlik.storage import check_replaceable
 
@@ -202,6 +239,23 @@ def check_output(
     elif overwrite is not None and not overwrite and out.exists():
         refuse("storage.exists")
     return out
+
+
+def _writable(folder: Path) -> bool:
+    """Whether a file can be made in ``folder`` (or, if missing, its nearest existing ancestor).
+
+    Outputs are written to a temporary file or folder beside the target and renamed into place,
+    so the parent must take new entries. A real probe file rather than ``os.access``: root passes
+    ``os.access`` on a read-only file system, and the probe sees ACLs and quotas too.
+    """
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), Path("/"))
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".jamlik-probe-", dir=existing)
+    except OSError:
+        return False
+    os.close(handle)
+    os.unlink(probe)
+    return True
 
 
 def finite_numbers(text: str, *, option: str) -> tuple[float, ...]:

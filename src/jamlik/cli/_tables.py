@@ -69,7 +69,7 @@ def _refuse_cut_row(text: str, path: Path, *, n_rows: int) -> None:
         return
     if n_last < n_header:
         raise DataError(
-            t("indicators_io.cut_row", path=path, row=n_rows, found=n_last, columns=n_header)
+            t("indicators_io.cut_row", path=path, line=n_rows + 1, found=n_last, columns=n_header)
         )
 
 
@@ -82,7 +82,7 @@ def _refuse_huge(frame: pd.DataFrame, column: str, path: Path) -> None:
                 "indicators_io.out_of_range",
                 path=path,
                 column=column,
-                rows=_rows(huge),
+                lines=_lines(huge),
                 value=f"{values[huge][0]:g}",
                 limit=f"{MAX_ABS_VALUE:g}",
             )
@@ -90,13 +90,16 @@ def _refuse_huge(frame: pd.DataFrame, column: str, path: Path) -> None:
 
 
 def identical_rows(frame: pd.DataFrame) -> str | None:
-    """Return the rows equal to another row in every column (``"3, 301"``), or ``None``."""
+    """Return the lines of rows equal to another row in every column (``"4, 302"``), or ``None``.
+
+    Lines count the header as line 1, the convention of every message naming a row.
+    """
     repeated = frame.duplicated(keep=False).to_numpy()
-    return _rows(repeated) if repeated.any() else None
+    return _lines(repeated) if repeated.any() else None
 
 
-def _rows(mask: np.ndarray) -> str:
-    positions = np.flatnonzero(mask) + 1
+def _lines(mask: np.ndarray) -> str:
+    positions = np.flatnonzero(mask) + 2
     shown = ", ".join(str(int(p)) for p in positions[:_SHOW])
     more = positions.size - _SHOW
     return shown + (t("indicators_io.and_more", n=more) if more > 0 else "")

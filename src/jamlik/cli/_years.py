@@ -21,8 +21,8 @@ def years_of(frame: pd.DataFrame, column: str, *, source: str) -> list[int]:
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = values.isna() | (values != values.round())
     if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0]) + 1
-        raise DataError(t("years.not_a_year", source=source, column=column, row=row))
+        line = int(bad.to_numpy().nonzero()[0][0]) + 2  # the header is line 1
+        raise DataError(t("years.not_a_year", source=source, column=column, line=line))
     return sorted({int(v) for v in values})
 
 

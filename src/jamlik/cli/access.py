@@ -27,6 +27,7 @@ from jamlik.cli._common import (
     named,
     option_error,
     progress_bar,
+    require_year,
 )
 from jamlik.errors import DataError
 from jamlik.i18n import t
@@ -82,6 +83,7 @@ def run_access(
     (:mod:`jamlik.runs.straight_line`), and says so.
     """
     pack = fail_cleanly(lambda: load_pack(pack_path))
+    require_year(pack, options.year)
     if straight_line or pack.osm_path is None:
         return _run_straight_line(
             pack, out, options, detail, scenario_path, straight_line, detour, overwrite
@@ -102,7 +104,8 @@ def run_access(
             advance(1)
 
         result = fail_cleanly(
-            lambda: compute_pack_access(pack, options=options, progress=progress, scenario=placed)
+            lambda: compute_pack_access(pack, options=options, progress=progress, scenario=placed),
+            options=_typed_categories(options),
         )
     return _write_and_show(result, pack, out, detail, overwrite)
 
@@ -142,8 +145,13 @@ def _run_straight_line(
                     t("approximate.auto_failed", pack=pack.name, error=str(exc))
                 ) from None
 
-        result = fail_cleanly(compute)
+        result = fail_cleanly(compute, options=_typed_categories(options))
     return _write_and_show(result, pack, out, detail, overwrite)
+
+
+def _typed_categories(options: AccessOptions) -> dict[str, tuple[str, object]]:
+    """``--categories`` as typed, for errors found once the pack's places are read."""
+    return {"categories": ("--categories", ",".join(options.categories or ()))}
 
 
 def write_access_output(
@@ -365,6 +373,7 @@ def _hours(text: str) -> tuple[int, ...]:
 def _run_transit(pack_path: Path, out: Path, opts: TransitAccessOptions) -> None:
     """``--mode transit``: hour × day type table of transit access, written as CSV."""
     pack = fail_cleanly(lambda: load_pack(pack_path))
+    require_year(pack, opts.year)
     with progress_bar(t("cli_access.computing"), total=1) as advance:
 
         def progress(label: str, done: int, total: int) -> None:

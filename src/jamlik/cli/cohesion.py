@@ -17,6 +17,8 @@ from jamlik.cli._common import (
     finite_numbers,
     option_error,
     progress_bar,
+    require_areas,
+    require_year,
 )
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import ALL_AREAS
@@ -151,6 +153,8 @@ def cohesion(
         lambda: _options(minutes, radii, vulnerable_top_k, vulnerable_areas, year)
     )
     loaded = fail_cleanly(lambda: load_pack(pack))
+    require_year(loaded, year)
+    require_areas(loaded, options.vulnerable_areas, option="--vulnerable-areas")
     with progress_bar(t("cohesion.computing"), total=4) as advance:
 
         def progress(label: str, done: int, total: int) -> None:

@@ -40,7 +40,7 @@ def _run(
     repeated = identical_rows(table)
     if repeated is not None:
         console.print(
-            t("indicators_io.identical_rows", path=input_path, rows=repeated),
+            t("indicators_io.identical_rows", path=input_path, lines=repeated),
             markup=False,
             highlight=False,
         )

@@ -14,6 +14,7 @@ from jamlik.cli._common import (
     console,
     fail_cleanly,
     progress_bar,
+    require_areas,
     require_utf8,
 )
 from jamlik.errors import Problem, ProblemWarning
@@ -174,6 +175,7 @@ def compare(
     chains = [fail_cleanly(partial(scenario_chain, path)) for path in scenarios]
     data_pack = fail_cleanly(lambda: load_pack(pack))
     areas = tuple(a.strip() for a in vulnerable.split(",") if a.strip()) if vulnerable else None
+    require_areas(data_pack, areas, option="--vulnerable")
     steps = (1 + len(loaded)) * (3 + len(options.profiles))
     with progress_bar(t("scenario.comparing"), total=steps) as advance:
 
@@ -182,7 +184,8 @@ def compare(
 
         # Today's run is kept and each plan updates it (the same numbers as a full run).
         baseline = fail_cleanly(
-            lambda: access_baseline(data_pack, options=options, progress=progress)
+            lambda: access_baseline(data_pack, options=options, progress=progress),
+            options={"categories": ("--categories", categories)},
         )
         comparisons = [
             fail_cleanly(

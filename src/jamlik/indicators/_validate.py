@@ -39,16 +39,19 @@ _SHOW = 5  # offending rows named in a message
 
 
 def rows_label(frame: pd.DataFrame, mask: npt.NDArray[np.bool_]) -> str:
-    """Describe the first offending rows of ``frame``: 1-based data rows (header not counted).
+    """Describe the first offending rows of ``frame`` by their line in the table as a file.
 
-    When the frame has a meaningful index (not a plain range), its label is named too.
+    Lines count the header as line 1, so the first data row is line 2: the line a text editor
+    shows for a CSV and the row number a spreadsheet shows (the convention everywhere in jamlik,
+    as in the canonical GTFS validator). When the frame has a meaningful index (not a plain
+    range), its label is named too.
     """
     positions = np.flatnonzero(mask)
     labelled = not isinstance(frame.index, pd.RangeIndex)
     parts = [
-        t("indicators.row_id", row=int(p) + 1, id=frame.index[p])
+        t("indicators.row_id", line=int(p) + 2, id=frame.index[p])
         if labelled
-        else t("indicators.row", row=int(p) + 1)
+        else t("indicators.row", line=int(p) + 2)
         for p in positions[:_SHOW]
     ]
     more = positions.size - _SHOW
@@ -121,14 +124,14 @@ def require_unique_ids(ids: pd.Series | pd.Index, *, source: str, column: str = 
     dup = values.duplicated(keep=False).to_numpy()
     if dup.any():
         first = values[dup].unique()[:_SHOW]
-        rows = (np.flatnonzero(dup) + 1)[: 2 * _SHOW].tolist()
+        lines = (np.flatnonzero(dup) + 2)[: 2 * _SHOW].tolist()  # the header is line 1
         raise DuplicateIdError(
             t(
                 "indicators.repeated_ids",
                 source=source,
                 column=column,
                 items=", ".join(map(repr, first)),
-                rows=rows,
+                lines=lines,
             )
         )
 

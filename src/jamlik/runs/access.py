@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from scipy.spatial import cKDTree
 
 from jamlik.config import DEFAULT_PROFILES, TravelProfile, profile
-from jamlik.errors import DataError
+from jamlik.errors import DataError, about_parameter
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import ALL_AREAS, aggregate_access, is_time_indicator
 from jamlik.ingest import OSMData, Pack, extract_pois, read_osm
@@ -455,7 +455,8 @@ def _only_categories(frame: gpd.GeoDataFrame, opts: AccessOptions) -> gpd.GeoDat
     unknown = sorted(set(opts.categories) - set(frame["category"]))
     if unknown:
         known = ", ".join(sorted(set(frame["category"])))
-        raise DataError(t("runs.unknown_categories", unknown=unknown, known=known))
+        message = t("runs.unknown_categories", unknown=unknown, known=known)
+        raise about_parameter("categories", DataError(message))
     kept = frame[frame["category"].isin(opts.categories)].reset_index(drop=True)
     return gpd.GeoDataFrame(kept, geometry="geometry", crs=frame.crs)
 

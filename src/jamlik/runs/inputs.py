@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.config import TravelProfile
-from jamlik.errors import DataError, JamlikError, UnknownIdError
+from jamlik.errors import DataError, JamlikError, UnknownIdError, about_parameter
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import ALL_AREAS
 from jamlik.indicators.vulnerability.index import vulnerability_index
@@ -255,14 +255,13 @@ def vulnerable_areas(
     if given is not None:
         unknown = sorted(set(given) - set(ids))
         if unknown:
-            raise UnknownIdError(
-                t(
-                    "runs.unknown_vulnerable_areas",
-                    name=pack.name,
-                    unknown=unknown,
-                    items=", ".join(list(ids[:3])),
-                )
+            message = t(
+                "runs.unknown_vulnerable_areas",
+                name=pack.name,
+                unknown=unknown,
+                items=", ".join(list(ids[:3])),
             )
+            raise about_parameter("vulnerable_areas", UnknownIdError(message))
         return tuple(given), []
     stats = pack.statistics()
     year = year if year is not None else pack.population_year

@@ -35,7 +35,7 @@ import pandas as pd
 import shapely
 
 from jamlik.config import TravelProfile, profile
-from jamlik.errors import DataError
+from jamlik.errors import DataError, about_parameter
 from jamlik.geo import project
 from jamlik.i18n import t
 from jamlik.indicators.access.aggregate import ALL_AREAS
@@ -205,7 +205,8 @@ def _opportunities(pack: Pack, osm: OSMData | None, opts: AccessOptions) -> gpd.
         unknown = sorted(set(opts.categories) - set(frame["category"]))
         if unknown:
             known = ", ".join(sorted(set(frame["category"])))
-            raise DataError(t("runs.straight_unknown_categories", unknown=unknown, known=known))
+            message = t("runs.straight_unknown_categories", unknown=unknown, known=known)
+            raise about_parameter("categories", DataError(message))
         frame = frame[frame["category"].isin(opts.categories)].reset_index(drop=True)
     return frame
 
