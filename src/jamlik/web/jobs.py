@@ -152,7 +152,7 @@ class JobRunner:
                     raise KeyError(key)
                 return job
             time.sleep(0.05)
-        raise TimeoutError(t("web_jobs.timeout", key=key, timeout_s=timeout_s))
+        raise TimeoutError(t("web_jobs.timeout", key=key, timeout_s=f"{timeout_s:g}"))
 
     def shutdown(self) -> None:
         """Stop accepting jobs and wait for the running one."""
