@@ -129,14 +129,14 @@ def test_broken_inputs_say_what_to_fix(tampere: Timetable) -> None:
     dests = _points(tampere, 5, seed=8)
     walks = _walks(tampere, origins, dests)
     common = {"departures_s": np.array([START_S]), "ranks": np.array([0])}
-    with pytest.raises(DataError, match="opening schedules for 5 destinations"):
+    with pytest.raises(DataError, match="öppettider för 4 platser men 5 målpunkter"):
         range_minutes(tampere, **walks, open_at_arrival=_schedule(4), **common)  # type: ignore[arg-type]
     with pytest.raises(DataError, match="max_trip_s"):
         range_minutes(tampere, **walks, max_trip_s=-1, **common)  # type: ignore[arg-type]
-    with pytest.raises(DataError, match="increasing order"):
+    with pytest.raises(DataError, match="stigande ordning"):
         range_minutes(tampere, **walks, departures_s=np.array([START_S, START_S]), ranks=[0])  # type: ignore[arg-type]
-    with pytest.raises(DataError, match="ranks must lie in 0-0"):
+    with pytest.raises(DataError, match=r"rangerna \(ranks\) måste ligga i 0-0 för 1 avgångar"):
         range_minutes(tampere, **walks, departures_s=np.array([START_S]), ranks=[1])  # type: ignore[arg-type]
     walks["direct"] = walks["egress"]
-    with pytest.raises(DataError, match="direct walks"):
+    with pytest.raises(DataError, match="direkta gångvägar"):
         range_minutes(tampere, **walks, **common)  # type: ignore[arg-type]

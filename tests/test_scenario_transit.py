@@ -145,7 +145,7 @@ def test_saturday_headways_and_closed_stops(tmp_path: Path) -> None:
     assert not (closed.stop_times["stop"] == row).any()
     assert len(closed.stop_times) < len(feed.stop_times)
     path.write_text('[scenario]\nname = "c"\n\n[[closed_stops]]\nstop_ids = ["nope"]\n')
-    with pytest.raises(DataError, match="not stops of the feed"):
+    with pytest.raises(DataError, match=r"hållplatserna \['nope'\] finns inte i GTFS-flödet"):
         edit_feed(feed, load_scenario(path))
 
 

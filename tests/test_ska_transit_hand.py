@@ -184,9 +184,9 @@ def test_missing_profile_falls_back_to_adult_with_a_note() -> None:
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ('{ category = "grocery", measure = "nearest_1", mode = "transit" }', "use 'nearest'"),
+        ('{ category = "grocery", measure = "nearest_1", mode = "transit" }', "använd 'nearest'"),
         ('{ category = "grocery", measure = "nearest" }', "nearest_1"),
-        ('{ category = "*", measure = "count_30min" }', "transit counts only"),
+        ('{ category = "*", measure = "count_30min" }', "bara antal med kollektivtrafik"),
     ],
 )
 def test_bad_transit_indicators_are_named(tmp_path: Path, line: str, expected: str) -> None:

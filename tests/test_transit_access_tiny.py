@@ -72,7 +72,7 @@ def test_open_on_arrival_by_hand(tmp_path: Path) -> None:
     capped = open_travel_times(tt, departure_s=7 * 3600 + 50 * 60, window_min=10,
                                percentile=20, max_trip_min=13, **common)  # fmt: skip
     np.testing.assert_allclose(capped[0], [12.0, 13.0, np.nan])  # 2nd of (11, 12, 13, inf...)
-    with pytest.raises(DataError, match="opening schedules"):
+    with pytest.raises(DataError, match="öppettider för 2 platser men 3 målpunkter"):
         open_travel_times(tt, access=access, egress=egress, direct=direct,
                           schedule=opening_schedule(hours[:2], date=TUESDAY),
                           departure_s=0)  # fmt: skip

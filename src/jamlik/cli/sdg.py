@@ -70,7 +70,7 @@ def _run(
     day = named("--date", date, lambda: parse_date(date))
     span = named("--window", window, lambda: parse_window(window))
     if rule not in ("average", "max_gap"):
-        raise DataError(f"--rule must be 'average' or 'max_gap', not {rule!r}")
+        raise DataError(t("cli_misc.sdg_bad_rule", rule=rule))
     pack = load_pack(pack_path)
     with progress_bar(t("transit_service.progress_sdg"), total=4) as advance:
         result = sdg_11_2_1(

@@ -25,7 +25,7 @@ def _run(pack_path: Path, date: str, out: Path) -> pd.DataFrame:
     day = named("--date", date, lambda: parse_date(date))
     pack = load_pack(pack_path)
     if not pack.gtfs_paths:
-        raise DataError(f"pack {pack.name!r} has no [[gtfs]] feed; add one to count departures")
+        raise DataError(t("cli_misc.departures_need_gtfs", name=pack.name))
     feed = read_gtfs(pack.gtfs_paths, service_date=day)
     counts = departures_per_hour(feed)
     # Names and WGS84 coordinates beside the counts, so the table can be read and mapped.

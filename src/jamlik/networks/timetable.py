@@ -70,6 +70,7 @@ from scipy.spatial import cKDTree
 from jamlik.config import DEFAULT_PROFILE, profile
 from jamlik.errors import DataError
 from jamlik.geo import haversine_m
+from jamlik.i18n import t
 from jamlik.ingest.gtfs import TRANSFER_IDS, GTFSFeed
 from jamlik.networks.transfer_rules import (
     ClassLinks,
@@ -344,8 +345,12 @@ def walk_links(
     """
     if walk_speed_m_s <= 0 or detour_factor < 1 or max_walk_m < 0:
         raise DataError(
-            f"walking rule needs speed > 0 (got {walk_speed_m_s} m/s), detour factor >= 1 "
-            f"(got {detour_factor}) and max walk >= 0 (got {max_walk_m} m)"
+            t(
+                "timetable.walking_rule",
+                walk_speed_m_s=walk_speed_m_s,
+                detour_factor=detour_factor,
+                max_walk_m=max_walk_m,
+            )
         )
     n = len(from_lon)
     src = _unit_xyz(np.asarray(from_lon, float), np.asarray(from_lat, float))
@@ -405,7 +410,7 @@ def build_timetable(
     if walk_speed_m_s is None:
         walk_speed_m_s = profile(DEFAULT_PROFILE).speed_m_s
     if on_request not in ("forbid", "allow"):
-        raise DataError(f"on_request must be 'forbid' or 'allow', not {on_request!r}")
+        raise DataError(t("timetable.on_request", on_request=on_request))
     st = feed.stop_times
     trip = st["trip"].to_numpy()
     stop = st["stop"].to_numpy().astype(np.int64)

@@ -46,6 +46,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jamlik.errors import DataError
+from jamlik.i18n import t
 from jamlik.networks.graph import Graph
 from jamlik.networks.seeds import Seeds
 from jamlik.routing import _incremental_kernels, _kernels
@@ -144,7 +145,7 @@ def _edge_diff(before: Graph, after: Graph) -> tuple[IntArray, IntArray, FloatAr
     else:
         n = int(max(before.node_index.max(initial=-1), after.node_index.max(initial=-1))) + 1
         if n**2 >= 2**53:
-            raise DataError(f"graphs of {n} nodes are too large for the incremental update")
+            raise DataError(t("incremental.graph_too_large", n=n))
         k0, c0 = _edge_keys(before, n)
         k1, c1 = _edge_keys(after, n)
         caller = np.arange(n, dtype=np.int64)
@@ -323,7 +324,7 @@ def update_accessibility(
     """
     names = tuple(f.name for f in decay)
     if names != before.decay_names:
-        raise DataError(f"decay {names} differs from the result's {before.decay_names}")
+        raise DataError(t("incremental.decay_differs", names=names, before=before.decay_names))
     k, bound = before.k, before.max_cost
     cut = np.asarray(before.cutoffs, dtype=np.float64)
     order = np.argsort(cut, kind="stable")

@@ -48,6 +48,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import DataError, DuplicateIdError, MissingColumnError, UnknownIdError
+from jamlik.i18n import t
 from jamlik.ingest.opening_hours import OpeningSchedule
 from jamlik.networks.timetable import Timetable, WalkLinks, walk_links
 from jamlik.routing._raptor_kernels import INF, ArrivalRule, Links, range_many, stop_arrivals
@@ -131,25 +132,23 @@ def percentile_ranks(percentiles: Sequence[float], n: int) -> npt.NDArray[np.int
     ranks = []
     for p in percentiles:
         if not 0 <= p <= 100:
-            raise DataError(f"percentile {p} is outside 0-100; give values such as 25,50,75")
+            raise DataError(t("raptor.percentile_range", p=p))
         ranks.append(max(math.ceil(p / 100 * n - 1e-9), 1) - 1)
     return np.asarray(ranks, dtype=np.int64)
 
 
 def _check_points(points: pd.DataFrame, role: str) -> None:
     if "id" not in points.columns:
-        raise MissingColumnError(
-            f"{role}: column 'id' is missing; give rows id,lon,lat or id,stop_id"
-        )
+        raise MissingColumnError(t("raptor.points_no_id", role=role))
     has_xy = {"lon", "lat"} <= set(points.columns)
     if not has_xy and "stop_id" not in points.columns:
         raise MissingColumnError(
-            f"{role}: needs columns lon and lat, or stop_id (found {', '.join(points.columns)})"
+            t("raptor.points_no_position_columns", role=role, columns=", ".join(points.columns))
         )
     dup = points["id"].duplicated()
     if dup.any():
         raise DuplicateIdError(
-            f"{role}: id {points['id'][dup].iloc[0]!r} appears more than once; ids must be unique"
+            t("raptor.points_duplicate_id", role=role, id=points["id"][dup].iloc[0])
         )
 
 
@@ -164,10 +163,7 @@ def _point_coords(tt: Timetable, points: pd.DataFrame, role: str) -> tuple[np.nd
         index = pd.Index(tt.stop_ids).get_indexer(sid[use])
         if (index < 0).any():
             bad = sid[use].iloc[int(np.flatnonzero(index < 0)[0])]
-            raise UnknownIdError(
-                f"{role}: stop_id {bad!r} is not a stop of the feed (with several feeds, stop "
-                "ids are prefixed with the feed name and ':')"
-            )
+            raise UnknownIdError(t("raptor.points_unknown_stop", role=role, stop_id=bad))
         lon[use.to_numpy()] = tt.stop_lon[index]
         lat[use.to_numpy()] = tt.stop_lat[index]
     if {"lon", "lat"} <= set(points.columns):
@@ -177,9 +173,8 @@ def _point_coords(tt: Timetable, points: pd.DataFrame, role: str) -> tuple[np.nd
     bad = np.isnan(lon) | np.isnan(lat) | (np.abs(lat) > 90) | (np.abs(lon) > 180)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise DataError(
-            f"{role}: row {row + 1} (id {points['id'].iloc[row]!r}) has no usable position; "
-            "give lon/lat in WGS84 degrees or a stop_id"
+        raise DataError(  # the file's line: the header is line 1
+            t("raptor.points_no_position", role=role, line=row + 2, id=points["id"].iloc[row])
         )
     return lon, lat
 
@@ -222,9 +217,9 @@ def _walks(
 
 def _check_options(max_rides: int, transfer_slack_s: int) -> None:
     if max_rides < 1:
-        raise DataError(f"max_rides must be at least 1 (got {max_rides})")
+        raise DataError(t("raptor.max_rides", max_rides=max_rides))
     if transfer_slack_s < 0:
-        raise DataError(f"transfer slack must be >= 0 s (got {transfer_slack_s})")
+        raise DataError(t("raptor.transfer_slack", transfer_slack_s=transfer_slack_s))
 
 
 def earliest_arrivals(
@@ -312,7 +307,7 @@ def travel_times(
     """
     _check_options(max_rides, transfer_slack_s)
     if window_min < 0:
-        raise DataError(f"window must be >= 0 minutes (got {window_min})")
+        raise DataError(t("raptor.window", window_min=window_min))
     n_dep = max(int(window_min), 1)
     departures = int(departure_s) + 60 * np.arange(n_dep, dtype=np.int64)
     stats = ("min", *(f"p{p:g}" for p in percentiles))
@@ -330,8 +325,13 @@ def travel_times(
         sizes = (len(access.ptr) - 1, len(egress_rev.ptr) - 1, len(direct.ptr) - 1)
         if sizes != (len(origins), len(destinations), len(origins)):
             raise DataError(
-                f"walks are for {sizes[0]} origins and {sizes[1]} destinations but "
-                f"{len(origins)} origins and {len(destinations)} destinations were given"
+                t(
+                    "raptor.walks_size",
+                    walk_origins=sizes[0],
+                    walk_destinations=sizes[1],
+                    origins=len(origins),
+                    destinations=len(destinations),
+                )
             )
     minutes = range_minutes(
         tt,
@@ -403,8 +403,7 @@ def range_minutes(
     n_dest = len(egress.ptr) - 1
     if len(direct.ptr) != len(access.ptr):
         raise DataError(
-            f"access walks for {len(access.ptr) - 1} origins but direct walks for "
-            f"{len(direct.ptr) - 1}; build them from the same origins"
+            t("raptor.direct_walks_size", access=len(access.ptr) - 1, direct=len(direct.ptr) - 1)
         )
     if open_at_arrival is None:
         empty = np.zeros(0, dtype=np.int64)
@@ -414,8 +413,11 @@ def range_minutes(
     else:
         if open_at_arrival.n_places != n_dest:
             raise DataError(
-                f"{open_at_arrival.n_places} opening schedules for {n_dest} destinations; "
-                "build them from the same table"
+                t(
+                    "raptor.opening_schedules_size",
+                    schedules=open_at_arrival.n_places,
+                    destinations=n_dest,
+                )
             )
         rule = ArrivalRule(
             open_at_arrival.ptr,
@@ -425,16 +427,13 @@ def range_minutes(
             0,
         )
     if max_trip_s is not None and max_trip_s < 0:
-        raise DataError(f"max_trip_s must be >= 0 (got {max_trip_s})")
+        raise DataError(t("raptor.max_trip", max_trip_s=max_trip_s))
     deps = np.asarray(departures_s, dtype=np.int64)
     ranks = np.asarray(ranks, dtype=np.int64)
     if deps.size == 0 or (np.diff(deps) <= 0).any():
-        raise DataError("departures_s must be one or more times in increasing order")
+        raise DataError(t("raptor.departures_order"))
     if ranks.size and (ranks.min() < 0 or ranks.max() >= deps.size):
-        raise DataError(
-            f"ranks must lie in 0-{deps.size - 1} for {deps.size} departures; "
-            "use percentile_ranks(percentiles, n_departures)"
-        )
+        raise DataError(t("raptor.ranks_range", last=deps.size - 1, n=deps.size))
     rule = rule._replace(max_trip_s=INF if max_trip_s is None else min(int(max_trip_s), INF))
     with numba.parallel_chunksize(_ORIGINS_PER_CHUNK):
         seconds = range_many(

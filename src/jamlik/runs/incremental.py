@@ -152,7 +152,7 @@ def access_baseline(
     """
     opts = options or AccessOptions()
     if pack.osm_path is None:
-        raise DataError(f"pack {pack.name!r} has no [osm] extract; access needs a street network")
+        raise DataError(t("runs.access_needs_osm", name=pack.name))
     profiles = [_profile(name) for name in opts.profiles]
     total = 3 + len(profiles)
 

@@ -46,6 +46,7 @@ import pandas as pd
 
 from jamlik.errors import DataError, GTFSError
 from jamlik.geo import haversine_m
+from jamlik.i18n import t
 from jamlik.ingest import Pack
 from jamlik.ingest.gtfs import GTFSFeed, read_gtfs
 from jamlik.ingest.pack import GtfsConfig
@@ -200,7 +201,7 @@ def edit_feed(feed: GTFSFeed, scenario: Scenario) -> GTFSFeed:
     if closed:
         unknown = sorted(closed - set(stops["stop_id"]))
         if unknown:
-            raise DataError(f"closed stop(s) {unknown[:5]} are not stops of the feed")
+            raise DataError(t("transit_runs.closed_stops_unknown", stops=unknown[:5]))
         rows = np.flatnonzero(stops["stop_id"].isin(closed).to_numpy())
         stop_times = stop_times[~stop_times["stop"].isin(rows)]
         count = stop_times.groupby("trip")["stop"].transform("size")
@@ -395,7 +396,7 @@ def scenario_transit(
         If the pack has no GTFS feed or no day type has service.
     """
     if not pack.gtfs_paths:
-        raise DataError(f"pack {pack.name!r} has no [[gtfs]] feed to change")
+        raise DataError(t("transit_runs.no_feed_to_change", name=pack.name))
     names = [f.name or f"feed{i + 1}" for i, f in enumerate(pack.config.gtfs)]
     today: dict[str, GTFSFeed] = {}
     plan: dict[str, GTFSFeed] = {}
@@ -407,10 +408,7 @@ def scenario_transit(
         today[kind] = feed
         plan[kind] = edit_feed(feed, scenario)
     if not today:
-        raise DataError(
-            f"pack {pack.name!r}: no trip runs on the dates of {options.date}; choose a date "
-            "inside the feed's calendar"
-        )
+        raise DataError(t("transit_runs.no_trip_near_date", name=pack.name, date=options.date))
     runs = []
     for label, feeds in (("today", today), ("plan", plan)):
         zipped = write_service_days(feeds, folder / f"{label}.zip")

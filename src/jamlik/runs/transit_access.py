@@ -124,7 +124,7 @@ class TransitAccessOptions(BaseModel):
     @classmethod
     def _hours(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if not value or min(value) < 0 or max(value) > 47:
-            raise ValueError(f"hours must lie in 0-47 (service-day hours), got {list(value)}")
+            raise ValueError(t("transit_runs.hours_range", value=list(value)))
         return tuple(sorted(set(value)))
 
     @field_validator("profiles")
@@ -133,7 +133,11 @@ class TransitAccessOptions(BaseModel):
         unknown = [p for p in value if p not in WALK_PROFILES]
         if not value or unknown:
             raise ValueError(
-                f"profiles: transit walks use {', '.join(WALK_PROFILES)}; got {list(value)}"
+                t(
+                    "transit_runs.walking_profiles",
+                    known=", ".join(WALK_PROFILES),
+                    value=list(value),
+                )
             )
         return tuple(dict.fromkeys(value))
 
@@ -147,7 +151,7 @@ class TransitAccessOptions(BaseModel):
     @classmethod
     def _cutoffs(cls, value: tuple[float, ...]) -> tuple[float, ...]:
         if not value or min(value) <= 0 or len(set(value)) != len(value):
-            raise ValueError(f"cut-offs must be distinct positive minutes, got {list(value)}")
+            raise ValueError(t("runs.cutoffs_distinct", value=list(value)))
         return tuple(sorted(value))
 
 
@@ -200,7 +204,7 @@ def representative_dates(date: dt.date, day_types: tuple[str, ...]) -> dict[str,
         elif kind == "sunday":
             out[kind] = date + dt.timedelta(days=(6 - wd) % 7)
         else:
-            raise DataError(f"unknown day type {kind!r}; use weekday, saturday or sunday")
+            raise DataError(t("transit_runs.unknown_day_type", kind=kind))
     return out
 
 
@@ -315,10 +319,10 @@ def _opportunity_table(
         unknown = sorted(set(opts.categories) - set(frame["category"]))
         if unknown:
             known = ", ".join(sorted(set(frame["category"])))
-            raise DataError(f"no opportunities of categories {unknown}; this pack has: {known}")
+            raise DataError(t("runs.unknown_categories", unknown=unknown, known=known))
         frame = frame[frame["category"].isin(opts.categories)]
     if frame.empty:
-        raise DataError(f"pack {pack.name!r}: no opportunities of the requested categories")
+        raise DataError(t("runs.no_requested_opportunities", name=pack.name))
     return frame.reset_index(drop=True)
 
 
@@ -377,9 +381,7 @@ def compute_transit_access(
     """
     opts = options
     if pack.osm_path is None or not pack.gtfs_paths:
-        raise DataError(
-            f"pack {pack.name!r} needs an [osm] extract and a [[gtfs]] feed for transit access"
-        )
+        raise DataError(t("transit_runs.needs_osm_and_gtfs", name=pack.name))
     notes: list[str] = []
     dates = representative_dates(opts.date, opts.day_types)
     total = 2 + len(dates) * len(opts.hours) * len(opts.profiles)  # skipped day types end early
@@ -401,8 +403,11 @@ def compute_transit_access(
             notes.append(t("transit_access.note_no_service", day_type=kind, date=str(date)))
     if not feeds:
         raise DataError(
-            f"pack {pack.name!r}: no trip runs on {', '.join(map(str, dates.values()))}; "
-            "choose a --date inside the feed's calendar"
+            t(
+                "transit_runs.no_trip_on_dates",
+                name=pack.name,
+                dates=", ".join(map(str, dates.values())),
+            )
         )
     step(t("transit_access.step_network"))
     osm = read_osm(pack.osm_path)

@@ -82,11 +82,11 @@ class IndicatorRef(_Model):
     def _measure_fits_mode(self) -> IndicatorRef:
         nearest = self.measure.startswith("nearest")
         if self.mode == "walk" and self.measure == "nearest":
-            raise ValueError("walking measures name the k-th nearest place: use 'nearest_1'")
+            raise ValueError(t("ska_matrix.walk_nearest_rank"))
         if self.mode == "transit" and nearest and self.measure != "nearest":
-            raise ValueError("transit runs give the time to the nearest place: use 'nearest'")
+            raise ValueError(t("ska_matrix.transit_nearest"))
         if self.category == "*" and (self.mode != "transit" or nearest):
-            raise ValueError("category '*' (every category) is for transit counts only")
+            raise ValueError(t("ska_matrix.every_category"))
         return self
 
 
@@ -145,19 +145,23 @@ def load_ska_rules(path: str | Path | None = None) -> SKARules:
     """
     if path is None:
         text = resources.files(__package__).joinpath("aspects.toml").read_text(encoding="utf-8")
-        label = "aspects.toml (bundled)"
+        label = t("ska_matrix.bundled")
     else:
         label = str(path)
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(f"{label}: cannot read the SKA rules ({exc})") from None
+            raise ConfigError(t("ska_matrix.unreadable", label=label, reason=exc)) from None
     try:
         return SKARules.model_validate(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{label}: not valid TOML ({exc})") from None
+        raise ConfigError(t("ska_matrix.not_toml", label=label, reason=exc)) from None
     except ValidationError as exc:
-        parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        # A rule's own check reads as its text, without pydantic's "Value error, " in front.
+        parts = [
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        ]
         raise ConfigError(f"{label}: " + "; ".join(parts)) from None
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from jamlik.errors import JamlikError
+from jamlik.i18n import t
 from jamlik.storage import result_folder
 
 __all__ = ["Job", "JobRunner", "Progress", "cache_key"]
@@ -151,7 +152,7 @@ class JobRunner:
                     raise KeyError(key)
                 return job
             time.sleep(0.05)
-        raise TimeoutError(f"job {key} did not end within {timeout_s:g} s")
+        raise TimeoutError(t("web_jobs.timeout", key=key, timeout_s=f"{timeout_s:g}"))
 
     def shutdown(self) -> None:
         """Stop accepting jobs and wait for the running one."""
@@ -175,7 +176,7 @@ class JobRunner:
         except JamlikError as exc:  # bad input: its message names the file, row or feature
             job.state, job.error = "failed", str(exc)
         except Exception as exc:  # a bug: logged with its traceback, shown as its type
-            log.exception("job %s failed", job.key)
+            log.exception(t("web_jobs.failed", key=job.key))
             job.state, job.error, job.bug = "failed", f"{type(exc).__name__}: {exc}", True
         finally:
             job.seconds = time.monotonic() - job.started
