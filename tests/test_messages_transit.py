@@ -74,7 +74,7 @@ def test_point_without_position_names_its_file_line(
     two_stops: Timetable, tmp_path: Path, lang: str
 ) -> None:
     expected = {
-        "sv": "origins, rad 4 i filen (id 'c'): saknar användbar position; ange lon/lat i "
+        "sv": "origins, rad 4 (id 'c'): saknar användbar position; ange lon/lat i "
         "WGS84-grader eller ett stop_id",
         "en": "origins, line 4 (id 'c'): no usable position; give lon/lat in WGS84 degrees or "
         "a stop_id",
