@@ -151,8 +151,8 @@ def result_folder(
     target.parent.mkdir(parents=True, exist_ok=True)
     _sweep(target)
     staging = target.with_name(f".{target.name}.staging-{os.getpid()}-{secrets.token_hex(4)}")
-    staging.mkdir()
-    try:
+    try:  # made inside the try: a SIGTERM right after mkdir still removes it
+        staging.mkdir()
         yield ResultFolder(staging=staging, target=target)
         _test_exit("staged")
         _write_manifest(staging, command)
