@@ -24,7 +24,7 @@ from jamlik.i18n import LANGUAGES, catalogue
 from jamlik.indicators.equity import gini
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "jamlik"
-PACKAGES = ("indicators", "networks", "routing", "runs", "web", "datasets", "dialogue")
+PACKAGES = ("indicators", "networks", "routing", "runs", "web", "datasets", "dialogue", "ingest")
 #: Files of these packages whose messages other sweeps convert (in parallel branches); drop a
 #: line here once its file is converted.
 OTHER_SWEEPS = {

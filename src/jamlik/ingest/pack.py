@@ -25,6 +25,7 @@ import pyproj
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from jamlik.errors import DataError, MissingFileError, PackError, Problem, ProblemWarning
+from jamlik.i18n import t
 from jamlik.ingest import _pack_deep, _pack_files
 from jamlik.ingest._pack_build import PackData, build_pack_data
 
@@ -171,10 +172,7 @@ class PackConfig(_Model):
 def _check_group_names(value: dict[str, str]) -> dict[str, str]:
     for name in value:
         if not re.match(_GROUP_NAME, name) or name in {"area_id", "year", "pop_total", "id"}:
-            raise ValueError(
-                f"group name {name!r} must be lower-case letters, digits and '_' "
-                "(and not area_id, year, pop_total or id)"
-            )
+            raise ValueError(t("ingest.pack.bad_group_name", name=name))
     return value
 
 
@@ -233,8 +231,7 @@ class Pack:
         """
         if self._data.areas is None:
             raise MissingFileError(
-                f"pack {self.name!r} has no [areas]; add an [areas] section to "
-                f"{self.root / 'pack.toml'} or use its cells"
+                t("ingest.pack.no_areas", pack=self.name, toml=str(self.root / "pack.toml"))
             )
         return self._data.areas.copy()
 
@@ -277,9 +274,8 @@ class Pack:
         year = self.population_year if year is None else year
         if year is not None and stats["year"].notna().any():
             if year not in self.years:
-                raise DataError(
-                    f"pack {self.name!r} has no statistics for {year}; choose one of {self.years}"
-                )
+                years = ", ".join(map(str, self.years))
+                raise DataError(t("ingest.pack.no_year", pack=self.name, year=year, years=years))
             stats = stats.loc[stats["year"] == year]
         columns = ["pop_total", *self.groups]
         table = stats.set_index("area_id")[columns] if "pop_total" in stats else None
