@@ -7,6 +7,7 @@ and target files are damaged for the commands that read them.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -43,12 +44,19 @@ def _copy(inputs: Inputs, tmp: Path) -> Path:
     return Path(shutil.copytree(inputs.town, tmp / "pack"))
 
 
+def _as_line(name: str) -> str:
+    """Pack problems name a CSV's line (header = line 1): data row N is line N + 1."""
+    match = re.fullmatch(r"row (\d+)", name)
+    return f"line {int(match[1]) + 1}" if match else name.replace("row ", "line ")
+
+
 def _stats(mutation: str) -> Callable[[Inputs, Path], tuple[Path, tuple[str, ...]]]:
     def damage(inputs: Inputs, pack: Path) -> tuple[Path, tuple[str, ...]]:
         damaged = MUTATIONS[mutation](_stats_table(inputs), pack, STATS)
-        names = tuple(n for n in damaged.names if n != "cut off")
+        names = tuple(_as_line(n) for n in damaged.names if n != "cut off")
         if mutation == "duplicated":  # a repeated (area, year) pair: both rows named
-            names = ("area_id", f"{damaged.names[1].split(', ')[1]}")
+            rows = [int(r) for r in damaged.names[1].split(", ")]
+            names = ("area_id", f"lines {rows[0] + 1}, {rows[1] + 1}")
         return damaged.path, (STATS, *names)
 
     return damage

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyproj
 
@@ -23,6 +22,7 @@ from jamlik.ingest.areas import (
     read_areas,
     read_points,
     read_statistics_table,
+    unit_of,
 )
 
 if TYPE_CHECKING:
@@ -201,10 +201,11 @@ def _cells(
         if table is None or "x" not in table:
             continue
         for name, column in cfg.groups.items():
-            over = np.flatnonzero(table[name].to_numpy() > table["pop_total"].to_numpy())
-            if over.size:
+            over = table[name].to_numpy() > table["pop_total"].to_numpy()
+            if over.any():
                 msg = f"group {name!r} is larger than the total population of the cell"
-                problems.append(Problem(label, msg, format_rows(over), column))
+                rows = format_rows(table.index[over])
+                problems.append(Problem(label, msg, rows, column, unit_of(table.index)))
         tables.append(table)
     if not tables:
         return None, problems

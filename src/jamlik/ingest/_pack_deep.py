@@ -23,6 +23,7 @@ Row numbers follow the pack's one convention: data rows counted from 1, the head
 from __future__ import annotations
 
 import hashlib
+import io
 import zipfile
 from collections.abc import Collection, Iterable
 from pathlib import Path
@@ -33,6 +34,7 @@ import osmium
 import pandas as pd
 
 from jamlik.errors import Problem, ProblemWarning
+from jamlik.ingest._lines import with_lines
 from jamlik.ingest.areas import format_rows
 
 if TYPE_CHECKING:
@@ -86,20 +88,19 @@ def osm_block_problems(path: Path, *, label: str) -> list[Problem]:
 def _read_member(archive: zipfile.ZipFile, names: dict[str, str], member: str) -> pd.DataFrame:
     if member not in names:
         return pd.DataFrame()
-    with archive.open(names[member]) as handle:
-        frame = pd.read_csv(
-            handle, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True
-        )
+    text = archive.read(names[member]).decode("utf-8-sig")
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     frame.columns = [c.strip() for c in frame.columns]
-    return frame
+    return with_lines(frame, text)  # problems name the file's lines (header = line 1)
 
 
 def _notice(
     label: str, member: str, code: str, rows: Iterable[int], field: str, text: str
 ) -> Problem:
-    positions = np.asarray(list(rows), dtype=np.int64)
-    count = f" ({len(positions):,} rows)" if len(positions) > 1 else ""
-    return Problem(label, f"{member}: [{code}] {text}{count}", format_rows(positions), field)
+    """One problem for a notice; ``rows`` are the lines of ``member`` (header = line 1)."""
+    lines = np.asarray(list(rows), dtype=np.int64)
+    count = f" ({len(lines):,} rows)" if len(lines) > 1 else ""
+    return Problem(label, f"{member}: [{code}] {text}{count}", format_rows(lines), field)
 
 
 def gtfs_notices(path: Path, *, label: str) -> list[Problem]:
@@ -135,12 +136,12 @@ def _stop_notices(stops: pd.DataFrame, label: str) -> list[Problem]:
         if len(missing):
             text = "a stop, station or entrance has no coordinate; add it"
             code = "missing_required_field"
-            problems.append(_notice(label, "stops.txt", code, missing, name, text))
-        outside = np.flatnonzero((values.abs() > limit).to_numpy())
+            problems.append(_notice(label, "stops.txt", code, stops.index[missing], name, text))
+        outside = stops.index[(values.abs() > limit).to_numpy()]
         if len(outside):
             text = f"the coordinate is outside -{limit:g}..{limit:g}"
             problems.append(_notice(label, "stops.txt", "number_out_of_range", outside, name, text))
-    origin = np.flatnonzero(((lat.abs() < 1.0) & (lon.abs() < 1.0)).to_numpy())
+    origin = stops.index[((lat.abs() < 1.0) & (lon.abs() < 1.0)).to_numpy()]
     if len(origin):
         text = "the stop lies at or near 0,0 (a missing coordinate written as zero)"
         problems.append(_notice(label, "stops.txt", "point_near_origin", origin, "stop_lat", text))
@@ -165,7 +166,7 @@ def _key_notices(
         frame = tables[member]
         if frame.empty or not set(keys) <= set(frame.columns):
             continue
-        rows = _duplicates(frame, keys)
+        rows = frame.index[_duplicates(frame, keys)]
         if len(rows):
             text = f"the same {' + '.join(keys)} appears again; keys must be unique"
             problems.append(_notice(label, member, "duplicate_key", rows, keys[-1], text))
@@ -184,7 +185,8 @@ def _key_notices(
         if len(rows):
             first = frame[column].iloc[rows[0]]
             text = f"{column} {first!r} (and others) is not in {target}"
-            problems.append(_notice(label, member, "foreign_key_violation", rows, column, text))
+            lines = frame.index[rows]
+            problems.append(_notice(label, member, "foreign_key_violation", lines, column, text))
     return problems
 
 
@@ -211,7 +213,8 @@ def _time_notices(stop_times: pd.DataFrame, label: str) -> list[Problem]:
         if len(rows):
             example = values.iloc[rows[0]]
             text = f"{example!r} (and others) is not a time HH:MM:SS (minutes and seconds < 60)"
-            problems.append(_notice(label, "stop_times.txt", "invalid_time", rows, column, text))
+            lines = stop_times.index[rows]
+            problems.append(_notice(label, "stop_times.txt", "invalid_time", lines, column, text))
     if not {"arrival_time", "departure_time"} <= set(stop_times.columns):
         return problems
     order = pd.to_numeric(stop_times["stop_sequence"], errors="coerce")
@@ -227,7 +230,7 @@ def _time_notices(stop_times: pd.DataFrame, label: str) -> list[Problem]:
     previous = frame.groupby("trip", sort=False)["departure"].shift()
     previous = previous.groupby(frame["trip"], sort=False).ffill()
     early = (frame["arrival"] < previous).to_numpy()
-    rows = np.sort(frame.index.to_numpy()[early])
+    rows = np.sort(stop_times.index.to_numpy()[frame.index.to_numpy()[early]])
     if len(rows):
         text = "the bus arrives before it left the previous stop; fix the times of this trip"
         code = "stop_time_with_arrival_before_previous_departure_time"

@@ -88,6 +88,7 @@ def check_coordinates(
     label: str,
     column: str | None = None,
     rows: ArrayLike | None = None,
+    unit: str = "line",
     pack_crs: pyproj.CRS | None = None,
     what: str = "point",
 ) -> list[Problem]:
@@ -102,9 +103,10 @@ def check_coordinates(
         The CRS the file or ``pack.toml`` states.
     label, column
         The file (and layer) and the column named in the problems.
-    rows
-        Zero-based row positions of the values (default ``0 .. n-1``); problems name them
-        one-based.
+    rows, unit
+        The values' rows as problems name them (default ``1 .. n``) and what they count:
+        ``line`` of a text file (header = line 1), ``record`` or ``feature`` (see
+        :class:`~jamlik.errors.Problem`).
     pack_crs
         When the points are projected into a pack, its CRS: the projected points must lie in
         its area of use too (lon/lat swapped in a ``EPSG:4326`` table lands far outside it).
@@ -115,7 +117,7 @@ def check_coordinates(
 
     xs = np.asarray(x, dtype=float)
     ys = np.asarray(y, dtype=float)
-    positions = np.arange(xs.size) if rows is None else np.asarray(rows)
+    positions = np.arange(1, xs.size + 1) if rows is None else np.asarray(rows)
     finite = np.isfinite(xs) & np.isfinite(ys)
     problems: list[Problem] = []
     zero = finite & (xs == 0) & (ys == 0)
@@ -124,7 +126,7 @@ def check_coordinates(
             f"{what} at 0,0 in {crs.name}: a missing coordinate written as zero? "
             "Give the real position or remove the row"
         )
-        problems.append(Problem(label, msg, format_rows(positions[zero]), column))
+        problems.append(Problem(label, msg, format_rows(positions[zero]), column, unit))
     checked = finite & ~zero
     own = area_of_use_bounds(crs)
     if own is None or not checked.any():
@@ -164,7 +166,7 @@ def check_coordinates(
             continue
         warn = kind == "far" and mask.sum() < checked.sum()
         make = ProblemWarning if warn else Problem
-        problems.append(make(label, messages[kind], format_rows(positions[mask]), column))
+        problems.append(make(label, messages[kind], format_rows(positions[mask]), column, unit))
     return problems
 
 
@@ -183,6 +185,7 @@ def check_geometries(
     crs: pyproj.CRS,
     label: str,
     rows: ArrayLike | None = None,
+    unit: str = "feature",
     pack_crs: pyproj.CRS | None = None,
     what: str = "area",
 ) -> list[Problem]:
@@ -193,5 +196,6 @@ def check_geometries(
     x = (bounds[:, 0] + bounds[:, 2]) / 2
     y = (bounds[:, 1] + bounds[:, 3]) / 2
     return check_coordinates(
-        x, y, crs=crs, label=label, column="geometry", rows=rows, pack_crs=pack_crs, what=what
-    )
+        x, y, crs=crs, label=label, column="geometry", rows=rows, unit=unit, pack_crs=pack_crs,
+        what=what,
+    )  # fmt: skip
