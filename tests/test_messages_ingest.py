@@ -9,12 +9,16 @@ editor; rows dropped on the way (repeated ids) do not shift the lines of those a
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
 import respx
+from typer.testing import CliRunner
 
 from _fetch_fake import SCB, FakeServices
+from jamlik.cli.main import app
+from jamlik.datasets import generate_town, write_town_pack
 from jamlik.errors import ConfigError, DataError, GTFSError, Problem, ProblemWarning
 from jamlik.ingest._lines import record_lines
 from jamlik.ingest.connectors.http import FetchError, HttpClient
@@ -147,6 +151,12 @@ TWO_GEOMETRIES = (
          "ange antingen point = [x, y] eller polygon = [[x, y], ...], inte båda"),
         ("en", "point = [11.95, 57.72]", TWO_GEOMETRIES,
          "give either point = [x, y] or polygon = [[x, y], ...], not both"),
+        ("sv", "dwellings = 800", "dwellings = -1",
+         "bad.toml, rad 4 ([[homes]] #1 'Kvarter A', nyckeln 'dwellings'): måste vara "
+         "större än 0"),
+        ("en", "dwellings = 800", "dwellings = -1",
+         "bad.toml, line 4 ([[homes]] #1 'Kvarter A', key 'dwellings'): Input should be "
+         "greater than 0"),
     ],
 )  # fmt: skip
 def test_scenario_errors_name_line_entry_and_key(
@@ -213,3 +223,36 @@ def test_problem_units(
     monkeypatch.setattr("jamlik.ingest.areas._MAX_LISTED", 2)
     assert str(Problem("t.csv", "x", format_rows([2, 3, 9]))) == lines
     assert str(Problem("a.gpkg", "x", 7, unit="feature")) == features
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pack = write_town_pack(generate_town(n_nodes=500, seed=3), tmp_path_factory.mktemp("town"))
+    return pack.parent
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("sv", "statistics.csv, rad 4, kolumn 'pop_total': befolkningen är negativ (-5); antal "
+         "måste vara 0 eller mer"),
+        ("en", "statistics.csv, line 4, column 'pop_total': population is negative (-5); counts "
+         "must be 0 or more"),
+    ],
+)  # fmt: skip
+def test_pack_check_names_the_line_of_a_bad_count(
+    town: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, expected: str
+) -> None:
+    pack = Path(shutil.copytree(town, tmp_path / "pack"))
+    rows = (pack / "statistics.csv").read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(",")
+    cells = rows[3].split(",")  # the third data row: line 4 of the file
+    cells[header.index("pop_total")] = "-5"
+    rows[3] = ",".join(cells)
+    (pack / "statistics.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setenv("JAMLIK_LANG", "sv")
+    result = CliRunner().invoke(
+        app, ["--lang", lang, "pack", "check", "--quick", str(pack)], env={"COLUMNS": "300"}
+    )
+    assert result.exit_code == 2, result.output
+    assert expected in " ".join(result.output.split())

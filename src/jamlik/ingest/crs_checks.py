@@ -28,6 +28,7 @@ import pyproj
 from numpy.typing import ArrayLike, NDArray
 
 from jamlik.errors import Problem, ProblemWarning
+from jamlik.i18n import catalogue, t
 
 __all__ = ["area_of_use_bounds", "area_text", "check_coordinates", "check_geometries"]
 
@@ -122,10 +123,7 @@ def check_coordinates(
     problems: list[Problem] = []
     zero = finite & (xs == 0) & (ys == 0)
     if zero.any():
-        msg = (
-            f"{what} at 0,0 in {crs.name}: a missing coordinate written as zero? "
-            "Give the real position or remove the row"
-        )
+        msg = t("ingest.crs.zero", what=_word(what), crs=crs.name)
         problems.append(Problem(label, msg, format_rows(positions[zero]), column, unit))
     checked = finite & ~zero
     own = area_of_use_bounds(crs)
@@ -150,17 +148,15 @@ def check_coordinates(
     kinds = {units: wrong_units, "swapped": swapped, "far": outside & ~wrong_units & ~swapped}
     where = area_text(crs)
     region = pack_crs if pack_crs is not None and not pack_crs.equals(crs) else crs
+    word = _word(what)
+    far = "ingest.crs.far_pack" if pack_crs is not None else "ingest.crs.far"
     messages = {
-        "degrees": f"{what} looks like longitude/latitude in degrees, but {crs.name} is in "
-        'metres; state the CRS of the numbers (e.g. crs = "EPSG:4326")',
-        "metres": f"{what} has values beyond ±180/±90: metres, not the degrees of {crs.name}; "
-        'state the projected CRS of the numbers (e.g. crs = "EPSG:3006")',
-        "swapped": f"{what} lies in {area_text(region)} only with x and y swapped: the columns are "
-        "exchanged (x is easting/longitude, y northing/latitude)",
-        "far": f"{what} lies far outside the area of use of {crs.name} ({where})"
-        + (f" or of the pack CRS {pack_crs.name}" if pack_crs is not None else "")
-        + "; is the CRS right?",
-    }
+        "degrees": t("ingest.crs.degrees", what=word, crs=crs.name),
+        "metres": t("ingest.crs.metres", what=word, crs=crs.name),
+        "swapped": t("ingest.crs.swapped", what=word, region=area_text(region)),
+        "far": t(far, what=word, crs=crs.name, where=where,
+                 pack_crs=pack_crs.name if pack_crs is not None else ""),
+    }  # fmt: skip
     for kind, mask in kinds.items():
         if not mask.any():
             continue
@@ -170,11 +166,17 @@ def check_coordinates(
     return problems
 
 
+def _word(what: str) -> str:
+    """Return the word for one row (``point``, ``area``) in the reader's language."""
+    key = f"ingest.crs.what.{what}"
+    return t(key) if key in catalogue() else what
+
+
 def area_text(crs: pyproj.CRS) -> str:
     """Return the area of use of ``crs`` as people read it: its name and bounds in degrees."""
     area = crs.area_of_use
     if area is None:
-        return "no stated area"
+        return t("ingest.crs.no_area")
     west, south, east, north = area.bounds
     return f"{area.name.rstrip('.')}: {west:g}..{east:g} E, {south:g}..{north:g} N"
 

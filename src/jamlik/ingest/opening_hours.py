@@ -55,6 +55,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from jamlik._toml import read_toml_file
 from jamlik.errors import ConfigError, DataError
 from jamlik.i18n import t
+from jamlik.ingest._validation_text import validation_text
 
 __all__ = [
     "OVERRIDES_FILE",
@@ -125,7 +126,7 @@ def load_hours_overrides(path: str | Path) -> HoursOverrides:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
+        message = validation_text(first)
         raise ConfigError(
             t("ingest.hours.invalid", path=str(path), where=where, message=message)
         ) from None
@@ -272,8 +273,7 @@ def opening_schedule(
         except oh.ParserError:  # type: ignore[attr-defined]  # not in the stub
             parsed[text] = None
         except oh.UnknownCountryError:  # type: ignore[attr-defined]
-            msg = f"unknown country code {country!r}; give ISO codes like SE, FI"
-            raise DataError(msg) from None
+            raise DataError(t("ingest.hours.unknown_country", country=country)) from None
     warnings: list[str] = []
     always = np.zeros(n, dtype=bool)
     counts = np.zeros(n, dtype=np.int64)
@@ -285,10 +285,8 @@ def opening_schedule(
             always[i] = True
             if text is not None:
                 label = f" ({cats[i]})" if cats[i] else ""
-                warnings.append(
-                    f"place {ids_list[i]}{label}: opening_hours {text!r} does not parse; "
-                    "counted as always open (fix the tag or override it)"
-                )
+                warnings.append(t("ingest.hours.place_unparsable", place=ids_list[i] + label,
+                                  hours=text))  # fmt: skip
             continue
         counts[i] = len(runs)
         starts.extend(a for a, _ in runs)

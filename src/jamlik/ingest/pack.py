@@ -28,6 +28,7 @@ from jamlik.errors import DataError, MissingFileError, PackError, Problem, Probl
 from jamlik.i18n import t
 from jamlik.ingest import _pack_deep, _pack_files
 from jamlik.ingest._pack_build import PackData, build_pack_data
+from jamlik.ingest._validation_text import validation_text
 
 __all__ = [
     "AreasConfig",
@@ -320,14 +321,14 @@ def _read_config(path: Path) -> tuple[Path, PackConfig | None, list[Problem]]:
     toml_path = path / "pack.toml" if path.is_dir() else path
     label = str(toml_path)
     if not toml_path.is_file():
-        msg = f"no pack.toml found at {toml_path}; give the pack folder or its pack.toml"
+        msg = t("ingest.pack.no_toml", path=str(toml_path))
         return toml_path, None, [Problem(label, msg)]
     try:
         raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        return toml_path, None, [Problem(label, f"not valid TOML: {exc}; fix the syntax")]
+        return toml_path, None, [Problem(label, t("ingest.pack.not_toml", reason=exc))]
     except UnicodeDecodeError:
-        return toml_path, None, [Problem(label, "not UTF-8 text; save pack.toml as UTF-8")]
+        return toml_path, None, [Problem(label, t("ingest.pack.not_utf8"))]
     try:
         return toml_path, PackConfig.model_validate(raw), []
     except ValidationError as exc:
@@ -370,13 +371,15 @@ def _validation_problem(label: str, err: Any, raw: dict[str, Any]) -> Problem:
         hint = ""
         if model is not None:
             close = difflib.get_close_matches(loc[-1], list(model.model_fields), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = t("ingest.pack.did_you_mean", key=close[0]) if close else ""
         keys = ", ".join(model.model_fields) if model is not None else ""
-        msg = f"unknown key {where!r}{hint} (allowed: {keys})"
+        msg = t("ingest.pack.unknown_key", key=where, hint=hint, keys=keys)
         return Problem(label, msg, None, where)
     if err["type"] == "missing":
-        return Problem(label, f"required key {where!r} is missing; add it", None, where)
-    return Problem(label, f"{where}: {err['msg']} (got {err.get('input')!r})", None, where)
+        return Problem(label, t("ingest.pack.missing_key", key=where), None, where)
+    message = validation_text(err)
+    msg = t("ingest.pack.bad_value", key=where, message=message, value=err.get("input"))
+    return Problem(label, msg, None, where)
 
 
 def _model_at(loc: list[str]) -> type[BaseModel] | None:

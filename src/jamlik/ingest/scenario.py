@@ -85,6 +85,7 @@ from jamlik.errors import ConfigError, CRSError, MissingFileError
 from jamlik.geo import transform_xy
 from jamlik.i18n import format_number, t
 from jamlik.ingest._lines import at_line
+from jamlik.ingest._validation_text import validation_text
 
 __all__ = [
     "CHANGE_KINDS",
@@ -422,7 +423,7 @@ def _describe(path: Path, text: str, data: dict[str, Any], exc: ValidationError)
             line = where.get(("scenario", 0))
             key = ".".join(loc[1:]) or t("ingest.scenario.the_table")
             label = t("ingest.scenario.entry_key", entry="[scenario]", key=key)
-        message = err["msg"].removeprefix("Value error, ")
+        message = validation_text(err)
         if err["type"] == "extra_forbidden":
             message = t("ingest.scenario.unknown_key")
         if line:

@@ -235,7 +235,14 @@ def build_pack(
         elif "kommun" in spec.levels:
             codes, code_suffix = kommuner, ""
         else:
-            notes.append(f"{spec.table} ({spec.title}) is not published per {options.level}")
+            notes.append(
+                t(
+                    "ingest.fetch.note_level",
+                    table=spec.table,
+                    title=spec.title,
+                    level=options.level,
+                )
+            )
             continue
         say("fetch.step.table", table=spec.table, title=spec.title)
         result = fetch_statistic(api, spec, area_codes=codes, suffix=code_suffix, year=year)
@@ -281,9 +288,9 @@ def build_pack(
                     got.path, work / name, area=footprint.buffer(buffer_m), area_crs=crs
                 )
                 notes.append(
-                    f"GTFS {operator}: kept {summary.trips} of {summary.total_trips} trips, "
-                    f"{summary.stops} stops"
-                )
+                    t("ingest.fetch.note_gtfs", operator=operator, trips=summary.trips,
+                      total=summary.total_trips, stops=summary.stops)
+                )  # fmt: skip
                 gtfs_files.append(name)
                 sources.append(
                     _source(
