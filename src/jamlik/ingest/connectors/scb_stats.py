@@ -302,9 +302,7 @@ def fetch_statistic(
     for column in spec.groups + ([spec.total] if spec.total else []):
         empty = int(table[column].isna().sum())
         if empty:
-            notes.append(
-                f"{spec.table}: {column} is suppressed (..) in {empty} area(s); written as 0"
-            )
+            notes.append(t("ingest.scb.note_suppressed", table=spec.table, column=column, n=empty))
             table[column] = table[column].fillna(0.0)
     return StatisticResult(
         spec=spec,
