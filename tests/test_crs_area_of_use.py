@@ -29,6 +29,12 @@ GBG_XY = (319_330.0, 6_399_830.0)
 GBG_LONLAT = pyproj.Transformer.from_crs(SWEREF, WGS84, always_xy=True).transform(*GBG_XY)
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the ingest's messages."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def texts(problems: list) -> list[str]:
     return [str(p) for p in problems]
 
@@ -56,11 +62,11 @@ def test_hand_cases_in_sweref() -> None:
     y = [GBG_XY[1], 0.0, lat, GBG_XY[0], GBG_XY[1] + 1000, 5.0]
     problems = check_coordinates(x, y, crs=SWEREF, label="places.csv", column="x")
     assert texts(problems) == [
-        "places.csv, row 2, column 'x': point at 0,0 in SWEREF99 TM: a missing coordinate "
+        "places.csv, line 2, column 'x': point at 0,0 in SWEREF99 TM: a missing coordinate "
         "written as zero? Give the real position or remove the row",
-        "places.csv, row 3, column 'x': point looks like longitude/latitude in degrees, but "
+        "places.csv, line 3, column 'x': point looks like longitude/latitude in degrees, but "
         'SWEREF99 TM is in metres; state the CRS of the numbers (e.g. crs = "EPSG:4326")',
-        "places.csv, row 4, column 'x': point lies in Sweden - onshore and offshore: "
+        "places.csv, line 4, column 'x': point lies in Sweden - onshore and offshore: "
         "10.03..24.17 E, 54.96..69.07 N only with x and y swapped: the columns are exchanged "
         "(x is easting/longitude, y northing/latitude)",
     ]
@@ -73,12 +79,12 @@ def test_hand_cases_in_degrees_projected_into_a_pack() -> None:
     # Metres called degrees; lat/lon swapped (inside the world, outside Sweden once projected).
     problems = check_coordinates(
         [lon, GBG_XY[0], lat], [lat, GBG_XY[1], lon], crs=WGS84, label="pop.csv",
-        column="lon", pack_crs=SWEREF, rows=[10, 11, 12],
+        column="lon", pack_crs=SWEREF, rows=[12, 13, 14],
     )  # fmt: skip
     shown = texts(problems)
     assert len(shown) == 2
-    assert shown[0].startswith("pop.csv, row 12, column 'lon': point has values beyond ±180/±90")
-    assert shown[1].startswith("pop.csv, row 13, column 'lon': point lies in Sweden")
+    assert shown[0].startswith("pop.csv, line 13, column 'lon': point has values beyond ±180/±90")
+    assert shown[1].startswith("pop.csv, line 14, column 'lon': point lies in Sweden")
     assert "swapped" in shown[1]
 
 
@@ -87,7 +93,7 @@ def test_far_outside_is_a_warning_for_some_and_an_error_for_all() -> None:
     # New York in a Swedish pack: one of two points -> a warning; the only point -> an error.
     some = check_coordinates([lon, -74.0], [lat, 40.7], crs=WGS84, label="f", pack_crs=SWEREF)
     assert len(some) == 1 and isinstance(some[0], ProblemWarning)
-    assert "far outside the area of use of WGS 84" in str(some[0]) and "row 2" in str(some[0])
+    assert "far outside the area of use of WGS 84" in str(some[0]) and "line 2" in str(some[0])
     alone = check_coordinates([-74.0], [40.7], crs=WGS84, label="f", pack_crs=SWEREF)
     assert len(alone) == 1 and not isinstance(alone[0], ProblemWarning)
     # Just across the border (Oslo, 10.75 E, in a SWEREF pack): inside the margin, no problem.
@@ -152,7 +158,7 @@ def test_real_areas_with_each_mistake_are_refused_naming_file_and_rows(
     )  # fmt: skip
     errors = [p for p in problems if not isinstance(p, ProblemWarning) and message in str(p)]
     assert len(errors) == 1, texts(problems)
-    assert str(errors[0]).startswith("areas.gpkg, row 1, 2, 3")
+    assert str(errors[0]).startswith("areas.gpkg, features 1, 2, 3")
     assert "(+" in str(errors[0])  # every area, listed short
     # Through a pack: the load fails with the same problem.
     pack = tmp_path / "pack"
@@ -180,9 +186,9 @@ def test_population_points_swapped_or_at_zero_name_their_rows(tmp_path: Path) ->
     assert frame is not None
     shown = texts(problems)
     assert any(
-        s.startswith("population.csv, row 2, column 'lon'") and "swapped" in s for s in shown
+        s.startswith("population.csv, line 3, column 'lon'") and "swapped" in s for s in shown
     )
-    assert any(s.startswith("population.csv, row 3, column 'lon'") and "0,0" in s for s in shown)
+    assert any(s.startswith("population.csv, line 4, column 'lon'") and "0,0" in s for s in shown)
     assert len(shown) == 2
 
 

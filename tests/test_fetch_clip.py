@@ -27,6 +27,12 @@ from jamlik.ingest.connectors.osm_extract import clip_osm
 TO_3006 = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the ingest's messages."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def _read(path: Path) -> tuple[dict[int, tuple[float, float]], dict[int, list[int]], set[int]]:
     nodes: dict[int, tuple[float, float]] = {}
     ways: dict[int, list[int]] = {}

@@ -26,6 +26,12 @@ from jamlik.errors import JamlikError
 from jamlik.ingest.connectors.http import FetchError, HttpClient, RateLimit
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the ingest's messages."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 class FakeTime:
     def __init__(self) -> None:
         self.now = 1000.0

@@ -24,6 +24,12 @@ from jamlik.ingest.connectors.pxweb import PxWebApi, parse_jsonstat2, plan_queri
 from jamlik.ingest.connectors.scb_stats import fetch_statistic, load_tables_file
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the ingest's messages."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def _spec(name: str):  # noqa: ANN202
     return next(s for s in load_tables_file().statistics if s.name == name)
 

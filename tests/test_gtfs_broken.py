@@ -28,6 +28,12 @@ DATE = dt.date(2017, 3, 14)
 KUOPIO = "gtfs_kuopio/gtfs_kuopio_2016_2017.zip"
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the ingest's messages."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 @pytest.fixture(scope="module")
 def members(shared_data: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(shared_data / KUOPIO) as archive:

@@ -36,6 +36,12 @@ ROUTES = {"in1": "R1", "in2": "R2", "out": "R3", "late": "R3"}
 R1_R3_FORBIDDEN = ("B", "B", 3, "", "R1", "R3", "", "")
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the ingest's messages."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def feed_with(
     folder: Path,
     rules: list[tuple[str, ...]],

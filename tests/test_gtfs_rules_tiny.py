@@ -29,6 +29,12 @@ H8 = 8 * 3600
 STOPS = {"A": 18.00, "B": 18.01, "B2": 18.0105, "C": 18.02, "D": 18.04}
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the ingest's messages."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def hm(text: str) -> int:
     """Seconds of ``HH:MM``."""
     h, m = text.split(":")

@@ -65,6 +65,12 @@ FREQUENCIES = "trip_id,start_time,end_time,headway_secs\nf1,09:00:00,10:00:00,12
 TUESDAY = dt.date(2024, 3, 5)
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the ingest's messages."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def write_feed(folder: Path, **override: str) -> Path:
     files = {
         "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\na,A,https://a.se,"

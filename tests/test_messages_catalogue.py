@@ -36,6 +36,7 @@ PACKAGES = (
     "ska",
     "report",
     "storage",
+    "ingest",
     "cli",
 )
 #: Literal texts allowed on purpose, by file and exception class. Keep it short.

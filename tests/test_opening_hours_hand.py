@@ -22,6 +22,12 @@ H = 3600
 TUESDAY = dt.date(2021, 12, 14)
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the ingest's messages."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def test_weekday_hours_hand() -> None:
     hours = ["Mo-Fr 08:00-17:00"]
     sat = opening_schedule(hours, date=dt.date(2021, 12, 18))

@@ -33,6 +33,12 @@ REQUIRED = {
 }  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the ingest's messages."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 @pytest.fixture(scope="module")
 def fixture_osm():
     return read_osm(FIXTURE)

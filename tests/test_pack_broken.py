@@ -53,6 +53,12 @@ year = {year}
 """
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the ingest's messages."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def write_areas(
     folder: Path, *, ids: list[str] | None = None, crs: str | None = "EPSG:3006"
 ) -> None:
@@ -147,34 +153,34 @@ def test_duplicate_area_ids_name_ids_and_rows(tmp_path: Path) -> None:
     problem = only_error(folder)
     assert problem.file == "areas.gpkg" and problem.column == "code"
     assert "A1" in problem.message and "not unique" in problem.message
-    assert problem.row == "1, 3"
+    assert (problem.row, problem.unit) == ("1, 3", "feature")
 
 
 def test_negative_population(tmp_path: Path) -> None:
     folder = make_pack(tmp_path / "p", stats=STATS.replace("A2,2023,55,6", "A2,2023,-55,6"))
     problem = only_error(folder)
-    assert (problem.file, problem.row, problem.column) == ("stats.csv", 5, "pop")
+    assert (problem.file, problem.row, problem.column) == ("stats.csv", 6, "pop")  # header = line 1
     assert "negative" in problem.message
 
 
 def test_statistics_rows_for_unknown_areas(tmp_path: Path) -> None:
     stats = STATS + "B9,2023,10,1,100\nB8,2022,10,1,100\n"
     problem = only_error(make_pack(tmp_path / "p", stats=stats))
-    assert problem.column == "code" and problem.row == "7, 8"
+    assert problem.column == "code" and problem.row == "8, 9"
     assert "B9" in problem.message and "B8" in problem.message
 
 
 def test_group_larger_than_total(tmp_path: Path) -> None:
     folder = make_pack(tmp_path / "p", stats=STATS.replace("A1,2022,100,10", "A1,2022,100,101"))
     problem = only_error(folder)
-    assert (problem.row, problem.column) == (1, "foreign")
+    assert (problem.row, problem.column) == (2, "foreign")
     assert "larger than the total" in problem.message
 
 
 def test_non_numeric_value(tmp_path: Path) -> None:
     folder = make_pack(tmp_path / "p", stats=STATS.replace("A2,2022,50", "A2,2022,femtio"))
     problem = only_error(folder)
-    assert (problem.row, problem.column) == (2, "pop")
+    assert (problem.row, problem.column) == (3, "pop")
     assert "femtio" in problem.message and "not a number" in problem.message
 
 
@@ -335,7 +341,7 @@ def test_cells_and_opportunities(tmp_path: Path) -> None:
             'category = "school"\ncount = "schools"\n'
         )
     problem = only_error(folder)  # an empty group count is an error unless empty_as_zero
-    assert (problem.row, problem.column) == (2, "kids") and "empty_as_zero" in problem.message
+    assert (problem.row, problem.column) == (3, "kids") and "empty_as_zero" in problem.message
     text = (
         (folder / "pack.toml")
         .read_text()

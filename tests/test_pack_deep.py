@@ -28,6 +28,12 @@ path = "{osm}"
 """
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the ingest's messages."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def write_pack(folder: Path, osm: Path, feeds: list[Path]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     blocks = "".join(f'\n[[gtfs]]\npath = "{f}"\nname = "feed{i}"\n' for i, f in enumerate(feeds))
@@ -114,18 +120,18 @@ def test_gtfs_rows_are_named_with_validator_codes(tmp_path: Path, tampere) -> No
     problems = check_pack(write_pack(tmp_path / "pack", osm, [broken]), deep=True)
 
     (invalid,) = by_code(problems, "invalid_time")
-    assert (invalid.row, invalid.column) == (bad_time_row + 1, "arrival_time")
+    assert (invalid.row, invalid.column) == (bad_time_row + 2, "arrival_time")
     assert "25:61:00" in invalid.message and "stop_times.txt" in invalid.message
     (early,) = by_code(problems, "stop_time_with_arrival_before_previous_departure_time")
-    assert early.row == early_row + 1
+    assert early.row == early_row + 2
     (missing,) = by_code(problems, "missing_required_field")
-    assert (missing.row, missing.column) == (no_place + 1, "stop_lat")
+    assert (missing.row, missing.column) == (no_place + 2, "stop_lat")
     (origin,) = by_code(problems, "point_near_origin")
-    assert origin.row == at_origin + 1
+    assert origin.row == at_origin + 2
     foreign = by_code(problems, "foreign_key_violation")
-    assert [(p.row, p.column) for p in foreign] == [(78, "trip_id")]
+    assert [(p.row, p.column) for p in foreign] == [(79, "trip_id")]
     (duplicate,) = by_code(problems, "duplicate_key")
-    assert (duplicate.row, duplicate.column) == (len(trips), "trip_id")
+    assert (duplicate.row, duplicate.column) == (len(trips) + 1, "trip_id")
     assert all(is_error(p) for p in problems if p.file == str(broken))
 
 
@@ -160,4 +166,4 @@ def test_an_absurd_population_is_an_error_when_the_table_is_read(tmp_path: Path)
     )
     with pytest.raises(ValueError, match="not a real count") as info:
         load_pack(folder)
-    assert "row 2" in str(info.value) and "'pop'" in str(info.value)
+    assert "line 3" in str(info.value) and "'pop'" in str(info.value)

@@ -14,6 +14,12 @@ PACKS = Path(__file__).resolve().parents[1] / "packs"
 ALL = ["gr", "kungalv", "tampere", "porto_alegre", "lund", "kuopio"]
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the ingest's messages."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_real_pack_has_no_errors(name: str, shared_data: Path) -> None:
     problems = check_pack(PACKS / name)

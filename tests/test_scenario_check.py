@@ -22,6 +22,12 @@ TAMPERE = ROOT / "packs" / "tampere"
 KUNGALV = ROOT / "packs" / "kungalv"
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the ingest's messages."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 @pytest.fixture(scope="module")
 def tampere_nodes() -> np.ndarray:
     """Lon/lat of the walk street nodes of the Tampere extract."""
@@ -67,7 +73,7 @@ def test_links_near_streets_pass_and_a_far_end_is_named(
     problems = check_scenario(scenario, load_pack(TAMPERE))
     assert len(problems) == 1, problems
     text = str(problems[0])
-    assert "'Gångbro'" in text and "last point" in text and "row 8" in text
+    assert "'Gångbro'" in text and "last point" in text and "line 8" in text
     assert "m from the nearest walk street node" in text
     assert problems[0].column == "coordinates"
 

@@ -39,6 +39,12 @@ headways = [{ day_type = "weekday", hours = "6-9", minutes = 10 }]
 """
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests match the English texts of the ingest's messages."""
+    monkeypatch.setenv("JAMLIK_LANG", "en")
+
+
 def _write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
@@ -64,7 +70,7 @@ def test_negative_dwellings_names_line_entry_and_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_scenario(_write(tmp_path, "bad.toml", text))
     message = str(err.value)
-    assert "bad.toml line 5" in message
+    assert "bad.toml, line 5" in message
     assert "'Kvarter A'" in message and "dwellings" in message
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from jamlik.errors import ConfigError, MissingFileError
+from jamlik.i18n import t
 
 __all__ = ["read_toml_file"]
 
@@ -23,8 +24,8 @@ def read_toml_file(path: str | Path, *, what: str) -> dict[str, Any]:
     """
     path = Path(path)
     if not path.is_file():
-        raise MissingFileError(f"{path}: {what} not found; check the path")
+        raise MissingFileError(t("ingest.toml.missing", path=str(path), what=what))
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
+        raise ConfigError(t("ingest.toml.invalid", path=str(path), reason=exc)) from None

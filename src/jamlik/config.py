@@ -45,6 +45,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jamlik.i18n import t
+
 __all__ = ["DEFAULT_PROFILE", "DEFAULT_PROFILES", "WALK_PROFILES", "TravelProfile", "profile"]
 
 
@@ -124,4 +126,4 @@ def profile(name: str) -> TravelProfile:
         return DEFAULT_PROFILES[name]
     except KeyError:
         known = ", ".join(DEFAULT_PROFILES)
-        raise KeyError(f"unknown travel profile {name!r}; known profiles: {known}") from None
+        raise KeyError(t("ingest.config.unknown_profile", name=name, known=known)) from None

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from jamlik.i18n import t
+
 __all__ = [
     "about_parameter",
     "CRSError",
@@ -104,21 +106,35 @@ class GTFSError(DataError):
     """A GTFS feed cannot be used for routing."""
 
 
+#: What :attr:`Problem.row` counts: the lines of a text file (header = line 1), the records of
+#: a Parquet table or the features of a vector layer (both from 1).
+ROW_UNITS = ("line", "record", "feature")
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One problem found while checking input: where it is and what is wrong."""
+    """One problem found while checking input: where it is and what is wrong.
+
+    ``row`` names the place in ``file`` as people look it up: in a text file (CSV, GTFS,
+    TOML) its *line*, the header being line 1 so the first data row is line 2 (sv "rad 2",
+    en "line 2"); in a Parquet table its record and in a vector layer its feature, from 1
+    (``unit`` says which). A text lists several ("2, 5, 9 (+3 more)").
+    """
 
     file: str
     message: str
     row: int | str | None = None
     column: str | None = None
+    unit: str = "line"
 
     def __str__(self) -> str:
         where = self.file
         if self.row is not None:
-            where += f", row {self.row}"
+            many = isinstance(self.row, str) and not self.row.isdigit()
+            unit = self.unit if self.unit in ROW_UNITS else "line"
+            where += ", " + t(f"problem.{unit}{'s' if many else ''}", n=self.row)
         if self.column is not None:
-            where += f", column '{self.column}'"
+            where += ", " + t("problem.column", column=self.column)
         return f"{where}: {self.message}"
 
 
@@ -129,7 +145,7 @@ class PackError(DataError):
         self.pack = pack
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"pack {pack!r} has {len(self.problems)} problem(s):\n{lines}")
+        super().__init__(t("problem.pack", pack=pack, n=len(self.problems), lines=lines))
 
 
 class ConfigError(DataError):
@@ -141,4 +157,4 @@ class ProblemWarning(Problem):
     """A problem that is reported but does not make the input unusable (e.g. zero population)."""
 
     def __str__(self) -> str:
-        return f"{super().__str__()} (warning)"
+        return t("problem.warning", problem=super().__str__())

@@ -12,8 +12,8 @@ one command line run on one damaged input; :func:`run_case` runs it in-process w
 * the message names the file (its name) and, where the corpus knows it, the row, line, option
   or column.
 
-Rows: ``row N`` counts data rows from 1 (the header is not a row), as in pack problems;
-``line N`` counts the file's lines with the header as line 1. So data row N is line N + 1.
+Lines: ``line N`` counts the file's lines with the header as line 1, as every message that
+points into a file does (tables, pack problems, GTFS, points, scenario files).
 """
 
 from __future__ import annotations

@@ -47,8 +47,8 @@ def _stats(mutation: str) -> Callable[[Inputs, Path], tuple[Path, tuple[str, ...
     def damage(inputs: Inputs, pack: Path) -> tuple[Path, tuple[str, ...]]:
         damaged = MUTATIONS[mutation](_stats_table(inputs), pack, STATS)
         names = tuple(n for n in damaged.names if n != "cut off")
-        if mutation == "duplicated":  # a repeated (area, year) pair: both rows named
-            names = ("area_id", f"{damaged.names[1].split(', ')[1]}")
+        if mutation == "duplicated":  # a repeated (area, year) pair: both lines named
+            names = ("area_id", f"lines {damaged.names[1]}")
         return damaged.path, (STATS, *names)
 
     return damage

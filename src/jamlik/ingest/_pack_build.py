@@ -12,17 +12,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyproj
 
 from jamlik.errors import Problem, ProblemWarning
+from jamlik.i18n import t
 from jamlik.ingest.areas import (
     format_rows,
     parse_crs,
     read_areas,
     read_points,
     read_statistics_table,
+    unit_of,
 )
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def _statistics(
 ) -> tuple[pd.DataFrame, tuple[str, ...], list[Problem]]:
     problems: list[Problem] = []
     if config.statistics and config.areas is None:
-        msg = "[[statistics]] needs an [areas] section whose ids the tables refer to; add one"
+        msg = t("ingest.pack.statistics_need_areas")
         return _empty_statistics(), (), [Problem("pack.toml", msg, None, "statistics")]
     yearly: list[pd.DataFrame] = []
     snapshots: list[pd.DataFrame] = []
@@ -132,10 +133,7 @@ def _statistics(
             continue
         for column in table.columns.drop(["area_id", "year"]):
             if column in seen:
-                msg = (
-                    f"column {column!r} also comes from {seen[column]}; keep it in one table "
-                    f"(list the columns to keep with `attributes = [...]` in statistics[{index}])"
-                )
+                msg = t("ingest.pack.column_twice", column=column, other=seen[column], index=index)
                 problems.append(Problem(label, msg, None, column))
             seen[column] = label
         groups += [g for g in cfg.groups if g not in groups]
@@ -201,10 +199,11 @@ def _cells(
         if table is None or "x" not in table:
             continue
         for name, column in cfg.groups.items():
-            over = np.flatnonzero(table[name].to_numpy() > table["pop_total"].to_numpy())
-            if over.size:
-                msg = f"group {name!r} is larger than the total population of the cell"
-                problems.append(Problem(label, msg, format_rows(over), column))
+            over = table[name].to_numpy() > table["pop_total"].to_numpy()
+            if over.any():
+                msg = t("ingest.pack.cell_group_over_total", name=name)
+                rows = format_rows(table.index[over])
+                problems.append(Problem(label, msg, rows, column, unit_of(table.index)))
         tables.append(table)
     if not tables:
         return None, problems
@@ -248,24 +247,24 @@ def _population_checks(
     problems: list[Problem] = []
     method = config.population.method
     if method == "cells" and not config.cells:
-        msg = "method 'cells' needs a [[cells]] table; add one or choose another method"
+        msg = t("ingest.pack.cells_method")
         problems.append(Problem("pack.toml", msg, None, "population.method"))
     if method == "buildings" and config.osm is None:
-        msg = "method 'buildings' needs an [osm] extract with buildings; add one or use 'nodes'"
+        msg = t("ingest.pack.buildings_method")
         problems.append(Problem("pack.toml", msg, None, "population.method"))
     if method in {"buildings", "nodes"} and config.areas is None:
-        msg = f"method {method!r} needs [areas] with population; add them or use 'cells'"
+        msg = t("ingest.pack.method_needs_areas", method=method)
         problems.append(Problem("pack.toml", msg, None, "population.method"))
     stats_files = ", ".join(s.path for s in config.statistics) or "pack.toml"
     years = sorted(int(y) for y in statistics["year"].dropna().unique())
     wanted = config.population.year
     if wanted is not None and config.statistics and not statistics.empty and wanted not in years:
-        msg = f"[population].year = {wanted} but the statistics have the years {years}; pick one"
+        msg = t("ingest.pack.population_year", year=wanted, years=years)
         problems.append(Problem(stats_files, msg, None, "year"))
         return problems
     if areas is None or "pop_total" not in statistics or statistics.empty:
         if areas is not None and not config.cells:
-            msg = "the areas have no population (no statistics table with `total`)"
+            msg = t("ingest.pack.no_population")
             problems.append(ProblemWarning(stats_files, msg, None, "total"))
         return problems
     year = wanted if wanted is not None else (years[-1] if years else None)
@@ -274,11 +273,11 @@ def _population_checks(
     missing = population.index[population.isna()]
     if len(missing):
         shown = ", ".join(missing[:8])
-        msg = f"{len(missing)} area(s) have no statistics for {year}: {shown}; they get 0 residents"
+        msg = t("ingest.pack.areas_without_statistics", n=len(missing), year=year, shown=shown)
         problems.append(ProblemWarning(stats_files, msg, None, "area_id"))
     zero = population.index[population == 0]
     if len(zero):
         shown = ", ".join(zero[:8])
-        msg = f"{len(zero)} area(s) have zero population in {year}: {shown}"
+        msg = t("ingest.pack.areas_zero_population", n=len(zero), year=year, shown=shown)
         problems.append(ProblemWarning(stats_files, msg, None, "pop_total"))
     return problems

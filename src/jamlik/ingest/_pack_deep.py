@@ -23,6 +23,7 @@ Row numbers follow the pack's one convention: data rows counted from 1, the head
 from __future__ import annotations
 
 import hashlib
+import io
 import zipfile
 from collections.abc import Collection, Iterable
 from pathlib import Path
@@ -33,6 +34,8 @@ import osmium
 import pandas as pd
 
 from jamlik.errors import Problem, ProblemWarning
+from jamlik.i18n import format_number, t
+from jamlik.ingest._lines import with_lines
 from jamlik.ingest.areas import format_rows
 
 if TYPE_CHECKING:
@@ -78,28 +81,26 @@ def osm_block_problems(path: Path, *, label: str) -> list[Problem]:
     try:
         _NothingKept().apply_file(str(path))
     except (RuntimeError, OSError, ValueError) as exc:
-        msg = f"a data block cannot be read ({exc}); the file is damaged, download it again"
-        return [Problem(label, msg)]
+        return [Problem(label, t("ingest.deep.block_unreadable", reason=exc))]
     return []
 
 
 def _read_member(archive: zipfile.ZipFile, names: dict[str, str], member: str) -> pd.DataFrame:
     if member not in names:
         return pd.DataFrame()
-    with archive.open(names[member]) as handle:
-        frame = pd.read_csv(
-            handle, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True
-        )
+    text = archive.read(names[member]).decode("utf-8-sig")
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     frame.columns = [c.strip() for c in frame.columns]
-    return frame
+    return with_lines(frame, text)  # problems name the file's lines (header = line 1)
 
 
 def _notice(
     label: str, member: str, code: str, rows: Iterable[int], field: str, text: str
 ) -> Problem:
-    positions = np.asarray(list(rows), dtype=np.int64)
-    count = f" ({len(positions):,} rows)" if len(positions) > 1 else ""
-    return Problem(label, f"{member}: [{code}] {text}{count}", format_rows(positions), field)
+    """One problem for a notice; ``rows`` are the lines of ``member`` (header = line 1)."""
+    lines = np.asarray(list(rows), dtype=np.int64)
+    count = " " + t("ingest.deep.rows", n=format_number(len(lines))) if len(lines) > 1 else ""
+    return Problem(label, f"{member}: [{code}] {text}{count}", format_rows(lines), field)
 
 
 def gtfs_notices(path: Path, *, label: str) -> list[Problem]:
@@ -115,7 +116,7 @@ def gtfs_notices(path: Path, *, label: str) -> list[Problem]:
                 _read_member(archive, names, m) for m in ("calendar.txt", "calendar_dates.txt")
             ]
     except (zipfile.BadZipFile, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        return [Problem(label, f"the feed cannot be read row by row ({exc})")]
+        return [Problem(label, t("ingest.deep.feed_unreadable", reason=exc))]
     problems = _stop_notices(tables["stops.txt"], label)
     problems += _key_notices(tables, calendars, label)
     problems += _time_notices(tables["stop_times.txt"], label)
@@ -133,16 +134,16 @@ def _stop_notices(stops: pd.DataFrame, label: str) -> list[Problem]:
     for name, values, limit in (("stop_lat", lat, 90.0), ("stop_lon", lon, 180.0)):
         missing = np.flatnonzero(needs_place & values.isna().to_numpy())
         if len(missing):
-            text = "a stop, station or entrance has no coordinate; add it"
+            text = t("ingest.deep.no_coordinate")
             code = "missing_required_field"
-            problems.append(_notice(label, "stops.txt", code, missing, name, text))
-        outside = np.flatnonzero((values.abs() > limit).to_numpy())
+            problems.append(_notice(label, "stops.txt", code, stops.index[missing], name, text))
+        outside = stops.index[(values.abs() > limit).to_numpy()]
         if len(outside):
-            text = f"the coordinate is outside -{limit:g}..{limit:g}"
+            text = t("ingest.deep.out_of_range", limit=f"{limit:g}")
             problems.append(_notice(label, "stops.txt", "number_out_of_range", outside, name, text))
-    origin = np.flatnonzero(((lat.abs() < 1.0) & (lon.abs() < 1.0)).to_numpy())
+    origin = stops.index[((lat.abs() < 1.0) & (lon.abs() < 1.0)).to_numpy()]
     if len(origin):
-        text = "the stop lies at or near 0,0 (a missing coordinate written as zero)"
+        text = t("ingest.deep.near_origin")
         problems.append(_notice(label, "stops.txt", "point_near_origin", origin, "stop_lat", text))
     return problems
 
@@ -165,9 +166,9 @@ def _key_notices(
         frame = tables[member]
         if frame.empty or not set(keys) <= set(frame.columns):
             continue
-        rows = _duplicates(frame, keys)
+        rows = frame.index[_duplicates(frame, keys)]
         if len(rows):
-            text = f"the same {' + '.join(keys)} appears again; keys must be unique"
+            text = t("ingest.deep.duplicate_key", keys=" + ".join(keys))
             problems.append(_notice(label, member, "duplicate_key", rows, keys[-1], text))
     services = set().union(*(set(c.get("service_id", ())) for c in calendars))
     references = (
@@ -183,8 +184,9 @@ def _key_notices(
         rows = np.flatnonzero(~frame[column].isin(known).to_numpy())
         if len(rows):
             first = frame[column].iloc[rows[0]]
-            text = f"{column} {first!r} (and others) is not in {target}"
-            problems.append(_notice(label, member, "foreign_key_violation", rows, column, text))
+            text = t("ingest.deep.foreign_key", column=column, value=first, target=target)
+            lines = frame.index[rows]
+            problems.append(_notice(label, member, "foreign_key_violation", lines, column, text))
     return problems
 
 
@@ -210,8 +212,9 @@ def _time_notices(stop_times: pd.DataFrame, label: str) -> list[Problem]:
         rows = np.flatnonzero(bad.to_numpy())
         if len(rows):
             example = values.iloc[rows[0]]
-            text = f"{example!r} (and others) is not a time HH:MM:SS (minutes and seconds < 60)"
-            problems.append(_notice(label, "stop_times.txt", "invalid_time", rows, column, text))
+            text = t("ingest.deep.invalid_time", value=example)
+            lines = stop_times.index[rows]
+            problems.append(_notice(label, "stop_times.txt", "invalid_time", lines, column, text))
     if not {"arrival_time", "departure_time"} <= set(stop_times.columns):
         return problems
     order = pd.to_numeric(stop_times["stop_sequence"], errors="coerce")
@@ -227,9 +230,9 @@ def _time_notices(stop_times: pd.DataFrame, label: str) -> list[Problem]:
     previous = frame.groupby("trip", sort=False)["departure"].shift()
     previous = previous.groupby(frame["trip"], sort=False).ffill()
     early = (frame["arrival"] < previous).to_numpy()
-    rows = np.sort(frame.index.to_numpy()[early])
+    rows = np.sort(stop_times.index.to_numpy()[frame.index.to_numpy()[early]])
     if len(rows):
-        text = "the bus arrives before it left the previous stop; fix the times of this trip"
+        text = t("ingest.deep.arrives_early")
         code = "stop_time_with_arrival_before_previous_departure_time"
         problems.append(_notice(label, "stop_times.txt", code, rows, "arrival_time", text))
     return problems
@@ -253,12 +256,9 @@ def _duplicate_feeds(feeds: list[tuple[str, Path]]) -> list[Problem]:
         digest, trips = _feed_fingerprint(path)
         for other, other_digest, other_trips in seen:
             if digest == other_digest:
-                msg = f"the same feed as {other}; list each feed once or every count doubles"
+                msg = t("ingest.deep.same_feed", other=other)
             elif trips and trips == other_trips:
-                msg = (
-                    f"has exactly the trips of {other} (another export of the same feed?); "
-                    "list each feed once or every departure is counted twice"
-                )
+                msg = t("ingest.deep.same_trips", other=other)
             else:
                 continue
             problems.append(Problem(label, msg, None, "gtfs"))
@@ -281,10 +281,8 @@ def _implausible_statistics(statistics: pd.DataFrame, *, label: str) -> list[Pro
         if len(odd):
             rows = statistics.iloc[odd]
             places = [f"{a} ({y})" for a, y in zip(rows["area_id"], rows["year"], strict=True)]
-            more = f" (+{len(places) - 5} more)" if len(places) > 5 else ""
-            msg = (
-                f"an income below zero or above {MAX_PLAUSIBLE_INCOME:,} in area(s) "
-                f"{', '.join(places[:5])}{more}: check the unit and the value"
-            )
+            more = " " + t("problem.more", n=len(places) - 5) if len(places) > 5 else ""
+            msg = t("ingest.deep.odd_income", limit=format_number(MAX_PLAUSIBLE_INCOME),
+                    places=", ".join(places[:5]) + more)  # fmt: skip
             problems.append(ProblemWarning(label, msg, None, column))
     return problems

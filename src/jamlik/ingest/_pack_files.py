@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import osmium
 
 from jamlik.errors import Problem
+from jamlik.i18n import t
 
 if TYPE_CHECKING:
     from jamlik.ingest.pack import PackConfig
@@ -46,20 +47,21 @@ def check_external_files(config: PackConfig, *, root: Path) -> list[Problem]:
     if config.categories is not None:
         path = root / config.categories.path
         if not path.is_file():
-            msg = f"file not found (looked for {path}); fix the path"
+            msg = t("ingest.table.file_missing", path=str(path))
             problems.append(Problem(config.categories.path, msg))
         else:
             try:
                 tomllib.loads(path.read_text(encoding="utf-8"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                problems.append(Problem(config.categories.path, f"not valid TOML: {exc}"))
+                msg = t("ingest.files.not_toml", reason=exc)
+                problems.append(Problem(config.categories.path, msg))
     return problems
 
 
 def check_osm(path: Path, *, label: str) -> list[Problem]:
     """Check that an OSM file exists, opens with pyosmium and, for PBF, is not truncated."""
     if not path.is_file():
-        return [Problem(label, f"file not found (looked for {path}); fix the path")]
+        return [Problem(label, t("ingest.table.file_missing", path=str(path)))]
     try:
         reader = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
         try:
@@ -67,12 +69,11 @@ def check_osm(path: Path, *, label: str) -> list[Problem]:
         finally:
             reader.close()
     except (RuntimeError, OSError, ValueError) as exc:
-        msg = f"not a readable OSM file ({exc}); download the extract again"
-        return [Problem(label, msg)]
+        return [Problem(label, t("ingest.files.not_osm", reason=exc))]
     if path.name.lower().endswith(".pbf"):
         error = _pbf_framing_error(path)
         if error:
-            return [Problem(label, f"{error}; the file is damaged or truncated, download it again")]
+            return [Problem(label, t("ingest.files.damaged_pbf", error=error))]
     return []
 
 
@@ -85,26 +86,24 @@ def _pbf_framing_error(path: Path) -> str | None:
         while offset < size:
             head = handle.read(4)
             if len(head) < 4:
-                return f"block {blocks + 1} at byte {offset} is cut off"
+                return t("ingest.files.block_cut", block=blocks + 1, offset=offset)
             (header_len,) = struct.unpack(">I", head)
             if header_len == 0 or header_len > _MAX_BLOB_HEADER:
-                return f"block {blocks + 1} at byte {offset} has a bad header length"
+                return t("ingest.files.block_header", block=blocks + 1, offset=offset)
             header = handle.read(header_len)
             if len(header) < header_len:
-                return f"block {blocks + 1} at byte {offset} is cut off"
+                return t("ingest.files.block_cut", block=blocks + 1, offset=offset)
             kind, data_size = _parse_blob_header(header)
             if kind not in {"OSMHeader", "OSMData"} or data_size is None:
-                return f"block {blocks + 1} at byte {offset} is not an OSM PBF block"
+                return t("ingest.files.block_not_osm", block=blocks + 1, offset=offset)
             if data_size > _MAX_BLOB:
-                return f"block {blocks + 1} at byte {offset} is too large"
+                return t("ingest.files.block_too_large", block=blocks + 1, offset=offset)
             offset += 4 + header_len + data_size
             if offset > size:
-                return (
-                    f"block {blocks + 1} ends at byte {offset}, after the end of the file ({size})"
-                )
+                return t("ingest.files.block_past_end", block=blocks + 1, offset=offset, size=size)
             handle.seek(offset)
             blocks += 1
-    return None if blocks else "the file holds no OSM blocks"
+    return None if blocks else t("ingest.files.no_blocks")
 
 
 def _parse_blob_header(data: bytes) -> tuple[str, int | None]:
@@ -147,25 +146,23 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
 def check_gtfs(path: Path, *, label: str) -> list[Problem]:
     """Check that a GTFS zip opens and holds the required files with their key columns."""
     if not path.is_file():
-        return [Problem(label, f"file not found (looked for {path}); fix the path")]
+        return [Problem(label, t("ingest.table.file_missing", path=str(path)))]
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        return [Problem(label, f"not a readable zip file ({exc}); a GTFS feed is a .zip")]
+        return [Problem(label, t("ingest.files.not_zip", reason=exc))]
     problems: list[Problem] = []
     with archive:
         names = {Path(n).name: n for n in archive.namelist() if not n.endswith("/")}
         nested = [n for n in archive.namelist() if "/" in n.rstrip("/")]
         for member, columns in GTFS_REQUIRED.items():
             if member not in names:
-                hint = " (files must sit at the top of the zip)" if nested else ""
-                problems.append(
-                    Problem(label, f"GTFS file {member} is missing{hint}", None, member)
-                )
+                key = "ingest.files.gtfs_member_nested" if nested else "ingest.files.gtfs_member"
+                problems.append(Problem(label, t(key, member=member), None, member))
                 continue
             problems += _check_header(archive, names[member], columns, label=label)
         if not any(c in names for c in GTFS_CALENDARS):
-            msg = "GTFS needs calendar.txt or calendar_dates.txt; neither is in the zip"
+            msg = t("ingest.files.gtfs_no_calendar")
             problems.append(Problem(label, msg, None, "calendar.txt"))
         for member in GTFS_CALENDARS:
             if member in names:
@@ -180,10 +177,11 @@ def _check_header(
         with archive.open(member) as handle:
             first = handle.readline().decode("utf-8-sig", errors="replace")
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        return [Problem(label, f"{member} cannot be read ({exc})", None, member)]
+        return [Problem(label, t("ingest.files.member_unreadable", member=member, reason=exc),
+                        None, member)]  # fmt: skip
     header = [c.strip().strip('"') for c in first.strip().split(",")]
     missing = [c for c in columns if c not in header]
     if missing:
-        msg = f"{member} lacks the column(s) {', '.join(missing)}; fix the feed"
+        msg = t("ingest.files.member_columns", member=member, columns=", ".join(missing))
         return [Problem(label, msg, None, member)]
     return []

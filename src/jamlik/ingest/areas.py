@@ -5,12 +5,17 @@ Every reader returns what it could read together with a list of :class:`~jamlik.
 ``jamlik pack check`` can report all problems at once. Readers never raise on bad data; the pack
 loader (:mod:`jamlik.ingest.pack`) decides whether the problems are fatal.
 
-Row numbers in problems count data rows (or features) from 1; a CSV header line is not counted.
+Problems name the place in the file as people look it up: in a CSV its *line*, the header being
+line 1 so the first data row is line 2 (sv "rad 2", en "line 2"; as the GTFS validator's
+``csvRowNumber``); in a Parquet table its record and in a vector layer its feature, from 1. The
+readers keep that number as the table's index (named ``line``, ``record`` or ``feature``), so
+every later check can name it.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +28,8 @@ import pyproj
 import shapely
 
 from jamlik.errors import Problem, ProblemWarning
-from jamlik.i18n import t
+from jamlik.i18n import format_number, t
+from jamlik.ingest._lines import LINE, with_lines
 from jamlik.ingest.crs_checks import check_coordinates, check_geometries
 
 __all__ = [
@@ -33,6 +39,7 @@ __all__ = [
     "read_points",
     "read_statistics_table",
     "read_table",
+    "unit_of",
 ]
 
 #: Column names reserved in :meth:`Pack.statistics` and in cell tables.
@@ -46,14 +53,20 @@ def format_rows(rows: Sequence[int] | np.ndarray) -> int | str:
     Parameters
     ----------
     rows
-        Zero-based row positions.
+        The numbers as the problem names them: file lines (header = line 1), or record or
+        feature numbers from 1 (see the module docstring).
     """
-    numbers = [int(r) + 1 for r in rows]
+    numbers = [int(r) for r in rows]
     if len(numbers) == 1:
         return numbers[0]
     shown = ", ".join(str(n) for n in numbers[:_MAX_LISTED])
     more = len(numbers) - _MAX_LISTED
-    return f"{shown} (+{more} more)" if more > 0 else shown
+    return f"{shown} {t('problem.more', n=more)}" if more > 0 else shown
+
+
+def unit_of(index: pd.Index) -> str:
+    """Return what a reader's index counts: ``line`` (CSV), ``record`` (Parquet) or ``feature``."""
+    return str(index.name) if index.name in ("record", "feature") else LINE
 
 
 def parse_crs(
@@ -63,22 +76,15 @@ def parse_crs(
     try:
         crs = pyproj.CRS.from_user_input(value)
     except pyproj.exceptions.CRSError:
-        return None, [
-            Problem(
-                file, f"unknown CRS {value!r}; use an EPSG code such as 'EPSG:3006'", None, column
-            )
-        ]
+        return None, [Problem(file, t("ingest.table.unknown_crs", crs=value), None, column)]
     if not require_metric:
         return crs, []
     if crs.is_geographic or not crs.is_projected:
-        msg = (
-            f"CRS {value!r} ({crs.name}) is geographic (degrees); distances need a projected CRS "
-            "in metres: pick one like 'EPSG:3006' (SWEREF 99 TM) or the local UTM zone"
-        )
+        msg = t("ingest.table.geographic_crs", crs=value, name=crs.name)
         return None, [Problem(file, msg, None, column)]
     units = {axis.unit_name for axis in crs.axis_info}
     if not units <= {"metre", "meter"}:
-        msg = f"CRS {value!r} ({crs.name}) uses {sorted(units)}, not metres; pick a metric CRS"
+        msg = t("ingest.table.not_metres", crs=value, name=crs.name, units=sorted(units))
         return None, [Problem(file, msg, None, column)]
     return crs, []
 
@@ -96,33 +102,35 @@ def read_table(path: Path, *, label: str) -> tuple[pd.DataFrame | None, list[Pro
     """Read a CSV (separator sniffed among ``, ; TAB``) or Parquet table with every column as text.
 
     Columns are kept as strings (missing cells as NaN) so that ids keep leading zeros and
-    non-numeric values can be reported by row; callers convert the columns they need.
+    non-numeric values can be reported by row; callers convert the columns they need. The
+    index holds each row's line in the CSV (header = line 1), or its record number from 1 in a
+    Parquet table.
     """
     if not path.is_file():
-        return None, [Problem(label, f"file not found (looked for {path}); fix the path")]
-    if path.suffix.lower() not in {".parquet", ".pq"}:
+        return None, [Problem(label, t("ingest.table.file_missing", path=str(path)))]
+    parquet = path.suffix.lower() in {".parquet", ".pq"}
+    text = ""
+    if not parquet:
         data = path.read_bytes()
         try:
-            data.decode("utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             return None, [Problem(label, t("table.not_utf8", line=line))]
     try:
-        if path.suffix.lower() in {".parquet", ".pq"}:
+        if parquet:
             frame = pd.read_parquet(path)
             frame = frame.astype(str).where(frame.notna(), np.nan)
+            frame.index = pd.RangeIndex(1, len(frame) + 1, name="record")
         else:
             frame = pd.read_csv(
-                path,
-                sep=_sniff_separator(path),
-                dtype=str,
-                encoding="utf-8-sig",
-                skipinitialspace=True,
+                io.StringIO(text), sep=_sniff_separator(path), dtype=str, skipinitialspace=True
             )
+            frame = with_lines(frame, text)
     except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        return None, [Problem(label, f"cannot read the table ({exc}); save it as UTF-8 CSV")]
+        return None, [Problem(label, t("ingest.table.unreadable", reason=exc))]
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.reset_index(drop=True), []
+    return frame, []
 
 
 def _missing_columns(
@@ -132,7 +140,7 @@ def _missing_columns(
     for key, column in wanted.items():
         if column is not None and column not in frame.columns:
             have = ", ".join(map(str, frame.columns))
-            msg = f"column {column!r} (set by `{key}`) is missing; the file has: {have}"
+            msg = t("ingest.table.missing_column", column=column, key=key, have=have)
             problems.append(Problem(label, msg, None, column))
     return problems
 
@@ -147,7 +155,7 @@ def _apply_filter(
     for column, value in filters.items():
         keep &= (frame[column].astype(str).str.strip() == str(value)).to_numpy()
     if not keep.any():
-        problems.append(Problem(label, f"filter {dict(filters)} keeps no rows; check its values"))
+        problems.append(Problem(label, t("ingest.table.filter_empty", filter=dict(filters))))
     return frame.loc[keep], problems
 
 
@@ -160,43 +168,40 @@ def to_counts(
 ) -> tuple[np.ndarray, list[Problem]]:
     """Convert a text column of counts to float; report empty, non-numeric and negative values.
 
-    The index of ``frame`` must hold the zero-based row positions in the file. With
-    ``empty_as_zero`` empty cells become 0 and are reported as a warning only.
+    The index of ``frame`` holds the rows' numbers as problems name them (:func:`read_table`).
+    With ``empty_as_zero`` empty cells become 0 and are reported as a warning only.
     """
     raw = frame[column]
     pos = np.asarray(frame.index)
+    unit = unit_of(frame.index)
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     problems: list[Problem] = []
     missing = np.flatnonzero(raw.isna().to_numpy())
     if missing.size and empty_as_zero:
         values[missing] = 0.0
-        msg = f"{what} is empty in {missing.size} row(s); read as 0 (`empty_as_zero = true`)"
-        problems.append(ProblemWarning(label, msg, format_rows(pos[missing]), column))
+        msg = t("ingest.table.empty_as_zero", what=what, n=missing.size)
+        problems.append(ProblemWarning(label, msg, format_rows(pos[missing]), column, unit))
     elif missing.size:
-        msg = (
-            f"{what} is empty; fill in a number (0 if there are none) "
-            "or set `empty_as_zero = true` for this layer"
-        )
-        problems.append(Problem(label, msg, format_rows(pos[missing]), column))
+        msg = t("ingest.table.empty_count", what=what)
+        problems.append(Problem(label, msg, format_rows(pos[missing]), column, unit))
     bad = np.flatnonzero(np.isnan(values) & raw.notna().to_numpy())
     if bad.size:
         sample = ", ".join(repr(str(v)) for v in raw.iloc[bad[:3]])
-        msg = f"{what} is not a number ({sample}); use plain digits with '.' as decimal point"
-        problems.append(Problem(label, msg, format_rows(pos[bad]), column))
+        msg = t("ingest.table.not_a_number", what=what, sample=sample)
+        problems.append(Problem(label, msg, format_rows(pos[bad]), column, unit))
     bad = np.flatnonzero(~np.isfinite(values) & ~np.isnan(values))
     if bad.size:
-        problems.append(Problem(label, f"{what} is infinite", format_rows(pos[bad]), column))
+        msg = t("ingest.table.infinite", what=what)
+        problems.append(Problem(label, msg, format_rows(pos[bad]), column, unit))
     negative = np.flatnonzero(values < 0)
     if negative.size:
-        msg = f"{what} is negative ({values[negative[0]]:g}); counts must be 0 or more"
-        problems.append(Problem(label, msg, format_rows(pos[negative]), column))
+        msg = t("ingest.table.negative", what=what, value=f"{values[negative[0]]:g}")
+        problems.append(Problem(label, msg, format_rows(pos[negative]), column, unit))
     absurd = np.flatnonzero(np.isfinite(values) & (values > MAX_COUNT))
     if absurd.size:
-        msg = (
-            f"{what} is {values[absurd[0]]:g}: more than {MAX_COUNT:,} in one row is not a real "
-            "count (a unit or export error?)"
-        )
-        problems.append(Problem(label, msg, format_rows(pos[absurd]), column))
+        limit = format_number(MAX_COUNT)
+        msg = t("ingest.table.absurd", what=what, value=f"{values[absurd[0]]:g}", limit=limit)
+        problems.append(Problem(label, msg, format_rows(pos[absurd]), column, unit))
     return values, problems
 
 
@@ -207,31 +212,34 @@ def _groups_within_total(
     *,
     label: str,
     positions: np.ndarray,
+    unit: str,
 ) -> list[Problem]:
     problems = []
     for name, values in groups.items():
         over = np.flatnonzero((values > total) & (total >= 0))
         if over.size:
             first = over[0]
-            msg = (
-                f"group {name!r} ({values[first]:g}) is larger than the total ({total[first]:g}); "
-                "a group counts people among the total, fix the numbers or the column"
-            )
-            problems.append(Problem(label, msg, format_rows(positions[over]), columns[name]))
+            msg = t("ingest.table.group_over_total", name=name, value=f"{values[first]:g}",
+                    total=f"{total[first]:g}")  # fmt: skip
+            problems.append(Problem(label, msg, format_rows(positions[over]), columns[name], unit))
     return problems
 
 
 def _duplicates(values: pd.Series, *, label: str, column: str, what: str) -> list[Problem]:
-    """Report repeated values; the index of ``values`` holds the row positions."""
+    """Report repeated values; the index of ``values`` holds the rows' numbers.
+
+    ``what`` names the values: ``area_ids``, ``area_years`` or ``ids``.
+    """
     dup = values.duplicated(keep=False).to_numpy()
     if not dup.any():
         return []
     ids = list(dict.fromkeys(values[dup].astype(str)))
     shown = ", ".join(ids[:_MAX_LISTED])
     if len(ids) > _MAX_LISTED:
-        shown += f" (+{len(ids) - _MAX_LISTED} more)"
-    msg = f"{what} are not unique: {shown}; every row needs its own id"
-    return [Problem(label, msg, format_rows(np.asarray(values.index)[dup]), column)]
+        shown += " " + t("problem.more", n=len(ids) - _MAX_LISTED)
+    msg = t(f"ingest.table.not_unique.{what}", shown=shown)
+    rows = format_rows(np.asarray(values.index)[dup])
+    return [Problem(label, msg, rows, column, unit_of(values.index))]
 
 
 def read_areas(
@@ -261,31 +269,33 @@ def read_areas(
         return (
             None,
             frozenset(),
-            [Problem(label, f"file not found (looked for {path}); fix the path")],
+            [Problem(label, t("ingest.table.file_missing", path=str(path)))],
         )
     try:
         layers = [str(row[0]) for row in pyogrio.list_layers(path)]
     except (pyogrio.errors.DataSourceError, OSError) as exc:
-        return None, frozenset(), [Problem(label, f"not a readable vector file ({exc})")]
+        return None, frozenset(), [Problem(label, t("ingest.table.not_vector", reason=exc))]
     if layer is None and len(layers) > 1:
-        msg = f"the file has several layers ({', '.join(layers)}); choose one with `layer = ...`"
+        msg = t("ingest.table.several_layers", layers=", ".join(layers))
         return None, frozenset(), [Problem(label, msg, None, "layer")]
     if layer is not None and layer not in layers:
-        msg = f"unknown layer {layer!r}; the file has: {', '.join(layers)}"
+        msg = t("ingest.table.unknown_layer", layer=layer, layers=", ".join(layers))
         return None, frozenset(), [Problem(label, msg, None, "layer")]
     try:
         frame = pyogrio.read_dataframe(path, layer=layer)
     except (pyogrio.errors.DataSourceError, OSError, ValueError) as exc:
-        return None, frozenset(), [Problem(label, f"cannot read the layer ({exc})")]
+        return None, frozenset(), [Problem(label, t("ingest.table.layer_unreadable", reason=exc))]
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="feature")
     problems = _missing_columns(frame, {"id": id_column, "name": name_column}, label=label)
     if problems:
         return None, frozenset(), problems
     ids = frame[id_column]
     null = np.flatnonzero(ids.isna().to_numpy())
     if null.size:
-        problems.append(Problem(label, "area id is empty", format_rows(null), id_column))
+        rows = format_rows(frame.index[null])
+        problems.append(Problem(label, t("ingest.table.area_id_empty"), rows, id_column, "feature"))
     frame[id_column] = ids.astype(str).str.strip()
-    problems += _duplicates(frame[id_column], label=label, column=id_column, what="area ids")
+    problems += _duplicates(frame[id_column], label=label, column=id_column, what="area_ids")
     all_ids = frozenset(frame[id_column])
     frame, filter_problems = _apply_filter(frame, filters, label=label)
     frame = frame.copy()
@@ -294,17 +304,19 @@ def read_areas(
     geometry = frame.geometry.to_numpy()
     empty = shapely.is_missing(geometry) | shapely.is_empty(geometry)
     if empty.any():
-        msg = "feature has no geometry; draw the polygon or remove the row"
-        problems.append(Problem(label, msg, format_rows(positions[empty]), "geometry"))
+        msg = t("ingest.table.no_geometry")
+        problems.append(Problem(label, msg, format_rows(positions[empty]), "geometry", "feature"))
     kind = shapely.get_type_id(geometry)
     not_polygon = ~empty & ~np.isin(kind, [3, 6])
     if not_polygon.any():
-        msg = "area geometry is not a polygon; areas must be (multi)polygons"
-        problems.append(Problem(label, msg, format_rows(positions[not_polygon]), "geometry"))
+        msg = t("ingest.table.not_polygon")
+        rows = format_rows(positions[not_polygon])
+        problems.append(Problem(label, msg, rows, "geometry", "feature"))
     invalid = ~empty & ~not_polygon & ~shapely.is_valid(geometry)
     if invalid.any():
-        msg = "invalid polygon repaired with make_valid; check it in a GIS"
-        problems.append(ProblemWarning(label, msg, format_rows(positions[invalid]), "geometry"))
+        msg = t("ingest.table.made_valid")
+        rows = format_rows(positions[invalid])
+        problems.append(ProblemWarning(label, msg, rows, "geometry", "feature"))
         frame.loc[invalid, frame.geometry.name] = shapely.make_valid(geometry[invalid])
     crs_problems, frame = _to_pack_crs(frame, label=label, declared=declared_crs, pack_crs=pack_crs)
     problems += crs_problems
@@ -330,18 +342,18 @@ def _to_pack_crs(
         if crs is None:
             return problems, frame
         if frame.crs is not None and not pyproj.CRS(frame.crs).equals(crs):
-            msg = f"`crs = {declared!r}` differs from the file's CRS ({frame.crs.name}); fix `crs`"
+            msg = t("ingest.table.crs_differs", declared=declared, name=frame.crs.name)
             return [Problem(label, msg, None, "crs")], frame
         frame = frame.set_crs(crs, allow_override=True)
     if frame.crs is None:
-        msg = 'the file has no CRS; write one into the file or set `crs = "EPSG:..."` in pack.toml'
+        msg = t("ingest.table.no_crs")
         return [Problem(label, msg, None, "crs")], frame
     problems += check_geometries(
         frame.geometry.to_numpy(), crs=pyproj.CRS(frame.crs), label=label,
-        rows=np.asarray(frame.index), pack_crs=pack_crs,
+        rows=np.asarray(frame.index), unit="feature", pack_crs=pack_crs,
     )  # fmt: skip
     if pack_crs is not None and not pyproj.CRS(frame.crs).equals(pack_crs):
-        msg = f"areas are in {frame.crs.name}; reprojected to the pack CRS {pack_crs.name}"
+        msg = t("ingest.table.reprojected", name=frame.crs.name, pack_crs=pack_crs.name)
         problems.append(ProblemWarning(label, msg, None, "crs"))
         frame = frame.to_crs(pack_crs)
     return problems, frame
@@ -377,34 +389,35 @@ def read_statistics_table(
     frame, filter_problems = _apply_filter(frame, filters, label=label)
     problems += filter_problems
     positions = np.asarray(frame.index)
+    unit = unit_of(frame.index)
     out = pd.DataFrame(index=frame.index)
     ids = frame[area_id].astype(str).str.strip()
     empty_ids = frame[area_id].isna().to_numpy()
     if empty_ids.any():
-        msg = "area id is empty; every row must name its area"
-        problems.append(Problem(label, msg, format_rows(positions[empty_ids]), area_id))
+        msg = t("ingest.table.row_area_id_empty")
+        problems.append(Problem(label, msg, format_rows(positions[empty_ids]), area_id, unit))
     if known_ids is not None:
         unknown = ~ids.isin(known_ids).to_numpy() & ~empty_ids
         if unknown.any():
             names = ", ".join(dict.fromkeys(ids[unknown].tolist()[:_MAX_LISTED]))
-            msg = f"area id(s) not in the areas file: {names}; fix the ids or add the areas"
-            problems.append(Problem(label, msg, format_rows(positions[unknown]), area_id))
+            msg = t("ingest.table.unknown_area_ids", names=names)
+            problems.append(Problem(label, msg, format_rows(positions[unknown]), area_id, unit))
     out["area_id"] = ids
     if year is not None:
         years = pd.to_numeric(frame[year], errors="coerce")
         bad = (years.isna() | (years.round() != years)).to_numpy()
         if bad.any():
-            msg = "year is missing or not a whole number"
-            problems.append(Problem(label, msg, format_rows(positions[bad]), year))
+            msg = t("ingest.table.bad_year")
+            problems.append(Problem(label, msg, format_rows(positions[bad]), year, unit))
         out["year"] = years.round().astype("Int64")
         keys = out["area_id"] + "/" + out["year"].astype(str)
-        problems += _duplicates(keys, label=label, column=area_id, what="(area id, year) pairs")
+        problems += _duplicates(keys, label=label, column=area_id, what="area_years")
     else:
         out["year"] = pd.array([pd.NA] * len(out), dtype="Int64")
-        problems += _duplicates(out["area_id"], label=label, column=area_id, what="area ids")
+        problems += _duplicates(out["area_id"], label=label, column=area_id, what="area_ids")
     counts: dict[str, np.ndarray] = {}
     if total is not None:
-        tot, found = to_counts(frame, total, label=label, what="population")
+        tot, found = to_counts(frame, total, label=label, what=t("ingest.table.population"))
         problems += found
         out["pop_total"] = tot
     for name, column in groups.items():
@@ -414,8 +427,9 @@ def read_statistics_table(
         out[name] = values
     if total is not None:
         problems += _groups_within_total(
-            out["pop_total"].to_numpy(), counts, groups, label=label, positions=positions
-        )
+            out["pop_total"].to_numpy(), counts, groups, label=label, positions=positions,
+            unit=unit,
+        )  # fmt: skip
     used = {area_id, year, total, *groups.values(), *filters}
     candidates = attributes if attributes is not None else [c for c in frame if c not in used]
     for column in candidates:
@@ -424,8 +438,8 @@ def read_statistics_table(
             continue  # text column (names, labels): not kept
         if attributes is not None and bool((numeric.isna() & frame[column].notna()).any()):
             bad = np.flatnonzero((numeric.isna() & frame[column].notna()).to_numpy())
-            msg = "attribute value is not a number"
-            problems.append(Problem(label, msg, format_rows(positions[bad]), column))
+            msg = t("ingest.table.attribute_not_number")
+            problems.append(Problem(label, msg, format_rows(positions[bad]), column, unit))
         if column in RESERVED_COLUMNS or column in groups:
             continue
         out[column] = numeric.to_numpy(dtype=float)
@@ -455,8 +469,9 @@ def read_points(
     Returns
     -------
     DataFrame
-        Columns ``id`` (text; the row number when ``id_column`` is None), ``x``, ``y`` (pack
-        CRS, metres) and one float column per entry of ``counts``.
+        Columns ``id`` (text; the data row's number from 1 when ``id_column`` is None), ``x``,
+        ``y`` (pack CRS, metres) and one float column per entry of ``counts``; the index holds
+        the rows' numbers as problems name them (:func:`read_table`).
     """
     frame, problems = read_table(path, label=label)
     if frame is None:
@@ -466,23 +481,24 @@ def read_points(
     problems += _missing_columns(frame, wanted, label=label)
     if problems:
         return None, problems
+    ordinal = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
     frame, filter_problems = _apply_filter(frame, filters, label=label)
     problems += filter_problems
     positions = np.asarray(frame.index)
-    frame = frame.set_axis(positions)
-    out = pd.DataFrame(index=positions)
+    unit = unit_of(frame.index)
+    out = pd.DataFrame(index=frame.index)
     if id_column is not None:
         out["id"] = frame[id_column].astype(str).str.strip()
         problems += _duplicates(out["id"], label=label, column=id_column, what="ids")
     else:
-        out["id"] = (positions + 1).astype(str)
+        out["id"] = ordinal.loc[frame.index].astype(str)
     coords = {}
     for column in (x, y):
         values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(values)
         if bad.any():
-            msg = "coordinate is empty or not a number"
-            problems.append(Problem(label, msg, format_rows(positions[bad]), column))
+            msg = t("ingest.table.bad_coordinate")
+            problems.append(Problem(label, msg, format_rows(positions[bad]), column, unit))
         coords[column] = values
     source_crs = pack_crs
     if crs is not None:
@@ -491,7 +507,7 @@ def read_points(
     if source_crs is not None:
         problems += check_coordinates(
             coords[x], coords[y], crs=source_crs, label=label, column=x, rows=positions,
-            pack_crs=pack_crs,
+            unit=unit, pack_crs=pack_crs,
         )  # fmt: skip
     if source_crs is not None and pack_crs is not None:
         transformer = pyproj.Transformer.from_crs(source_crs, pack_crs, always_xy=True)
@@ -500,12 +516,12 @@ def read_points(
         bad = ~(np.isfinite(out["x"].to_numpy()) & np.isfinite(out["y"].to_numpy()))
         bad &= np.isfinite(coords[x]) & np.isfinite(coords[y])
         if bad.any():
-            msg = f"point cannot be projected from {source_crs.name}; is `crs` right (x = lon)?"
-            problems.append(Problem(label, msg, format_rows(positions[bad]), x))
+            msg = t("ingest.table.cannot_project", name=source_crs.name)
+            problems.append(Problem(label, msg, format_rows(positions[bad]), x, unit))
     for name, column in counts.items():
         values, found = to_counts(
             frame, column, label=label, what=name, empty_as_zero=empty_as_zero
         )
         problems += found
         out[name] = values
-    return out.reset_index(drop=True), problems
+    return out, problems

@@ -28,6 +28,7 @@ import pyproj
 from numpy.typing import ArrayLike, NDArray
 
 from jamlik.errors import Problem, ProblemWarning
+from jamlik.i18n import catalogue, t
 
 __all__ = ["area_of_use_bounds", "area_text", "check_coordinates", "check_geometries"]
 
@@ -88,6 +89,7 @@ def check_coordinates(
     label: str,
     column: str | None = None,
     rows: ArrayLike | None = None,
+    unit: str = "line",
     pack_crs: pyproj.CRS | None = None,
     what: str = "point",
 ) -> list[Problem]:
@@ -102,9 +104,10 @@ def check_coordinates(
         The CRS the file or ``pack.toml`` states.
     label, column
         The file (and layer) and the column named in the problems.
-    rows
-        Zero-based row positions of the values (default ``0 .. n-1``); problems name them
-        one-based.
+    rows, unit
+        The values' rows as problems name them (default ``1 .. n``) and what they count:
+        ``line`` of a text file (header = line 1), ``record`` or ``feature`` (see
+        :class:`~jamlik.errors.Problem`).
     pack_crs
         When the points are projected into a pack, its CRS: the projected points must lie in
         its area of use too (lon/lat swapped in a ``EPSG:4326`` table lands far outside it).
@@ -115,16 +118,13 @@ def check_coordinates(
 
     xs = np.asarray(x, dtype=float)
     ys = np.asarray(y, dtype=float)
-    positions = np.arange(xs.size) if rows is None else np.asarray(rows)
+    positions = np.arange(1, xs.size + 1) if rows is None else np.asarray(rows)
     finite = np.isfinite(xs) & np.isfinite(ys)
     problems: list[Problem] = []
     zero = finite & (xs == 0) & (ys == 0)
     if zero.any():
-        msg = (
-            f"{what} at 0,0 in {crs.name}: a missing coordinate written as zero? "
-            "Give the real position or remove the row"
-        )
-        problems.append(Problem(label, msg, format_rows(positions[zero]), column))
+        msg = t("ingest.crs.zero", what=_word(what), crs=crs.name)
+        problems.append(Problem(label, msg, format_rows(positions[zero]), column, unit))
     checked = finite & ~zero
     own = area_of_use_bounds(crs)
     if own is None or not checked.any():
@@ -148,31 +148,35 @@ def check_coordinates(
     kinds = {units: wrong_units, "swapped": swapped, "far": outside & ~wrong_units & ~swapped}
     where = area_text(crs)
     region = pack_crs if pack_crs is not None and not pack_crs.equals(crs) else crs
+    word = _word(what)
+    far = "ingest.crs.far_pack" if pack_crs is not None else "ingest.crs.far"
     messages = {
-        "degrees": f"{what} looks like longitude/latitude in degrees, but {crs.name} is in "
-        'metres; state the CRS of the numbers (e.g. crs = "EPSG:4326")',
-        "metres": f"{what} has values beyond ±180/±90: metres, not the degrees of {crs.name}; "
-        'state the projected CRS of the numbers (e.g. crs = "EPSG:3006")',
-        "swapped": f"{what} lies in {area_text(region)} only with x and y swapped: the columns are "
-        "exchanged (x is easting/longitude, y northing/latitude)",
-        "far": f"{what} lies far outside the area of use of {crs.name} ({where})"
-        + (f" or of the pack CRS {pack_crs.name}" if pack_crs is not None else "")
-        + "; is the CRS right?",
-    }
+        "degrees": t("ingest.crs.degrees", what=word, crs=crs.name),
+        "metres": t("ingest.crs.metres", what=word, crs=crs.name),
+        "swapped": t("ingest.crs.swapped", what=word, region=area_text(region)),
+        "far": t(far, what=word, crs=crs.name, where=where,
+                 pack_crs=pack_crs.name if pack_crs is not None else ""),
+    }  # fmt: skip
     for kind, mask in kinds.items():
         if not mask.any():
             continue
         warn = kind == "far" and mask.sum() < checked.sum()
         make = ProblemWarning if warn else Problem
-        problems.append(make(label, messages[kind], format_rows(positions[mask]), column))
+        problems.append(make(label, messages[kind], format_rows(positions[mask]), column, unit))
     return problems
+
+
+def _word(what: str) -> str:
+    """Return the word for one row (``point``, ``area``) in the reader's language."""
+    key = f"ingest.crs.what.{what}"
+    return t(key) if key in catalogue() else what
 
 
 def area_text(crs: pyproj.CRS) -> str:
     """Return the area of use of ``crs`` as people read it: its name and bounds in degrees."""
     area = crs.area_of_use
     if area is None:
-        return "no stated area"
+        return t("ingest.crs.no_area")
     west, south, east, north = area.bounds
     return f"{area.name.rstrip('.')}: {west:g}..{east:g} E, {south:g}..{north:g} N"
 
@@ -183,6 +187,7 @@ def check_geometries(
     crs: pyproj.CRS,
     label: str,
     rows: ArrayLike | None = None,
+    unit: str = "feature",
     pack_crs: pyproj.CRS | None = None,
     what: str = "area",
 ) -> list[Problem]:
@@ -193,5 +198,6 @@ def check_geometries(
     x = (bounds[:, 0] + bounds[:, 2]) / 2
     y = (bounds[:, 1] + bounds[:, 3]) / 2
     return check_coordinates(
-        x, y, crs=crs, label=label, column="geometry", rows=rows, pack_crs=pack_crs, what=what
-    )
+        x, y, crs=crs, label=label, column="geometry", rows=rows, unit=unit, pack_crs=pack_crs,
+        what=what,
+    )  # fmt: skip

@@ -61,6 +61,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from jamlik.errors import GTFSError, MissingFileError
+from jamlik.i18n import t
+from jamlik.ingest._lines import at_line, line_of
 from jamlik.ingest.gtfs_repair import drop_bad_trips, expand_frequencies, interpolate_times
 from jamlik.ingest.gtfs_tables import (
     active_services,
@@ -76,26 +78,25 @@ _DAY_S = 86_400
 #: Columns of :attr:`GTFSFeed.transfers` holding stop numbers and ids of routes and trips.
 TRANSFER_STOPS = ("from_stop", "to_stop")
 TRANSFER_IDS = ("from_route_id", "to_route_id", "from_trip_id", "to_trip_id")
-_REPAIR_NOTES = {
-    "times_copied": "{n} blank arrival or departure times copied from the other column",
-    "times_interpolated_shape": "{n} blank times interpolated by shape_dist_traveled",
-    "times_interpolated_distance": "{n} blank times interpolated by crow-fly stop distance",
-    "times_interpolated_even": "{n} blank times spread evenly (stops at the same place)",
-    "trips_dropped_no_end_time": "{n} trips dropped: first or last stop has no time",
-    "trips_dropped_times_backwards": "{n} trips dropped: times go backwards",
-    "trips_dropped_under_two_stops": "{n} trips dropped: fewer than two stops",
-    "frequency_trips_added": "{n} trips generated from frequencies.txt",
-    "stop_times_no_pickup": "{n} stop times without boarding (pickup_type 1)",
-    "stop_times_no_drop_off": "{n} stop times without alighting (drop_off_type 1)",
-    "stop_times_pickup_on_request": "{n} stop times with boarding only on request "
-    "(pickup_type 2 or 3)",
-    "stop_times_drop_off_on_request": "{n} stop times with alighting only on request "
-    "(drop_off_type 2 or 3)",
-    "trips_in_blocks": "{n} trips in blocks (block_id): riders may stay on into the next trip",
-    "transfers_rules": "{n} rules read from transfers.txt",
-    "transfers_route_trip_rules": "{n} of them for particular routes or trips",
-    "transfers_in_seat_rules": "{n} of them in-seat rules between trips (types 4 and 5)",
-}
+#: Counters that get a note in the report, each with its text ``ingest.gtfs.note.<counter>``.
+_REPAIR_NOTES = (
+    "times_copied",
+    "times_interpolated_shape",
+    "times_interpolated_distance",
+    "times_interpolated_even",
+    "trips_dropped_no_end_time",
+    "trips_dropped_times_backwards",
+    "trips_dropped_under_two_stops",
+    "frequency_trips_added",
+    "stop_times_no_pickup",
+    "stop_times_no_drop_off",
+    "stop_times_pickup_on_request",
+    "stop_times_drop_off_on_request",
+    "trips_in_blocks",
+    "transfers_rules",
+    "transfers_route_trip_rules",
+    "transfers_in_seat_rules",
+)
 
 
 @dataclass
@@ -214,12 +215,12 @@ def read_gtfs(
     """
     path_list = [paths] if isinstance(paths, str | Path) else list(paths)
     if not path_list:
-        raise GTFSError("no GTFS feed given; pass at least one zip file")
+        raise GTFSError(t("ingest.gtfs.no_feed"))
     if prefixes is None:
         names = [Path(p).stem for p in path_list]
         prefixes = [n if names.count(n) == 1 else f"{n}{i + 1}" for i, n in enumerate(names)]
     elif len(prefixes) != len(path_list):
-        raise GTFSError(f"{len(prefixes)} prefixes given for {len(path_list)} feeds")
+        raise GTFSError(t("ingest.gtfs.prefixes", prefixes=len(prefixes), feeds=len(path_list)))
     report = GTFSReport()
     parts = []
     for path, prefix in zip(path_list, prefixes, strict=True):
@@ -242,13 +243,11 @@ def read_gtfs(
     stop_times = pd.concat(st_parts, ignore_index=True)
     transfers = pd.concat(tr_parts, ignore_index=True)
     if stop_times.empty:
-        raise GTFSError(
-            f"no trip with at least two usable stop times runs on {service_date}; "
-            f"notes: {'; '.join(report.notes) or 'none'}"
-        )
-    for key, text in _REPAIR_NOTES.items():
+        notes = "; ".join(report.notes) or t("ingest.none")
+        raise GTFSError(t("ingest.gtfs.no_trip_runs", date=service_date, notes=notes))
+    for key in _REPAIR_NOTES:
         if report.counts.get(key):
-            report.notes.append(text.format(n=report.counts[key]))
+            report.notes.append(t(f"ingest.gtfs.note.{key}", n=report.counts[key]))
     report.add("feeds", len(path_list))
     report.add("stops", len(stops))
     report.add("trips", len(trips))
@@ -266,25 +265,18 @@ def _read_one(
     tables = files.tables
     for required in ("stops.txt", "routes.txt", "trips.txt", "stop_times.txt"):
         if required not in tables:
-            raise MissingFileError(
-                f"GTFS feed {path} has no {required}, which routing needs; add it to the zip"
-            )
+            raise MissingFileError(t("ingest.gtfs.file_missing", path=str(path), file=required))
     if "calendar.txt" not in tables and "calendar_dates.txt" not in tables:
-        raise MissingFileError(
-            f"GTFS feed {path} has neither calendar.txt nor calendar_dates.txt, so no trip has "
-            "service days; add one of them"
-        )
+        raise MissingFileError(t("ingest.gtfs.no_calendar", path=str(path)))
     if "agency.txt" not in tables:
         report.add("missing_agency", 1)
-        report.notes.append(f"{name}: agency.txt is missing (not needed for routing)")
+        report.notes.append(t("ingest.gtfs.note_no_agency", feed=name))
 
     stops = _stops(tables["stops.txt"], f"{name}/stops.txt", report)
     routes = _dedupe(tables["routes.txt"], "route_id", f"{name}/routes.txt", report, "routes")
     trips = _dedupe(tables["trips.txt"], "trip_id", f"{name}/trips.txt", report, "trips")
     require_columns(trips, ("route_id", "service_id", "trip_id"), f"{name}/trips.txt")
-    _check_refs(
-        trips["route_id"], set(routes["route_id"]), f"{name}/trips.txt", "route_id", "routes.txt"
-    )
+    _check_refs(trips["route_id"], set(routes["route_id"]), f"{name}/trips.txt", "route_id")
     today, known, span = active_services(
         tables.get("calendar.txt"), tables.get("calendar_dates.txt"), service_date, source=name
     )
@@ -295,17 +287,8 @@ def _read_one(
         source=name,
     )
     if not known:
-        raise GTFSError(
-            f"{name}: calendar.txt and calendar_dates.txt define no service; add the service "
-            "days of the trips"
-        )
-    _check_refs(
-        trips["service_id"],
-        known,
-        f"{name}/trips.txt",
-        "service_id",
-        "calendar.txt or calendar_dates.txt",
-    )
+        raise GTFSError(t("ingest.gtfs.no_service", feed=name))
+    _check_refs(trips["service_id"], known, f"{name}/trips.txt", "service_id")
     st = _stop_times(tables["stop_times.txt"], name, trips, stops, report)
     freq = _frequencies(tables.get("frequencies.txt"), name, trips)
     transfers = _transfers(tables.get("transfers.txt"), name, stops, routes, trips, tag, report)
@@ -354,9 +337,12 @@ def _read_one(
     if code_offset == 0:
         first, last = span if span else (None, None)
         feed_label = f"{name} ({tag[:-1]})" if tag else name
-        message = (
-            f"{feed_label}: no trip runs on {service_date} (services cover {first} to {last}); "
-            "choose a date inside that span"
+        message = t(
+            "ingest.gtfs.no_trip_on_date",
+            feed=feed_label,
+            date=service_date,
+            first=first,
+            last=last,
         )
         if not tag:  # a single feed: nothing to route on
             raise GTFSError(message)
@@ -429,19 +415,14 @@ def _dedupe(
     dup = frame.duplicated(key).to_numpy()
     if dup.any():
         report.add(f"{what}_duplicate", int(dup.sum()))
-        report.notes.append(f"{label}: {int(dup.sum())} duplicate {key} rows dropped (first kept)")
-        frame = frame.loc[~dup]
-    return frame.reset_index(drop=True)
+        report.notes.append(t("ingest.gtfs.note_duplicates", file=label, n=int(dup.sum()), key=key))
+        frame = frame.loc[~dup]  # the index keeps each row's line in the file
+    return frame
 
 
-def _check_refs(values: pd.Series, known: set[str], label: str, column: str, target: str) -> None:
-    bad = ~strip_ids(values).isin(known).to_numpy()
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise GTFSError(
-            f"{label}, line {pos + 2}, column '{column}': {values.iloc[pos]!r} is not in "
-            f"{target} ({int(bad.sum())} such rows); fix the id or add the missing row"
-        )
+def _check_refs(values: pd.Series, known: set[str], label: str, column: str) -> None:
+    """Raise naming the first id of ``values`` (``route_id``/``service_id``) not in ``known``."""
+    _check_codes(np.where(strip_ids(values).isin(known).to_numpy(), 0, -1), values, label, column)
 
 
 def _number(frame: pd.DataFrame, column: str, label: str) -> np.ndarray:
@@ -450,10 +431,8 @@ def _number(frame: pd.DataFrame, column: str, label: str) -> np.ndarray:
     bad = values.isna().to_numpy() & text.ne("").to_numpy()
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise GTFSError(
-            f"{label}, line {pos + 2}, column '{column}': {frame[column].iloc[pos]!r} is not a "
-            "number"
-        )
+        at = at_line(label, line_of(frame, pos), column)
+        raise GTFSError(t("ingest.gtfs.not_number", at=at, value=frame[column].iloc[pos]))
     return values.to_numpy(dtype=np.float64)
 
 
@@ -465,17 +444,15 @@ def _stops(frame: pd.DataFrame, label: str, report: GTFSReport) -> pd.DataFrame:
     out_of_range = (np.abs(lat) > 90) | (np.abs(lon) > 180)
     if out_of_range.any():
         pos = int(np.flatnonzero(out_of_range)[0])
-        raise GTFSError(
-            f"{label}, line {pos + 2}: coordinates ({lon[pos]}, {lat[pos]}) are outside WGS84; "
-            "give stop_lon/stop_lat in degrees"
-        )
+        at = at_line(label, line_of(frame, pos))
+        raise GTFSError(t("ingest.gtfs.not_wgs84", at=at, lon=lon[pos], lat=lat[pos]))
     frame = frame.assign(lon=lon, lat=lat)
     if "stop_name" not in frame:
         frame["stop_name"] = ""
     missing = np.isnan(lat) | np.isnan(lon)
     if missing.any():
         report.add("stops_without_coordinates", int(missing.sum()))
-        report.notes.append(f"{label}: {int(missing.sum())} stops without coordinates left out")
+        report.notes.append(t("ingest.gtfs.note_no_coordinates", file=label, n=int(missing.sum())))
     return frame.loc[~missing].reset_index(drop=True)
 
 
@@ -487,13 +464,14 @@ def _stop_times(
         frame, ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"), label
     )
     trip_codes = pd.Index(trips["trip_id"]).get_indexer(strip_ids(frame["trip_id"]))
-    _check_codes(trip_codes, frame["trip_id"], label, "trip_id", "trips.txt")
+    _check_codes(trip_codes, frame["trip_id"], label, "trip_id")
     stop_codes = pd.Index(stops["stop_id"]).get_indexer(strip_ids(frame["stop_id"]))
-    _check_codes(stop_codes, frame["stop_id"], label, "stop_id", "stops.txt (with coordinates)")
+    _check_codes(stop_codes, frame["stop_id"], label, "stop_id")
     seq = _number(frame, "stop_sequence", label)
     if np.isnan(seq).any():
         pos = int(np.flatnonzero(np.isnan(seq))[0])
-        raise GTFSError(f"{label}, line {pos + 2}, column 'stop_sequence': blank; number the stops")
+        at = at_line(label, line_of(frame, pos), "stop_sequence")
+        raise GTFSError(t("ingest.gtfs.blank_sequence", at=at))
     pickup = _flag(frame, "pickup_type", label)
     drop_off = _flag(frame, "drop_off_type", label)
     shape = (
@@ -519,9 +497,7 @@ def _stop_times(
     dup = st.duplicated(["trip", "stop_sequence"]).to_numpy()
     if dup.any():
         report.add("stop_times_duplicate", int(dup.sum()))
-        report.notes.append(
-            f"{label}: {int(dup.sum())} rows repeat a (trip_id, stop_sequence) pair; first kept"
-        )
+        report.notes.append(t("ingest.gtfs.note_repeated_sequence", file=label, n=int(dup.sum())))
         st = st.loc[~dup]
     return st.reset_index(drop=True)
 
@@ -534,10 +510,8 @@ def _flag(frame: pd.DataFrame, column: str, label: str) -> npt.NDArray[np.int8]:
     bad = ~text.isin(["", "0", "1", "2", "3"]).to_numpy()
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise GTFSError(
-            f"{label}, line {pos + 2}, column '{column}': {frame[column].iloc[pos]!r} is not "
-            "0, 1, 2 or 3 (blank means 0, regularly scheduled)"
-        )
+        at = at_line(label, line_of(frame, pos), column)
+        raise GTFSError(t("ingest.gtfs.bad_boarding_type", at=at, value=frame[column].iloc[pos]))
     return text.replace("", "0").astype(np.int8).to_numpy()
 
 
@@ -559,10 +533,9 @@ def _transfers(
     bad = ~kind.isin(["0", "1", "2", "3", "4", "5"]).to_numpy()
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise GTFSError(
-            f"{label}, line {pos + 2}, column 'transfer_type': {frame['transfer_type'].iloc[pos]!r}"
-            " is not a transfer type (0-5)"
-        )
+        at = at_line(label, line_of(frame, pos), "transfer_type")
+        value = frame["transfer_type"].iloc[pos]
+        raise GTFSError(t("ingest.gtfs.bad_transfer_type", at=at, value=value))
     kind_num = kind.astype(np.int8).to_numpy()
     seconds = (
         _number(frame, "min_transfer_time", label)
@@ -572,10 +545,8 @@ def _transfers(
     missing = (kind_num == 2) & ~(seconds >= 0)
     if missing.any():
         pos = int(np.flatnonzero(missing)[0])
-        raise GTFSError(
-            f"{label}, line {pos + 2}, column 'min_transfer_time': transfer_type 2 needs a "
-            "min_transfer_time of 0 seconds or more"
-        )
+        at = at_line(label, line_of(frame, pos), "min_transfer_time")
+        raise GTFSError(t("ingest.gtfs.min_transfer_time", at=at))
     text = {
         col: strip_ids(frame[col]) if col in frame else pd.Series("", index=frame.index)
         for col in (
@@ -588,16 +559,17 @@ def _transfers(
         )
     }
     in_seat = kind_num >= 4
-    for col, needed, why in (
-        ("from_stop_id", ~in_seat, "transfer_type 0-3 needs the stop where the change begins"),
-        ("to_stop_id", ~in_seat, "transfer_type 0-3 needs the stop where the change ends"),
-        ("from_trip_id", in_seat, "an in-seat row (transfer_type 4 or 5) needs the arriving trip"),
-        ("to_trip_id", in_seat, "an in-seat row (transfer_type 4 or 5) needs the departing trip"),
+    for col, needed in (
+        ("from_stop_id", ~in_seat),
+        ("to_stop_id", ~in_seat),
+        ("from_trip_id", in_seat),
+        ("to_trip_id", in_seat),
     ):
         blank = needed & text[col].eq("").to_numpy()
         if blank.any():
             pos = int(np.flatnonzero(blank)[0])
-            raise GTFSError(f"{label}, line {pos + 2}, column '{col}': blank; {why}")
+            at = at_line(label, line_of(frame, pos), col)
+            raise GTFSError(t(f"ingest.gtfs.transfer_blank.{col}", at=at))
     stop_index = pd.Index(stops["stop_id"])
     from_stop = stop_index.get_indexer(text["from_stop_id"])
     to_stop = stop_index.get_indexer(text["to_stop_id"])
@@ -614,17 +586,16 @@ def _transfers(
     ):
         unknown_id |= text[col].ne("").to_numpy() & ~text[col].isin(set(known)).to_numpy()
     unknown &= ~unknown_id
-    for flag, key, what in (
-        (unknown, "transfers_unknown_stop", "a stop that is not in stops.txt"),
-        (unknown_id, "transfers_unknown_route_trip", "a route or trip that is not in the feed"),
+    for flag, key in (
+        (unknown, "transfers_unknown_stop"),
+        (unknown_id, "transfers_unknown_route_trip"),
     ):
         if flag.any():
-            lines = ", ".join(str(i + 2) for i in np.flatnonzero(flag)[:5])
-            report.add(key, int(flag.sum()))
-            report.notes.append(
-                f"{label}: {int(flag.sum())} rows name {what} (lines {lines}"
-                f"{', ...' if flag.sum() > 5 else ''}); not applied"
-            )
+            lines = ", ".join(str(line_of(frame, i)) for i in np.flatnonzero(flag)[:5])
+            more = ", …" if flag.sum() > 5 else ""
+            n = int(flag.sum())
+            report.add(key, n)
+            report.notes.append(t(f"ingest.gtfs.note.{key}", file=label, n=n, lines=lines + more))
     keep = ~unknown & ~unknown_id
     specific = np.zeros(len(frame), dtype=bool)
     for col in ("from_route_id", "to_route_id", "from_trip_id", "to_trip_id"):
@@ -651,14 +622,14 @@ def _transfers(
     )
 
 
-def _check_codes(codes: np.ndarray, ids: pd.Series, label: str, column: str, target: str) -> None:
+def _check_codes(codes: np.ndarray, ids: pd.Series, label: str, column: str) -> None:
+    """Raise naming the first row whose id in ``column`` is not found (``codes`` < 0)."""
     bad = codes < 0
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise GTFSError(
-            f"{label}, line {pos + 2}, column '{column}': {ids.iloc[pos]!r} is not in {target} "
-            f"({int(bad.sum())} such rows); fix the id or add the missing row"
-        )
+        at = at_line(label, line_of(ids, pos), column)
+        n = int(bad.sum())
+        raise GTFSError(t(f"ingest.gtfs.unknown_id.{column}", at=at, value=ids.iloc[pos], n=n))
 
 
 def _frequencies(frame: pd.DataFrame | None, name: str, trips: pd.DataFrame) -> pd.DataFrame:
@@ -668,15 +639,13 @@ def _frequencies(frame: pd.DataFrame | None, name: str, trips: pd.DataFrame) -> 
     label = f"{name}/frequencies.txt"
     require_columns(frame, ("trip_id", "start_time", "end_time", "headway_secs"), label)
     codes = pd.Index(trips["trip_id"]).get_indexer(frame["trip_id"].str.strip())
-    _check_codes(codes, frame["trip_id"], label, "trip_id", "trips.txt")
+    _check_codes(codes, frame["trip_id"], label, "trip_id")
     start = parse_times(frame["start_time"], label, "start_time")
     end = parse_times(frame["end_time"], label, "end_time")
     headway = _number(frame, "headway_secs", label)
     bad = np.isnan(start) | np.isnan(end) | ~(headway > 0)
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise GTFSError(
-            f"{label}, line {pos + 2}: start_time, end_time and a positive headway_secs are "
-            "required"
-        )
+        at = at_line(label, line_of(frame, pos))
+        raise GTFSError(t("ingest.gtfs.frequency_incomplete", at=at))
     return pd.DataFrame({"trip": codes, "start_s": start, "end_s": end, "headway_s": headway})

@@ -35,6 +35,7 @@ import pandas as pd
 
 from jamlik.errors import DataError, GTFSError, MissingColumnError, MissingFileError
 from jamlik.i18n import t
+from jamlik.ingest._lines import at_line, line_of, with_lines
 
 __all__ = [
     "GTFS_FILES",
@@ -87,13 +88,13 @@ def read_feed_files(path: str | Path) -> FeedFiles:
     """
     path = Path(path)
     if not path.exists():
-        raise MissingFileError(f"GTFS feed {path} does not exist; check the path to the zip file")
+        raise MissingFileError(t("ingest.gtfs.feed_missing", path=str(path)))
     if path.is_dir():
         raw = {p.name: p.read_bytes() for p in path.iterdir() if p.name in GTFS_FILES}
         files = FeedFiles(source=str(path), tables={})
         return _decode_all(files, raw)
     if not zipfile.is_zipfile(path):
-        raise GTFSError(f"{path} is not a zip archive; a GTFS feed is a zip of .txt files")
+        raise GTFSError(t("ingest.gtfs.not_zip", path=str(path)))
     files = FeedFiles(source=str(path), tables={})
     with zipfile.ZipFile(path) as archive:
         names = [n for n in archive.namelist() if not n.endswith("/")]
@@ -103,12 +104,11 @@ def read_feed_files(path: str | Path) -> FeedFiles:
         folders.discard("__MACOSX")
         if len(folders) > 1:
             raise GTFSError(
-                f"{path}: stops.txt found in several folders ({', '.join(sorted(folders))}); "
-                "zip one feed per archive"
+                t("ingest.gtfs.several_folders", path=str(path), folders=", ".join(sorted(folders)))
             )
         folder = folders.pop() if folders else "."
         if folder != ".":
-            files.notes.append(f"{path.name}: feed files read from sub-folder '{folder}/'")
+            files.notes.append(t("ingest.gtfs.note_sub_folder", feed=path.name, folder=folder))
         raw = {}
         for name in names:
             pure = PurePosixPath(name)
@@ -130,8 +130,7 @@ def _decode_all(files: FeedFiles, raw: dict[str, bytes]) -> FeedFiles:
             text = data.decode("cp1252", errors="replace")
             files.latin1_files += 1
             files.notes.append(
-                f"{Path(files.source).name}/{name}: not valid UTF-8, decoded as Windows-1252 "
-                "(Latin-1); save the file as UTF-8 to silence this"
+                t("ingest.gtfs.note_latin1", file=f"{Path(files.source).name}/{name}")
             )
         files.tables[name] = _parse_csv(text, f"{Path(files.source).name}/{name}")
     return files
@@ -149,19 +148,17 @@ def _parse_csv(text: str, label: str) -> pd.DataFrame:
             skipinitialspace=True,
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise GTFSError(f"{label}: not a readable CSV file ({exc}); fix the quoting") from None
+        raise GTFSError(t("ingest.gtfs.unreadable_csv", file=label, reason=exc)) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    return with_lines(frame, text)
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], label: str) -> None:
     """Raise :class:`GTFSError` naming the file and the first missing column."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise GTFSError(
-            f"{label}: required column '{missing[0]}' is missing "
-            f"(columns present: {', '.join(frame.columns) or 'none'}); add it to the header"
-        )
+        have = ", ".join(map(str, frame.columns)) or t("ingest.none")
+        raise GTFSError(t("ingest.gtfs.missing_column", file=label, column=missing[0], have=have))
 
 
 def parse_times(values: pd.Series, label: str, column: str) -> npt.NDArray[np.float64]:
@@ -172,7 +169,7 @@ def parse_times(values: pd.Series, label: str, column: str) -> npt.NDArray[np.fl
     Raises
     ------
     GTFSError
-        Naming the file, line (1 = header) and column of the first unparsable time.
+        Naming the file, line (header = line 1) and column of the first unparsable time.
     """
     # Feeds repeat the same few thousand time strings: parse each distinct string once.
     codes, uniques = pd.factorize(values.astype(str), sort=False)
@@ -182,10 +179,8 @@ def parse_times(values: pd.Series, label: str, column: str) -> npt.NDArray[np.fl
     bad = parts[0].isna().to_numpy() & ~blank
     if bad.any():
         pos = int(np.flatnonzero(bad[codes])[0])
-        raise GTFSError(
-            f"{label}, line {pos + 2}, column '{column}': cannot read time {values.iloc[pos]!r}; "
-            "write times as HH:MM:SS (hours may pass 24)"
-        )
+        at = at_line(label, line_of(values, pos), column)
+        raise GTFSError(t("ingest.gtfs.bad_time", at=at, value=values.iloc[pos]))
     unique_s = np.full(len(uniques), np.nan)
     ok = ~blank
     if ok.any():
@@ -206,10 +201,8 @@ def _parse_dates(values: pd.Series, label: str, column: str) -> pd.Series:
     bad = parsed.isna().to_numpy()
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise GTFSError(
-            f"{label}, line {pos + 2}, column '{column}': cannot read date "
-            f"{values.iloc[pos]!r}; write dates as YYYYMMDD"
-        )
+        at = at_line(label, line_of(values, pos), column)
+        raise GTFSError(t("ingest.gtfs.bad_date", at=at, value=values.iloc[pos]))
     return parsed.dt.date
 
 
@@ -245,9 +238,8 @@ def active_services(
         bad = ~flags.isin(["0", "1"])
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise GTFSError(
-                f"{label}, line {pos + 2}, column '{day}': expected 0 or 1, got {flags.iloc[pos]!r}"
-            )
+            at = at_line(label, line_of(flags, pos), day)
+            raise GTFSError(t("ingest.gtfs.bad_weekday", at=at, value=flags.iloc[pos]))
         runs = flags.eq("1") & (start <= service_date) & (end >= service_date)
         active |= set(calendar.loc[runs, "service_id"].str.strip())
         known |= set(calendar["service_id"].str.strip())
@@ -260,10 +252,8 @@ def active_services(
         bad = ~kind.isin(["1", "2"])
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise GTFSError(
-                f"{label}, line {pos + 2}, column 'exception_type': expected 1 (added) or "
-                f"2 (removed), got {kind.iloc[pos]!r}"
-            )
+            at = at_line(label, line_of(kind, pos), "exception_type")
+            raise GTFSError(t("ingest.gtfs.bad_exception_type", at=at, value=kind.iloc[pos]))
         ids = calendar_dates["service_id"].str.strip()
         on_day = (dates == service_date).to_numpy()
         active |= set(ids[on_day & kind.eq("1").to_numpy()])
@@ -291,7 +281,7 @@ def read_points(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.is_file():
-        raise MissingFileError(f"points file {path} does not exist; give a CSV id,lon,lat")
+        raise MissingFileError(t("ingest.points.missing", path=str(path)))
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -306,20 +296,20 @@ def read_points(path: str | Path) -> pd.DataFrame:
         raise DataError(t("points.empty", path=str(path))) from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise DataError(t("points.unreadable", path=str(path), reason=exc)) from None
+    frame = with_lines(frame, text)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if "id" not in frame.columns:
-        raise MissingColumnError(f"{path}: column 'id' is missing; give id,lon,lat or id,stop_id")
+        raise MissingColumnError(t("ingest.points.no_id", path=str(path)))
     has_xy = {"lon", "lat"} <= set(frame.columns)
     if not has_xy and "stop_id" not in frame.columns:
-        raise MissingColumnError(
-            f"{path}: needs columns lon and lat, or stop_id (found {', '.join(frame.columns)})"
-        )
+        have = ", ".join(frame.columns)
+        raise MissingColumnError(t("ingest.points.no_xy", path=str(path), have=have))
     if frame.empty:
-        raise DataError(f"{path} has no rows; add at least one point")
+        raise DataError(t("ingest.points.no_rows", path=str(path)))
     out = pd.DataFrame({"id": frame["id"].str.strip()})
     repeated = out["id"].duplicated(keep=False).to_numpy()
     if repeated.any():
-        lines = ", ".join(str(int(i) + 2) for i in repeated.nonzero()[0][:5])
+        lines = ", ".join(str(line_of(out, int(i))) for i in repeated.nonzero()[0][:5])
         first = out["id"].to_numpy()[repeated][0]
         raise DataError(t("points.duplicate_ids", path=str(path), lines=lines, id=first))
     if "stop_id" in frame.columns:
@@ -327,30 +317,27 @@ def read_points(path: str | Path) -> pd.DataFrame:
     if has_xy:
         use_xy = out["stop_id"].eq("") if "stop_id" in out else pd.Series(True, index=out.index)
         for col in ("lon", "lat"):
-            text = frame[col].str.strip()
-            values = pd.to_numeric(text, errors="coerce")
-            bad = values.isna() & (use_xy | text.ne(""))
+            cells = frame[col].str.strip()
+            values = pd.to_numeric(cells, errors="coerce")
+            bad = values.isna() & (use_xy | cells.ne(""))
             if bad.any():
-                line = int(bad.to_numpy().nonzero()[0][0]) + 2
-                raise DataError(
-                    f"{path}, line {line}, column '{col}': {frame[col].iloc[line - 2]!r} is not "
-                    "a number; give WGS84 degrees"
-                )
+                pos = int(bad.to_numpy().nonzero()[0][0])
+                at = at_line(str(path), line_of(frame, pos), col)
+                raise DataError(t("ingest.points.not_number", at=at, value=frame[col].iloc[pos]))
             out[col] = values
         _check_degrees(out, use_xy, path)
-    return out
+    return out.reset_index(drop=True)
 
 
 def _check_degrees(points: pd.DataFrame, use_xy: pd.Series, path: Path) -> None:
     """Refuse coordinates that are not WGS84 degrees, and 0,0 (a missing point written as 0)."""
     lon, lat = points["lon"], points["lat"]
-    for bad, what in (
-        (use_xy & ((lon.abs() > 180) | (lat.abs() > 90)), "is not in degrees (metres?)"),
-        (use_xy & (lon.abs() < 1e-9) & (lat.abs() < 1e-9), "is 0,0 (a missing point?)"),
+    for bad, key in (
+        (use_xy & ((lon.abs() > 180) | (lat.abs() > 90)), "ingest.points.not_degrees"),
+        (use_xy & (lon.abs() < 1e-9) & (lat.abs() < 1e-9), "ingest.points.zero"),
     ):
         if bad.any():
-            row = int(bad.to_numpy().nonzero()[0][0])
-            raise DataError(
-                f"{path}, line {row + 2}: lon,lat {lon.iloc[row]:g},{lat.iloc[row]:g} {what}; "
-                f"give WGS84 longitude and latitude in degrees ({int(bad.sum())} such row(s))"
-            )
+            pos = int(bad.to_numpy().nonzero()[0][0])
+            at = at_line(str(path), line_of(points, pos))
+            lon_lat = f"{lon.iloc[pos]:g},{lat.iloc[pos]:g}"
+            raise DataError(t(key, at=at, lon_lat=lon_lat, n=int(bad.sum())))

@@ -54,6 +54,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from jamlik._toml import read_toml_file
 from jamlik.errors import ConfigError, DataError
+from jamlik.i18n import t
+from jamlik.ingest._validation_text import validation_text
 
 __all__ = [
     "OVERRIDES_FILE",
@@ -77,12 +79,10 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 def _check_hours(value: dict[str, str], what: str) -> dict[str, str]:
+    """Refuse hours that do not parse; ``what`` is the key of the table (``categories``)."""
     bad = [f"{k!r}: {v!r}" for k, v in value.items() if not oh.validate(v)]
     if bad:
-        raise ValueError(
-            f"{what}: opening_hours that do not parse: {'; '.join(bad)}; write them as in OSM, "
-            "e.g. 'Mo-Fr 08:00-17:00; PH off'"
-        )
+        raise ValueError(t("ingest.hours.unparsable", table=what, bad="; ".join(bad)))
     return value
 
 
@@ -100,13 +100,13 @@ class HoursOverrides(BaseModel):
     def _category_keys(cls, value: dict[str, str]) -> dict[str, str]:
         bad = [k for k in value if not _CATEGORY.match(k)]
         if bad:
-            raise ValueError(f"category names must be lower-case snake_case, got {bad}")
-        return _check_hours(value, "category hours")
+            raise ValueError(t("ingest.hours.bad_category", names=bad))
+        return _check_hours(value, "defaults/categories")
 
     @field_validator("pois")
     @classmethod
     def _poi_hours(cls, value: dict[str, str]) -> dict[str, str]:
-        return _check_hours(value, "place hours")
+        return _check_hours(value, "pois")
 
 
 def load_hours_overrides(path: str | Path) -> HoursOverrides:
@@ -120,14 +120,15 @@ def load_hours_overrides(path: str | Path) -> HoursOverrides:
         If it is not valid TOML, has an unknown key or an hours string that does not parse.
     """
     path = Path(path)
-    raw = read_toml_file(path, what="opening-hours file")
+    raw = read_toml_file(path, what=t("ingest.hours.file_kind"))
     try:
         return HoursOverrides.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
+        message = validation_text(first)
         raise ConfigError(
-            f"{path}: {where}: {first['msg']} (allowed tables: defaults, categories, pois)"
+            t("ingest.hours.invalid", path=str(path), where=where, message=message)
         ) from None
 
 
@@ -257,7 +258,7 @@ def opening_schedule(
     ids_list = [str(i) for i in ids] if ids is not None else [f"#{i}" for i in range(n)]
     cats = list(categories) if categories is not None else [""] * n
     if len(ids_list) != n or len(cats) != n:
-        raise DataError(f"{n} opening_hours values but {len(ids_list)} ids, {len(cats)} categories")
+        raise DataError(t("ingest.hours.lengths", n=n, ids=len(ids_list), categories=len(cats)))
     ov = overrides or HoursOverrides()
     chosen: list[str | None] = []
     for text, pid, cat in zip(hours, ids_list, cats, strict=True):
@@ -272,8 +273,7 @@ def opening_schedule(
         except oh.ParserError:  # type: ignore[attr-defined]  # not in the stub
             parsed[text] = None
         except oh.UnknownCountryError:  # type: ignore[attr-defined]
-            msg = f"unknown country code {country!r}; give ISO codes like SE, FI"
-            raise DataError(msg) from None
+            raise DataError(t("ingest.hours.unknown_country", country=country)) from None
     warnings: list[str] = []
     always = np.zeros(n, dtype=bool)
     counts = np.zeros(n, dtype=np.int64)
@@ -285,10 +285,8 @@ def opening_schedule(
             always[i] = True
             if text is not None:
                 label = f" ({cats[i]})" if cats[i] else ""
-                warnings.append(
-                    f"place {ids_list[i]}{label}: opening_hours {text!r} does not parse; "
-                    "counted as always open (fix the tag or override it)"
-                )
+                warnings.append(t("ingest.hours.place_unparsable", place=ids_list[i] + label,
+                                  hours=text))  # fmt: skip
             continue
         counts[i] = len(runs)
         starts.extend(a for a, _ in runs)

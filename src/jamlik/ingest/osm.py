@@ -41,6 +41,7 @@ import shapely
 from osmium.geom import WKBFactory
 
 from jamlik.errors import CRSError, MissingFileError, OSMReadError
+from jamlik.i18n import t
 
 __all__ = ["OSMData", "ensure_osm", "read_osm", "resolve_crs", "utm_crs"]
 
@@ -109,7 +110,7 @@ class OSMData:
         lon = np.concatenate([self.node_lon, self.way_lon])
         lat = np.concatenate([self.node_lat, self.way_lat])
         if lon.size == 0:
-            raise OSMReadError(f"{self.source}: the file has no located nodes")
+            raise OSMReadError(t("ingest.osm.no_nodes", source=self.source))
         return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
 
     def default_crs(self) -> str:
@@ -125,7 +126,7 @@ def utm_crs(lon: float, lat: float) -> str:
     ignored: lengths stay accurate to a few parts in 10,000 within a zone's neighbourhood).
     """
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise CRSError(f"cannot choose a UTM zone for lon={lon}, lat={lat}")
+        raise CRSError(t("ingest.osm.no_utm_zone", lon=lon, lat=lat))
     zone = min(60, max(1, int(math.floor((lon + 180.0) / 6.0)) + 1))
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
 
@@ -140,17 +141,14 @@ def resolve_crs(crs: str | None, osm: OSMData) -> str:
     """
     if crs is None:
         chosen = osm.default_crs()
-        logger.info("%s: no CRS given, using %s (UTM zone of the centre)", osm.source, chosen)
+        logger.info(t("ingest.osm.default_crs", source=osm.source, crs=chosen))
         return chosen
     try:
         parsed = pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError as exc:
-        raise CRSError(f"unknown CRS {crs!r}: {exc}; give e.g. 'EPSG:3006'") from None
+        raise CRSError(t("ingest.osm.unknown_crs", crs=crs, reason=exc)) from None
     if not parsed.is_projected:
-        raise CRSError(
-            f"CRS {crs!r} is not projected; street lengths need metres, give a projected CRS "
-            "such as 'EPSG:3006' (SWEREF 99 TM) or leave it out to use the UTM zone"
-        )
+        raise CRSError(t("ingest.osm.not_projected", crs=crs))
     authority = parsed.to_authority()
     return f"{authority[0]}:{authority[1]}" if authority else parsed.to_string()
 
@@ -183,7 +181,7 @@ def read_osm(path: str | Path) -> OSMData:
     """
     path = Path(path)
     if not path.is_file():
-        raise MissingFileError(f"OSM file not found: {path}; check the path in the pack or command")
+        raise MissingFileError(t("ingest.osm.file_missing", path=str(path)))
     source = str(path)
     nodes_id: list[int] = []
     nodes_lon: list[float] = []
@@ -235,14 +233,11 @@ def read_osm(path: str | Path) -> OSMData:
                 area_tags.append({t.k: t.v for t in obj.tags})
                 area_wkb.append(bytes.fromhex(wkb) if isinstance(wkb, str) else wkb)
     except RuntimeError as exc:
-        raise OSMReadError(
-            f"cannot read OSM file {source}: {exc}. The file may be truncated or not an "
-            "OpenStreetMap PBF/XML file; download or export it again"
-        ) from None
+        raise OSMReadError(t("ingest.osm.unreadable", source=source, reason=exc)) from None
     if not ways.ids and not nodes_id and not area_id:
-        logger.warning("%s: no tagged nodes, ways or areas", source)
+        logger.warning(t("ingest.osm.nothing_tagged", source=source))
     if ways.broken:
-        logger.info("%s: %d way pieces dropped (nodes outside the extract)", source, ways.broken)
+        logger.info(t("ingest.osm.ways_dropped", source=source, n=ways.broken))
     indptr = np.zeros(len(ways.lengths) + 1, dtype=np.int64)
     np.cumsum(np.asarray(ways.lengths, dtype=np.int64), out=indptr[1:])
     geometry = shapely.from_wkb(np.asarray(area_wkb, dtype=object))

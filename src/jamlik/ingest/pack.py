@@ -25,8 +25,10 @@ import pyproj
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from jamlik.errors import DataError, MissingFileError, PackError, Problem, ProblemWarning
+from jamlik.i18n import t
 from jamlik.ingest import _pack_deep, _pack_files
 from jamlik.ingest._pack_build import PackData, build_pack_data
+from jamlik.ingest._validation_text import validation_text
 
 __all__ = [
     "AreasConfig",
@@ -171,10 +173,7 @@ class PackConfig(_Model):
 def _check_group_names(value: dict[str, str]) -> dict[str, str]:
     for name in value:
         if not re.match(_GROUP_NAME, name) or name in {"area_id", "year", "pop_total", "id"}:
-            raise ValueError(
-                f"group name {name!r} must be lower-case letters, digits and '_' "
-                "(and not area_id, year, pop_total or id)"
-            )
+            raise ValueError(t("ingest.pack.bad_group_name", name=name))
     return value
 
 
@@ -233,8 +232,7 @@ class Pack:
         """
         if self._data.areas is None:
             raise MissingFileError(
-                f"pack {self.name!r} has no [areas]; add an [areas] section to "
-                f"{self.root / 'pack.toml'} or use its cells"
+                t("ingest.pack.no_areas", pack=self.name, toml=str(self.root / "pack.toml"))
             )
         return self._data.areas.copy()
 
@@ -277,9 +275,8 @@ class Pack:
         year = self.population_year if year is None else year
         if year is not None and stats["year"].notna().any():
             if year not in self.years:
-                raise DataError(
-                    f"pack {self.name!r} has no statistics for {year}; choose one of {self.years}"
-                )
+                years = ", ".join(map(str, self.years))
+                raise DataError(t("ingest.pack.no_year", pack=self.name, year=year, years=years))
             stats = stats.loc[stats["year"] == year]
         columns = ["pop_total", *self.groups]
         table = stats.set_index("area_id")[columns] if "pop_total" in stats else None
@@ -324,14 +321,14 @@ def _read_config(path: Path) -> tuple[Path, PackConfig | None, list[Problem]]:
     toml_path = path / "pack.toml" if path.is_dir() else path
     label = str(toml_path)
     if not toml_path.is_file():
-        msg = f"no pack.toml found at {toml_path}; give the pack folder or its pack.toml"
+        msg = t("ingest.pack.no_toml", path=str(toml_path))
         return toml_path, None, [Problem(label, msg)]
     try:
         raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        return toml_path, None, [Problem(label, f"not valid TOML: {exc}; fix the syntax")]
+        return toml_path, None, [Problem(label, t("ingest.pack.not_toml", reason=exc))]
     except UnicodeDecodeError:
-        return toml_path, None, [Problem(label, "not UTF-8 text; save pack.toml as UTF-8")]
+        return toml_path, None, [Problem(label, t("ingest.pack.not_utf8"))]
     try:
         return toml_path, PackConfig.model_validate(raw), []
     except ValidationError as exc:
@@ -374,13 +371,15 @@ def _validation_problem(label: str, err: Any, raw: dict[str, Any]) -> Problem:
         hint = ""
         if model is not None:
             close = difflib.get_close_matches(loc[-1], list(model.model_fields), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = t("ingest.pack.did_you_mean", key=close[0]) if close else ""
         keys = ", ".join(model.model_fields) if model is not None else ""
-        msg = f"unknown key {where!r}{hint} (allowed: {keys})"
+        msg = t("ingest.pack.unknown_key", key=where, hint=hint, keys=keys)
         return Problem(label, msg, None, where)
     if err["type"] == "missing":
-        return Problem(label, f"required key {where!r} is missing; add it", None, where)
-    return Problem(label, f"{where}: {err['msg']} (got {err.get('input')!r})", None, where)
+        return Problem(label, t("ingest.pack.missing_key", key=where), None, where)
+    message = validation_text(err)
+    msg = t("ingest.pack.bad_value", key=where, message=message, value=err.get("input"))
+    return Problem(label, msg, None, where)
 
 
 def _model_at(loc: list[str]) -> type[BaseModel] | None:

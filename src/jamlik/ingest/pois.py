@@ -129,47 +129,47 @@ def _parse_filter(text: str, where: str) -> tuple[Condition, ...]:
         match = _CONDITION.match(part.strip())
         if match is None:
             raise DataError(
-                f"{where}: bad tag filter {text!r} (part {part.strip()!r}); write key=value, "
-                "key=value1|value2, key=*, key or key!=value, joined by ' & '"
+                t("ingest.pois.bad_filter", where=where, filter=text, part=part.strip())
             )
         raw = match.group("values")
         values = None if raw in (None, "*") else frozenset(v.strip() for v in raw.split("|"))
         conditions.append(Condition(match.group("key"), values, match.group("op") == "!="))
     if all(c.negate for c in conditions):
-        raise DataError(f"{where}: tag filter {text!r} needs at least one positive condition")
+        raise DataError(t("ingest.pois.filter_all_negative", where=where, filter=text))
     return tuple(conditions)
 
 
 def _category(key: str, spec: Any, source: str) -> Category:
-    where = f"{source}, category [{key}]"
+    where = t("ingest.pois.where", source=source, key=key)
+    fields = sorted(_FIELDS)
     if not _KEY.match(key):
-        raise DataError(f"{where}: the key must be lower case letters, digits and '_'")
+        raise DataError(t("ingest.pois.bad_key", where=where))
     if not isinstance(spec, Mapping):
-        raise DataError(f"{where}: expected a table with fields {sorted(_FIELDS)}")
+        raise DataError(t("ingest.pois.not_table", where=where, fields=fields))
     unknown = set(spec) - _FIELDS
     missing = _FIELDS - set(spec)
     if unknown:
-        raise DataError(f"{where}: unknown field(s) {sorted(unknown)}; allowed: {sorted(_FIELDS)}")
+        raise DataError(t("ingest.pois.unknown_fields", where=where, unknown=sorted(unknown),
+                          fields=fields))  # fmt: skip
     if missing:
-        raise DataError(f"{where}: missing field(s) {sorted(missing)}")
+        raise DataError(t("ingest.pois.missing_fields", where=where, missing=sorted(missing)))
     if spec["dimension"] not in DIMENSIONS:
         raise DataError(
-            f"{where}: unknown dimension {spec['dimension']!r}; use one of {', '.join(DIMENSIONS)}"
-        )
+            t("ingest.pois.bad_dimension", where=where, dimension=spec["dimension"],
+              allowed=", ".join(DIMENSIONS))
+        )  # fmt: skip
     if spec["geometry"] not in ("point", "area"):
-        raise DataError(f"{where}: geometry must be 'point' or 'area', not {spec['geometry']!r}")
+        raise DataError(t("ingest.pois.bad_geometry", where=where, geometry=spec["geometry"]))
     for lang in ("sv", "en"):
         if not isinstance(spec[lang], str) or not spec[lang].strip():
-            raise DataError(f"{where}: field {lang!r} must be a non-empty label")
+            raise DataError(t("ingest.pois.empty_label", where=where, field=lang))
     tags = spec["tags"]
     if isinstance(tags, str) or not isinstance(tags, list) or not tags:
-        raise DataError(
-            f"{where}: 'tags' must be a non-empty list of filters such as 'shop=bakery'"
-        )
+        raise DataError(t("ingest.pois.bad_tags", where=where))
     filters = []
     for i, text in enumerate(tags):
         if not isinstance(text, str):
-            raise DataError(f"{where}: tags[{i}] must be a string, not {text!r}")
+            raise DataError(t("ingest.pois.tag_not_text", where=where, i=i, value=text))
         filters.append(_parse_filter(text, f"{where}, tags[{i}]"))
     return Category(
         key=key,
@@ -217,13 +217,13 @@ def load_categories(
     else:
         p = Path(path)
         if not p.is_file():
-            raise MissingFileError(f"categories file not found: {p}")
+            raise MissingFileError(t("ingest.pois.file_missing", path=str(p)))
         source = str(p)
         text = p.read_text(encoding="utf-8")
     try:
         raw: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"{source}: not valid TOML ({exc})") from None
+        raise DataError(t("ingest.pois.not_toml", source=source, reason=exc)) from None
     return categories_from_mapping(raw, overrides=overrides, source=source)
 
 
@@ -243,7 +243,7 @@ def categories_from_mapping(
         else:
             merged[key] = dict(change)
     if not merged:
-        raise DataError(f"{source}: no categories defined")
+        raise DataError(t("ingest.pois.none_defined", source=source))
     return {key: _category(key, spec, source) for key, spec in merged.items()}
 
 
@@ -336,7 +336,7 @@ def extract_pois(
     frame["osm_id"] = frame["osm_id"].astype(np.int64)
     out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
     out = out.to_crs(out_crs) if len(out) else out.set_crs(out_crs, allow_override=True)
-    logger.info("%s: %d destinations in %d categories", data.source, len(out), len(cats))
+    logger.info(t("ingest.pois.found", source=data.source, n=len(out), categories=len(cats)))
     return out
 
 

@@ -83,6 +83,9 @@ from pydantic import (
 
 from jamlik.errors import ConfigError, CRSError, MissingFileError
 from jamlik.geo import transform_xy
+from jamlik.i18n import format_number, t
+from jamlik.ingest._lines import at_line
+from jamlik.ingest._validation_text import validation_text
 
 __all__ = [
     "CHANGE_KINDS",
@@ -126,7 +129,7 @@ class _Model(BaseModel):
 def _check_coordinate(value: list[float]) -> list[float]:
     x, y = value
     if not all(abs(v) < 1e8 for v in (x, y)):
-        raise ValueError(f"coordinate {value} is not a finite position")
+        raise ValueError(t("ingest.scenario.bad_coordinate", value=value))
     return value
 
 
@@ -149,15 +152,15 @@ class _Placed(_Model):
         if value is None:
             return None
         if len(value) < 3:
-            raise ValueError("a polygon needs at least three corners")
+            raise ValueError(t("ingest.scenario.polygon_corners"))
         if len(value) > 10_000:
-            raise ValueError("a polygon may have at most 10,000 corners")
+            raise ValueError(t("ingest.scenario.polygon_too_many", n=format_number(10_000)))
         return [_check_coordinate(c) for c in value]
 
     @model_validator(mode="after")
     def _one_geometry(self) -> Self:
         if (self.point is None) == (self.polygon is None):
-            raise ValueError("give either point = [x, y] or polygon = [[x, y], ...], not both")
+            raise ValueError(t("ingest.scenario.point_or_polygon"))
         return self
 
 
@@ -176,11 +179,12 @@ class Homes(_Placed):
             return None
         unknown = sorted(set(value) - set(TENURES))
         if unknown:
-            raise ValueError(f"unknown tenure {unknown}; use {list(TENURES)}")
-        if any(v < 0 for v in value.values()) or abs(sum(value.values()) - 1.0) > 1e-6:
             raise ValueError(
-                f"tenure shares must be >= 0 and sum to 1 (they sum to {sum(value.values()):g})"
+                t("ingest.scenario.unknown_tenure", unknown=unknown, known=list(TENURES))
             )
+        if any(v < 0 for v in value.values()) or abs(sum(value.values()) - 1.0) > 1e-6:
+            total = format_number(sum(value.values()), 3)
+            raise ValueError(t("ingest.scenario.tenure_shares", total=total))
         return value
 
 
@@ -211,7 +215,7 @@ class ClosedServices(_Model):
     @model_validator(mode="after")
     def _how(self) -> Self:
         if (self.osm_ids is None) == (self.point is None):
-            raise ValueError("give either osm_ids = [...] or point = [x, y]")
+            raise ValueError(t("ingest.scenario.osm_ids_or_point"))
         return self
 
 
@@ -240,9 +244,9 @@ class StreetClosure(_Model):
     @model_validator(mode="after")
     def _how(self) -> Self:
         if (self.osm_way_ids is None) == (self.polygon is None):
-            raise ValueError("give either osm_way_ids = [...] or polygon = [[x, y], ...]")
+            raise ValueError(t("ingest.scenario.way_ids_or_polygon"))
         if self.polygon is not None and len(self.polygon) < 3:
-            raise ValueError("a polygon needs at least three corners")
+            raise ValueError(t("ingest.scenario.polygon_corners"))
         return self
 
 
@@ -263,9 +267,7 @@ class Headway(_Model):
     def _hours(cls, value: str) -> str:
         match = _HOURS.match(value)
         if not match or not 0 <= int(match[1]) < int(match[2]) <= 30:
-            raise ValueError(
-                f"hours must be 'start-end' with 0 <= start < end <= 30, not {value!r}"
-            )
+            raise ValueError(t("ingest.scenario.bad_hours", value=value))
         return value
 
     @property
@@ -293,17 +295,15 @@ class TransitLine(_Model):
     @model_validator(mode="after")
     def _timing(self) -> Self:
         if (self.run_times_min is None) == (self.speed_kmh is None):
-            raise ValueError("give either run_times_min = [...] or speed_kmh")
+            raise ValueError(t("ingest.scenario.run_times_or_speed"))
         if self.run_times_min is not None:
             if len(self.run_times_min) != len(self.stops) - 1:
-                raise ValueError(
-                    f"run_times_min needs one value per leg ({len(self.stops) - 1}), "
-                    f"got {len(self.run_times_min)}"
-                )
+                legs, got = len(self.stops) - 1, len(self.run_times_min)
+                raise ValueError(t("ingest.scenario.run_times_per_leg", legs=legs, got=got))
             if any(v <= 0 for v in self.run_times_min):
-                raise ValueError("run times must be positive minutes")
+                raise ValueError(t("ingest.scenario.run_times_positive"))
         if self.stop_names is not None and len(self.stop_names) != len(self.stops):
-            raise ValueError("stop_names needs one name per stop")
+            raise ValueError(t("ingest.scenario.stop_names"))
         return self
 
 
@@ -416,32 +416,37 @@ def _describe(path: Path, text: str, data: dict[str, Any], exc: ValidationError)
                 if index < len(entries) and isinstance(entries[index], dict)
                 else None
             )
-            key = ".".join(loc[2:]) or "(entry)"
-            label = f"[[{loc[0]}]] #{index + 1}" + (f" {name!r}" if name else "") + f", key {key!r}"
+            key = ".".join(loc[2:]) or t("ingest.scenario.the_entry")
+            entry = f"[[{loc[0]}]] #{index + 1}" + (f" {name!r}" if name else "")
+            label = t("ingest.scenario.entry_key", entry=entry, key=key)
         elif loc and loc[0] == "scenario":
             line = where.get(("scenario", 0))
-            label = f"[scenario], key {'.'.join(loc[1:]) or '(table)'!r}"
-        at = f" line {line}" if line else ""
-        message = err["msg"].removeprefix("Value error, ")
+            key = ".".join(loc[1:]) or t("ingest.scenario.the_table")
+            label = t("ingest.scenario.entry_key", entry="[scenario]", key=key)
+        message = validation_text(err)
         if err["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling)"
-        parts.append(f"{path}{at} ({label}): {message}")
+            message = t("ingest.scenario.unknown_key")
+        if line:
+            parts.append(t("ingest.scenario.error_at", at=at_line(str(path), line), label=label,
+                           message=message))  # fmt: skip
+        else:
+            parts.append(t("ingest.scenario.error", path=str(path), label=label, message=message))
     return "\n".join(parts)
 
 
 def _read_one(path: Path) -> Scenario:
     if not path.is_file():
-        raise MissingFileError(f"{path}: scenario file not found; check the path")
+        raise MissingFileError(t("ingest.scenario.file_missing", path=str(path)))
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; save the scenario as UTF-8") from None
+        raise ConfigError(t("ingest.scenario.not_utf8", path=str(path))) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
+        raise ConfigError(t("ingest.toml.invalid", path=str(path), reason=exc)) from None
     if "scenario" not in data:
-        raise ConfigError(f"{path}: no [scenario] table; start the file with [scenario] and a name")
+        raise ConfigError(t("ingest.scenario.no_table", path=str(path)))
     try:
         return Scenario.model_validate({**data, "source": str(path)})
     except ValidationError as exc:
@@ -463,9 +468,9 @@ def scenario_chain(path: str | Path) -> list[Scenario]:
         resolved = current.resolve()
         if resolved in seen:
             loop = " → ".join(str(p) for p in [*seen[seen.index(resolved) :], resolved])
-            raise ConfigError(f"{path}: based_on forms a cycle: {loop}")
+            raise ConfigError(t("ingest.scenario.cycle", path=str(path), loop=loop))
         if len(seen) >= MAX_CHAIN:
-            raise ConfigError(f"{path}: more than {MAX_CHAIN} scenarios in the based_on chain")
+            raise ConfigError(t("ingest.scenario.chain_too_long", path=str(path), n=MAX_CHAIN))
         seen.append(resolved)
         scenario = _read_one(current)
         chain.append(scenario)
@@ -518,7 +523,7 @@ def to_crs(coordinates: Sequence[Sequence[float]], *, from_crs: str, to: str) ->
         x, y = transform_xy(xy[:, 0], xy[:, 1], from_crs=from_crs, to_crs=to)
     except pyproj.exceptions.CRSError as exc:
         raise CRSError(
-            f"unknown CRS {from_crs!r} or {to!r} ({exc}); use e.g. 'EPSG:4326'"
+            t("ingest.scenario.unknown_crs", from_crs=from_crs, to_crs=to, reason=exc)
         ) from None
     return np.column_stack([x, y])
 
@@ -535,7 +540,7 @@ def entry_geometry(scenario: Scenario, entry: BaseModel, *, crs: str) -> shapely
     point = getattr(entry, "point", None)
     if point is not None:
         return shapely.Point(to_crs([point], from_crs=source, to=crs)[0])
-    raise ConfigError(f"{getattr(entry, 'name', entry)!r} has no geometry")
+    raise ConfigError(t("ingest.scenario.no_geometry", name=getattr(entry, "name", entry)))
 
 
 def entries(scenario: Scenario) -> list[tuple[str, int, BaseModel]]:

@@ -25,6 +25,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from jamlik.errors import GTFSError
+from jamlik.i18n import t
 from jamlik.ingest.connectors.http import FetchError
 
 __all__ = ["ClipSummary", "clip_feed", "feed_members", "gtfs_key", "read_member"]
@@ -49,10 +50,7 @@ def gtfs_key(variable: str) -> str:
     """Return the API key from the environment, or raise a :class:`FetchError` saying how."""
     key = os.environ.get(variable, "").strip()
     if not key:
-        raise FetchError(
-            f"no Trafiklab API key: set the environment variable {variable} (a free key for "
-            "GTFS Regional from https://www.trafiklab.se), or leave out timetables with --no-gtfs"
-        )
+        raise FetchError(t("ingest.fetch.no_key", variable=variable))
     return key
 
 
@@ -67,11 +65,12 @@ def feed_members(archive: zipfile.ZipFile, *, label: str) -> dict[str, str]:
             continue
         if name in members:
             raise GTFSError(
-                f"{label}: {name} is in the zip twice ({members[name]}, {info.filename})"
-            )
+                t("ingest.feed.twice", path=label, file=name, first=members[name],
+                  second=info.filename)
+            )  # fmt: skip
         members[name] = info.filename
     if "stops.txt" not in members:
-        raise GTFSError(f"{label}: no stops.txt in the zip; is it a GTFS feed?")
+        raise GTFSError(t("ingest.feed.no_stops", path=label))
     return members
 
 
@@ -93,12 +92,12 @@ def clip_feed(source: Path, target: Path, *, area: BaseGeometry, area_crs: str) 
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise GTFSError(f"{label}: not a zip file ({exc}); download it again") from None
+        raise GTFSError(t("ingest.feed.not_zip", path=label, reason=exc)) from None
     with archive:
         members = feed_members(archive, label=label)
         for needed in ("trips.txt", "stop_times.txt", "routes.txt"):
             if needed not in members:
-                raise GTFSError(f"{label}: {needed} is missing; the feed cannot be used")
+                raise GTFSError(t("ingest.feed.file_missing", path=label, file=needed))
         stops = read_member(archive, members["stops.txt"])
         to_area = pyproj.Transformer.from_crs("EPSG:4326", area_crs, always_xy=True)
         lon = pd.to_numeric(stops.get("stop_lon"), errors="coerce").to_numpy(dtype=float)
@@ -111,7 +110,7 @@ def clip_feed(source: Path, target: Path, *, area: BaseGeometry, area_crs: str) 
         total_trips = len(trips)
         kept_trips = set(stop_times.loc[stop_times["stop_id"].isin(inside_ids), "trip_id"])
         if not kept_trips:
-            raise GTFSError(f"{label}: no trip stops inside the area; is it the right feed?")
+            raise GTFSError(t("ingest.feed.no_trip_inside", path=label))
         stop_times = stop_times.loc[stop_times["trip_id"].isin(kept_trips)]
         trips = trips.loc[trips["trip_id"].isin(kept_trips)]
         used_stops = set(stop_times["stop_id"])

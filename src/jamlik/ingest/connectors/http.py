@@ -43,6 +43,7 @@ from typing import Any
 import httpx
 
 from jamlik.errors import JamlikError
+from jamlik.i18n import format_number, t
 
 __all__ = ["FetchError", "HttpClient", "RateLimit", "Retrieved", "redact"]
 
@@ -87,7 +88,7 @@ class Retrieved:
         try:
             return json.loads(self.path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
-            raise FetchError(f"{self.url} did not answer with JSON ({exc})") from None
+            raise FetchError(t("ingest.fetch.not_json", url=self.url, reason=exc)) from None
 
 
 @dataclass
@@ -231,7 +232,7 @@ class HttpClient:
         if limit is not None and age_s > limit:
             return None
         if _sha256_file(body) != info.get("sha256"):
-            logger.warning("cache entry for %s does not match its hash; downloading again", url)
+            logger.warning(t("ingest.fetch.cache_hash", url=url))
             return None
         return Retrieved(body, url, info["sha256"], info["retrieved"], from_cache=True)
 
@@ -302,8 +303,7 @@ class HttpClient:
                 attempt += 1
                 if attempt > self.retries:
                     raise FetchError(
-                        f"{shown}: {retry.reason}; gave up after {self.retries} retries, "
-                        "try again later"
+                        t("ingest.fetch.gave_up", url=shown, reason=retry.reason, n=self.retries)
                     ) from None
                 wait = (
                     retry.wait_s
@@ -312,26 +312,25 @@ class HttpClient:
                 )
                 if wait > self.max_wait_s:
                     raise FetchError(
-                        f"{shown}: {retry.reason} and the server asks to wait {wait:.0f} s "
-                        f"(more than {self.max_wait_s:.0f} s); try again later"
-                    ) from None
-                logger.info("%s: %s; retry %d in %.1f s", shown, retry.reason, attempt, wait)
+                        t("ingest.fetch.wait_too_long", url=shown, reason=retry.reason,
+                          wait_s=f"{wait:.0f}", max_s=f"{self.max_wait_s:.0f}")
+                    ) from None  # fmt: skip
+                logger.info(
+                    t("ingest.fetch.retry", url=shown, reason=retry.reason, attempt=attempt,
+                      wait_s=format_number(wait, 1))
+                )  # fmt: skip
                 self._sleep(wait)
             except httpx.ConnectError as exc:
                 unreachable += 1
                 if unreachable > self.connect_retries:
                     host = httpx.URL(url).host
-                    raise FetchError(
-                        f"cannot reach {host} ({exc}); check the network connection "
-                        "(jamlik fetch needs the internet) and try again"
-                    ) from None
+                    raise FetchError(t("ingest.fetch.unreachable", host=host, reason=exc)) from None
                 self._sleep(self.backoff_s * unreachable)
         digest = _sha256_file(part)
         if expected_sha256 is not None and digest != expected_sha256:
             part.unlink(missing_ok=True)
             raise FetchError(
-                f"{shown}: the download has SHA-256 {digest}, expected {expected_sha256}; "
-                "the file changed or was damaged, try again"
+                t("ingest.fetch.bad_hash", url=shown, got=digest, expected=expected_sha256)
             )
         retrieved = datetime.now(UTC).date().isoformat()
         os.replace(part, target)
@@ -368,18 +367,27 @@ class HttpClient:
             with self._client.stream(method, url, content=body, headers=send_headers) as response:
                 if response.status_code in _RETRY_STATUS:
                     wait = _retry_after_s(response, now=time.time())
-                    raise _RetryError(f"HTTP {response.status_code}", wait)
+                    raise _RetryError(
+                        t("ingest.fetch.http_status", status=response.status_code), wait
+                    )
                 if response.status_code == 416 and have:
                     part.unlink(missing_ok=True)  # the server has no such range: start again
-                    raise _RetryError("the partial download does not fit the file any more", 0.0)
+                    raise _RetryError(t("ingest.fetch.range_mismatch"), 0.0)
                 if response.status_code in (401, 403):
                     raise FetchError(
-                        f"{redact(url)}: HTTP {response.status_code}, the service refused the "
-                        "request; check the API key (and its quota) or the address"
+                        t("ingest.fetch.refused", url=redact(url), status=response.status_code)
                     )
                 if response.status_code >= 400:
                     text = response.read()[:300].decode("utf-8", errors="replace")
-                    raise FetchError(f"{redact(url)}: HTTP {response.status_code}: {text.strip()}")
+                    status = response.status_code
+                    raise FetchError(
+                        t(
+                            "ingest.fetch.http_error",
+                            url=redact(url),
+                            status=status,
+                            text=text.strip(),
+                        )
+                    )
                 resumed = have and response.status_code == 206
                 if not resumed:
                     have = 0
@@ -393,9 +401,9 @@ class HttpClient:
                         if progress is not None:
                             progress(done, total)
                 if total is not None and done < total:
-                    raise _RetryError(f"download stopped at {done} of {total} bytes", None)
+                    raise _RetryError(t("ingest.fetch.stopped", done=done, total=total), None)
         except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ReadTimeout) as exc:
-            raise _RetryError(f"connection dropped ({type(exc).__name__})", None) from None
+            raise _RetryError(t("ingest.fetch.dropped", kind=type(exc).__name__), None) from None
         except httpx.ConnectTimeout as exc:
             raise httpx.ConnectError(str(exc)) from None
 

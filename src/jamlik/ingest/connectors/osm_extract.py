@@ -42,6 +42,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import transform
 
 from jamlik.errors import OSMReadError
+from jamlik.i18n import t
 
 __all__ = ["ClipCounts", "clip_osm", "overpass_query", "to_wgs84"]
 
@@ -132,7 +133,7 @@ def clip_osm(
     polygon = to_wgs84(area.buffer(buffer_m), area_crs)
     exe = shutil.which("osmium") if tool != "pyosmium" else None
     if tool == "osmium" and exe is None:
-        raise OSMReadError("the osmium command (osmium-tool) is not installed")
+        raise OSMReadError(t("ingest.extract.no_osmium"))
     target.parent.mkdir(parents=True, exist_ok=True)
     suffix = "".join(target.suffixes) or ".osm.pbf"
     fd, tmp_name = tempfile.mkstemp(
@@ -147,7 +148,7 @@ def clip_osm(
             _clip_with_pyosmium(source, tmp, polygon)
         counts = _count(tmp)
         if counts.nodes_inside == 0:
-            raise OSMReadError(f"{source}: no OSM node lies in the area; is it the right extract?")
+            raise OSMReadError(t("ingest.extract.no_node_inside", source=str(source)))
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -168,7 +169,9 @@ def _clip_with_osmium_tool(exe: str, source: Path, out: Path, polygon: BaseGeome
     finally:
         os.unlink(handle.name)
     if done.returncode != 0:
-        raise OSMReadError(f"{source}: osmium extract failed: {done.stderr.strip()[:500]}")
+        raise OSMReadError(
+            t("ingest.extract.osmium_failed", source=str(source), reason=done.stderr.strip()[:500])
+        )
 
 
 def _clip_with_pyosmium(source: Path, out: Path, polygon: BaseGeometry) -> None:
@@ -198,7 +201,7 @@ def _clip_with_pyosmium(source: Path, out: Path, polygon: BaseGeometry) -> None:
             for obj in osmium.FileProcessor(str(source)).with_filter(keep.id_filter()):
                 writer.add(obj)
     except RuntimeError as exc:
-        raise OSMReadError(f"{source}: cannot read the OSM file ({exc})") from None
+        raise OSMReadError(t("ingest.extract.unreadable", source=str(source), reason=exc)) from None
 
 
 def _count(path: Path) -> ClipCounts:

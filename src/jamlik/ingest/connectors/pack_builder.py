@@ -29,6 +29,7 @@ import pandas as pd
 import shapely
 
 from jamlik.errors import DataError
+from jamlik.i18n import t
 from jamlik.ingest.connectors.gtfs_feed import clip_feed, gtfs_key
 from jamlik.ingest.connectors.http import FetchError, HttpClient, Progress
 from jamlik.ingest.connectors.osm_extract import clip_osm, overpass_query, to_wgs84
@@ -98,20 +99,18 @@ class FetchResult:
 
 def _check_options(options: FetchOptions) -> AreaSelection:
     if bool(options.kommuner) == (options.lan is not None):
-        raise DataError(
-            "give the municipalities with --kommun (one or more) or a county with --lan"
-        )
+        raise DataError(t("ingest.fetch.kommun_or_lan"))
     for code in options.kommuner:
         if not re.fullmatch(r"\d{4}", code):
-            raise DataError(f"--kommun {code!r} is not a 4-digit municipality code (e.g. 1482)")
+            raise DataError(t("ingest.fetch.bad_kommun", code=code))
     if options.lan is not None and not re.fullmatch(r"\d{2}", options.lan):
-        raise DataError(f"--lan {options.lan!r} is not a 2-digit county code (e.g. 14)")
+        raise DataError(t("ingest.fetch.bad_lan", code=options.lan))
     if options.out.exists() and not options.out.is_dir():
-        raise DataError(f"{options.out} is a file; give a folder for the pack")
+        raise DataError(t("ingest.fetch.out_is_file", path=str(options.out)))
     if options.out.is_dir() and any(options.out.iterdir()) and not options.overwrite:
-        raise DataError(f"{options.out} is not empty; choose a new folder or add --overwrite")
+        raise DataError(t("ingest.fetch.out_not_empty", path=str(options.out)))
     if isinstance(options.osm, Path) and not options.osm.is_file():
-        raise DataError(f"--osm {options.osm}: file not found")
+        raise DataError(t("ingest.fetch.osm_missing", path=str(options.osm)))
     return AreaSelection(kommuner=tuple(sorted(set(options.kommuner))), lan=options.lan)
 
 
@@ -143,9 +142,9 @@ def _merge_statistics(
         twice = [c for c in table.columns if c != "area_id" and c in merged.columns]
         if twice:
             raise FetchError(
-                f"{DATA_FILE}: column(s) {', '.join(twice)} come from two statistics; "
-                f"rename them in {result.spec.name!r}"
-            )
+                t("ingest.fetch.column_twice", file=DATA_FILE, columns=", ".join(twice),
+                  name=result.spec.name)
+            )  # fmt: skip
         merged = merged.merge(table, on="area_id", how="left")
     return merged
 
@@ -236,7 +235,14 @@ def build_pack(
         elif "kommun" in spec.levels:
             codes, code_suffix = kommuner, ""
         else:
-            notes.append(f"{spec.table} ({spec.title}) is not published per {options.level}")
+            notes.append(
+                t(
+                    "ingest.fetch.note_level",
+                    table=spec.table,
+                    title=spec.title,
+                    level=options.level,
+                )
+            )
             continue
         say("fetch.step.table", table=spec.table, title=spec.title)
         result = fetch_statistic(api, spec, area_codes=codes, suffix=code_suffix, year=year)
@@ -273,9 +279,7 @@ def build_pack(
             for lan in lans:
                 operator = options.gtfs_operator or operators.get(lan)
                 if operator is None:
-                    raise FetchError(
-                        f"no GTFS Regional operator known for län {lan}; give --gtfs-operator"
-                    )
+                    raise FetchError(t("ingest.fetch.no_operator", lan=lan))
                 say("fetch.step.gtfs", operator=operator)
                 url = (options.gtfs_url or str(tables.gtfs["url"])).format(operator=operator)
                 got = client.get(url, params={"key": key}, progress=progress, max_age_s=DAY_S)
@@ -284,9 +288,9 @@ def build_pack(
                     got.path, work / name, area=footprint.buffer(buffer_m), area_crs=crs
                 )
                 notes.append(
-                    f"GTFS {operator}: kept {summary.trips} of {summary.total_trips} trips, "
-                    f"{summary.stops} stops"
-                )
+                    t("ingest.fetch.note_gtfs", operator=operator, trips=summary.trips,
+                      total=summary.total_trips, stops=summary.stops)
+                )  # fmt: skip
                 gtfs_files.append(name)
                 sources.append(
                     _source(

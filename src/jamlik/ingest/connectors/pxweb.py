@@ -31,6 +31,7 @@ import httpx
 import numpy as np
 import pandas as pd
 
+from jamlik.i18n import t
 from jamlik.ingest.connectors.http import FetchError, HttpClient, RateLimit
 
 __all__ = [
@@ -69,17 +70,17 @@ class TableMeta:
         if variable not in self.codes:
             have = ", ".join(self.codes)
             raise FetchError(
-                f"SCB table {self.table_id} has no variable {variable!r} (it has {have}); "
-                f"update {where}"
-            )
+                t("ingest.pxweb.no_variable", table=self.table_id, variable=variable, have=have,
+                  where=where)
+            )  # fmt: skip
         known = set(self.codes[variable])
         missing = [c for c in wanted if c not in known]
         if missing:
             sample = ", ".join(self.codes[variable][:12])
             raise FetchError(
-                f"SCB table {self.table_id}, variable {variable!r}: unknown value code(s) "
-                f"{', '.join(missing)} (the table has e.g. {sample}); update {where}"
-            )
+                t("ingest.pxweb.unknown_codes", table=self.table_id, variable=variable,
+                  codes=", ".join(missing), sample=sample, where=where)
+            )  # fmt: skip
 
 
 #: Metadata and data answers are asked again after a day (new years, revisions).
@@ -119,9 +120,9 @@ def parse_jsonstat2(doc: Mapping[str, Any]) -> pd.DataFrame:
         dims = [_categories(doc["dimension"][i]) for i in ids]
         raw_values = doc.get("value", [])
     except (KeyError, TypeError, ValueError) as exc:
-        raise FetchError(f"not a JSON-stat 2.0 dataset (missing {exc})") from None
+        raise FetchError(t("ingest.pxweb.not_jsonstat", missing=exc)) from None
     if [len(d) for d in dims] != size:
-        raise FetchError(f"JSON-stat dataset: sizes {size} do not match its categories")
+        raise FetchError(t("ingest.pxweb.sizes", size=size))
     n = math.prod(size)
     values = np.full(n, np.nan)
     if isinstance(raw_values, Mapping):
@@ -129,7 +130,7 @@ def parse_jsonstat2(doc: Mapping[str, Any]) -> pd.DataFrame:
             values[int(position)] = np.nan if value is None else float(value)
     else:
         if len(raw_values) != n:
-            raise FetchError(f"JSON-stat dataset has {len(raw_values)} values for {n} cells")
+            raise FetchError(t("ingest.pxweb.values", values=len(raw_values), cells=n))
         values = np.array([np.nan if v is None else float(v) for v in raw_values], dtype=float)
     status = np.full(n, "", dtype=object)
     raw_status = doc.get("status") or {}
@@ -156,7 +157,7 @@ def plan_queries(selection: Mapping[str, Sequence[str]], *, max_cells: int) -> l
     exactly the original selection, with no cell asked for twice.
     """
     if max_cells < 1:
-        raise ValueError("max_cells must be at least 1")
+        raise ValueError(t("ingest.pxweb.max_cells"))
     query: Selection = {k: list(v) for k, v in selection.items()}
     cells = math.prod(len(v) for v in query.values())
     if cells <= max_cells:
@@ -239,9 +240,7 @@ class PxWebApi:
                     for i in ids
                 }
             except (KeyError, TypeError) as exc:
-                raise FetchError(
-                    f"SCB table {table_id}: metadata without {exc}; is the table id right?"
-                ) from None
+                raise FetchError(t("ingest.pxweb.bad_meta", table=table_id, missing=exc)) from None
             time_ids = (doc.get("role") or {}).get("time") or []
             self._meta[table_id] = TableMeta(
                 table_id=table_id,
@@ -277,5 +276,5 @@ class PxWebApi:
             try:
                 frames.append(parse_jsonstat2(got.json()))
             except FetchError as exc:
-                raise FetchError(f"SCB table {table_id}: {exc}") from None
+                raise FetchError(t("ingest.pxweb.table_error", table=table_id, error=exc)) from None
         return pd.concat(frames, ignore_index=True)

@@ -16,6 +16,7 @@ from typing import Literal
 import geopandas as gpd
 import pandas as pd
 
+from jamlik.i18n import t
 from jamlik.ingest.connectors.http import FetchError, HttpClient
 
 __all__ = ["AreaSelection", "fetch_areas", "wfs_params"]
@@ -92,21 +93,20 @@ def fetch_areas(
         doc = got.json()
         features = doc.get("features") if isinstance(doc, dict) else None
         if features is None:
-            raise FetchError(f"{wfs_url}: the answer for {layer} is not GeoJSON features")
+            raise FetchError(t("ingest.scb.not_geojson", url=wfs_url, layer=layer))
         if features:
             pages.append(gpd.GeoDataFrame.from_features(features, crs=crs))
         if len(features) < page_size:
             break
         start += page_size
     if not pages:
-        raise FetchError(
-            f"SCB geodata has no {level.upper()} areas for {selection.label}; "
-            "check the municipality or county code"
-        )
+        raise FetchError(t("ingest.scb.no_areas", level=level.upper(), selection=selection.label))
     frame = pd.concat(pages, ignore_index=True)
     missing = [c for c in (code, "kommunkod", "lanskod") if c not in frame]
     if missing:
-        raise FetchError(f"{wfs_url}: {layer} features lack {', '.join(missing)}")
+        raise FetchError(
+            t("ingest.scb.features_lack", url=wfs_url, layer=layer, missing=", ".join(missing))
+        )
     frame = frame.drop_duplicates(subset=code).reset_index(drop=True)
     name = frame["regsonamn"] if level == "regso" and "regsonamn" in frame else frame[code]
     columns = {

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from jamlik.i18n import t
 from jamlik.ingest.connectors.http import FetchError
 from jamlik.ingest.connectors.pxweb import PxWebApi, TableMeta
 
@@ -125,7 +126,7 @@ class TablesFile(_Model):
         for division in self.divisions:
             if division.covers(year):
                 return division
-        raise FetchError(f"no DeSO/RegSO division covers {year} in {DATA_FILE}")
+        raise FetchError(t("ingest.scb.no_division", year=year, file=DATA_FILE))
 
 
 def load_tables_file(path: Path | None = None) -> TablesFile:
@@ -138,7 +139,7 @@ def load_tables_file(path: Path | None = None) -> TablesFile:
     try:
         return TablesFile.model_validate(tomllib.loads(text))
     except (tomllib.TOMLDecodeError, ValidationError) as exc:
-        raise FetchError(f"{label} is not a valid tables file: {exc}") from None
+        raise FetchError(t("ingest.scb.bad_tables_file", file=label, reason=exc)) from None
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ def _matching(meta: TableMeta, variable: str, rule: Any, codes: Sequence[str]) -
             return [c for c in codes if label_of(c).startswith(prefixes)]
         if how == "not_labels":
             return [c for c in codes if not label_of(c).startswith(prefixes)]
-    raise FetchError(f"{DATA_FILE}: cannot read the column rule {rule!r} for {variable!r}")
+    raise FetchError(t("ingest.scb.bad_rule", file=DATA_FILE, rule=rule, variable=variable))
 
 
 def columns_from_cells(
@@ -205,9 +206,9 @@ def columns_from_cells(
             codes = _matching(meta, variable, how, selection.get(variable, meta.codes[variable]))
             if not codes:
                 raise FetchError(
-                    f"{DATA_FILE}, statistic {name!r}, column {column!r}: no code of "
-                    f"{variable!r} matches {how!r} in SCB table {meta.table_id}"
-                )
+                    t("ingest.scb.no_code", file=DATA_FILE, name=name, column=column,
+                      variable=variable, how=how, table=meta.table_id)
+                )  # fmt: skip
             keep &= cells[variable].isin(codes).to_numpy()
         chosen = cells.loc[keep]
         grouped = chosen.groupby([region, time], sort=False)["value"]
@@ -215,9 +216,14 @@ def columns_from_cells(
             counts = grouped.size()
             if (counts != 1).any():
                 raise FetchError(
-                    f"{DATA_FILE}, statistic {name!r}: column {column!r} is a single value but "
-                    f"matches {int(counts.max())} cells per area in SCB table {meta.table_id}; "
-                    "narrow its rule"
+                    t(
+                        "ingest.scb.not_single",
+                        file=DATA_FILE,
+                        name=name,
+                        column=column,
+                        n=int(counts.max()),
+                        table=meta.table_id,
+                    )
                 )
             values = grouped.first()
         else:
@@ -259,25 +265,27 @@ def fetch_statistic(
     usable = [y for y in years if y <= year]
     if not usable:
         raise FetchError(
-            f"SCB table {spec.table} ({spec.title}) starts in {years[0] if years else '?'}, "
-            f"after {year}; choose a later --year"
-        )
+            t("ingest.scb.starts_later", table=spec.table, title=spec.title,
+              first=years[0] if years else "?", year=year)
+        )  # fmt: skip
     used = usable[-1]
     if used != year:
-        notes.append(f"{spec.table} ({spec.title}) has no {year}; its figures are for {used}")
+        notes.append(
+            t("ingest.scb.note_other_year", table=spec.table, title=spec.title, year=year,
+              used=used)
+        )  # fmt: skip
     wanted = [f"{code}{suffix}" for code in area_codes]
     known = set(meta.codes[region])
     present = [c for c in wanted if c in known]
     if len(present) < len(wanted):
         missing = [c for c in wanted if c not in known]
         notes.append(
-            f"{spec.table}: {len(missing)} area(s) not in the table (e.g. {missing[0]}); "
-            "their values are left empty"
-        )
+            t("ingest.scb.note_areas_missing", table=spec.table, n=len(missing),
+              example=missing[0])
+        )  # fmt: skip
     if not present:
         raise FetchError(
-            f"SCB table {spec.table} has none of the {len(wanted)} area codes "
-            f"(e.g. {wanted[0]}); is the year on the right DeSO/RegSO division?"
+            t("ingest.scb.no_area_codes", table=spec.table, n=len(wanted), example=wanted[0])
         )
     selection = {var: _resolve(meta, var, how) for var, how in spec.select.items()}
     selection[region] = present
@@ -294,9 +302,7 @@ def fetch_statistic(
     for column in spec.groups + ([spec.total] if spec.total else []):
         empty = int(table[column].isna().sum())
         if empty:
-            notes.append(
-                f"{spec.table}: {column} is suppressed (..) in {empty} area(s); written as 0"
-            )
+            notes.append(t("ingest.scb.note_suppressed", table=spec.table, column=column, n=empty))
             table[column] = table[column].fillna(0.0)
     return StatisticResult(
         spec=spec,
