@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from jamlik._toml import read_toml_file
+from jamlik.i18n import t
 from jamlik.indicators.vulnerability.targets import (
     TargetFile,
     TargetProgress,
@@ -36,7 +37,7 @@ def load_targets(path: str | Path) -> TargetFile:
         (e.g. ``target[0].deadline_year``).
     """
     path = Path(path)
-    return parse_targets(read_toml_file(path, what="target file"), source=str(path))
+    return parse_targets(read_toml_file(path, what=t("runs.file_kind.targets")), source=str(path))
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from scipy.spatial import cKDTree
 
 from jamlik.errors import CRSError, JamlikError, Problem, ProblemWarning
+from jamlik.i18n import format_number, t
 from jamlik.ingest import OSMData, Pack, load_categories
 from jamlik.ingest.crs_checks import check_coordinates
 from jamlik.ingest.gtfs_tables import read_feed_files
@@ -150,8 +151,7 @@ def _check_inside(
                 kind,
                 index,
                 entry,
-                f"lies outside the pack ({far / 1000:.1f} km away); check the coordinates, "
-                "their order ([lon, lat]) and the crs",
+                t("scenario_check.outside_pack", km=format_number(far / 1000, 1)),
                 key="point/polygon/coordinates",
             )
 
@@ -171,9 +171,10 @@ def _check_areas(
             continue
         area_id = getattr(entry, "area_id", None)
         if area_id is not None and area_id not in known:
-            report.add(kind, index, entry, f"unknown area {area_id!r}", key="area_id")
+            message = t("scenario_check.unknown_area", id=area_id)
+            report.add(kind, index, entry, message, key="area_id")
         elif area_id is None and not areas.geometry.intersects(geom).any():
-            report.add(kind, index, entry, "lies in no area of the pack", key="point/polygon")
+            report.add(kind, index, entry, t("scenario_check.in_no_area"), key="point/polygon")
 
 
 def _check_categories(scenario: Scenario, pack: Pack, report: _Reporter) -> None:
@@ -185,9 +186,8 @@ def _check_categories(scenario: Scenario, pack: Pack, report: _Reporter) -> None
         category = getattr(entry, "category", None)
         if category is not None and category not in known:
             close = ", ".join(sorted(known)[:20])
-            report.add(
-                kind, index, entry, f"unknown category {category!r}; known: {close}", key="category"
-            )
+            message = t("scenario_check.unknown_category", category=category, known=close)
+            report.add(kind, index, entry, message, key="category")
 
 
 def _check_streets(
@@ -223,8 +223,12 @@ def _check_streets(
                         kind,
                         index,
                         link,
-                        f"its {which} point is {d:.0f} m from the nearest {mode} street node "
-                        f"(at most {MAX_LINK_SNAP_M:.0f} m); move it onto a street",
+                        t(
+                            f"scenario_check.link_{which}_far",
+                            m=format_number(d),
+                            mode=mode,
+                            limit=format_number(MAX_LINK_SNAP_M),
+                        ),
                         key="coordinates",
                     )
     ways = set(networks["walk"].street_osm_way_id.tolist()) if closures else set()
@@ -235,7 +239,7 @@ def _check_streets(
                 kind,
                 index,
                 closure,
-                f"OSM way(s) {missing} are not streets of the pack",
+                t("scenario_check.ways_not_streets", ways=missing),
                 key="osm_way_ids",
             )
 
@@ -265,11 +269,13 @@ def _check_feeds(scenario: Scenario, pack: Pack, report: _Reporter) -> None:
                 into |= {tag + v.strip() for v in frame[column]}
     for kind, index, entry in changes:
         if isinstance(entry, HeadwayChange) and entry.route_id not in routes:
-            report.add(kind, index, entry, f"unknown route {entry.route_id!r}", key="route_id")
+            message = t("scenario_check.unknown_route", route=entry.route_id)
+            report.add(kind, index, entry, message, key="route_id")
         if isinstance(entry, ClosedStops):
             missing = [s for s in entry.stop_ids if s not in stops]
             if missing:
-                report.add(kind, index, entry, f"unknown stop(s) {missing[:5]}", key="stop_ids")
+                message = t("scenario_check.unknown_stops", stops=missing[:5])
+                report.add(kind, index, entry, message, key="stop_ids")
 
 
 def check_scenario(scenario: Scenario, pack: Pack) -> list[Problem]:
@@ -287,10 +293,8 @@ def check_scenario(scenario: Scenario, pack: Pack) -> list[Problem]:
         _check_streets(scenario, pack, placed, report, osm)
         _check_feeds(scenario, pack, report)
     except JamlikError as exc:
-        report.problems.append(Problem(report.file, f"cannot check against the pack: {exc}"))
+        report.problems.append(Problem(report.file, t("scenario_check.cannot_check", error=exc)))
     for kind, index, entry in entries(scenario):
         if isinstance(entry, Service) and entry.category == "park" and entry.polygon is None:
-            report.warn(
-                kind, index, entry, "a park is reached at its edge: give a polygon", key="point"
-            )
+            report.warn(kind, index, entry, t("scenario_check.park_needs_polygon"), key="point")
     return report.problems
