@@ -472,9 +472,9 @@ def packed_footpaths(tt: TimetableArrays) -> I64:  # pragma: no cover - compiled
     """Each footpath as ``seconds << 32 | target``; ``v >> 32`` and ``v & 0xFFFFFFFF`` undo it.
 
     The footpath loop reads one array instead of two (``transfer_stop``, ``transfer_s``), so
-    each stop's footpaths take half the cache lines: about 7 % faster on the region benchmark
-    (numba 0.62, ``benchmarks/README.md``). Exact for any int32 seconds (an arithmetic shift
-    gives negative ones back) and stop numbers below 2**31.
+    each stop's footpaths take half the cache lines: 6-7 % less CPU on the region benchmark
+    and 5 % on Tampere (numba 0.62, ``benchmarks/README.md``). Exact for any int32 seconds (an
+    arithmetic shift gives negative ones back) and stop numbers below 2**31.
     """
     return (tt.transfer_s.astype(np.int64) << 32) | tt.transfer_stop.astype(np.int64)
 
