@@ -44,6 +44,10 @@ def test_demo_writes_every_output(tmp_path: Path) -> None:
     # One result folder, swapped in whole: its manifest, no staging left, no silent overwrite.
     assert (out / ".jamlik-result.json").is_file() and (out / "access" / ".jamlik-result.json")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    # Every file it says it wrote is where it says, never in a staging folder that is gone.
+    said = " ".join(result.output.split())
+    assert ".staging-" not in said
+    assert str(out / "access" / "access.gpkg") in said.replace(" ", "")
     again = CliRunner().invoke(app, ["--lang", "en", "demo", "--out", str(out)])
     assert again.exit_code == 2 and "--overwrite" in again.output
 

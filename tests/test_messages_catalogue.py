@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from jamlik.cli.main import app
 from jamlik.datasets import generate_town, write_town_pack
 from jamlik.errors import NegativeValueError
-from jamlik.i18n import LANGUAGES, catalogue
+from jamlik.i18n import LANGUAGES, catalogue, format_general, format_number
 from jamlik.indicators.equity import gini
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "jamlik"
@@ -212,3 +212,31 @@ def test_library_errors_follow_the_language_at_raise_time(
     monkeypatch.setenv("JAMLIK_LANG", lang)
     with pytest.raises(NegativeValueError, match=re.escape(expected)):
         gini([-1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    ("lang", "general", "grouped"),
+    [("sv", "0,001235", "132\u202f889,5"), ("en", "0.001235", "132,889.5")],
+)
+def test_numbers_for_people(lang: str, general: str, grouped: str) -> None:
+    assert format_general(0.00123456, language=lang) == general
+    assert format_number(132889.46, 1, language=lang) == grouped
+
+
+@pytest.mark.parametrize(
+    ("lang", "level", "decimal"), [("sv", "VARNING", "p ≤ 0,05"), ("en", "WARNING", "p ≤ 0.05")]
+)
+def test_console_warnings_in_the_language(
+    town: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    level: str,
+    decimal: str,
+) -> None:
+    # The sample town has 20 areas: the small-sample warning of the hot-spot test is logged.
+    code, output = _cli(
+        monkeypatch, lang, ["vulnerability", str(town), "--out", str(tmp_path / "v")]
+    )
+    assert code == 0, output
+    assert level in output and decimal in output

@@ -398,3 +398,14 @@ def test_kill_9_while_writing_one_geopackage_leaves_the_previous_file_and_a_reru
     subprocess.run(_access(town, out, "10,20", "--overwrite"), check=True, capture_output=True)
     assert hidden(tmp_path) == []  # the killed run's temporary file is swept
     assert "summary" in {name for name, _ in pyogrio.list_layers(out)}
+
+
+def test_a_folder_inside_another_ones_staging_names_the_final_place(tmp_path: Path) -> None:
+    outer_target = tmp_path / "demo"
+    with result_folder(outer_target, command="demo", overwrite=False) as outer:
+        with result_folder(outer.staging / "access", command="access", overwrite=False) as inner:
+            staged = inner.staging / "summary.csv"
+            staged.write_text("x\n", encoding="utf-8")
+            assert inner.final(staged) == outer_target / "access" / "summary.csv"
+        assert outer.final(outer.staging / "report.html") == outer_target / "report.html"
+    assert (outer_target / "access" / "summary.csv").read_text(encoding="utf-8") == "x\n"

@@ -21,9 +21,10 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 from jamlik.errors import DataError, JamlikError, PackError
-from jamlik.i18n import t
+from jamlik.i18n import catalogue, t
 
 if TYPE_CHECKING:
     from jamlik.ingest.pack import Pack
@@ -53,11 +54,20 @@ OverwriteOption = Annotated[
 ]
 
 
+class _LevelInLanguage(RichHandler):
+    """Rich's log handler with the level named in the user's language (sv ``VARNING``)."""
+
+    def get_level_text(self, record: logging.LogRecord) -> Text:
+        level = record.levelname.lower()
+        name = t(f"common.level.{level}") if f"common.level.{level}" in catalogue() else level
+        return Text.styled(name.upper().ljust(8), f"logging.level.{level}")
+
+
 def setup_logging(verbosity: int) -> None:
     """Attach a Rich handler to the ``jamlik`` logger; only the CLI does this."""
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     logger = logging.getLogger("jamlik")
-    logger.handlers[:] = [RichHandler(console=console, show_path=False)]
+    logger.handlers[:] = [_LevelInLanguage(console=console, show_path=False)]
     logger.setLevel(level)
 
 

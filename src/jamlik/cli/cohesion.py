@@ -20,7 +20,7 @@ from jamlik.cli._common import (
     require_areas,
     require_year,
 )
-from jamlik.i18n import t
+from jamlik.i18n import format_number, t
 from jamlik.indicators.access.aggregate import ALL_AREAS
 from jamlik.ingest import Pack, load_pack
 from jamlik.runs.cohesion import CohesionOptions, PackCohesion, compute_pack_cohesion
@@ -131,7 +131,11 @@ def _print(result: PackCohesion) -> None:
         barrier = result.detour.areas["barrier_index"].dropna()
         if not barrier.empty:
             _out.print(
-                t("cohesion.barrier_line", area=str(barrier.idxmax()), value=f"{barrier.max():.2f}")
+                t(
+                    "cohesion.barrier_line",
+                    area=str(barrier.idxmax()),
+                    value=format_number(barrier.max(), 2),
+                )
             )
     for note in result.notes:
         _out.print(f"• {note}", markup=False)

@@ -42,15 +42,22 @@ def demo(
     start = time.perf_counter()
     check_output(out, folder=True, overwrite=overwrite)
     with result_folder(out, command="demo", overwrite=overwrite) as result:
-        written = _demo(result.staging, nodes=nodes, seed=seed)
+        written = _demo(result.staging, final=out, nodes=nodes, seed=seed)
     for path in written:
         _out.print(t("report.wrote", path=str(result.final(path))))
     seconds = f"{time.perf_counter() - start:.0f}"
     _out.print(t("demo.done", seconds=seconds, folder=str(out)))
 
 
-def _demo(out: Path, *, nodes: int, seed: int) -> list[Path]:
-    """Write every part of the demo into ``out`` (the staging folder); return the report files."""
+def _demo(out: Path, *, final: Path, nodes: int, seed: int) -> list[Path]:
+    """Write every part of the demo into ``out`` (the staging folder); return the report files.
+
+    Messages name ``final``, where the files will be, not the staging folder.
+    """
+
+    def say(message: str) -> None:
+        _out.print(message.replace(str(out), str(final)), markup=False, soft_wrap=True)
+
     _out.print(t("demo.generating"))
     town = fail_cleanly(
         lambda: named("--nodes", nodes, lambda: generate_town(n_nodes=nodes, seed=seed))
@@ -91,7 +98,7 @@ def _demo(out: Path, *, nodes: int, seed: int) -> list[Path]:
             scenarios=[plan],
             out_dir=out,
             language=current_language(),
-            progress=lambda message: _out.print(message, markup=False, soft_wrap=True),
+            progress=say,
         )
     )
     return list(written.values())

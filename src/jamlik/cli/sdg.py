@@ -33,7 +33,7 @@ from jamlik.cli._common import (
 )
 from jamlik.cli.access import DetourOption, StraightLineOption
 from jamlik.errors import DataError
-from jamlik.i18n import t
+from jamlik.i18n import format_number, t
 from jamlik.indicators.access.straight_line import DEFAULT_DETOUR_FACTOR
 from jamlik.ingest import Pack, load_pack
 from jamlik.runs.sdg import SDGResult, result_summary, sdg_11_2_1
@@ -139,7 +139,7 @@ def _run_straight_line(
     )
     console.print(
         t("approximate.done_sdg", detour=f"{detour:g}", shares=shares,
-          population=f"{everyone['population']:.0f}", out=str(out)),
+          population=format_number(everyone["population"]), out=str(out)),
         soft_wrap=True, markup=False,
     )  # fmt: skip
 
@@ -197,7 +197,7 @@ def register(app: typer.Typer) -> None:
                 "transit_service.done_sdg",
                 date=result.date.isoformat(),
                 share=f"{100 * result.overall['share_convenient']:.1f} %",
-                population=f"{result.overall['population']:.0f}",
+                population=format_number(result.overall["population"]),
                 out=str(out),
             ),
             soft_wrap=True,

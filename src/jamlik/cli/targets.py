@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from jamlik.cli._common import OverwriteOption, check_output, console, fail_cleanly
-from jamlik.i18n import t
+from jamlik.i18n import format_general, t
 
 __all__ = ["register"]
 
@@ -70,11 +70,11 @@ def register(app: typer.Typer) -> None:
                     "vulnerability.targets.row",
                     name=progress.target.name,
                     indicator=progress.target.indicator,
-                    baseline=f"{progress.baseline_value:.4g}",
-                    goal=f"{progress.target_value:.4g}",
+                    baseline=format_general(progress.baseline_value),
+                    goal=format_general(progress.target_value),
                     deadline=progress.target.deadline_year,
                     year=int(row["year"]),
-                    value=f"{float(row['value']):.4g}",
+                    value=format_general(float(row["value"])),
                     progress=f"{float(row['progress']):.0%}",
                     status=t(f"vulnerability.targets.{status}"),
                 ),

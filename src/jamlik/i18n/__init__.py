@@ -21,7 +21,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["LANGUAGES", "catalogue", "current_language", "format_number", "t"]
+__all__ = ["LANGUAGES", "catalogue", "current_language", "format_general", "format_number", "t"]
 
 LANGUAGES: tuple[str, ...] = ("sv", "en")
 
@@ -84,3 +84,12 @@ def format_number(value: float, decimals: int = 0, *, language: str | None = Non
     if current_language(language) == "sv":
         return text.replace(",", "\u202f").replace(".", ",")
     return text
+
+
+def format_general(value: float, digits: int = 4, *, language: str | None = None) -> str:
+    """Format a number to ``digits`` significant digits for people: sv ``0,0012``, en ``0.0012``.
+
+    For values whose size varies (p-values, target values); no thousands grouping.
+    """
+    text = f"{value:.{digits}g}"
+    return text.replace(".", ",") if current_language(language) == "sv" else text

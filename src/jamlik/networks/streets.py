@@ -471,7 +471,7 @@ def build_street_network(
             mode=mode,
             n_nodes=format_number(network.n_nodes),
             n_streets=format_number(network.n_streets),
-            value=f"{network.street_length_m.sum() / 1000:.1f}",
+            value=format_number(network.street_length_m.sum() / 1000, 1),
             out_crs=out_crs,
         ),
     )

@@ -38,7 +38,7 @@ from scipy.spatial import cKDTree
 
 from jamlik.config import DEFAULT_PROFILES, TravelProfile, profile
 from jamlik.errors import DataError, about_parameter
-from jamlik.i18n import t
+from jamlik.i18n import format_number, t
 from jamlik.indicators.access.aggregate import ALL_AREAS, aggregate_access, is_time_indicator
 from jamlik.ingest import OSMData, Pack, extract_pois, read_osm
 from jamlik.networks import (
@@ -482,8 +482,8 @@ def _map_origins(
     distance, index = tree.query(np.column_stack([walk.node_x[resident_nodes],
                                                   walk.node_y[resident_nodes]]))  # fmt: skip
     notes.append(
-        t("access.note_moved", profile=prof.name, mean=f"{float(np.mean(distance)):.1f}",
-          max=f"{float(np.max(distance)):.0f}")
+        t("access.note_moved", profile=prof.name, mean=format_number(np.mean(distance), 1),
+          max=format_number(np.max(distance)))
     )  # fmt: skip
     return index.astype(np.int64)
 
@@ -584,7 +584,7 @@ def assemble_pack_access(
     mean_home = float((table["snap_distance_m"] * table["pop_total"]).sum())
     mean_home /= max(float(table["pop_total"].sum()), 1.0)
     if home_note and known:
-        notes.append(t("access.note_home_snap", mean=f"{mean_home:.0f}"))
+        notes.append(t("access.note_home_snap", mean=format_number(mean_home)))
     nodes = per_node.index.to_numpy()
     # The indicator block is shared, not copied (reset_index, concat and a GeoDataFrame of a
     # mixed frame would each copy it): a frame over the same array, the few meta columns

@@ -52,7 +52,7 @@ import pandas as pd
 
 from jamlik.errors import DataError, MissingColumnError
 from jamlik.geo import project
-from jamlik.i18n import t
+from jamlik.i18n import format_number, t
 from jamlik.indicators.access.transit_service import FrequencyRule, stop_service
 from jamlik.ingest import Pack, read_osm
 from jamlik.ingest.gtfs import read_gtfs
@@ -372,7 +372,7 @@ def sdg_11_2_1(
     home = residents.table["snap_distance_m"].to_numpy(dtype=np.float64)
     if pop.sum() > 0:
         mean_home = float(np.average(home, weights=pop))
-        notes.append(t("transit_service.note_home_leg", mean=f"{mean_home:.0f}"))
+        notes.append(t("transit_service.note_home_leg", mean=format_number(mean_home)))
     overall = {k: float(v) for k, v in per_group.loc["pop_total"].items()}
     start, end = (int(round(w)) for w in window)
     return SDGResult(

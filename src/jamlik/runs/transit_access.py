@@ -63,7 +63,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jamlik.config import DEFAULT_PROFILE, WALK_PROFILES, profile
 from jamlik.errors import DataError, GTFSError
-from jamlik.i18n import t
+from jamlik.i18n import format_number, t
 from jamlik.indicators.access.aggregate import aggregate_access
 from jamlik.ingest import OSMData, Pack, extract_pois, read_osm
 from jamlik.ingest.gtfs import read_gtfs
@@ -458,7 +458,9 @@ def compute_transit_access(
         notes.extend(f"{kind}: {note}" for note in timetables[kind].notes)
     for name in opts.profiles:
         speed = opts.walk_speed_m_s(name)
-        notes.append(t("transit_access.note_profile", profile=name, kmh=f"{speed * 3.6:.2f}"))
+        notes.append(
+            t("transit_access.note_profile", profile=name, kmh=format_number(speed * 3.6, 2))
+        )
         if name == "wheelchair":
             notes.append(t("transit_access.note_wheelchair_steps"))
         pwalker = walker.with_speed(speed)

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from jamlik.i18n import t
+from jamlik.i18n import format_number, t
 from jamlik.indicators.access.change import winners_losers
 from jamlik.ingest import Pack
 from jamlik.ingest.scenario import Scenario
@@ -265,7 +265,13 @@ def compare_transit(
     unplaced = comparison.origins_of(residents["node"].to_numpy()) < 0
     if unplaced.any():
         people = float(residents.loc[unplaced, "pop_total"].sum())
-        notes.append(t("scenario.transit_unplaced", language, people=f"{people:.0f}"))
+        notes.append(
+            t(
+                "scenario.transit_unplaced",
+                language,
+                people=format_number(people, language=language),
+            )
+        )
     return dataclasses.replace(
         comparison, winners=transit_winners(comparison, residents, groups), notes=tuple(notes)
     )

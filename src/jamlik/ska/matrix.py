@@ -42,7 +42,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from jamlik.errors import ConfigError
-from jamlik.i18n import t
+from jamlik.i18n import format_number, t
 from jamlik.scenarios.transit import TransitComparison
 from jamlik.ska._judge import combine, evidence_text, judge_indicator
 from jamlik.ska.transit import TransitCells, transit_column
@@ -289,7 +289,11 @@ def ska_matrix(
                             **base,
                             "verdict": "?",
                             "people": people,
-                            "evidence": t("ska.too_few", language, people=f"{people:.0f}"),
+                            "evidence": t(
+                                "ska.too_few",
+                                language,
+                                people=format_number(people, language=language),
+                            ),
                             "indicators": listed,
                         }
                     )

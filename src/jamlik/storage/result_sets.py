@@ -91,8 +91,20 @@ class ResultFolder:
     target: Path
 
     def final(self, path: str | os.PathLike[str]) -> Path:
-        """Return where ``path`` (a file in ``staging``) will be once the folder is in place."""
-        return self.target / Path(path).relative_to(self.staging)
+        """Return where ``path`` (a file in ``staging``) will be once the folder is in place.
+
+        A result folder written inside another one's staging (the demo's ``access/``) maps
+        through both, so a message names the place the file ends up, never a staging folder.
+        """
+        path = self.target / Path(path).relative_to(self.staging)
+        for outer in reversed(_OPEN):
+            if path.is_relative_to(outer.staging):
+                path = outer.target / path.relative_to(outer.staging)
+        return path
+
+
+#: The result folders this process is writing, innermost last (see :meth:`ResultFolder.final`).
+_OPEN: list[ResultFolder] = []
 
 
 def check_replaceable(target: str | os.PathLike[str], *, overwrite: bool) -> None:
@@ -151,15 +163,20 @@ def result_folder(
     target.parent.mkdir(parents=True, exist_ok=True)
     _sweep(target)
     staging = target.with_name(f".{target.name}.staging-{os.getpid()}-{secrets.token_hex(4)}")
+    folder: ResultFolder | None = None
     try:  # made inside the try: a SIGTERM right after mkdir still removes it
         staging.mkdir()
-        yield ResultFolder(staging=staging, target=target)
+        folder = ResultFolder(staging=staging, target=target)
+        _OPEN.append(folder)
+        yield folder
         _test_exit("staged")
         _write_manifest(staging, command)
         _test_exit("manifest")
         check_replaceable(target, overwrite=overwrite)  # nothing else took the name meanwhile
         _swap(staging, target)
     finally:
+        if folder is not None:
+            _OPEN.remove(folder)
         shutil.rmtree(staging, ignore_errors=True)
 
 
