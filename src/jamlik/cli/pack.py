@@ -53,7 +53,8 @@ def check(
         kind = t("pack.kind_error") if is_error(problem) else t("pack.kind_warning")
         style = "red" if is_error(problem) else "yellow"
         _out.print(f"[{style}]{kind}[/]: ", end="")
-        _out.print(str(problem), markup=False, soft_wrap=True)
+        # The kind is said in front, so not again at the end (a warning's own "(warning)").
+        _out.print(Problem.__str__(problem), markup=False, soft_wrap=True)
     if problems:
         _out.print(_summary_table(problems))
     if n_errors:
