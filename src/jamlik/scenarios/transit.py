@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from jamlik.i18n import format_number, t
-from jamlik.indicators.access.change import winners_losers
+from jamlik.indicators.access.change import before_after, winners_losers
 from jamlik.ingest import Pack
 from jamlik.ingest.scenario import Scenario
 from jamlik.runs.scenario_transit import scenario_transit
@@ -161,30 +161,8 @@ def transit_change(today: TransitAccess, plan: TransitAccess) -> pd.DataFrame:
     population_before, population_after, no_access_before, no_access_after``; an indicator
     present on one side only (a category no place of which is reached) has NaN on the other.
     """
-    keep = [*_TRANSIT_KEYS, "value", "population", "no_access_share"]
-    merged = today.summary[keep].merge(
-        plan.summary[keep], on=_TRANSIT_KEYS, how="outer", suffixes=("_before", "_after")
-    )
-    out = merged.rename(
-        columns={
-            "value_before": "before",
-            "value_after": "after",
-            "no_access_share_before": "no_access_before",
-            "no_access_share_after": "no_access_after",
-        }
-    )
-    out.insert(out.columns.get_loc("after") + 1, "delta", out["after"] - out["before"])
-    columns = [
-        *_TRANSIT_KEYS,
-        "before",
-        "after",
-        "delta",
-        "population_before",
-        "population_after",
-        "no_access_before",
-        "no_access_after",
-    ]
-    return out[columns].sort_values(_TRANSIT_KEYS, kind="stable").reset_index(drop=True)
+    out = before_after(today.summary, plan.summary, keys=_TRANSIT_KEYS)
+    return out.sort_values(_TRANSIT_KEYS, kind="stable").reset_index(drop=True)
 
 
 def transit_winners(

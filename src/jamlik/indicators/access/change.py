@@ -31,7 +31,7 @@ from jamlik.errors import DataError, MissingColumnError
 from jamlik.i18n import format_number, t
 from jamlik.indicators.access.aggregate import ALL_AREAS, aggregate_access, is_time_indicator
 
-__all__ = ["area_change", "gap_change", "winners_losers"]
+__all__ = ["area_change", "before_after", "gap_change", "winners_losers"]
 
 KEYS = ["area_id", "group", "indicator"]
 
@@ -61,18 +61,30 @@ def area_change(
     """
     a = aggregate_access(before, residents_before, groups=groups)
     b = aggregate_access(after, residents_after, groups=groups)
-    merged = a.merge(b, on=KEYS, how="outer", suffixes=("_before", "_after"))
+    return before_after(a, b, keys=KEYS)
+
+
+def before_after(before: pd.DataFrame, after: pd.DataFrame, *, keys: Sequence[str]) -> pd.DataFrame:
+    """Pair two aggregated tables (``keys``, ``value``, ``population``, ``no_access_share``).
+
+    Returns ``keys, before, after, delta, population_before, population_after,
+    no_access_before, no_access_after``; a row on one side only has NaN on the other.
+    """
+    keep = [*keys, "value", "population", "no_access_share"]
+    merged = before[keep].merge(after[keep], on=list(keys), how="outer", suffixes=("_b", "_a"))
     out = merged.rename(
         columns={
-            "value_before": "before",
-            "value_after": "after",
-            "no_access_share_before": "no_access_before",
-            "no_access_share_after": "no_access_after",
+            "value_b": "before",
+            "value_a": "after",
+            "population_b": "population_before",
+            "population_a": "population_after",
+            "no_access_share_b": "no_access_before",
+            "no_access_share_a": "no_access_after",
         }
     )
     out["delta"] = out["after"] - out["before"]
-    columns = [*KEYS, "before", "after", "delta", "population_before", "population_after"]
-    return out[[*columns, "no_access_before", "no_access_after"]]
+    columns = ["before", "after", "delta", "population_before", "population_after"]
+    return out[[*keys, *columns, "no_access_before", "no_access_after"]]
 
 
 def winners_losers(
