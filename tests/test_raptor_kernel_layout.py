@@ -1,16 +1,21 @@
-"""The kernels' packed copies of timetable arrays hold exactly the arrays they were made from."""
+"""The kernels' packed copies of timetable arrays hold exactly the arrays they were made from.
+
+Also the prefetch hint the footpath loop uses: it compiles and changes no value.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 
 from jamlik.ingest.gtfs import read_gtfs
 from jamlik.networks.timetable import TimetableArrays, build_timetable
-from jamlik.routing._raptor_kernels import packed_footpaths
+from jamlik.routing._prefetch import prefetch
+from jamlik.routing._raptor_kernels import departures_by_position, packed_footpaths
 
 
 def _unpacked(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -41,3 +46,47 @@ def test_packed_footpaths_round_trip_at_the_limits(arrays: TimetableArrays) -> N
     got_stops, got_seconds = _unpacked(packed_footpaths(hand))
     np.testing.assert_array_equal(got_stops, target)
     np.testing.assert_array_equal(got_seconds, seconds)
+
+
+def test_departures_by_position_hold_every_departure_on_tampere(arrays: TimetableArrays) -> None:
+    """Independent check: each route's (trips × stops) block, transposed with numpy."""
+    got = departures_by_position(arrays)
+    assert got.shape == arrays.departure_s.shape
+    n_routes = len(arrays.route_stops_ptr) - 1
+    assert n_routes > 200
+    for r in range(n_routes):
+        ns = int(arrays.route_stops_ptr[r + 1] - arrays.route_stops_ptr[r])
+        nt = int(arrays.route_trips_ptr[r + 1] - arrays.route_trips_ptr[r])
+        base = int(arrays.route_times_ptr[r])
+        trip_major = arrays.departure_s[base : base + nt * ns].reshape(nt, ns)
+        position_major = got[base : base + nt * ns].reshape(ns, nt)
+        np.testing.assert_array_equal(position_major, trip_major.T)
+
+
+def test_departures_by_position_hand_case(arrays: TimetableArrays) -> None:
+    """Two routes: 2 trips × 3 stops and 1 trip × 2 stops, numbered by hand."""
+    hand = arrays._replace(
+        route_stops_ptr=np.array([0, 3, 5], dtype=np.int64),
+        route_trips_ptr=np.array([0, 2, 3], dtype=np.int64),
+        route_times_ptr=np.array([0, 6, 8], dtype=np.int64),
+        departure_s=np.array([10, 20, 30, 15, 25, 35, 100, 200], dtype=np.int32),
+    )
+    expected = np.array([10, 15, 20, 25, 30, 35, 100, 200], dtype=np.int32)
+    np.testing.assert_array_equal(departures_by_position(hand), expected)
+
+
+@numba.njit(cache=False)
+def _sum_with_prefetch(values: np.ndarray, ahead: int) -> float:
+    total = 0.0
+    for i in range(len(values)):
+        prefetch(values, i + ahead)  # also past the end: a hint never faults
+        total += values[i]
+    return total
+
+
+def test_prefetch_compiles_and_changes_nothing() -> None:
+    values = np.random.default_rng(3).random(10_000)
+    for ahead in (0, 8, 100_000):
+        assert _sum_with_prefetch(values, ahead) == pytest.approx(values.sum(), rel=1e-12)
+    ints = np.arange(1000, dtype=np.int32)
+    assert _sum_with_prefetch(ints, 16) == 499_500
