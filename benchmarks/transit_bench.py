@@ -28,8 +28,8 @@ and its rise during the query (VmHWM after ``clear_refs``), so numba's allocatio
 tracemalloc cannot see are included.
 "tampere no rules" is the range query on the same feed with its GTFS boarding rules left out
 (every stop open, no blocks, no transfers.txt), to show what the rules cost.
-The "before" column repeats the figures of the code before the packed footpaths (commit
-73e71dd, quiet machine, ``benchmarks/README.md``), measured with this script. "CPU" is the
+The "before" column repeats the figures of the code before the unsigned indices (commit
+c4bebb2, quiet machine, ``benchmarks/README.md``), measured with this script. "CPU" is the
 process's CPU time per run (all threads), steadier than wall time on a shared machine. The
 script PRINTS its figures; it asserts only that range and repeated single departures agree.
 """
@@ -57,12 +57,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = (ROOT / ".." / "shared" / "data").resolve()
 DEPART_S = 7 * 3600
 WINDOW_MIN = 60
-# Median wall seconds at 73e71dd, before the packed footpaths (quiet machine, benchmarks/README.md).
+# Median wall seconds at c4bebb2, before the unsigned indices (quiet machine, benchmarks/README.md).
 BEFORE_S = {
     "tampere range": 2.41,
-    "tampere single": 19.63,
-    "tampere no rules": 2.14,
-    "region range": 88.71,
+    "tampere no rules": 2.12,
+    "region range": 80.79,
 }
 _PEAK_KIB = [0]
 _CPU_S = [0.0]  # mean CPU seconds (all threads) per run of the last _run

@@ -47,11 +47,11 @@ ride are the same (only the direct walk changes).
 Memory and instructions
 -----------------------
 Found with ``perf`` on the compiled code of the region benchmark (``benchmarks/README.md``,
-"Unsigned indices"); together about 1.35x less CPU there, with the same answers:
+"Unsigned indices"); together 0.74x the time there, side by side, with the same answers:
 
 * numba wraps a negative index around (``a[-1]``) unless the index has an unsigned type, and
   the wrap costs a shift, a mask and an add on every access, in registers the loops need. The
-  hot loops index through :data:`_ix` (``np.uint64``): about 20 % less CPU. It is applied to
+  hot loops index through :data:`_ix` (``np.uint64``): 15-19 % less CPU. It is applied to
   index expressions only, never to values that take part in arithmetic (numba types
   ``uint64 + int64`` as ``float64``); every index here is non-negative by construction.
 * Boarding searches departures stored position-major (:func:`departures_by_position`) without
