@@ -1,6 +1,7 @@
 """The kernels' packed copies of timetable arrays hold exactly the arrays they were made from.
 
-Also the prefetch hint the footpath loop uses: it compiles and changes no value.
+Also the prefetch hint the footpath loop uses (it compiles and changes no value) and the
+sort of a window's travel times (the same order as numpy's).
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ import pytest
 from jamlik.ingest.gtfs import read_gtfs
 from jamlik.networks.timetable import TimetableArrays, build_timetable
 from jamlik.routing._prefetch import prefetch
-from jamlik.routing._raptor_kernels import departures_by_position, packed_footpaths
+from jamlik.routing._raptor_kernels import (
+    INF,
+    _sorted_window,
+    departures_by_position,
+    packed_footpaths,
+)
 
 
 def _unpacked(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -90,3 +96,14 @@ def test_prefetch_compiles_and_changes_nothing() -> None:
         assert _sum_with_prefetch(values, ahead) == pytest.approx(values.sum(), rel=1e-12)
     ints = np.arange(1000, dtype=np.int32)
     assert _sum_with_prefetch(ints, 16) == 499_500
+
+
+@pytest.mark.parametrize("n", [1, 2, 60, 64, 65, 600])
+def test_sorted_window_equals_numpy_sort(n: int) -> None:
+    """Both ways (insertion up to 64 values, np.sort above): ties, unreachable (INF), runs."""
+    rng = np.random.default_rng(n)
+    runs = (np.arange(n) % 7) * 60 + rng.integers(0, 3, n) * 600
+    values = np.where(rng.random(n) < 0.2, INF, runs).astype(np.int32)
+    out = np.empty(n, dtype=np.int32)
+    _sorted_window(values, out)
+    np.testing.assert_array_equal(out, np.sort(values))

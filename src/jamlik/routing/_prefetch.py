@@ -24,9 +24,9 @@ _DATA = 1
 
 @intrinsic
 def prefetch(typingctx: Any, array: Any, index: Any) -> Any:  # pragma: no cover - compiled
-    """Hint that ``array[index]`` (a 1-D array, an integer index) will be read soon."""
-    if not isinstance(array, types.Array) or array.ndim != 1:
-        return None
+    """Hint that ``array[index]`` (a contiguous 1-D array, an integer index) will be read soon."""
+    if not isinstance(array, types.Array) or array.ndim != 1 or array.layout not in "CF":
+        return None  # the address below assumes a contiguous array
     if not isinstance(index, types.Integer):
         return None
     signature = types.void(array, index)

@@ -527,6 +527,23 @@ def departures_by_position(tt: TimetableArrays) -> I32:  # pragma: no cover - co
     return out
 
 
+@numba.njit(cache=True, inline="always")  # pragma: no cover - compiled
+def _first_leaving(dep_at: I32, at_i: int, hi: int, need: int) -> int:
+    """Return the first trip ``g < hi`` with ``dep_at[at_i + g] >= need``; trip ``hi - 1`` is one.
+
+    A binary search without a branch on the times, which are unpredictable: the comparison
+    becomes a conditional move (``dep_at``: :func:`departures_by_position`, ``at_i`` the start
+    of one position's departures).
+    """
+    lo = 0
+    n = hi
+    while n > 1:
+        half = n >> 1
+        lo = lo + half if dep_at[_ix(at_i + lo + half - 1)] < need else lo
+        n -= half
+    return lo
+
+
 @numba.njit(cache=True)
 def chained_from(tt: TimetableArrays) -> I32:  # pragma: no cover - compiled
     """Per trip ``g``: the first trip of ``g``'s route, ``g`` or later, whose vehicle continues.
@@ -671,13 +688,7 @@ def _departure(  # pragma: no cover - compiled
                 at_i = base + i * nt  # the trips' departures from position i (dep_at)
                 if hi == 0 or dep_at[_ix(at_i + hi - 1)] < need:
                     continue
-                lo = 0  # first trip with departure >= need; dep_at[at_i + hi - 1] is one
-                n = hi
-                while n > 1:  # no branch on the times (unpredictable): a conditional move
-                    half = n >> 1
-                    lo = lo + half if dep_at[_ix(at_i + lo + half - 1)] < need else lo
-                    n -= half
-                trip = lo
+                trip = _first_leaving(dep_at, at_i, hi, need)
                 caught = _ix(g0 + trip)
                 stop_i = reached[_ix(k), caught]
                 j = k
@@ -756,13 +767,7 @@ def _new_boarding(  # pragma: no cover - compiled
             at_i = rtime_ptr[r] + i * nt
             if nt == 0 or dep_at[_ix(at_i + nt - 1)] < lo_t:
                 continue  # no trip leaves at or after lo_t
-            lo = 0  # first trip with departure >= lo_t, as in _departure
-            n = nt
-            while n > 1:
-                half = n >> 1
-                lo = lo + half if dep_at[_ix(at_i + lo + half - 1)] < lo_t else lo
-                n -= half
-            if dep_at[_ix(at_i + lo)] < hi_t:
+            if dep_at[_ix(at_i + _first_leaving(dep_at, at_i, nt, lo_t))] < hi_t:
                 return True
     return False
 
