@@ -12,7 +12,7 @@ within 480/960/1,440/1,920/2,400 m and ``sum exp(-d / 2400)`` for d <= 2,400 m; 
 
 **Engines**: ``jamlik-1`` / ``jamlik-2`` = :func:`jamlik.routing.accessibility` with
 ``threads=1`` / ``2``; ``jamlik-1c`` = ``threads=1, contract=True`` (pass-through chains
-and dead ends contracted); ``plain`` = the binary-heap numba
+and pendant trees contracted); ``plain`` = the binary-heap numba
 kernel of ``plain_kernel.py`` (the per-core reference); ``scipy`` =
 ``scipy.sparse.csgraph.dijkstra(limit=2400)`` in dense blocks plus numpy aggregation.
 

@@ -12,7 +12,7 @@ For each extract and mode (walk, bike) three graphs of the same ways:
   jamlik's pieces have them;
 * ``pieces``: jamlik's street graph (``build_street_network``): ways split only at shared
   nodes and way ends, shape points located by offset along the piece;
-* ``contracted``: ``contract_graph`` of the pieces graph (pass-through nodes and dead ends too).
+* ``contracted``: ``contract_graph`` of the pieces graph (pass-through nodes and pendant trees too).
 
 ``tests/test_contraction_raw_osm.py`` shows the three give identical distances. The query is
 ``dense_bench.py``'s (1,000 opportunities in 3 categories at random raw nodes, 3 nearest,

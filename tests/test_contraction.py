@@ -1,7 +1,9 @@
-"""Contracted pass-through chains give the same answers as the graph as it is.
+"""Contracted pass-through chains and pendant trees give the same answers as the graph as it is.
 
-Oracles: costs worked out by hand on tiny graphs (two-way and one-way chains, a chain that
-closes on itself, a ring of pass-through nodes, seeds inside chains), scipy's Dijkstra, and the
+Oracles: costs worked out by hand on tiny graphs (a graph that is one tree, a tree hanging
+inside a chain, two-way and one-way chains, a chain that closes on itself, a ring of
+pass-through nodes, seeds inside chains and trees), scipy's Dijkstra on random graphs with
+trees, and the
 engine on the uncontracted graph, on the real Porto Alegre walk (undirected) and bike
 (directed: one-way chains) networks.
 """
@@ -66,20 +68,21 @@ def assert_same_access(graph: Graph, opportunities: dict[str, Seeds], **kw: obje
 # --- hand cases ---------------------------------------------------------------------------------
 
 
-def test_two_way_chain_hand() -> None:
-    # 0 - 1 - 2 - 3 - 4 with a junction at 4 (4-5, 4-6) and 0 (0-7, 0-8): 1, 2, 3 are
-    # pass-through nodes, 5-8 dead ends; only the junctions 0 and 4 are kept.
+def test_a_tree_contracts_to_one_node_hand() -> None:
+    # 0 - 1 - 2 - 3 - 4 with dead ends 4-5, 4-6, 0-7, 0-8: the whole graph is a tree, so it
+    # is peeled down to one kept node and every other node hangs from it in chains.
     g = two_way(
         [(0, 1, 1.0), (1, 2, 2.0), (2, 3, 3.0), (3, 4, 4.0), (4, 5, 1.0), (4, 6, 1.0),
          (0, 7, 1.0), (0, 8, 1.0)],
         9,
     )  # fmt: skip
     cg = contract_graph(g)
-    assert cg.n_kept == 2 and cg.n_chains == 5
-    assert sorted(cg.interior_node.tolist()) == [1, 2, 3, 5, 6, 7, 8]
-    spurs = cg.chain_a == cg.chain_b  # dead ends close on their junction with an inf edge
-    assert spurs.sum() == 4 and np.isinf(cg.up[cg.chain_ptr[1:] + np.arange(5)][spurs]).all()
-    # An opportunity inside the chain (node 2, 0.5 from the door), origins everywhere.
+    assert cg.n_kept == 1 and cg.interior_node.size == 8
+    assert (cg.chain_a == cg.chain_b).all()  # every chain hangs from one node
+    assert (cg.chain_a < 0).any()  # some hang inside other chains
+    last = cg.chain_ptr[1:] + np.arange(cg.n_chains)
+    assert np.isinf(cg.up[last]).all() and np.isinf(cg.down[last]).all()
+    # An opportunity inside the tree (node 2, 0.5 from the door), origins everywhere.
     res = accessibility(
         g, {"shop": groups([2], [0.5])}, k=1, cutoffs=(4.0,), max_cost=100, contract=True
     )
@@ -88,6 +91,34 @@ def test_two_way_chain_hand() -> None:
     np.testing.assert_array_equal(res.counts[:, 0, 0], expect <= 4.0)
     costs = travel_costs(g, groups([1, 5]), groups([3, 2]), contract=True)
     np.testing.assert_allclose(costs, [[5, 2], [5, 8]])
+    # A bound inside the tree: nodes past it are not reached.
+    res = accessibility(g, {"shop": groups([7])}, k=1, cutoffs=(4.0,), max_cost=4.5, contract=True)
+    beyond = [np.inf] * 4
+    np.testing.assert_allclose(res.nearest[:, 0, 0], [1, 2, 4, *beyond, 0, 2])
+
+
+def test_junction_beside_a_tree_becomes_pass_through_hand() -> None:
+    # Two junctions 0 and 3 joined by 0-1-2-3, 0-4-3 and 0-9-3; node 1 has a tree: 1-5, 5-6, 5-7
+    # (6 and 7 leaves), 6-8. Peeling the tree leaves 1 with two neighbours, so the street
+    # 0-1-2-3 is one chain and the tree hangs inside it, one chain inside another.
+    g = two_way(
+        [(0, 1, 2.0), (1, 2, 2.0), (2, 3, 2.0), (0, 4, 3.0), (4, 3, 3.0), (1, 5, 1.0),
+         (5, 6, 1.5), (5, 7, 2.5), (6, 8, 0.5), (0, 9, 4.0), (9, 3, 4.0)],
+        10,
+    )  # fmt: skip
+    cg = contract_graph(g)
+    assert sorted(cg.kept_node.tolist()) == [0, 3]
+    hanging = cg.chain_a < 0
+    assert hanging.sum() == 2 and (cg.chain_a[hanging] == cg.chain_b[hanging]).all()
+    anchors = cg.interior_node[-cg.chain_a[hanging] - 1]
+    assert sorted(anchors.tolist()) == [1, 5]  # the tree hangs at 1, its branch at 5
+    nodes = groups(range(10))
+    want = scipy_costs(g, nodes, nodes)
+    np.testing.assert_allclose(travel_costs(g, nodes, nodes, contract=True), want, atol=1e-12)
+    # Seeds deep in the tree and on its branch, several per opportunity, and a tight bound.
+    opp = Seeds(np.array([0, 2, 3, 5]), np.array([8, 7, 6, 8, 2]), np.array([0.5, 0, 1, 0, 2]))
+    for bound in (2.0, 4.0, 7.5, 30.0):
+        assert_same_access(g, {"x": opp}, k=2, cutoffs=(1.0, bound), max_cost=bound)
 
 
 def test_one_way_ring_and_chain_hand() -> None:
@@ -122,6 +153,27 @@ def test_loop_asymmetric_costs_and_two_seeds_hand() -> None:
     assert_same_access(g, {"x": opp}, k=2, cutoffs=(1.0, 3.0, 9.0), max_cost=9.0)
 
 
+def random_directed(
+    rng: np.random.Generator,
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    n: int,
+    *,
+    two_way_share: float,
+    slower_back: float,
+) -> Graph:
+    """Edges ``a -> b`` of random cost; a share of them also back, up to ``slower_back`` dearer."""
+    w = rng.uniform(1, 10, a.size)
+    back = rng.random(a.size) < two_way_share
+    return graph_from_edges(
+        np.concatenate([a, b[back]]),
+        np.concatenate([b, a[back]]),
+        np.concatenate([w, w[back] * rng.uniform(1, slower_back, back.sum())]),
+        n_nodes=n,
+        keep="all",
+    )
+
+
 def test_random_directed_graphs_match_scipy() -> None:
     rng = np.random.default_rng(3)
     for _ in range(20):
@@ -132,15 +184,7 @@ def test_random_directed_graphs_match_scipy() -> None:
         chords = rng.integers(0, n, size=(4, 2))
         a = np.concatenate([u, chords[:, 0]])
         b = np.concatenate([v, chords[:, 1]])
-        w = rng.uniform(1, 10, a.size)
-        back = rng.random(a.size) < 0.7
-        g = graph_from_edges(
-            np.concatenate([a, b[back]]),
-            np.concatenate([b, a[back]]),
-            np.concatenate([w, w[back] * rng.uniform(1, 2, back.sum())]),
-            n_nodes=n,
-            keep="all",
-        )
+        g = random_directed(rng, a, b, n, two_way_share=0.7, slower_back=2.0)
         o = Seeds(np.array([0, 1, 3, 4]), rng.integers(0, n, 4), rng.uniform(0, 2, 4))
         d = groups(rng.integers(0, n, 6), rng.uniform(0, 2, 6))
         want = scipy_costs(g, o, d)
@@ -148,6 +192,34 @@ def test_random_directed_graphs_match_scipy() -> None:
             got = travel_costs(g, o, d, contract=contract, threads=1)
             np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
         assert_same_access(g, {"d": d, "o": o}, k=3, cutoffs=(5.0, 20.0), max_cost=25.0)
+
+
+def test_random_graphs_with_trees_match_scipy() -> None:
+    rng = np.random.default_rng(11)
+    nested = 0
+    for _ in range(25):
+        # A ring with chords, and trees grown on it (some edges one-way, some costs uneven).
+        n_ring = 12
+        a = list(range(n_ring)) + list(rng.integers(0, n_ring, 3))
+        b = [(i + 1) % n_ring for i in range(n_ring)] + list(rng.integers(0, n_ring, 3))
+        n = n_ring
+        for _ in range(30):
+            a.append(int(rng.integers(0, n)))
+            b.append(n)
+            n += 1
+        u, v = np.array(a), np.array(b)
+        ok = u != v
+        g = random_directed(rng, u[ok], v[ok], n, two_way_share=0.85, slower_back=1.5)
+        cg = contract_graph(g)
+        nested += int((cg.chain_a < 0).sum())
+        o = Seeds(np.array([0, 1, 3, 5]), rng.integers(0, n, 5), rng.uniform(0, 2, 5))
+        d = groups(rng.integers(0, n, 8), rng.uniform(0, 2, 8))
+        want = scipy_costs(g, o, d)
+        got = travel_costs(g, o, d, contract=True, threads=1)
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+        for bound in (8.0, 40.0):
+            assert_same_access(g, {"d": d, "o": o}, k=3, cutoffs=(5.0, bound), max_cost=bound)
+    assert nested > 100  # trees hanging inside chains were part of the test
 
 
 # --- real OSM ----------------------------------------------------------------------------------

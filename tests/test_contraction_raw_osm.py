@@ -1,4 +1,4 @@
-"""The street graph jamlik searches equals the raw OSM node graph it contracts (Tampere walk).
+"""The street graph jamlik searches equals the raw OSM node graph it contracts (walk graphs).
 
 An OSM way is a list of nodes, most of them shape points where the way only bends. The raw OSM
 walk graph (as osmnx builds it with ``simplify=False``) has every such node and one edge per
@@ -6,7 +6,7 @@ segment. jamlik contracts it twice: :func:`jamlik.networks.streets.build_street_
 ways only at nodes shared by two kept ways and at way ends (a shape point never becomes a node;
 a point on it is located by its offset along the piece, :mod:`jamlik.networks.snapping`), and
 :func:`jamlik.networks.contraction.contract_graph` then contracts the remaining pass-through
-nodes and dead ends. This test builds the raw graph straight from the PBF with pyosmium and
+nodes and pendant trees. This test builds the raw graph straight from the PBF with pyosmium and
 pyproj (the same ways jamlik keeps, every node, projected segment lengths) and checks, with
 networkx's Dijkstra on it, that walking distances between raw OSM nodes, shape points included,
 equal jamlik's on its pieces graph and on the contracted graph.
@@ -31,16 +31,21 @@ from jamlik.networks.snapping import Snapped, point_seeds, snap_points
 from jamlik.networks.streets import build_street_network
 from jamlik.routing.engine import travel_costs
 
-TAMPERE = "osm_gtfs_tampere/tampere.osm.pbf"
-CRS = "EPSG:3067"
+#: Extract, its metric CRS, and the least raw ÷ contracted node ratio it must reach (measured:
+#: Tampere 5.2, Porto Alegre 3.3, a grid city whose ways have few shape points).
+EXTRACTS = {
+    "tampere": ("osm_gtfs_tampere/tampere.osm.pbf", "EPSG:3067", 5.0),
+    "porto_alegre": ("osm_gtfs_porto_alegre/poa_osm.pbf", "EPSG:31982", 3.0),
+}
 
 
-@pytest.fixture(scope="module")
-def tampere(shared_data):
-    path = shared_data / TAMPERE
-    net = build_street_network(read_osm(path), mode="walk", crs=CRS)
+@pytest.fixture(scope="module", params=list(EXTRACTS))
+def walk(shared_data, request):
+    rel, crs, factor = EXTRACTS[request.param]
+    path = shared_data / rel
+    net = build_street_network(read_osm(path), mode="walk", crs=crs)
     kept = set(net.street_osm_way_id[~net.across_area].tolist())
-    to_crs = pyproj.Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
+    to_crs = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     raw = nx.Graph()
     xy: dict[int, tuple[float, float]] = {}
     for obj in osmium.FileProcessor(str(path)).with_locations():
@@ -65,20 +70,19 @@ def tampere(shared_data):
         a, b = int(osm_of[u]), int(osm_of[v])
         if not raw.has_edge(a, b) or raw[a][b]["w"] > length:
             raw.add_edge(a, b, w=float(length))
-    return net, raw, xy
+    return net, raw, xy, factor
 
 
 def _part(snapped: Snapped, rows: slice) -> Snapped:
     return Snapped(snapped.street[rows], snapped.along_m[rows], snapped.snap_distance_m[rows])
 
 
-def test_contraction_factor_and_identical_distances(tampere) -> None:
-    net, raw, xy = tampere
+def test_contraction_factor_and_identical_distances(walk) -> None:
+    net, raw, xy, factor = walk
     graph = net.to_distance_graph()
     contracted = contract_graph(graph)
-    # Both steps together remove more than 3 of every 4 raw nodes here (4.6x).
-    assert raw.number_of_nodes() / graph.n_nodes > 3.0
-    assert raw.number_of_nodes() / contracted.n_kept > 4.0
+    assert raw.number_of_nodes() / graph.n_nodes > 1.9
+    assert raw.number_of_nodes() / contracted.n_kept >= factor
 
     biggest = max(nx.connected_components(raw), key=len)
     junctions = set(net.node_osm_id.tolist())

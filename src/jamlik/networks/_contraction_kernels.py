@@ -1,4 +1,4 @@
-"""Compiled helpers of :mod:`jamlik.networks.contraction`: chain finding and Hilbert keys.
+"""Compiled helpers of :mod:`jamlik.networks.contraction`: chains, pendant trees, Hilbert keys.
 
 Plain arrays in and out; the wrapper validates and renumbers.
 """
@@ -9,7 +9,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["find_chains", "hilbert_keys"]
+__all__ = ["find_chains", "hilbert_keys", "peel_trees", "tree_chains"]
 
 # The kernels are compiled code: coverage and mypy see only their Python signatures.
 # ruff: noqa: D103
@@ -104,6 +104,135 @@ def find_chains(indptr, indices, cost, rindptr, rindices, keep):  # type: ignore
                 n_ch += 1
                 chain_ptr[n_ch] = n_pos
     return interior, chain_ptr, chain_a, chain_b, chain_node, up, down, n_ch
+
+
+@numba.njit(cache=True)
+def _neighbour_count(indptr, indices, rindptr, rindices, v, alive):  # type: ignore[no-untyped-def]
+    """Count the distinct live nodes joined to ``v`` by an edge in either direction."""
+    count = 0
+    for e in range(indptr[v], indptr[v + 1]):
+        if alive[indices[e]]:
+            count += 1
+    for e in range(rindptr[v], rindptr[v + 1]):
+        u = rindices[e]
+        if not alive[u]:
+            continue
+        also_out = False
+        for f in range(indptr[v], indptr[v + 1]):
+            if indices[f] == u:
+                also_out = True
+                break
+        if not also_out:
+            count += 1
+    return count
+
+
+@numba.njit(cache=True)
+def _live_neighbour(indptr, indices, rindptr, rindices, v, alive):  # type: ignore[no-untyped-def]
+    """Return a live node joined to ``v`` by an edge either way (``-1`` if none)."""
+    for e in range(indptr[v], indptr[v + 1]):
+        if alive[indices[e]]:
+            return indices[e]
+    for e in range(rindptr[v], rindptr[v + 1]):
+        if alive[rindices[e]]:
+            return rindices[e]
+    return -1
+
+
+@numba.njit(cache=True)
+def peel_trees(indptr, indices, rindptr, rindices, keep):  # type: ignore[no-untyped-def]
+    """Peel the pendant trees of a directed graph, seen without directions.
+
+    A node joined to exactly one other live node (edges in either direction) is peeled and
+    hangs from that node; this repeats until every live node has two or more neighbours (the
+    2-core), is in ``keep``, or is the last node of a tree-shaped component. Returns
+    ``parent`` (``-1`` for nodes that stay). Every path between a peeled node and the rest of
+    the graph passes its parent, which is what makes the peeled trees exact to contract.
+    """
+    n = indptr.shape[0] - 1
+    alive = np.ones(n, dtype=np.bool_)
+    degree = np.empty(n, dtype=np.int64)
+    stack = np.empty(n, dtype=np.int64)
+    top = 0
+    for v in range(n):
+        degree[v] = _neighbour_count(indptr, indices, rindptr, rindices, v, alive)
+        if degree[v] == 1 and not keep[v]:
+            stack[top] = v
+            top += 1
+    parent = np.full(n, -1, dtype=np.int64)
+    while top > 0:
+        top -= 1
+        v = stack[top]
+        if degree[v] != 1:  # its last neighbour went first: it ends a tree-shaped component
+            continue
+        u = _live_neighbour(indptr, indices, rindptr, rindices, v, alive)
+        alive[v] = False
+        parent[v] = u
+        degree[v] = 0
+        degree[u] -= 1
+        if degree[u] == 1 and not keep[u]:
+            stack[top] = u
+            top += 1
+    return parent
+
+
+@numba.njit(cache=True)
+def tree_chains(indptr, indices, cost, child_ptr, child, roots):  # type: ignore[no-untyped-def]
+    """Cut the peeled trees into chains that hang from a node, in breadth-first order.
+
+    ``child_ptr``/``child`` list the peeled children of each node; ``roots`` are the nodes
+    that stay and have peeled children. A chain starts at a child of its anchor, follows
+    first children down to a leaf and closes on the anchor with an ``inf`` edge (as a dead
+    end does); the other children of its nodes start chains anchored on them, later in the
+    order, so an anchor's chain always comes before the chains that hang from it. Returns
+    ``(chain_ptr, anchor, chain_node, up, down, n_chains)`` laid out as :func:`find_chains`
+    lays out its chains (``up`` away from the anchor).
+    """
+    n_peeled = child.shape[0]
+    chain_ptr = np.zeros(n_peeled + 1, dtype=np.int64)
+    anchor = np.empty(n_peeled, dtype=np.int64)
+    chain_node = np.empty(n_peeled, dtype=np.int64)
+    up = np.empty(2 * n_peeled)
+    down = np.empty(2 * n_peeled)
+    start_anchor = np.empty(n_peeled, dtype=np.int64)
+    start_child = np.empty(n_peeled, dtype=np.int64)
+    n_starts = 0
+    for r in roots:
+        for e in range(child_ptr[r], child_ptr[r + 1]):
+            start_anchor[n_starts] = r
+            start_child[n_starts] = child[e]
+            n_starts += 1
+    n_ch = 0
+    n_pos = 0
+    n_e = 0
+    i = 0
+    while i < n_starts:  # the list of starts grows while it is read
+        prev = start_anchor[i]
+        cur = start_child[i]
+        anchor[n_ch] = prev
+        while True:
+            chain_node[n_pos] = cur
+            n_pos += 1
+            up[n_e] = _edge_cost(indptr, indices, cost, prev, cur)
+            down[n_e] = _edge_cost(indptr, indices, cost, cur, prev)
+            n_e += 1
+            lo = child_ptr[cur]
+            hi = child_ptr[cur + 1]
+            for e in range(lo + 1, hi):
+                start_anchor[n_starts] = cur
+                start_child[n_starts] = child[e]
+                n_starts += 1
+            if lo == hi:
+                break
+            prev = cur
+            cur = child[lo]
+        up[n_e] = np.inf  # the leaf: close on the anchor, no way through
+        down[n_e] = np.inf
+        n_e += 1
+        n_ch += 1
+        chain_ptr[n_ch] = n_pos
+        i += 1
+    return chain_ptr, anchor, chain_node, up, down, n_ch
 
 
 def hilbert_keys(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:

@@ -2,7 +2,7 @@
 
 A node that only passes traffic on (``a <-> v <-> b``, or ``a -> v -> b`` on a one-way
 street) never changes which way a shortest path goes; a search needs only the *kept* nodes
-(junctions, dead ends, nodes with another in/out structure) and one edge per chain of
+(junctions, nodes with another in/out structure) and one edge per chain of
 pass-through nodes. :func:`contract_graph` finds those chains and keeps, for every interior
 node, its place in its chain and the cost of each chain edge in both directions, so that the
 search kernels (:mod:`jamlik.routing._kernels`) give *exact* costs for interior nodes too:
@@ -13,10 +13,21 @@ search kernels (:mod:`jamlik.routing._kernels`) give *exact* costs for interior 
 * a seed (an origin or opportunity) on an interior node enters the search as seeds at the
   chain's two ends, at the cost along the chain.
 
-Dead ends (``a <-> v`` only) are contracted too: a chain that ends in a dead end closes on
-its start with an ``inf`` last edge. One-way chains have ``inf`` as the cost against their
-direction; chains that close on themselves (``a == b``) are ordinary chains; a ring made only
-of pass-through nodes keeps one of its nodes. Kept nodes are numbered along a Hilbert curve
+Pendant trees are contracted too (dead ends, cul-de-sac trees, a yard's paths): nodes that
+join the rest of the graph through one node only are peeled off first (what is left is the
+graph's 2-core), chains are found in the rest, and each tree is cut into chains that *hang*
+from a node, kept or interior (``chain_a == chain_b`` coded like a seed, ``< 0`` = interior
+position), and close on it with an ``inf`` last edge, as a dead end does. A junction that
+only had a tree beside it becomes a pass-through node of its street. Hanging chains are
+exact for the same reason chains are: the only way into or out of a tree is its anchor, so a
+node's cost is ``min(cost at the anchor + cost down the tree, a seed in the same tree)``,
+swept chain by chain from the anchor down after the search; a seed in a tree enters at its
+anchor. On Porto Alegre's OSM walk graph this keeps 11,407 of its 13,834 junctions (3.3×
+fewer nodes than the raw OSM graph instead of 2.7×).
+
+One-way chains have ``inf`` as the cost against their direction; chains that close on
+themselves (``a == b``) are ordinary chains; a ring made only of pass-through nodes keeps one
+of its nodes, and so does a component that is a tree. Kept nodes are numbered along a Hilbert curve
 over their coordinates when the graph has them (:attr:`Graph.node_xy`), so that nodes near
 each other on the ground sit near each other in memory (OSM node ids scatter them).
 
@@ -33,7 +44,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from jamlik.networks._contraction_kernels import find_chains, hilbert_keys
+from jamlik.networks._contraction_kernels import (
+    find_chains,
+    hilbert_keys,
+    peel_trees,
+    tree_chains,
+)
 from jamlik.networks.graph import Graph
 
 __all__ = ["ContractedGraph", "contract_graph"]
@@ -56,7 +72,9 @@ class ContractedGraph:
     chain_ptr
         Interior positions of chain ``c`` are ``chain_ptr[c]:chain_ptr[c + 1]``.
     chain_a, chain_b
-        Kept end nodes of each chain; the chain runs ``a -> interior... -> b``.
+        End nodes of each chain; the chain runs ``a -> interior... -> b``. A chain of a
+        pendant tree hangs from one node (``a == b``, last edge ``inf``), a kept number
+        (``>= 0``) or an interior position ``p`` of an earlier chain coded ``-(p + 1)``.
     interior_node
         Original node of each interior position.
     interior_chain
@@ -96,15 +114,27 @@ class ContractedGraph:
         return np.where(self.code >= 0, self.code, self.n_kept - self.code - 1)
 
     def chain_incidence(self) -> tuple[IntArray, IntArray]:
-        """Return a CSR ``(ptr, chain)`` of the chains ending at each kept node (once each)."""
-        a, b = self.chain_a, self.chain_b
-        ids = np.arange(a.size, dtype=np.int64)
+        """Return a CSR ``(ptr, chain)`` of the chains ending at each kept node (once each).
+
+        Chains that hang inside another chain end at no kept node and are left out.
+        """
+        ids = np.flatnonzero(self.chain_a >= 0)
+        a, b = self.chain_a[ids], self.chain_b[ids]
         node = np.concatenate([a, b[b != a]])
         chain = np.concatenate([ids, ids[b != a]])
         order = np.argsort(node, kind="stable")
         ptr = np.zeros(self.n_kept + 1, dtype=np.int64)
         np.cumsum(np.bincount(node, minlength=self.n_kept), out=ptr[1:])
         return ptr, chain[order]
+
+    def chain_children(self) -> tuple[IntArray, IntArray]:
+        """Return a CSR ``(ptr, chain)`` of the chains hanging inside each chain."""
+        ids = np.flatnonzero(self.chain_a < 0)
+        parent = self.interior_chain[-self.chain_a[ids] - 1]
+        order = np.argsort(parent, kind="stable")
+        ptr = np.zeros(self.n_chains + 1, dtype=np.int64)
+        np.cumsum(np.bincount(parent, minlength=self.n_chains), out=ptr[1:])
+        return ptr, ids[order]
 
     def reversed(self) -> ContractedGraph:
         """Return the contracted graph with every edge (and chain edge) turned around."""
@@ -159,22 +189,16 @@ def contract_graph(
         cptr, ca, cb, cnode = np.zeros(1, dtype=np.int64), *(np.empty(0, dtype=np.int64),) * 3
         up = down = np.empty(0)
     else:
-        rev = graph.reversed()
-        interior, cptr, ca, cb, cnode, up, down, n_ch = find_chains(
-            graph.indptr, graph.indices, graph.cost, rev.indptr, rev.indices, keep_mask
-        )
-        del rev
-    n_pos = int(cptr[n_ch])
-    cptr, ca, cb, cnode = cptr[: n_ch + 1], ca[:n_ch], cb[:n_ch], cnode[:n_pos]
-    up, down = up[: n_pos + n_ch], down[: n_pos + n_ch]
+        interior, cptr, ca, cb, cnode, up, down = _chains_and_trees(graph, keep_mask)
+        n_ch = ca.size
 
     kept = _kept_order(graph, np.flatnonzero(~interior).astype(np.int64))
     new_id = np.full(n, -1, dtype=np.int64)
     new_id[kept] = np.arange(kept.size)
-    ca, cb = new_id[ca], new_id[cb]
 
-    # Chains in the order of their first end, so a node's chains sit near each other.
-    order = np.argsort(ca, kind="stable")
+    # Chains in the order of the kept node they start from (a hanging chain: the kept node
+    # its tree hangs from), so a node's chains sit near each other.
+    order = np.argsort(_start_key(cptr, ca, cnode, new_id, n), kind="stable")
     length = np.diff(cptr)[order]
     pos = _segments(cptr[:-1][order], length)
     edges = _segments((cptr[:-1] + np.arange(n_ch))[order], length + 1)
@@ -185,6 +209,7 @@ def contract_graph(
     code = np.empty(n, dtype=np.int64)
     code[kept] = np.arange(kept.size)
     code[cnode] = -np.arange(1, cnode.size + 1)
+    ca, cb = code[ca], code[cb]
 
     # Contracted edges: kept -> kept edges as they are, plus one edge per chain direction.
     src = graph.edge_sources()
@@ -215,6 +240,81 @@ def contract_graph(
         down=down,
         code=code,
     )
+
+
+def _chains_and_trees(graph: Graph, keep: npt.NDArray[np.bool_]) -> tuple[Any, ...]:
+    """Peel the pendant trees, find the chains of the rest, cut the trees into chains.
+
+    Returns ``(interior, chain_ptr, chain_a, chain_b, chain_node, up, down)`` over original
+    node numbers: the chains between kept nodes first, then the hanging chains of the trees
+    (``a == b`` = their anchor, a node that may itself lie inside an earlier chain).
+    """
+    n = graph.n_nodes
+    rev = graph.reversed()
+    parent = peel_trees(graph.indptr, graph.indices, rev.indptr, rev.indices, keep)
+    peeled = parent >= 0
+    core, core_rev = _without(graph, peeled), _without(rev, peeled)
+    del rev
+    interior, cptr, ca, cb, cnode, up, down, n_ch = find_chains(
+        core.indptr, core.indices, core.cost, core_rev.indptr, core_rev.indices, keep | peeled
+    )
+    n_pos = int(cptr[n_ch])
+    cptr, ca, cb, cnode = cptr[: n_ch + 1], ca[:n_ch], cb[:n_ch], cnode[:n_pos]
+    up, down = up[: n_pos + n_ch], down[: n_pos + n_ch]
+    if not peeled.any():
+        return interior, cptr, ca, cb, cnode, up, down
+
+    kids = np.flatnonzero(peeled)
+    by_parent = np.argsort(parent[kids], kind="stable")
+    child = kids[by_parent]
+    child_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(parent[kids], minlength=n), out=child_ptr[1:])
+    roots = np.unique(parent[kids][~peeled[parent[kids]]])
+    tptr, anchor, tnode, tup, tdown, t_ch = tree_chains(
+        graph.indptr, graph.indices, graph.cost, child_ptr, child, roots
+    )
+    t_pos = int(tptr[t_ch])
+    return (
+        interior | peeled,
+        np.concatenate([cptr, tptr[1 : t_ch + 1] + n_pos]),
+        np.concatenate([ca, anchor[:t_ch]]),
+        np.concatenate([cb, anchor[:t_ch]]),
+        np.concatenate([cnode, tnode[:t_pos]]),
+        np.concatenate([up, tup[: t_pos + t_ch]]),
+        np.concatenate([down, tdown[: t_pos + t_ch]]),
+    )
+
+
+def _without(graph: Graph, dropped: npt.NDArray[np.bool_]) -> Graph:
+    """``graph`` with every edge at a ``dropped`` node removed (the nodes stay, isolated)."""
+    src = graph.edge_sources()
+    edge = ~dropped[src] & ~dropped[graph.indices]
+    indptr = np.zeros(graph.n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src[edge], minlength=graph.n_nodes), out=indptr[1:])
+    return replace(
+        graph,
+        indptr=indptr,
+        indices=graph.indices[edge],
+        cost=graph.cost[edge],
+        length_m=graph.length_m[edge],
+    )
+
+
+def _start_key(
+    cptr: IntArray, anchor: IntArray, cnode: IntArray, new_id: IntArray, n: int
+) -> IntArray:
+    """Return the kept number each chain starts from (a hanging chain: its anchor chain's).
+
+    A hanging chain comes after the chain it hangs in, so each round settles one more level.
+    """
+    chain_of = np.full(n, -1, dtype=np.int64)
+    chain_of[cnode] = np.repeat(np.arange(anchor.size, dtype=np.int64), np.diff(cptr))
+    key = new_id[anchor]
+    pending = np.flatnonzero(key < 0)
+    while pending.size:
+        key[pending] = key[chain_of[anchor[pending]]]
+        pending = pending[key[pending] < 0]
+    return key
 
 
 def _segments(start: npt.NDArray[Any], length: npt.NDArray[Any]) -> IntArray:

@@ -75,13 +75,18 @@ __all__ = [
 ]
 
 #: A contracted graph in search direction (see :mod:`jamlik.networks.contraction`): CSR over
-#: kept nodes, chains (interior positions ``cptr[c]:cptr[c+1]``, ends ``cha``/``chb``, edge
-#: costs ``up``/``down`` in search direction), chain of each interior position, and the
-#: chains ending at each kept node (``ncptr``/``ncids``).
+#: kept nodes, chains (interior positions ``cptr[c]:cptr[c+1]``, ends ``cha``/``chb``: kept
+#: numbers, or ``-(p + 1)`` for a chain of a pendant tree hanging from interior position
+#: ``p``; edge costs ``up``/``down`` in search direction), chain of each interior position,
+#: the chains ending at each kept node (``ncptr``/``ncids``) and the chains hanging inside
+#: each chain (``kptr``/``kids``).
 SearchGraph = namedtuple(
     "SearchGraph",
-    ["indptr", "indices", "cost", "cptr", "cha", "chb", "up", "down", "ichain", "ncptr", "ncids"],
-)
+    [
+        "indptr", "indices", "cost", "cptr", "cha", "chb", "up", "down", "ichain",
+        "ncptr", "ncids", "kptr", "kids",
+    ],
+)  # fmt: skip
 #: Scratch arrays of one search thread (or, with a leading thread axis, of all threads):
 #: ``dist`` (kept nodes), ``touched``, heap ``hkey``/``hnode``, interior costs ``ival``,
 #: per-chain stamps ``cmark`` and this search's chain list ``clist``.
@@ -323,22 +328,96 @@ def _mark(ch, stamp, cmark, clist, n_chains):  # type: ignore[no-untyped-def]
     return n_chains
 
 
+@numba.njit(cache=True, inline="always")
+def _end_cost(x, dist, ival):  # type: ignore[no-untyped-def]
+    """Cost at a chain end: a kept node (``x >= 0``) or an interior position ``-(x + 1)``."""
+    if x >= 0:
+        return dist[x]
+    return ival[-x - 1]
+
+
 @numba.njit(cache=True)
-def _sweep_reached(touched, nt, ncptr, ncids, cmark, clist, ncl, stamp, chains, dist, ival):  # type: ignore[no-untyped-def]
+def _sweep_reached(  # type: ignore[no-untyped-def]
+    touched, nt, ncptr, ncids, cmark, clist, ncl, stamp, chains, dist, ival, max_cost
+):
     """Add the chains ending at touched nodes to ``clist``; sweep them all; return its length.
 
-    Plain arrays (``chains = (cptr, cha, chb, up, down)``) and not inlined, like
+    A chain's sweep settles its interior, so the chains hanging inside it join the list
+    after it (and are swept after it): those whose anchor was reached, and those on the way
+    from a seed in a tree to its anchor (``cmark == -stamp``, see :func:`_enter_seeds`).
+    Plain arrays (``chains = (cptr, cha, chb, up, down, kptr, kids)``) and not inlined, like
     :func:`_settle`.
     """
-    cptr, cha, chb, up, down = chains
+    cptr, cha, chb, up, down, kptr, kids = chains
     for i in range(nt):
         u = touched[i]
         for e in range(ncptr[u], ncptr[u + 1]):
             ncl = _mark(ncids[e], stamp, cmark, clist, ncl)
-    for i in range(ncl):
+    i = 0
+    while i < ncl:  # the list grows while it is read
         ch = clist[i]
-        _sweep(cptr, up, down, ch, dist[cha[ch]], dist[chb[ch]], ival)
+        at_a = _end_cost(cha[ch], dist, ival)
+        at_b = _end_cost(chb[ch], dist, ival)
+        _sweep(cptr, up, down, ch, at_a, at_b, ival)
+        for e in range(kptr[ch], kptr[ch + 1]):
+            kid = kids[e]
+            on_seed_way = cmark[kid] == -stamp
+            if on_seed_way or (cmark[kid] != stamp and ival[-cha[kid] - 1] <= max_cost):
+                cmark[kid] = stamp
+                clist[ncl] = kid
+                ncl += 1
+        i += 1
     return ncl
+
+
+@numba.njit(cache=True)
+def _enter_seeds(g, seed_node, seed_cost, lo, hi, max_cost, stamp, w):  # type: ignore[no-untyped-def]
+    """Put seeds ``lo:hi`` on an empty heap; return (heap size, n_touched, chain list length).
+
+    A seed inside a chain enters at the chain's ends, at its cost along the chain; in a
+    chain that hangs from an interior position, that end is a seed of the chain it hangs in,
+    and so on up to a chain between kept nodes. The chains on the way are stamped
+    ``-stamp`` and the top chain of each way joins ``w.clist``: the sweeps after the search
+    (:func:`_sweep_reached`) start there and settle every chain the seeds changed.
+    """
+    dist, touched, hkey, hnode, ival, cmark = w.dist, w.touched, w.hkey, w.hnode, w.ival, w.cmark
+    size = 0
+    nt = 0
+    for s in range(lo, hi):
+        x = seed_node[s]
+        c = seed_cost[s]
+        if c > max_cost:
+            continue
+        if x >= 0:
+            size, nt = _visit(x, c, dist, touched, nt, hkey, hnode, size)
+            continue
+        p = -x - 1
+        ival[p] = min(ival[p], c)
+        ch = g.ichain[p]
+        while True:
+            cmark[ch] = -stamp
+            to_a, to_b = _sweep(g.cptr, g.up, g.down, ch, np.inf, np.inf, ival)
+            a = g.cha[ch]
+            if a < 0:  # a hanging chain: its anchor is a seed of the chain it hangs in
+                q = -a - 1
+                ival[q] = min(ival[q], to_a)
+                ch = g.ichain[q]
+                continue
+            if to_a <= max_cost:
+                size, nt = _visit(a, to_a, dist, touched, nt, hkey, hnode, size)
+            if to_b <= max_cost:
+                size, nt = _visit(g.chb[ch], to_b, dist, touched, nt, hkey, hnode, size)
+            break
+    ncl = 0
+    for s in range(lo, hi):  # the top chains, once each and after every way is stamped
+        x = seed_node[s]
+        if x >= 0 or seed_cost[s] > max_cost:
+            continue
+        ch = g.ichain[-x - 1]
+        while g.cha[ch] < 0:
+            ch = g.ichain[-g.cha[ch] - 1]
+        ncl = _mark(ch, stamp, cmark, w.clist, ncl)
+    return size, nt, ncl
 
 
 @numba.njit(cache=True)
@@ -352,34 +431,15 @@ def search(g, seed_node, seed_cost, lo, hi, max_cost, stamp, w):  # type: ignore
     = not reached); the caller reads them, then calls :func:`clear`. ``stamp`` must differ
     between the searches of one workspace (and from 0).
     """
-    dist, touched, hkey, hnode, ival = w.dist, w.touched, w.hkey, w.hnode, w.ival
-    size = 0
-    nt = 0
-    ncl = 0
-    for s in range(lo, hi):
-        x = seed_node[s]
-        c = seed_cost[s]
-        if c > max_cost:
-            continue
-        if x >= 0:
-            size, nt = _visit(x, c, dist, touched, nt, hkey, hnode, size)
-        else:
-            p = -x - 1
-            ival[p] = min(ival[p], c)
-            ncl = _mark(g.ichain[p], stamp, w.cmark, w.clist, ncl)
-    for i in range(ncl):  # seeds inside chains enter at the chain's ends
-        ch = w.clist[i]
-        to_a, to_b = _sweep(g.cptr, g.up, g.down, ch, np.inf, np.inf, ival)
-        if to_a <= max_cost:
-            size, nt = _visit(g.cha[ch], to_a, dist, touched, nt, hkey, hnode, size)
-        if to_b <= max_cost:
-            size, nt = _visit(g.chb[ch], to_b, dist, touched, nt, hkey, hnode, size)
+    size, nt, ncl = _enter_seeds(g, seed_node, seed_cost, lo, hi, max_cost, stamp, w)
+    dist, touched, hkey, hnode = w.dist, w.touched, w.hkey, w.hnode
     nt = _settle(g.indptr, g.indices, g.cost, max_cost, dist, touched, nt, hkey, hnode, size)
     if g.cha.shape[0] > 0:
-        chains = (g.cptr, g.cha, g.chb, g.up, g.down)
+        chains = (g.cptr, g.cha, g.chb, g.up, g.down, g.kptr, g.kids)
         ncl = _sweep_reached(
-            touched, nt, g.ncptr, g.ncids, w.cmark, w.clist, ncl, stamp, chains, dist, ival
-        )
+            touched, nt, g.ncptr, g.ncids, w.cmark, w.clist, ncl, stamp, chains, dist, w.ival,
+            max_cost,
+        )  # fmt: skip
     return nt, ncl
 
 

@@ -64,6 +64,7 @@ class Prepared:
 
 def _search_graph(cg: ContractedGraph, it: type[np.integer[Any]]) -> Any:
     ncptr, ncids = cg.chain_incidence()
+    kptr, kids = cg.chain_children()
     return _kernels.SearchGraph(
         cg.indptr.astype(it),
         cg.indices.astype(it),
@@ -76,6 +77,8 @@ def _search_graph(cg: ContractedGraph, it: type[np.integer[Any]]) -> Any:
         cg.interior_chain.astype(it),
         ncptr.astype(it),
         ncids.astype(it),
+        kptr.astype(it),
+        kids.astype(it),
     )
 
 

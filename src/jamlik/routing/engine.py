@@ -28,7 +28,7 @@ Two strategies give the same numbers (up to floating-point rounding):
 share of the opportunities and its own accumulator for a category another thread also adds
 to; the k nearest are merged exactly). The searches run on a prepared copy of the graph
 (:mod:`jamlik.routing._prepared`: nodes renumbered along a Hilbert curve when the graph has
-coordinates; with ``contract=True`` pass-through chains and dead ends contracted), kept per
+coordinates; with ``contract=True`` pass-through chains and pendant trees contracted), kept per
 graph object.
 
 References
@@ -263,10 +263,10 @@ def accessibility(
     progress
         Called with the number of searches finished since the last call.
     contract
-        Search the graph with its chains of pass-through nodes and dead ends contracted
+        Search the graph with its chains of pass-through nodes and pendant trees contracted
         (:mod:`jamlik.networks.contraction`); the answers are the same (to 1e-9 of the cost).
-        Off by default: on OSM walk graphs it leaves 1/1.37 of the nodes but was not faster
-        (the interior nodes still cost a sweep each; see ``benchmarks/README.md``).
+        Off by default: on OSM walk graphs it leaves about 1/1.6 of the nodes but is hardly
+        faster (the interior nodes still cost a sweep each; see ``benchmarks/README.md``).
         Applies to ``from_opportunities``; ``from_origins`` searches the graph as it is.
     threads
         Parallel searches (``from_opportunities``); default: numba's thread count. The
