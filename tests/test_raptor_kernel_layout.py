@@ -1,7 +1,8 @@
 """The kernels' packed copies of timetable arrays hold exactly the arrays they were made from.
 
-Also the prefetch hint the footpath loop uses (it compiles and changes no value) and the
-sort of a window's travel times (the same order as numpy's).
+Also the prefetch hint the footpath loop uses (it compiles and changes no value), the
+sort of a window's travel times (the same order as numpy's) and the arrivals as shared
+running times (every arrival back exactly).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from jamlik.ingest.gtfs import read_gtfs
 from jamlik.networks.timetable import TimetableArrays, build_timetable
 from jamlik.routing._prefetch import prefetch
 from jamlik.routing._raptor_kernels import (
+    _RUNNING_TIMES_TRIED,
     INF,
     _sorted_window,
     departures_by_position,
     packed_footpaths,
+    running_times,
 )
 
 
@@ -79,6 +82,53 @@ def test_departures_by_position_hand_case(arrays: TimetableArrays) -> None:
     )
     expected = np.array([10, 15, 20, 25, 30, 35, 100, 200], dtype=np.int32)
     np.testing.assert_array_equal(departures_by_position(hand), expected)
+
+
+def _arrivals_from_running_times(arrays: TimetableArrays) -> tuple[np.ndarray, int]:
+    """Every trip's arrivals rebuilt as the route scan reads them; the number of rows."""
+    shift, row, run_time = running_times(arrays)
+    out = np.empty_like(arrays.arrival_s)
+    for r in range(len(arrays.route_stops_ptr) - 1):
+        ns = int(arrays.route_stops_ptr[r + 1] - arrays.route_stops_ptr[r])
+        g0, g1 = int(arrays.route_trips_ptr[r]), int(arrays.route_trips_ptr[r + 1])
+        base = int(arrays.route_times_ptr[r])
+        for g in range(g0, g1):
+            at = base + (g - g0) * ns
+            out[at : at + ns] = shift[g] + run_time[row[g] : row[g] + ns]
+    return out, run_time.size
+
+
+def test_running_times_give_every_arrival_back_on_tampere(arrays: TimetableArrays) -> None:
+    rebuilt, n_values = _arrivals_from_running_times(arrays)
+    np.testing.assert_array_equal(rebuilt, arrays.arrival_s)
+    assert n_values < arrays.arrival_s.size / 2  # trips do share running times here
+
+
+def test_running_times_hand_case(arrays: TimetableArrays) -> None:
+    """Route 0: trips 2 and 0 share running times (0, 5, 9), trip 1 differs; route 1: one trip.
+
+    Route 2 has more distinct trips than are compared, then a trip equal to its first one: it
+    gets a row of its own, and every arrival still comes back.
+    """
+    many = _RUNNING_TIMES_TRIED + 3
+    route2 = [[1000 * g, 1000 * g + 1 + g] for g in range(many)] + [[50_000, 50_001]]
+    times = [100, 105, 109, 200, 207, 210, 300, 305, 309, 5, 6, *np.ravel(route2)]
+    n2 = len(route2)
+    hand = arrays._replace(
+        route_stops_ptr=np.array([0, 3, 5, 7], dtype=np.int64),
+        route_trips_ptr=np.array([0, 3, 4, 4 + n2], dtype=np.int64),
+        route_times_ptr=np.array([0, 9, 11], dtype=np.int64),
+        arrival_s=np.array(times, dtype=np.int32),
+        trip_next=np.full(4 + n2, -1, dtype=np.int32),
+    )
+    shift, row, run_time = running_times(hand)
+    np.testing.assert_array_equal(shift[:4], [100, 200, 300, 5])
+    assert row[0] == row[2] != row[1]
+    np.testing.assert_array_equal(run_time[row[0] : row[0] + 3], [0, 5, 9])
+    np.testing.assert_array_equal(run_time[row[1] : row[1] + 3], [0, 7, 10])
+    assert row[4 + n2 - 1] != row[4]  # beyond the compared rows: a new row, not a wrong one
+    rebuilt, _ = _arrivals_from_running_times(hand)
+    np.testing.assert_array_equal(rebuilt, hand.arrival_s)
 
 
 @numba.njit(cache=False)

@@ -59,6 +59,9 @@ Found with ``perf`` on the compiled code of the region benchmark (``benchmarks/R
 * The footpath loop prefetches the footpath lists of the stops a few places ahead
   (:mod:`jamlik.routing._prefetch`).
 * A window's travel times are sorted by insertion (:func:`_sorted_window`).
+* Route scans read arrivals as a trip's shift plus running times shared by the trips of its
+  route (:func:`running_times`): the region's 3.8 MB of arrivals become 160 kB of running
+  times that stay in cache (6-10 % less CPU on one thread, same answers).
 
 GTFS boarding rules (:mod:`jamlik.networks.timetable`)
 ------------------------------------------------------
@@ -183,14 +186,18 @@ class Derived(NamedTuple):
 
     ``chain_from``: :func:`chained_from`. ``footpath``: each footpath of ``tt`` as one int64,
     ``seconds << 32 | target stop`` (:func:`packed_footpaths`). ``dep_at``: the departures
-    position-major (:func:`departures_by_position`). Built inside a ``prange`` body from the
-    arrays: a named tuple made outside it does not reach the parallel loop
-    (numba 0.62: ``NameError`` in parfor lowering).
+    position-major (:func:`departures_by_position`). ``trip_shift``, ``trip_row``,
+    ``run_time``: the arrivals as shared running times (:func:`running_times`). Built inside a
+    ``prange`` body from the arrays: a named tuple made outside it does not reach the parallel
+    loop (numba 0.62: ``NameError`` in parfor lowering).
     """
 
     chain_from: I32
     footpath: I64
     dep_at: I32
+    trip_shift: I32
+    trip_row: I64
+    run_time: I32
 
 
 class ClassWork(NamedTuple):
@@ -544,6 +551,58 @@ def _first_leaving(dep_at: I32, at_i: int, hi: int, need: int) -> int:
     return lo
 
 
+# A trip's running times are compared with at most this many of its route's earlier ones.
+_RUNNING_TIMES_TRIED = 32
+
+
+@numba.njit(cache=True)
+def running_times(tt: TimetableArrays) -> tuple[I32, I64, I32]:  # pragma: no cover - compiled
+    """Return the arrivals as running times shared by the trips of a route.
+
+    Trip ``g`` arrives at position ``i`` of its route at ``trip_shift[g] + run_time[trip_row[g]
+    + i]`` (exactly ``arrival_s``): the shift is its first arrival, and trips of a route whose
+    arrivals differ by one shift share one row of running times. Timetables repeat a few
+    running-time patterns per route (Tampere: 2.5 per 5.8 trips; a frequency-based or generated
+    feed: one), so the rows a route scan reads are a small, cache-resident array instead of one
+    row per trip (the region benchmark's timetable is 3.8 MB of arrivals, its running times
+    160 kB). A trip is compared with the route's latest rows first, at most
+    ``_RUNNING_TIMES_TRIED`` of them, so a route whose trips all differ costs linear time.
+    """
+    rs_ptr, _, rt_ptr, rtime_ptr, arr = tt[:5]
+    n_trips = len(tt.trip_next)
+    trip_shift = np.empty(n_trips, dtype=np.int32)
+    trip_row = np.empty(n_trips, dtype=np.int64)
+    run_time = np.empty(len(arr), dtype=np.int32)
+    used = 0
+    for r in range(len(rs_ptr) - 1):
+        ns = rs_ptr[r + 1] - rs_ptr[r]
+        first = used
+        for g in range(rt_ptr[r], rt_ptr[r + 1]):
+            row = rtime_ptr[r] + (g - rt_ptr[r]) * ns
+            shift = arr[row] if ns > 0 else 0
+            found = -1
+            at = used - ns
+            tried = 0
+            while found < 0 and at >= first and tried < _RUNNING_TIMES_TRIED:
+                same = True
+                for i in range(ns):
+                    if run_time[at + i] != arr[row + i] - shift:
+                        same = False
+                        break
+                if same:
+                    found = at
+                at -= ns
+                tried += 1
+            if found < 0:
+                for i in range(ns):
+                    run_time[used + i] = arr[row + i] - shift
+                found = used
+                used += ns
+            trip_shift[g] = shift
+            trip_row[g] = found
+    return trip_shift, trip_row, run_time[:used].copy()
+
+
 @numba.njit(cache=True)
 def chained_from(tt: TimetableArrays) -> I32:  # pragma: no cover - compiled
     """Per trip ``g``: the first trip of ``g``'s route, ``g`` or later, whose vehicle continues.
@@ -623,7 +682,7 @@ def _departure(  # pragma: no cover - compiled
     rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr = tt[:5]
     tr_ptr = tt.transfer_ptr
     board, alight, trip_next, _, stop_transfer_s = tt[12:]
-    chain_from, footpath, dep_at = dv
+    chain_from, footpath, dep_at, trip_shift, trip_row, run_time = dv
     from_class, to_class = cl[:2]
     ruled = len(cl.link_ptr) > 1  # route- or trip-level transfer rows (module docstring)
     L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist = ws[:10]
@@ -658,6 +717,8 @@ def _departure(  # pragma: no cover - compiled
             nt = rt_ptr[r + 1] - g0
             base = rtime_ptr[r]
             trip = -1
+            shift = 0  # ``trip`` arrives at position i at shift + run_time[row + i]
+            row = 0
             stop_i = -1  # arrivals of ``trip`` after this position are known (``reached``)
             for i in range(i0, ns):
                 if i > stop_i and i > i1:
@@ -665,7 +726,7 @@ def _departure(  # pragma: no cover - compiled
                 at = _ix(s0 + i)
                 p = rs_stop[at]
                 if i <= stop_i and alight[at]:
-                    a_t = arr[_ix(base + trip * ns + i)]
+                    a_t = shift + run_time[_ix(row + i)]
                     if ruled and from_class[s0 + i] >= 0:
                         nc = _arrive_ruled(
                             R, changed, clist, RF, fmarked, flist, fcount,
@@ -690,6 +751,8 @@ def _departure(  # pragma: no cover - compiled
                     continue
                 trip = _first_leaving(dep_at, at_i, hi, need)
                 caught = _ix(g0 + trip)
+                shift = trip_shift[caught]
+                row = trip_row[caught]
                 stop_i = reached[_ix(k), caught]
                 j = k
                 while j <= K and i < reached[_ix(j), caught]:
@@ -794,7 +857,11 @@ def stop_arrivals(  # pragma: no cover - compiled
     out = np.empty((n_dep, n_stops), dtype=np.int32)
     ws = _workspace(tt, K)
     cw = _class_work(cl, K)
-    dv = Derived(chained_from(tt), packed_footpaths(tt), departures_by_position(tt))
+    trip_shift, trip_row, run_time = running_times(tt)
+    dv = Derived(
+        chained_from(tt), packed_footpaths(tt), departures_by_position(tt),
+        trip_shift, trip_row, run_time,
+    )  # fmt: skip
     tr_ptr, tr_stop, tr_s = tt[9:12]
     class_stop = cl.class_stop
     for di in range(n_dep - 1, -1, -1):
@@ -943,8 +1010,9 @@ def range_many(  # pragma: no cover - compiled
     chain_from = chained_from(tt)
     footpath = packed_footpaths(tt)
     dep_at = departures_by_position(tt)
+    trip_shift, trip_row, run_time = running_times(tt)
     for o in numba.prange(n_orig):
-        dv = Derived(chain_from, footpath, dep_at)
+        dv = Derived(chain_from, footpath, dep_at, trip_shift, trip_row, run_time)
         ws = _workspace(tt, K)
         cw = _class_work(cl, K)
         best = np.full(n_dest, INF, dtype=np.int32)
