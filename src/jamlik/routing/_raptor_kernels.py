@@ -274,7 +274,7 @@ def _forget(ws: Workspace, cw: ClassWork, K: int) -> None:  # pragma: no cover -
     cw.LT[:] = INF
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _improve(L: I32, k: int, K: int, s: int, t: int) -> bool:  # pragma: no cover - compiled
     """Lower ``L[s, k..K]`` to ``t`` where larger; return True when ``L[K, s]`` changed."""
     j = k
@@ -330,6 +330,25 @@ def _arrive(  # pragma: no cover - compiled
                 mlist[_ix(nm)] = p
                 nm += 1
     return nc, nm, npl
+
+
+@numba.njit(cache=True)
+def _arrive_last(  # pragma: no cover - compiled
+    R: I32, changed: Bools, clist: I32, K: int, p: int, a_t: int, bound: int, nc: int
+) -> int:
+    """:func:`_arrive` in the last round when no footpath follows it; return ``nc``.
+
+    Only ``R[K]`` and the egress list: ``L[K]``, the footpath list and the marks for a next
+    round would never be read (range queries take travel times from ``R[K]``).
+    """
+    u = _ix(p)
+    if a_t < R[_ix(K), u] and a_t <= bound:
+        R[_ix(K), u] = a_t
+        if not changed[u]:
+            changed[u] = True
+            clist[_ix(nc)] = p
+            nc += 1
+    return nc
 
 
 @numba.njit(cache=True)
@@ -704,6 +723,7 @@ def _departure(  # pragma: no cover - compiled
             break
         nb = nm
         nr = _collect_routes(tt, ws, nm)
+        last = k == K and not walk_after_last  # nothing reads L[K] or the marks afterwards
         nm = 0
         npl = 0
         for q in range(nr):
@@ -732,6 +752,8 @@ def _departure(  # pragma: no cover - compiled
                             R, changed, clist, RF, fmarked, flist, fcount,
                             k, K, p, from_class[s0 + i], a_t, bound, nc,
                         )  # fmt: skip
+                    elif last:
+                        nc = _arrive_last(R, changed, clist, K, p, a_t, bound, nc)
                     else:
                         nc, nm, npl = _arrive(
                             L, R, marked, mlist, ridden, plist, changed, clist,
