@@ -62,6 +62,9 @@ Found with ``perf`` on the compiled code of the region benchmark (``benchmarks/R
 * Route scans read arrivals as a trip's shift plus running times shared by the trips of its
   route (:func:`running_times`): the region's 3.8 MB of arrivals become 160 kB of running
   times that stay in cache (6-10 % less CPU on one thread, same answers).
+* In the last round of a range query (no footpath follows it) an arrival updates only
+  ``R[K]`` and the egress list (:func:`_arrive_last`), and :func:`_improve` is inlined:
+  together about 3 % less CPU on one thread.
 
 GTFS boarding rules (:mod:`jamlik.networks.timetable`)
 ------------------------------------------------------
