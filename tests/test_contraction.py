@@ -22,6 +22,7 @@ from jamlik.networks.contraction import contract_graph
 from jamlik.networks.graph import Graph, graph_from_edges
 from jamlik.networks.snapping import Seeds
 from jamlik.networks.streets import build_street_network
+from jamlik.routing import _kernels, _prepared
 from jamlik.routing.decay import ExponentialDecay
 from jamlik.routing.engine import accessibility, travel_costs
 
@@ -194,22 +195,34 @@ def test_random_directed_graphs_match_scipy() -> None:
         assert_same_access(g, {"d": d, "o": o}, k=3, cutoffs=(5.0, 20.0), max_cost=25.0)
 
 
+def ring_with_trees(
+    rng: np.random.Generator,
+    n_ring: int,
+    n_chords: int,
+    n_tree: int,
+    *,
+    two_way_share: float,
+    slower_back: float,
+) -> Graph:
+    """A ring with chords and ``n_tree`` nodes grown on it one edge each (trees hang off it)."""
+    a = list(range(n_ring)) + list(rng.integers(0, n_ring, n_chords))
+    b = [(i + 1) % n_ring for i in range(n_ring)] + list(rng.integers(0, n_ring, n_chords))
+    for n in range(n_ring, n_ring + n_tree):
+        a.append(int(rng.integers(0, n)))
+        b.append(n)
+    u, v = np.array(a), np.array(b)
+    ok = u != v
+    return random_directed(
+        rng, u[ok], v[ok], n_ring + n_tree, two_way_share=two_way_share, slower_back=slower_back
+    )
+
+
 def test_random_graphs_with_trees_match_scipy() -> None:
     rng = np.random.default_rng(11)
     nested = 0
     for _ in range(25):
-        # A ring with chords, and trees grown on it (some edges one-way, some costs uneven).
-        n_ring = 12
-        a = list(range(n_ring)) + list(rng.integers(0, n_ring, 3))
-        b = [(i + 1) % n_ring for i in range(n_ring)] + list(rng.integers(0, n_ring, 3))
-        n = n_ring
-        for _ in range(30):
-            a.append(int(rng.integers(0, n)))
-            b.append(n)
-            n += 1
-        u, v = np.array(a), np.array(b)
-        ok = u != v
-        g = random_directed(rng, u[ok], v[ok], n, two_way_share=0.85, slower_back=1.5)
+        g = ring_with_trees(rng, 12, 3, 30, two_way_share=0.85, slower_back=1.5)
+        n = g.n_nodes
         cg = contract_graph(g)
         nested += int((cg.chain_a < 0).sum())
         o = Seeds(np.array([0, 1, 3, 5]), rng.integers(0, n, 5), rng.uniform(0, 2, 5))
@@ -278,3 +291,30 @@ def test_real_osm_travel_costs_contracted_equal_scipy(
     got = travel_costs(graph, o, d, contract=True)
     assert np.isfinite(want).mean() > 0.9
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+
+
+def test_kept_nodes_in_trees_and_one_workspace_for_many_searches() -> None:
+    """Nodes that must stay kept stop the peeling; every search from one workspace is exact.
+
+    The kernels are driven directly: one workspace serves a search from every node in turn,
+    so anything a search leaves behind (a chain not cleared) would show in the next one.
+    """
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        g = ring_with_trees(rng, 8, 2, 20, two_way_share=0.8, slower_back=1.0)
+        n = g.n_nodes
+        keep = rng.random(n) < 0.15
+        cg = contract_graph(g, keep=keep)
+        assert (cg.code[keep] >= 0).all()
+        prep = _prepared.Prepared.build(cg, np.int64)
+        work = _kernels.Workspace(*(x[0] for x in _prepared.workspace(prep, 1, 1)))
+        want = dijkstra(g.to_scipy(), directed=True)
+        kept_row, interior_pos = np.maximum(cg.code, 0), np.maximum(-cg.code - 1, 0)
+        for source in range(n):
+            seed = prep.code(np.array([source]))
+            nt, ncl = _kernels.search(
+                prep.forward, seed, np.zeros(1), 0, 1, np.inf, source + 1, work
+            )
+            got = np.where(cg.code >= 0, work.dist[kept_row], work.ival[interior_pos])
+            np.testing.assert_allclose(got, want[source], rtol=0, atol=1e-9)
+            _kernels.clear(prep.forward, work, nt, ncl)
