@@ -47,9 +47,10 @@ def find_chains(indptr, indices, cost, rindptr, rindices, keep):  # type: ignore
     ``interior[v]`` is True for contracted nodes; chain ``c`` runs ``a -> p_0 -> ... -> b``
     over the interior nodes ``chain_node[chain_ptr[c]:chain_ptr[c + 1]]``; its ``m + 1``
     edges are ``up[c + chain_ptr[c] + i]`` (towards ``b``) and ``down[...]`` (towards ``a``,
-    ``inf`` on one-way chains). A chain that ends in a dead end closes on ``a`` with an
-    ``inf`` last edge. A cycle of pass-through nodes with no kept node gets one of its nodes
-    kept. Only the first ``n_chains`` chains (and their nodes and edges) are set.
+    ``inf`` on one-way chains). Dead ends are peeled off before (:func:`peel_trees`); were one
+    left, its chain would run out and back, ``a -> v -> a``, which is still exact. A cycle of
+    pass-through nodes with no kept node gets one of its nodes kept. Only the first
+    ``n_chains`` chains (and their nodes and edges) are set.
     """
     n = indptr.shape[0] - 1
     interior = np.zeros(n, dtype=np.bool_)
@@ -89,12 +90,6 @@ def find_chains(indptr, indices, cost, rindptr, rindices, keep):  # type: ignore
                     nxt = indices[indptr[cur]]
                     if nxt == prev and indptr[cur + 1] - indptr[cur] == 2:
                         nxt = indices[indptr[cur] + 1]
-                    elif nxt == prev:  # a dead end: close on the start, no way through
-                        up[n_e] = np.inf
-                        down[n_e] = np.inf
-                        n_e += 1
-                        cur = s
-                        break
                     up[n_e] = _edge_cost(indptr, indices, cost, cur, nxt)
                     down[n_e] = _edge_cost(indptr, indices, cost, nxt, cur)
                     n_e += 1
