@@ -645,6 +645,16 @@ def chained_from(tt: TimetableArrays) -> I32:  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def _derived_arrays(tt: TimetableArrays) -> tuple[I32, I64, I32, I32, I64, I32]:  # pragma: no cover
+    """Return the arrays of :class:`Derived` for ``tt``, in the order of its fields."""
+    trip_shift, trip_row, run_time = running_times(tt)
+    return (
+        chained_from(tt), packed_footpaths(tt), departures_by_position(tt),
+        trip_shift, trip_row, run_time,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
 def _collect_routes(tt: TimetableArrays, ws: Workspace, nm: int) -> int:  # pragma: no cover
     """Move the marked stops to the boarding list; list the routes through them.
 
@@ -882,11 +892,7 @@ def stop_arrivals(  # pragma: no cover - compiled
     out = np.empty((n_dep, n_stops), dtype=np.int32)
     ws = _workspace(tt, K)
     cw = _class_work(cl, K)
-    trip_shift, trip_row, run_time = running_times(tt)
-    dv = Derived(
-        chained_from(tt), packed_footpaths(tt), departures_by_position(tt),
-        trip_shift, trip_row, run_time,
-    )  # fmt: skip
+    dv = Derived(*_derived_arrays(tt))
     tr_ptr, tr_stop, tr_s = tt[9:12]
     class_stop = cl.class_stop
     for di in range(n_dep - 1, -1, -1):
@@ -1032,10 +1038,7 @@ def range_many(  # pragma: no cover - compiled
     n_rank = len(ranks)
     out = np.empty((n_orig, n_dest, n_rank), dtype=np.float32)
     acc_ptr, acc_target, acc_seconds = access
-    chain_from = chained_from(tt)
-    footpath = packed_footpaths(tt)
-    dep_at = departures_by_position(tt)
-    trip_shift, trip_row, run_time = running_times(tt)
+    chain_from, footpath, dep_at, trip_shift, trip_row, run_time = _derived_arrays(tt)
     for o in numba.prange(n_orig):
         dv = Derived(chain_from, footpath, dep_at, trip_shift, trip_row, run_time)
         ws = _workspace(tt, K)
