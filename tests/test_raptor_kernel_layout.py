@@ -1,8 +1,8 @@
 """The kernels' packed copies of timetable arrays hold exactly the arrays they were made from.
 
 Also the prefetch hint the footpath loop uses (it compiles and changes no value), the
-sort of a window's travel times (the same order as numpy's) and the arrivals as shared
-running times (every arrival back exactly).
+sort of a window's travel times (the same order as numpy's) and the arrivals and departures
+as shared running times (every time back exactly).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from jamlik.routing._prefetch import prefetch
 from jamlik.routing._raptor_kernels import (
     _RUNNING_TIMES_TRIED,
     INF,
+    _first_leaving,
     _sorted_window,
-    departures_by_position,
     packed_footpaths,
     running_times,
 )
@@ -57,78 +57,89 @@ def test_packed_footpaths_round_trip_at_the_limits(arrays: TimetableArrays) -> N
     np.testing.assert_array_equal(got_seconds, seconds)
 
 
-def test_departures_by_position_hold_every_departure_on_tampere(arrays: TimetableArrays) -> None:
-    """Independent check: each route's (trips × stops) block, transposed with numpy."""
-    got = departures_by_position(arrays)
-    assert got.shape == arrays.departure_s.shape
-    n_routes = len(arrays.route_stops_ptr) - 1
-    assert n_routes > 200
-    for r in range(n_routes):
-        ns = int(arrays.route_stops_ptr[r + 1] - arrays.route_stops_ptr[r])
-        nt = int(arrays.route_trips_ptr[r + 1] - arrays.route_trips_ptr[r])
-        base = int(arrays.route_times_ptr[r])
-        trip_major = arrays.departure_s[base : base + nt * ns].reshape(nt, ns)
-        position_major = got[base : base + nt * ns].reshape(ns, nt)
-        np.testing.assert_array_equal(position_major, trip_major.T)
-
-
-def test_departures_by_position_hand_case(arrays: TimetableArrays) -> None:
-    """Two routes: 2 trips × 3 stops and 1 trip × 2 stops, numbered by hand."""
-    hand = arrays._replace(
-        route_stops_ptr=np.array([0, 3, 5], dtype=np.int64),
-        route_trips_ptr=np.array([0, 2, 3], dtype=np.int64),
-        route_times_ptr=np.array([0, 6, 8], dtype=np.int64),
-        departure_s=np.array([10, 20, 30, 15, 25, 35, 100, 200], dtype=np.int32),
-    )
-    expected = np.array([10, 15, 20, 25, 30, 35, 100, 200], dtype=np.int32)
-    np.testing.assert_array_equal(departures_by_position(hand), expected)
-
-
-def _arrivals_from_running_times(arrays: TimetableArrays) -> tuple[np.ndarray, int]:
-    """Every trip's arrivals rebuilt as the route scan reads them; the number of rows."""
-    shift, row, run_time = running_times(arrays)
-    out = np.empty_like(arrays.arrival_s)
+def _times_from_running_times(arrays: TimetableArrays) -> tuple[np.ndarray, np.ndarray, int]:
+    """Every trip's arrivals and departures rebuilt as the search reads them; the row length."""
+    shift, row, run_time, dep_time = running_times(arrays)
+    assert dep_time.size == run_time.size
+    arrivals = np.empty_like(arrays.arrival_s)
+    departures = np.empty_like(arrays.departure_s)
     for r in range(len(arrays.route_stops_ptr) - 1):
         ns = int(arrays.route_stops_ptr[r + 1] - arrays.route_stops_ptr[r])
         g0, g1 = int(arrays.route_trips_ptr[r]), int(arrays.route_trips_ptr[r + 1])
         base = int(arrays.route_times_ptr[r])
         for g in range(g0, g1):
             at = base + (g - g0) * ns
-            out[at : at + ns] = shift[g] + run_time[row[g] : row[g] + ns]
-    return out, run_time.size
+            arrivals[at : at + ns] = shift[g] + run_time[row[g] : row[g] + ns]
+            departures[at : at + ns] = shift[g] + dep_time[row[g] : row[g] + ns]
+    return arrivals, departures, run_time.size
 
 
-def test_running_times_give_every_arrival_back_on_tampere(arrays: TimetableArrays) -> None:
-    rebuilt, n_values = _arrivals_from_running_times(arrays)
-    np.testing.assert_array_equal(rebuilt, arrays.arrival_s)
+def test_running_times_give_every_arrival_and_departure_back_on_tampere(
+    arrays: TimetableArrays,
+) -> None:
+    arrivals, departures, n_values = _times_from_running_times(arrays)
+    np.testing.assert_array_equal(arrivals, arrays.arrival_s)
+    np.testing.assert_array_equal(departures, arrays.departure_s)
     assert n_values < arrays.arrival_s.size / 2  # trips do share running times here
 
 
 def test_running_times_hand_case(arrays: TimetableArrays) -> None:
-    """Route 0: trips 2 and 0 share running times (0, 5, 9), trip 1 differs; route 1: one trip.
+    """Route 0: trips 2 and 0 share running times (0, 5, 9), trip 1 differs, and trip 3 has
+    trip 0's arrivals but waits longer at the second stop; route 1: one trip.
 
     Route 2 has more distinct trips than are compared, then a trip equal to its first one: it
-    gets a row of its own, and every arrival still comes back.
+    gets a row of its own, and every time still comes back.
     """
     many = _RUNNING_TIMES_TRIED + 3
     route2 = [[1000 * g, 1000 * g + 1 + g] for g in range(many)] + [[50_000, 50_001]]
-    times = [100, 105, 109, 200, 207, 210, 300, 305, 309, 5, 6, *np.ravel(route2)]
+    arrivals = [100, 105, 109, 200, 207, 210, 300, 305, 309, 400, 405, 409, 5, 6]
+    arrivals += list(np.ravel(route2))
+    waits = np.zeros(len(arrivals), dtype=np.int32)
+    waits[[1, 4, 7]] = 1  # trips 0-2 wait a second at their second stop, trip 3 waits 3
+    waits[10] = 3
     n2 = len(route2)
     hand = arrays._replace(
         route_stops_ptr=np.array([0, 3, 5, 7], dtype=np.int64),
-        route_trips_ptr=np.array([0, 3, 4, 4 + n2], dtype=np.int64),
-        route_times_ptr=np.array([0, 9, 11], dtype=np.int64),
-        arrival_s=np.array(times, dtype=np.int32),
-        trip_next=np.full(4 + n2, -1, dtype=np.int32),
+        route_trips_ptr=np.array([0, 4, 5, 5 + n2], dtype=np.int64),
+        route_times_ptr=np.array([0, 12, 14], dtype=np.int64),
+        arrival_s=np.array(arrivals, dtype=np.int32),
+        departure_s=np.array(arrivals, dtype=np.int32) + waits,
+        trip_next=np.full(5 + n2, -1, dtype=np.int32),
     )
-    shift, row, run_time = running_times(hand)
-    np.testing.assert_array_equal(shift[:4], [100, 200, 300, 5])
+    shift, row, run_time, dep_time = running_times(hand)
+    np.testing.assert_array_equal(shift[:5], [100, 200, 300, 400, 5])
     assert row[0] == row[2] != row[1]
+    assert row[3] not in (row[0], row[1])  # same arrivals as trip 0, other departures
     np.testing.assert_array_equal(run_time[row[0] : row[0] + 3], [0, 5, 9])
+    np.testing.assert_array_equal(dep_time[row[0] : row[0] + 3], [0, 6, 9])
     np.testing.assert_array_equal(run_time[row[1] : row[1] + 3], [0, 7, 10])
-    assert row[4 + n2 - 1] != row[4]  # beyond the compared rows: a new row, not a wrong one
-    rebuilt, _ = _arrivals_from_running_times(hand)
-    np.testing.assert_array_equal(rebuilt, hand.arrival_s)
+    np.testing.assert_array_equal(dep_time[row[3] : row[3] + 3], [0, 8, 9])
+    assert row[5 + n2 - 1] != row[5]  # beyond the compared rows: a new row, not a wrong one
+    rebuilt_arrivals, rebuilt_departures, _ = _times_from_running_times(hand)
+    np.testing.assert_array_equal(rebuilt_arrivals, hand.arrival_s)
+    np.testing.assert_array_equal(rebuilt_departures, hand.departure_s)
+
+
+def test_first_leaving_matches_searchsorted_on_tampere(arrays: TimetableArrays) -> None:
+    """The boarding search against numpy, for every route position and several times."""
+    shift, row, _, dep_time = running_times(arrays)
+    rng = np.random.default_rng(7)
+    n_routes = len(arrays.route_stops_ptr) - 1
+    checked = 0
+    for r in rng.choice(n_routes, size=60, replace=False):
+        ns = int(arrays.route_stops_ptr[r + 1] - arrays.route_stops_ptr[r])
+        g0, g1 = int(arrays.route_trips_ptr[r]), int(arrays.route_trips_ptr[r + 1])
+        base = int(arrays.route_times_ptr[r])
+        leaving = arrays.departure_s[base : base + (g1 - g0) * ns].reshape(g1 - g0, ns)
+        for i in range(ns):
+            for hi in {g1 - g0, max(1, (g1 - g0) // 2)}:
+                column = leaving[:hi, i]
+                for need in rng.integers(column.min() - 60, column.max() + 1, size=5):
+                    expected = int(np.searchsorted(column, need, side="left"))
+                    got = _first_leaving(shift, row, dep_time, g0, i, hi, int(need))
+                    assert got == expected, (r, i, hi, need)
+                    checked += 1
+    assert checked > 1_000
 
 
 @numba.njit(cache=False)

@@ -54,14 +54,17 @@ Found with ``perf`` on the compiled code of the region benchmark (``benchmarks/R
   hot loops index through :data:`_ix` (``np.uint64``): 15-19 % less CPU. It is applied to
   index expressions only, never to values that take part in arithmetic (numba types
   ``uint64 + int64`` as ``float64``); every index here is non-negative by construction.
-* Boarding searches departures stored position-major (:func:`departures_by_position`) without
-  a branch on the times; :func:`_new_boarding` likewise.
+* Boarding searches a route's departures from one position by binary search without a branch
+  on the times (:func:`_first_leaving`); :func:`_new_boarding` likewise.
 * The footpath loop prefetches the footpath lists of the stops a few places ahead
   (:mod:`jamlik.routing._prefetch`).
 * A window's travel times are sorted by insertion (:func:`_sorted_window`).
 * Route scans read arrivals as a trip's shift plus running times shared by the trips of its
   route (:func:`running_times`): the region's 3.8 MB of arrivals become 160 kB of running
-  times that stay in cache (6-10 % less CPU on one thread, same answers).
+  times that stay in cache (6-10 % less CPU on one thread, same answers). Boarding reads
+  departures the same way: the test whether an earlier trip can be caught at all was the
+  largest stall left (a 3.8 MB table of departures, one cache miss per test; 13 % of the
+  samples), and its time varied with the other load on the machine's shared cache.
 * In the last round of a range query (no footpath follows it) an arrival updates only
   ``R[K]`` and the egress list (:func:`_arrive_last`), and :func:`_improve` is inlined:
   together about 3 % less CPU on one thread.
@@ -188,19 +191,19 @@ class Derived(NamedTuple):
     """Arrays derived from a timetable once per query, for the search.
 
     ``chain_from``: :func:`chained_from`. ``footpath``: each footpath of ``tt`` as one int64,
-    ``seconds << 32 | target stop`` (:func:`packed_footpaths`). ``dep_at``: the departures
-    position-major (:func:`departures_by_position`). ``trip_shift``, ``trip_row``,
-    ``run_time``: the arrivals as shared running times (:func:`running_times`). Built inside a
+    ``seconds << 32 | target stop`` (:func:`packed_footpaths`). ``trip_shift``, ``trip_row``,
+    ``run_time``, ``dep_time``: the arrivals and departures as shared running times
+    (:func:`running_times`). Built inside a
     ``prange`` body from the arrays: a named tuple made outside it does not reach the parallel
     loop (numba 0.62: ``NameError`` in parfor lowering).
     """
 
     chain_from: I32
     footpath: I64
-    dep_at: I32
     trip_shift: I32
     trip_row: I64
     run_time: I32
+    dep_time: I32
 
 
 class ClassWork(NamedTuple):
@@ -533,42 +536,22 @@ def packed_footpaths(tt: TimetableArrays) -> I64:  # pragma: no cover - compiled
     return (tt.transfer_s.astype(np.int64) << 32) | tt.transfer_stop.astype(np.int64)
 
 
-@numba.njit(cache=True)
-def departures_by_position(tt: TimetableArrays) -> I32:  # pragma: no cover - compiled
-    """Return the departure times position-major.
-
-    Trip ``g`` of route ``r`` leaves position ``i`` at ``out[route_times_ptr[r] + i * n_trips +
-    g]``. The timetable keeps each trip's times together (``base + g * n_stops + i``), the order a
-    route scan reads them in. Boarding reads across trips at one position, by binary search;
-    trip-major, each probe is a cache line of its own (``perf`` on the region benchmark showed
-    the probes stalling). Position-major, a route's trips at one position are one or two
-    lines: with the unsigned indices, 3-5 % less CPU on the region benchmark.
-    """
-    rs_ptr, _, rt_ptr, rtime_ptr, _, dep = tt[:6]
-    out = np.empty_like(dep)
-    for r in range(len(rs_ptr) - 1):
-        ns = rs_ptr[r + 1] - rs_ptr[r]
-        nt = rt_ptr[r + 1] - rt_ptr[r]
-        base = rtime_ptr[r]
-        for g in range(nt):
-            for i in range(ns):
-                out[base + i * nt + g] = dep[base + g * ns + i]
-    return out
-
-
 @numba.njit(cache=True, inline="always")  # pragma: no cover - compiled
-def _first_leaving(dep_at: I32, at_i: int, hi: int, need: int) -> int:
-    """Return the first trip ``g < hi`` with ``dep_at[at_i + g] >= need``; trip ``hi - 1`` is one.
+def _first_leaving(
+    trip_shift: I32, trip_row: I64, dep_time: I32, g0: int, i: int, hi: int, need: int
+) -> int:
+    """Return the first of trips ``g0 .. g0 + hi - 1`` leaving position ``i`` at or after ``need``.
 
-    A binary search without a branch on the times, which are unpredictable: the comparison
-    becomes a conditional move (``dep_at``: :func:`departures_by_position`, ``at_i`` the start
-    of one position's departures).
+    As an offset from ``g0``; the caller knows that trip ``g0 + hi - 1`` does. A binary search
+    without a branch on the times, which are unpredictable: the comparison becomes a conditional
+    move. Departures are shifts plus shared running times (:func:`running_times`).
     """
     lo = 0
     n = hi
     while n > 1:
         half = n >> 1
-        lo = lo + half if dep_at[_ix(at_i + lo + half - 1)] < need else lo
+        g = _ix(g0 + lo + half - 1)
+        lo = lo + half if trip_shift[g] + dep_time[_ix(trip_row[g] + i)] < need else lo
         n -= half
     return lo
 
@@ -578,23 +561,25 @@ _RUNNING_TIMES_TRIED = 32
 
 
 @numba.njit(cache=True)
-def running_times(tt: TimetableArrays) -> tuple[I32, I64, I32]:  # pragma: no cover - compiled
-    """Return the arrivals as running times shared by the trips of a route.
+def running_times(tt: TimetableArrays) -> tuple[I32, I64, I32, I32]:  # pragma: no cover
+    """Return the arrivals and departures as running times shared by the trips of a route.
 
     Trip ``g`` arrives at position ``i`` of its route at ``trip_shift[g] + run_time[trip_row[g]
-    + i]`` (exactly ``arrival_s``): the shift is its first arrival, and trips of a route whose
-    arrivals differ by one shift share one row of running times. Timetables repeat a few
+    + i]`` (exactly ``arrival_s``) and leaves it at ``trip_shift[g] + dep_time[trip_row[g] +
+    i]`` (exactly ``departure_s``): the shift is its first arrival, and trips of a route whose
+    arrivals and departures differ by one shift share one row. Timetables repeat a few
     running-time patterns per route (Tampere: 2.5 per 5.8 trips; a frequency-based or generated
     feed: one), so the rows a route scan reads are a small, cache-resident array instead of one
     row per trip (the region benchmark's timetable is 3.8 MB of arrivals, its running times
     160 kB). A trip is compared with the route's latest rows first, at most
     ``_RUNNING_TIMES_TRIED`` of them, so a route whose trips all differ costs linear time.
     """
-    rs_ptr, _, rt_ptr, rtime_ptr, arr = tt[:5]
+    rs_ptr, _, rt_ptr, rtime_ptr, arr, dep = tt[:6]
     n_trips = len(tt.trip_next)
     trip_shift = np.empty(n_trips, dtype=np.int32)
     trip_row = np.empty(n_trips, dtype=np.int64)
     run_time = np.empty(len(arr), dtype=np.int32)
+    dep_time = np.empty(len(arr), dtype=np.int32)
     used = 0
     for r in range(len(rs_ptr) - 1):
         ns = rs_ptr[r + 1] - rs_ptr[r]
@@ -608,7 +593,10 @@ def running_times(tt: TimetableArrays) -> tuple[I32, I64, I32]:  # pragma: no co
             while found < 0 and at >= first and tried < _RUNNING_TIMES_TRIED:
                 same = True
                 for i in range(ns):
-                    if run_time[at + i] != arr[row + i] - shift:
+                    if (
+                        run_time[at + i] != arr[row + i] - shift
+                        or dep_time[at + i] != dep[row + i] - shift
+                    ):
                         same = False
                         break
                 if same:
@@ -618,11 +606,12 @@ def running_times(tt: TimetableArrays) -> tuple[I32, I64, I32]:  # pragma: no co
             if found < 0:
                 for i in range(ns):
                     run_time[used + i] = arr[row + i] - shift
+                    dep_time[used + i] = dep[row + i] - shift
                 found = used
                 used += ns
             trip_shift[g] = shift
             trip_row[g] = found
-    return trip_shift, trip_row, run_time[:used].copy()
+    return trip_shift, trip_row, run_time[:used].copy(), dep_time[:used].copy()
 
 
 @numba.njit(cache=True)
@@ -645,13 +634,9 @@ def chained_from(tt: TimetableArrays) -> I32:  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _derived_arrays(tt: TimetableArrays) -> tuple[I32, I64, I32, I32, I64, I32]:  # pragma: no cover
+def _derived_arrays(tt: TimetableArrays) -> tuple[I32, I64, I32, I64, I32, I32]:  # pragma: no cover
     """Return the arrays of :class:`Derived` for ``tt``, in the order of its fields."""
-    trip_shift, trip_row, run_time = running_times(tt)
-    return (
-        chained_from(tt), packed_footpaths(tt), departures_by_position(tt),
-        trip_shift, trip_row, run_time,
-    )  # fmt: skip
+    return (chained_from(tt), packed_footpaths(tt), *running_times(tt))
 
 
 @numba.njit(cache=True)
@@ -714,7 +699,7 @@ def _departure(  # pragma: no cover - compiled
     rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr = tt[:5]
     tr_ptr = tt.transfer_ptr
     board, alight, trip_next, _, stop_transfer_s = tt[12:]
-    chain_from, footpath, dep_at, trip_shift, trip_row, run_time = dv
+    chain_from, footpath, trip_shift, trip_row, run_time, dep_time = dv
     from_class, to_class = cl[:2]
     ruled = len(cl.link_ptr) > 1  # route- or trip-level transfer rows (module docstring)
     L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist = ws[:10]
@@ -780,11 +765,13 @@ def _departure(  # pragma: no cover - compiled
                 if b >= INF:
                     continue
                 need = b + slack if k > 1 else b
-                hi = trip if trip >= 0 else nt
-                at_i = base + i * nt  # the trips' departures from position i (dep_at)
-                if hi == 0 or dep_at[_ix(at_i + hi - 1)] < need:
+                hi = trip if trip >= 0 else nt  # trips before the one ridden
+                if hi == 0:
                     continue
-                trip = _first_leaving(dep_at, at_i, hi, need)
+                last_g = _ix(g0 + hi - 1)
+                if trip_shift[last_g] + dep_time[_ix(trip_row[last_g] + i)] < need:
+                    continue  # none of them can be caught
+                trip = _first_leaving(trip_shift, trip_row, dep_time, g0, i, hi, need)
                 caught = _ix(g0 + trip)
                 shift = trip_shift[caught]
                 row = trip_row[caught]
@@ -839,16 +826,17 @@ def _departure(  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _new_boarding(  # pragma: no cover - compiled
-    tt: TimetableArrays, dep_at: I32, acc_stop: I32, acc_s: I32, t: int, t_later: int
+    tt: TimetableArrays, dv: Derived, acc_stop: I32, acc_s: I32, t: int, t_later: int
 ) -> bool:
     """Whether leaving at ``t`` instead of ``t_later`` lets the first ride board a new trip.
 
     Round 1 boards only from the access walks, at the first trip leaving at or after
     ``t + walk``. If no trip at any access stop leaves in ``[t + walk, t_later + walk)``, round
     1 boards exactly the same trips as for ``t_later``, so every label of rounds 1..K is the
-    same and range RAPTOR can skip the departure (only the direct walk changes). ``dep_at``:
-    :func:`departures_by_position`.
+    same and range RAPTOR can skip the departure (only the direct walk changes). ``dv``: the
+    :class:`Derived` arrays of ``tt``.
     """
+    trip_shift, trip_row, dep_time = dv.trip_shift, dv.trip_row, dv.dep_time
     rs_ptr, _, rt_ptr, rtime_ptr = tt[:4]
     sr_ptr, sr_route, sr_pos = tt[6:9]
     board = tt.route_board
@@ -861,11 +849,15 @@ def _new_boarding(  # pragma: no cover - compiled
             i = sr_pos[_ix(e)]
             if not board[_ix(rs_ptr[r] + i)]:
                 continue
-            nt = rt_ptr[r + _ix(1)] - rt_ptr[r]
-            at_i = rtime_ptr[r] + i * nt
-            if nt == 0 or dep_at[_ix(at_i + nt - 1)] < lo_t:
+            g0 = rt_ptr[r]
+            nt = rt_ptr[r + _ix(1)] - g0
+            if nt == 0:
+                continue
+            g = _ix(g0 + nt - 1)
+            if trip_shift[g] + dep_time[_ix(trip_row[g] + i)] < lo_t:
                 continue  # no trip leaves at or after lo_t
-            if dep_at[_ix(at_i + _first_leaving(dep_at, at_i, nt, lo_t))] < hi_t:
+            g = _ix(g0 + _first_leaving(trip_shift, trip_row, dep_time, g0, i, nt, lo_t))
+            if trip_shift[g] + dep_time[_ix(trip_row[g] + i)] < hi_t:
                 return True
     return False
 
@@ -899,7 +891,7 @@ def stop_arrivals(  # pragma: no cover - compiled
         if not reuse:
             _forget(ws, cw, K)
         elif di < n_dep - 1 and not _new_boarding(
-            tt, dv.dep_at, acc_stop, acc_s, departures[di], departures[di + 1]
+            tt, dv, acc_stop, acc_s, departures[di], departures[di + 1]
         ):
             out[di, :] = out[di + 1, :]
             continue
@@ -1038,9 +1030,9 @@ def range_many(  # pragma: no cover - compiled
     n_rank = len(ranks)
     out = np.empty((n_orig, n_dest, n_rank), dtype=np.float32)
     acc_ptr, acc_target, acc_seconds = access
-    chain_from, footpath, dep_at, trip_shift, trip_row, run_time = _derived_arrays(tt)
+    chain_from, footpath, trip_shift, trip_row, run_time, dep_time = _derived_arrays(tt)
     for o in numba.prange(n_orig):
-        dv = Derived(chain_from, footpath, dep_at, trip_shift, trip_row, run_time)
+        dv = Derived(chain_from, footpath, trip_shift, trip_row, run_time, dep_time)
         ws = _workspace(tt, K)
         cw = _class_work(cl, K)
         best = np.full(n_dest, INF, dtype=np.int32)
@@ -1057,7 +1049,7 @@ def range_many(  # pragma: no cover - compiled
                 run = True
             else:
                 run = di == n_dep - 1 or _new_boarding(
-                    tt, dep_at, acc_stop, acc_s, t0, departures[di + 1]
+                    tt, dv, acc_stop, acc_s, t0, departures[di + 1]
                 )
             nc = 0
             if run:
