@@ -161,8 +161,9 @@ class Workspace(NamedTuple):
     marked position on each; ``ridden``/``plist``: stops whose ``R[k]`` improved this round
     (footpaths start there); ``changed``/``clist``: stops whose ``R[K]`` improved this
     departure (egress). ``seat_round``: per trip, the lowest round in which it was ridden
-    seated from a previous trip of its block (``K + 1``: never). ``boarding``/``blist``: the
-    stops marked for the round being scanned (riders board only there); ``route_last``: the
+    seated from a previous trip of its block (``K + 1``: never). ``boarding``: per entry of
+    ``route_stops``, the boardable positions of the stops marked for the round being scanned
+    (riders board only there; a route scan clears each as it passes it); ``route_last``: the
     last such position on each listed route; ``reached[k, g]``: the earliest position from
     which trip ``g`` was ridden in a round ``<= k`` (``INF``: never; module docstring);
     ``seated[k, r]``: the earliest trip of route ``r`` from which the rider's staying seated
@@ -181,7 +182,6 @@ class Workspace(NamedTuple):
     clist: I32
     seat_round: I32
     boarding: Bools
-    blist: I32
     route_last: I32
     reached: I32
     seated: I32
@@ -224,7 +224,7 @@ class ClassWork(NamedTuple):
 
 @numba.njit(cache=True)
 def new_workspace(  # pragma: no cover - compiled
-    n_stops: int, n_routes: int, n_trips: int, K: int
+    n_stops: int, n_routes: int, n_trips: int, n_entries: int, K: int
 ) -> Workspace:
     """Return a workspace with no labels (all ``INF``) and no marks."""
     return Workspace(
@@ -239,8 +239,7 @@ def new_workspace(  # pragma: no cover - compiled
         changed=np.zeros(n_stops, dtype=np.bool_),
         clist=np.empty(n_stops, dtype=np.int32),
         seat_round=np.full(n_trips, K + 1, dtype=np.int32),
-        boarding=np.zeros(n_stops, dtype=np.bool_),
-        blist=np.empty(n_stops, dtype=np.int32),
+        boarding=np.zeros(n_entries, dtype=np.bool_),
         route_last=np.full(n_routes, -1, dtype=np.int32),
         reached=np.full((K + 1, n_trips), INF, dtype=np.int32),
         seated=np.full((K + 1, n_routes), INF, dtype=np.int32),
@@ -250,8 +249,9 @@ def new_workspace(  # pragma: no cover - compiled
 @numba.njit(cache=True)
 def _workspace(tt: TimetableArrays, K: int) -> Workspace:  # pragma: no cover - compiled
     """Return a workspace sized for the timetable."""
+    n_stops = len(tt.stop_routes_ptr) - 1
     return new_workspace(
-        len(tt.stop_routes_ptr) - 1, len(tt.route_stops_ptr) - 1, len(tt.trip_next), K
+        n_stops, len(tt.route_stops_ptr) - 1, len(tt.trip_next), len(tt.route_stops), K
     )
 
 
@@ -525,15 +525,21 @@ def _stay_seated_ruled(  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def packed_footpaths(tt: TimetableArrays) -> I64:  # pragma: no cover - compiled
-    """Each footpath as ``seconds << 32 | target``; ``v >> 32`` and ``v & 0xFFFFFFFF`` undo it.
+def packed_links(seconds: I32, target: I32) -> I64:  # pragma: no cover - compiled
+    """Each walk as ``seconds << 32 | target``; ``v >> 32`` and ``v & 0xFFFFFFFF`` undo it.
 
-    The footpath loop reads one array instead of two (``transfer_stop``, ``transfer_s``), so
-    each stop's footpaths take half the cache lines: 6-7 % less CPU on the region benchmark
-    and 5 % on Tampere (numba 0.62, ``benchmarks/README.md``). Exact for any int32 seconds (an
-    arithmetic shift gives negative ones back) and stop numbers below 2**31.
+    A loop over walks reads one array instead of two, so each stop's walks take half the
+    cache lines: for footpaths 6-7 % less CPU on the region benchmark and 5 % on Tampere
+    (numba 0.62, ``benchmarks/README.md``); egress walks gain about 1 % more. Exact for any
+    int32 seconds (an arithmetic shift gives negative ones back) and targets below 2**31.
     """
-    return (tt.transfer_s.astype(np.int64) << 32) | tt.transfer_stop.astype(np.int64)
+    return (seconds.astype(np.int64) << 32) | target.astype(np.int64)
+
+
+@numba.njit(cache=True)
+def packed_footpaths(tt: TimetableArrays) -> I64:  # pragma: no cover - compiled
+    """Return the footpaths of ``tt`` as :func:`packed_links`."""
+    return packed_links(tt.transfer_s, tt.transfer_stop)
 
 
 @numba.njit(cache=True, inline="always")  # pragma: no cover - compiled
@@ -641,24 +647,29 @@ def _derived_arrays(tt: TimetableArrays) -> tuple[I32, I64, I32, I64, I32, I32]:
 
 @numba.njit(cache=True)
 def _collect_routes(tt: TimetableArrays, ws: Workspace, nm: int) -> int:  # pragma: no cover
-    """Move the marked stops to the boarding list; list the routes through them.
+    """Mark the boardable positions of the marked stops for boarding; list their routes.
 
     ``route_first``/``route_last`` receive the first and last such position on each route.
+    Marking route entries rather than stops lets a route scan pass the other positions with
+    one test (30 % of the positions visited on the region benchmark).
     """
     stop_routes_ptr, stop_routes, stop_route_pos = tt[6:9]
+    rs_ptr, board = tt.route_stops_ptr, tt.route_board
     marked, mlist, route_first, rlist = ws[2:6]
-    boarding, blist, route_last = ws.boarding, ws.blist, ws.route_last
+    boarding, route_last = ws.boarding, ws.route_last
     nr = 0
     for m in range(nm):
         p = mlist[_ix(m)]
         u = _ix(p)
         marked[u] = False
-        boarding[u] = True
-        blist[_ix(m)] = p
         for e in range(stop_routes_ptr[u], stop_routes_ptr[_ix(p + 1)]):
             r = stop_routes[_ix(e)]
             pos = stop_route_pos[_ix(e)]
             ur = _ix(r)
+            at = _ix(rs_ptr[ur] + pos)
+            if not board[at]:
+                continue
+            boarding[at] = True
             if route_first[ur] < 0:
                 route_first[ur] = pos
                 route_last[ur] = pos
@@ -698,12 +709,12 @@ def _departure(  # pragma: no cover - compiled
     # a helper per stop, made this kernel about twice as slow in a trial (numba 0.62).
     rs_ptr, rs_stop, rt_ptr, rtime_ptr, arr = tt[:5]
     tr_ptr = tt.transfer_ptr
-    board, alight, trip_next, _, stop_transfer_s = tt[12:]
+    _, alight, trip_next, _, stop_transfer_s = tt[12:]
     chain_from, footpath, trip_shift, trip_row, run_time, dep_time = dv
     from_class, to_class = cl[:2]
     ruled = len(cl.link_ptr) > 1  # route- or trip-level transfer rows (module docstring)
     L, R, marked, mlist, route_first, rlist, ridden, plist, changed, clist = ws[:10]
-    boarding, blist, route_last, reached, seated = ws[11:]
+    boarding, route_last, reached, seated = ws[11:]
     RF, LT, fmarked, flist, fcount = cw
     nc = 0
     nm = 0
@@ -719,7 +730,6 @@ def _departure(  # pragma: no cover - compiled
     for k in range(1, K + 1):
         if nm == 0:
             break
-        nb = nm
         nr = _collect_routes(tt, ws, nm)
         last = k == K and not walk_after_last  # nothing reads L[K] or the marks afterwards
         nm = 0
@@ -739,9 +749,12 @@ def _departure(  # pragma: no cover - compiled
             row = 0
             stop_i = -1  # arrivals of ``trip`` after this position are known (``reached``)
             for i in range(i0, ns):
-                if i > stop_i and i > i1:
-                    break  # nothing new to record and no marked stop left to board at
                 at = _ix(s0 + i)
+                if i > stop_i:
+                    if i > i1:
+                        break  # nothing new to record and no marked stop left to board at
+                    if not boarding[at]:
+                        continue
                 p = rs_stop[at]
                 if i <= stop_i and alight[at]:
                     a_t = shift + run_time[_ix(row + i)]
@@ -752,13 +765,14 @@ def _departure(  # pragma: no cover - compiled
                         )  # fmt: skip
                     elif last:
                         nc = _arrive_last(R, changed, clist, K, p, a_t, bound, nc)
-                    else:
+                    elif a_t < R[_ix(k), _ix(p)] and a_t <= bound:  # else the call is wasted
                         nc, nm, npl = _arrive(
                             L, R, marked, mlist, ridden, plist, changed, clist,
                             stop_transfer_s, k, K, p, a_t, bound, nc, nm, npl,
                         )  # fmt: skip
-                if not (board[at] and boarding[_ix(p)]):
+                if not boarding[at]:
                     continue
+                boarding[at] = False
                 b = L[_ix(k - 1), _ix(p)]
                 if ruled and to_class[s0 + i] >= 0 and LT[k - 1, to_class[s0 + i]] < b:
                     b = LT[k - 1, to_class[s0 + i]]
@@ -796,8 +810,6 @@ def _departure(  # pragma: no cover - compiled
                     else:
                         nc, nm, npl = _stay_seated(tt, ws, trip_next[g], k, K, bound, nc, nm, npl)
                     g = chain_from[g + 1] if g + 1 < g0 + nt else -1
-        for m in range(nb):
-            boarding[_ix(blist[_ix(m)])] = False
         walk = k < K or walk_after_last
         if ruled:
             nm = _relax_classes(cl, cw, marked, mlist, k, K, bound, k < K, nm)
@@ -911,23 +923,32 @@ def stop_arrivals(  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _relax_destinations(  # pragma: no cover - compiled
-    ws: Workspace, nc: int, K: int, egress: Links, direct: Links, o: int, t0: int, best: I32
+    ws: Workspace,
+    nc: int,
+    K: int,
+    eg_ptr: I64,
+    eg_walk: I64,
+    direct: Links,
+    o: int,
+    t0: int,
+    best: I32,
 ) -> None:
     """Lower ``best`` (arrival per destination) by egress walks and origin ``o``'s direct walk.
 
     Egress starts from the ``nc`` stops whose arrival by vehicle changed this departure (their
-    ``changed`` flags are cleared); the direct walk leaves at ``t0``.
+    ``changed`` flags are cleared): stop ``s`` walks ``eg_walk[eg_ptr[s]:eg_ptr[s + 1]]``
+    (:func:`packed_links`). The direct walk leaves at ``t0``.
     """
     R, changed, clist = ws.R, ws.changed, ws.clist
-    eg_ptr, eg_dest, eg_s = egress
     dir_ptr, dir_dest, dir_s = direct
     for c in range(nc):
         s = _ix(clist[_ix(c)])
         changed[s] = False
         ta = R[_ix(K), s]
         for e in range(eg_ptr[s], eg_ptr[s + _ix(1)]):
-            d = _ix(eg_dest[_ix(e)])
-            t = ta + eg_s[_ix(e)]
+            v = eg_walk[_ix(e)]
+            d = _ix(v & 0xFFFFFFFF)
+            t = ta + (v >> 32)
             if t < best[d]:
                 best[d] = t
     for e in range(dir_ptr[o], dir_ptr[o + 1]):
@@ -1031,6 +1052,7 @@ def range_many(  # pragma: no cover - compiled
     out = np.empty((n_orig, n_dest, n_rank), dtype=np.float32)
     acc_ptr, acc_target, acc_seconds = access
     chain_from, footpath, trip_shift, trip_row, run_time, dep_time = _derived_arrays(tt)
+    eg_walk = packed_links(egress.seconds, egress.target)
     for o in numba.prange(n_orig):
         dv = Derived(chain_from, footpath, trip_shift, trip_row, run_time, dep_time)
         ws = _workspace(tt, K)
@@ -1054,7 +1076,7 @@ def range_many(  # pragma: no cover - compiled
             nc = 0
             if run:
                 nc = _departure(tt, cl, acc_stop, acc_s, t0, K, slack, bound, False, ws, cw, dv)
-            _relax_destinations(ws, nc, K, egress, direct, o, t0, best)
+            _relax_destinations(ws, nc, K, egress.ptr, eg_walk, direct, o, t0, best)
             _record(rule, best, t0, buf, di)
         col = np.empty(n_dep, dtype=np.int32)
         for d in range(n_dest):
