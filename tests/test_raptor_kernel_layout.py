@@ -22,6 +22,7 @@ from jamlik.routing._raptor_kernels import (
     INF,
     _first_leaving,
     _sorted_window,
+    boardable_entries,
     packed_footpaths,
     running_times,
 )
@@ -140,6 +141,28 @@ def test_first_leaving_matches_searchsorted_on_tampere(arrays: TimetableArrays) 
                     assert got == expected, (r, i, hi, need)
                     checked += 1
     assert checked > 1_000
+
+
+def test_boardable_entries_on_tampere(arrays: TimetableArrays) -> None:
+    """Per stop, exactly the (route, position) pairs of ``stop_routes`` that allow boarding."""
+    ptr, entry = boardable_entries(arrays)
+    routes, positions = entry >> 32, entry & 0xFFFFFFFF
+    allowed = arrays.route_board[arrays.route_stops_ptr[arrays.stop_routes] + arrays.stop_route_pos]
+    assert 0 < allowed.sum() < allowed.size  # the feed has stops with no pickup
+    n_stops = len(arrays.stop_routes_ptr) - 1
+    for s in range(n_stops):
+        lo, hi = arrays.stop_routes_ptr[s], arrays.stop_routes_ptr[s + 1]
+        keep = allowed[lo:hi]
+        np.testing.assert_array_equal(routes[ptr[s] : ptr[s + 1]], arrays.stop_routes[lo:hi][keep])
+        np.testing.assert_array_equal(
+            positions[ptr[s] : ptr[s + 1]], arrays.stop_route_pos[lo:hi][keep]
+        )
+        assert (
+            arrays.route_stops[
+                arrays.route_stops_ptr[routes[ptr[s] : ptr[s + 1]]] + positions[ptr[s] : ptr[s + 1]]
+            ]
+            == s
+        ).all()
 
 
 @numba.njit(cache=False)
